@@ -1,0 +1,3 @@
+module github.com/ossec-ruletest/ossec-ruletest
+
+go 1.26.8
