@@ -1,0 +1,88 @@
+package ossecxml
+
+// Node is an element as OS_GetElementsbyNode returns it: its name,
+// content and attributes, and its position.
+type Node struct {
+	doc *Document
+	// Key is the element's index in Document.Items.
+	Key int
+	// Name is the element name.
+	Name string
+	// Content is the element content (the text after its last child).
+	Content string
+	// Attrs are the element's attributes, in order.
+	Attrs []Attr
+	// Pos is the position of the element's '<'; ContentPos where its
+	// content starts.
+	Pos        Pos
+	ContentPos Pos
+}
+
+// Attr is an attribute of a Node.
+type Attr struct {
+	Name  string
+	Value string
+	// Pos is the position of the name; ValuePos the position of the
+	// first byte of the value (after the quote).
+	Pos      Pos
+	ValuePos Pos
+}
+
+// Roots returns the top-level elements (OS_GetElementsbyNode(xml, NULL)).
+// Variables (<var>) are not returned.
+func (d *Document) Roots() []*Node {
+	return d.children(-1)
+}
+
+// Children returns the child elements of n (OS_GetElementsbyNode(xml, n)),
+// nil when it has none.
+func (n *Node) Children() []*Node {
+	return n.doc.children(n.Key)
+}
+
+// Attr returns the value of the first attribute called name (compared
+// exactly) and whether there is one.
+func (n *Node) Attr(name string) (string, bool) {
+	for _, a := range n.Attrs {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// Document returns the document n belongs to.
+func (n *Node) Document() *Document { return n.doc }
+
+// children follows OS_GetElementsbyNode: it returns the elements of depth
+// m that follow key, stopping at the first element shallower than m; only
+// the top-level scan goes on past shallower elements. Plain attributes of
+// the same depth right after an element are its attributes.
+func (d *Document) children(key int) []*Node {
+	items := d.Items
+	var i, m int
+	if key >= 0 {
+		m = items[key].Depth + 1
+		i = key + 1
+	}
+	var out []*Node
+	for ; i < len(items); i++ {
+		it := &items[i]
+		if it.Kind != KindElement || it.IsAttr {
+			continue
+		}
+		if it.Depth == m {
+			n := &Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: it.Pos, ContentPos: it.ContentPos}
+			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
+				a := &items[l]
+				n.Attrs = append(n.Attrs, Attr{Name: a.Name, Value: a.Content, Pos: a.Pos, ValuePos: a.ContentPos})
+			}
+			out = append(out, n)
+			continue
+		}
+		if it.Depth < m && key >= 0 {
+			break
+		}
+	}
+	return out
+}

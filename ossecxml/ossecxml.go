@@ -1,0 +1,606 @@
+// Package ossecxml reads XML the way OSSEC 4.3.0's os_xml library does, so
+// that the stock rule, decoder and configuration files load exactly as
+// analysisd loads them, and it keeps the line and column of every element,
+// attribute and content.
+//
+// os_xml is not an XML parser in the W3C sense, and the stock files are not
+// well-formed XML: decoder.xml has raw '<' and '&' inside <regex> and
+// <prematch>, rule files have several top-level <group> elements and use
+// '\<' to escape a '<'. Libraries built on encoding/xml (etree and the like)
+// reject those files; this package accepts what os_xml accepts and rejects
+// what it rejects:
+//
+//   - An optional UTF-8 byte order mark and an optional "<?xml ...?>"
+//     declaration at the very start are skipped; a declaration anywhere else
+//     is read as an element named "?xml" (and fails).
+//   - Comments start with "<!" anywhere (so "<!DOCTYPE" and "<![CDATA[" are
+//     comments too) and end at "!>" or "-->"; they may appear inside content
+//     and are removed from it.
+//   - There are no entities: "&lt;" stays "&lt;", and '&' and '>' are plain
+//     characters. A '<' preceded by a backslash is content (the backslash
+//     is kept).
+//   - Content is not trimmed. The content of an element with children is
+//     the text after its last child.
+//   - Several top-level elements are allowed; text outside elements is ignored.
+//   - Attribute values are quoted with ' or "; "name =" (a space before
+//     '=') is rejected, '>' inside a value is rejected, duplicate attribute
+//     names are rejected.
+//   - A closing tag must repeat the name exactly ("</a >" does not close "a").
+//   - Element names, attribute names, values and content segments are
+//     limited to 8191 bytes; nesting to 1023 levels. A NUL byte ends a string.
+//
+// After reading, ApplyVariables performs os_xml_variables.c's <var name="x">
+// substitution of $x in contents and attribute values.
+//
+// A Document keeps os_xml's flat list of items (elements, attributes and
+// variables with their depth), and Roots and Node.Children walk it with
+// OS_GetElementsbyNode's rules, quirks included.
+package ossecxml
+
+import (
+	"fmt"
+	"os"
+	"sort"
+)
+
+// Limits of os_xml.
+const (
+	// MaxSize is XML_MAXSIZE: a name, attribute value or content segment
+	// reaching this many bytes is an overflow.
+	MaxSize = 8192
+	// MaxDepth is the deepest nesting os_xml reads (its recursion limit).
+	MaxDepth = 1024
+	// MaxVariableSize is XML_VARIABLE_MAXSIZE.
+	MaxVariableSize = 256
+)
+
+// Code is a stable identifier for a kind of error.
+type Code string
+
+// Error codes.
+const (
+	CodeNotFound         Code = "xml-not-found"          // the file cannot be read
+	CodeDeclNotClosed    Code = "xml-decl-not-closed"    // "<?xml" without "?>"
+	CodeCommentNotClosed Code = "xml-comment-not-closed" // "<!" without "!>" or "-->"
+	CodeElementNotOpened Code = "xml-element-not-opened" // "</x>" where no element is open
+	CodeElementNotClosed Code = "xml-element-not-closed" // "</y>" closes "<x>", or "<x>" never closed
+	CodeUnexpectedEOF    Code = "xml-unexpected-eof"     // the file ends inside an element
+	CodeOverflow         Code = "xml-overflow"           // a string reaches MaxSize
+	CodeMaxDepth         Code = "xml-max-depth"          // nesting deeper than MaxDepth
+	CodeAttrNoValue      Code = "xml-attr-no-value"      // attribute without "=value"
+	CodeAttrNotQuoted    Code = "xml-attr-not-quoted"    // '=' not followed by a quote
+	CodeAttrNotClosed    Code = "xml-attr-not-closed"    // '>' inside a quoted value
+	CodeAttrBadClosing   Code = "xml-attr-bad-closing"   // value not followed by space, '>' or '/'
+	CodeAttrDuplicate    Code = "xml-attr-duplicate"     // same attribute twice
+	CodeAttrEOF          Code = "xml-attr-eof"           // the file ends inside an attribute
+	CodeVarBadAttr       Code = "xml-var-bad-attribute"  // <var> with an attribute other than name
+	CodeVarNoValue       Code = "xml-var-no-value"       // <var> without name attribute
+	CodeVarNameSize      Code = "xml-var-name-size"      // variable name too long
+	CodeVarUnknown       Code = "xml-var-unknown"        // $x where no variable x is defined
+)
+
+// Error is an input that os_xml rejects. Line and Col are 1-based and
+// point at the byte where os_xml gave up (Col counts bytes).
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Code Code
+	Msg  string
+	// Err is the underlying error of CodeNotFound.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		if e.Err != nil {
+			return fmt.Sprintf("%s: %s: %v", e.File, e.Msg, e.Err)
+		}
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Pos is a position in a file: Offset is the byte offset, Line and Col
+// are 1-based (Col counts bytes).
+type Pos struct {
+	Offset int
+	Line   int
+	Col    int
+}
+
+// Kind is the kind of an Item.
+type Kind uint8
+
+// Item kinds (os_xml's XML_TYPE).
+const (
+	KindElement   Kind = iota // an element
+	KindAttribute             // an attribute of the element before it
+	// KindVariable is an element or attribute named "var" (in any case):
+	// os_xml marks those as variable definitions, and OS_GetElementsbyNode
+	// does not return them.
+	KindVariable
+)
+
+// Item is one entry of os_xml's flat list: an element, an attribute or a
+// variable, in document order, each element followed by its attributes.
+type Item struct {
+	Kind Kind
+	// IsAttr is true for an attribute (also when Kind is KindVariable).
+	IsAttr bool
+	// Depth is the nesting depth: 0 for a top-level element and its
+	// attributes.
+	Depth int
+	// Name is the element or attribute name.
+	Name string
+	// Content is the attribute value, or the element's content (the text
+	// after its last child element).
+	Content string
+	// Closed is os_xml's "ck": the element was closed (always true for an
+	// attribute).
+	Closed bool
+	// Pos is where the item starts: the '<' of an element, the first byte
+	// of an attribute name.
+	Pos Pos
+	// ContentPos is where Content starts in the file (the attribute value
+	// after the quote, or the first byte of the element's last content
+	// segment). After variable substitution it still points at the original text.
+	ContentPos Pos
+}
+
+// Document is a file read by os_xml's rules.
+type Document struct {
+	// File is the name used in positions and errors.
+	File string
+	// Items is os_xml's flat list.
+	Items []Item
+}
+
+// ReadFile reads and parses a file (OS_ReadXML). A file that cannot be
+// read gives an *Error with CodeNotFound that wraps the os error.
+func ReadFile(name string) (*Document, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+	}
+	return Parse(name, data)
+}
+
+// Parse parses data (the contents of file) as os_xml does.
+func Parse(file string, data []byte) (*Document, error) {
+	p := &parser{data: data, doc: &Document{File: file}}
+	p.doc.Items = make([]Item, 0, len(data)/24)
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	p.fillPositions()
+	return p.doc, nil
+}
+
+const eof = -1
+
+// parser is a byte-level port of os_xml's reader. Like os_xml it reads
+// one byte at a time with a pushback stack (ungetc), and some of its
+// quirks come from where that stack is used.
+type parser struct {
+	data  []byte
+	off   int   // next unread byte
+	back  []int // pushed-back offsets, top last
+	doc   *Document
+	lines []int // offsets of line starts, built lazily
+}
+
+// get returns the next byte and its offset, or eof.
+func (p *parser) get() (int, int) {
+	if n := len(p.back); n > 0 {
+		o := p.back[n-1]
+		p.back = p.back[:n-1]
+		return int(p.data[o]), o
+	}
+	if p.off >= len(p.data) {
+		return eof, len(p.data)
+	}
+	o := p.off
+	p.off++
+	return int(p.data[o]), o
+}
+
+// unget pushes back the byte at offset o (ungetc); a pushed-back eof is
+// ignored, as ungetc(EOF) is.
+func (p *parser) unget(c, o int) {
+	if c == eof {
+		return
+	}
+	p.back = append(p.back, o)
+}
+
+func isSpace(c int) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// cstr returns b up to its first NUL byte, as a C string would end.
+func cstr(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}
+
+// errAt records an error at offset o; positions are resolved later.
+func (p *parser) errAt(o int, code Code, format string, args ...any) *Error {
+	l, c := p.lineCol(o)
+	return &Error{File: p.doc.File, Line: l, Col: c, Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) lineCol(o int) (int, int) {
+	if p.lines == nil {
+		p.lines = []int{0}
+		for i, c := range p.data {
+			if c == '\n' {
+				p.lines = append(p.lines, i+1)
+			}
+		}
+	}
+	i := sort.SearchInts(p.lines, o+1) - 1
+	return i + 1, o - p.lines[i] + 1
+}
+
+func (p *parser) pos(o int) Pos {
+	l, c := p.lineCol(o)
+	return Pos{Offset: o, Line: l, Col: c}
+}
+
+// fillPositions converts the offsets stored in Items to line:col.
+func (p *parser) fillPositions() {
+	for i := range p.doc.Items {
+		it := &p.doc.Items[i]
+		it.Pos = p.pos(it.Pos.Offset)
+		it.ContentPos = p.pos(it.ContentPos.Offset)
+	}
+}
+
+func (p *parser) run() error {
+	p.skipDeclaration()
+	if p.off < 0 {
+		return p.errAt(len(p.data), CodeDeclNotClosed, "XML declaration not closed")
+	}
+	if _, err := p.readElem(0, 0); err != nil {
+		return err
+	}
+	for i := range p.doc.Items {
+		if !p.doc.Items[i].Closed {
+			it := &p.doc.Items[i]
+			return p.errAt(it.Pos.Offset, CodeElementNotClosed, "element '%s' not closed", it.Name)
+		}
+	}
+	return nil
+}
+
+// skipDeclaration skips a byte order mark and a leading "<?xml ...?>".
+// It sets p.off to -1 when the declaration is not closed.
+func (p *parser) skipDeclaration() {
+	d := p.data
+	if len(d) >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF {
+		p.off = 3
+	}
+	if len(d)-p.off >= 5 && string(d[p.off:p.off+5]) == "<?xml" {
+		prev := byte('l')
+		for i := p.off + 5; i < len(d); i++ {
+			if prev == '?' && d[i] == '>' {
+				p.off = i + 1
+				return
+			}
+			prev = d[i]
+		}
+		p.off = -1
+	}
+}
+
+// comment is _oscomment, called after a '<' was read: it returns 1 when a
+// comment was skipped, 0 when none starts here, -1 when it is not closed.
+func (p *parser) comment() int {
+	c, o := p.get()
+	if c != '!' {
+		p.unget(c, o)
+		return 0
+	}
+	for {
+		c, _ = p.get()
+		switch c {
+		case eof:
+			return -1
+		case '!':
+			c2, o2 := p.get()
+			if c2 == '>' {
+				return 1
+			}
+			p.unget(c2, o2)
+		case '-':
+			c2, o2 := p.get()
+			if c2 == '-' {
+				c3, o3 := p.get()
+				if c3 == '>' {
+					return 1
+				}
+				// os_xml pushes the third byte back twice.
+				p.unget(c3, o3)
+				p.unget(c3, o3)
+			} else {
+				p.unget(c2, o2)
+			}
+		}
+	}
+}
+
+// add appends an item as _writememory does and returns its index.
+func (p *parser) add(name string, attr bool, depth, off int) int {
+	k := KindElement
+	if attr {
+		k = KindAttribute
+	}
+	if len(name) == 3 && (name[0]|0x20) == 'v' && (name[1]|0x20) == 'a' && (name[2]|0x20) == 'r' {
+		k = KindVariable
+	}
+	p.doc.Items = append(p.doc.Items, Item{Kind: k, IsAttr: attr, Depth: depth, Name: name, Closed: attr, Pos: Pos{Offset: off}})
+	return len(p.doc.Items) - 1
+}
+
+// readElem is _ReadElem: at depth 0 it reads every top-level element; at
+// a deeper level it reads one element. It returns leof when the input
+// ended outside any element.
+func (p *parser) readElem(depth, level int) (bool, error) {
+	level++
+	if level > MaxDepth {
+		return false, p.errAt(p.off, CodeMaxDepth, "maximum nesting depth (%d) reached", MaxDepth)
+	}
+	var (
+		elem, cont, closing []byte
+		location            = -1
+		prevv               = false
+		cur                 = -1 // index of the element being read
+		elemStart           = 0  // offset of the element's '<'
+		contStart           = 0  // offset of the current content segment
+	)
+	count := func() int {
+		switch location {
+		case 0:
+			return len(elem)
+		case 1:
+			return len(cont)
+		case 2:
+			return len(closing)
+		}
+		return 0
+	}
+	for {
+		c, o := p.get()
+		if c == eof {
+			break
+		}
+		if c == '\\' {
+			prevv = true
+		} else if prevv && c != '<' {
+			prevv = false
+		}
+		if count() >= MaxSize {
+			return false, p.errAt(o, CodeOverflow, "string overflow (more than %d bytes)", MaxSize-1)
+		}
+		if c == '<' {
+			switch p.comment() {
+			case -1:
+				return false, p.errAt(o, CodeCommentNotClosed, "comment not closed")
+			case 1:
+				continue
+			}
+		}
+		switch {
+		case location == -1 && !prevv:
+			if c != '<' {
+				continue
+			}
+			c2, o2 := p.get()
+			if c2 == '/' {
+				return false, p.errAt(o, CodeElementNotOpened, "closing tag but no element is open")
+			}
+			p.unget(c2, o2)
+			location = 0
+			elem = elem[:0]
+			cur = -1
+			elemStart = o
+		case location == 0 && (c == '>' || isSpace(c)):
+			selfClosed := false
+			if n := len(elem); n > 0 && elem[n-1] == '/' {
+				selfClosed = true
+				elem = elem[:n-1]
+			}
+			cur = p.add(cstr(elem), false, depth, elemStart)
+			if isSpace(c) {
+				r, err := p.attributes(depth)
+				if err != nil {
+					return false, err
+				}
+				if r == '/' {
+					selfClosed = true
+				}
+			}
+			if selfClosed {
+				it := &p.doc.Items[cur]
+				it.Closed = true
+				it.ContentPos = Pos{Offset: o}
+				cur = -1
+				location = -1
+				elem = elem[:0]
+				if depth > 0 {
+					return false, nil
+				}
+			} else {
+				location = 1
+				cont = cont[:0]
+				contStart = p.nextOffset()
+			}
+		case location == 2 && c == '>':
+			if cstr(closing) != cstr(elem) {
+				return false, p.errAt(o, CodeElementNotClosed, "element '%s' not closed (closing tag is '%s')", cstr(elem), cstr(closing))
+			}
+			it := &p.doc.Items[cur]
+			it.Content = cstr(cont)
+			it.ContentPos = Pos{Offset: contStart}
+			it.Closed = true
+			cur = -1
+			location = -1
+			elem = elem[:0]
+			if depth > 0 {
+				return false, nil
+			}
+		case location == 1 && c == '<' && !prevv:
+			c2, o2 := p.get()
+			if c2 == '/' {
+				location = 2
+				closing = closing[:0]
+			} else {
+				p.unget(c2, o2)
+				p.unget(c, o)
+				if _, err := p.readElem(depth+1, level); err != nil {
+					return false, err
+				}
+				cont = cont[:0]
+				contStart = p.nextOffset()
+			}
+		default:
+			switch location {
+			case 0:
+				elem = append(elem, byte(c))
+			case 1:
+				cont = append(cont, byte(c))
+			case 2:
+				closing = append(closing, byte(c))
+			}
+			if c == '<' && prevv {
+				prevv = false
+			}
+		}
+	}
+	if location == -1 {
+		return true, nil
+	}
+	return false, p.errAt(len(p.data), CodeUnexpectedEOF, "end of file and some elements were not closed")
+}
+
+// nextOffset is the offset of the byte get would return next.
+func (p *parser) nextOffset() int {
+	if n := len(p.back); n > 0 {
+		return p.back[n-1]
+	}
+	return p.off
+}
+
+// attributes is _getattributes: it reads the attributes of the element
+// just added and returns '/' when the tag ended with "/" (the '>' after it
+// is left unread, as os_xml does), 0 when it ended with '>'.
+func (p *parser) attributes(depth int) (int, error) {
+	for {
+		var attr, value []byte
+		location := 0
+		quote := 0
+		attrStart, valueStart := -1, 0
+	read:
+		for {
+			c, o := p.get()
+			if c == eof {
+				return 0, p.errAt(o, CodeAttrEOF, "end of file while reading an attribute")
+			}
+			count := len(attr)
+			if location == 1 {
+				count = len(value)
+			}
+			switch {
+			case count >= MaxSize:
+				name := cstr(attr)
+				if len(name) > 20 {
+					name = name[:20]
+				}
+				return 0, p.errAt(o, CodeOverflow, "overflow at attribute '%s' (more than %d bytes)", name, MaxSize-1)
+			case c == '>' || (location == 0 && c == '/'):
+				if location == 1 {
+					return 0, p.errAt(o, CodeAttrNotClosed, "attribute '%s' not closed ('>' inside its value)", cstr(attr))
+				}
+				if len(attr) > 0 {
+					return 0, p.errAt(o, CodeAttrNoValue, "attribute '%s' has no value", cstr(attr))
+				}
+				if c == '/' {
+					return '/', nil
+				}
+				return 0, nil
+			case location == 0 && c == '=':
+				if attrStart < 0 {
+					attrStart = o
+				}
+				name := cstr(attr)
+				// Attributes of the same element, searched backwards as
+				// os_xml does (stopping at anything that is not a plain attribute).
+				for i := len(p.doc.Items) - 1; i >= 0; i-- {
+					it := &p.doc.Items[i]
+					if it.Depth != depth || it.Kind != KindAttribute {
+						break
+					}
+					if it.Name == name {
+						return 0, p.errAt(attrStart, CodeAttrDuplicate, "attribute '%s' already defined", name)
+					}
+				}
+				c, o = p.get()
+				if c != '"' && c != '\'' {
+					ok := false
+					if isSpace(c) {
+						for {
+							c, o = p.get()
+							if c == eof {
+								break
+							}
+							if isSpace(c) {
+								continue
+							}
+							ok = c == '"' || c == '\''
+							break
+						}
+					}
+					if !ok {
+						return 0, p.errAt(o, CodeAttrNotQuoted, "attribute '%s' not followed by a \" or '", name)
+					}
+				}
+				quote = c
+				location = 1
+				valueStart = o + 1
+			case location == 0 && isSpace(c):
+				if len(attr) > 0 {
+					return 0, p.errAt(o, CodeAttrNoValue, "attribute '%s' has no value", cstr(attr))
+				}
+			case location == 1 && c == quote:
+				i := p.add(cstr(attr), true, depth, attrStart)
+				p.doc.Items[i].Content = cstr(value)
+				p.doc.Items[i].ContentPos = Pos{Offset: valueStart}
+				c, o = p.get()
+				switch {
+				case isSpace(c):
+					break read // next attribute
+				case c == '>':
+					return 0, nil
+				case c == '/':
+					return '/', nil
+				}
+				return 0, p.errAt(o, CodeAttrBadClosing, "bad attribute closing for '%s'='%s'", cstr(attr), cstr(value))
+			case location == 0:
+				if attrStart < 0 {
+					attrStart = o
+				}
+				attr = append(attr, byte(c))
+			default:
+				value = append(value, byte(c))
+			}
+		}
+	}
+}
