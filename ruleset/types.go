@@ -31,8 +31,9 @@ type Ruleset struct {
 	// load order. DecodeEvent tries it when the event has a program name.
 	ProgramNameDecoders []*Decoder
 	// NoProgramNameDecoders is OSSEC's "nopname" list: the top-level
-	// decoders without a program name, in load order, tried after
-	// ProgramNameDecoders (and alone when the event has no program name).
+	// decoders without a program name, in load order. DecodeEvent tries
+	// it only when the event has no program name (the two lists are never
+	// both tried for one event).
 	NoProgramNameDecoders []*Decoder
 	// Decoders lists every decoder (top-level and child) once, in the
 	// order the decoder files defined them.
@@ -43,11 +44,11 @@ type Ruleset struct {
 	// that SetDecodeXML registers after the decoder files.
 	DecoderNames []string
 
-	// Rules are the top-level rules (ids below 10 in the stock ruleset:
-	// the category "templates"), in the order OSSEC tries them: sorted by
-	// decreasing internal level, insertion order among equals.
-	// Every other rule hangs below them in Rule.Children.
-	Rules []*Rule
+	// Rules are the top-level nodes of the rule tree (rules with ids
+	// below 10: the category "templates"), in the order OSSEC tries them:
+	// sorted by decreasing internal level, insertion order among equals.
+	// Every other rule hangs below them in RuleNode.Children.
+	Rules []*RuleNode
 	// AllRules lists every rule once, in the order the files defined it
 	// (an overwrite="yes" rule does not add an entry: it updates the
 	// original). AllRules[i].Index == i.
@@ -198,10 +199,21 @@ const (
 	SearchLastEvents                    // if_matched_regex / frequency alone: Search_LastEvents over the event list
 )
 
-// Rule is one compiled <rule> (OSSEC's RuleInfo). A rule reached from
-// several parents (if_sid="1,2", if_group, if_level) is one *Rule that
-// appears in several Children slices, exactly as OSSEC shares one RuleInfo
-// between several RuleNodes.
+// RuleNode is one place of a rule in the rule tree (OSSEC's RuleNode).
+// A rule attached below several parents (if_sid="1,2", if_group, if_level)
+// has one RuleNode per attachment, all pointing at the same *Rule, and each
+// node has its own children: a later rule with if_sid naming it is attached
+// only below the first of those nodes in depth-first order, while a rule
+// with if_group or if_level is attached below every node that qualifies.
+type RuleNode struct {
+	Rule *Rule
+	// Children are the nodes tried after Rule matches here, in OSSEC's
+	// order (decreasing internal level, then insertion order).
+	Children []*RuleNode
+}
+
+// Rule is one compiled <rule> (OSSEC's RuleInfo), shared by all the
+// RuleNodes where it appears.
 type Rule struct {
 	// Index is the rule's position in Ruleset.AllRules: the key for the
 	// engine's per-rule state.
@@ -343,11 +355,11 @@ type Rule struct {
 	// (Rule_AddAR), in ossec.conf order.
 	ActiveResponses []*ActiveResponse
 
-	// Children are the rules tried after this one matches, in OSSEC's
-	// order (decreasing internal level, then insertion order).
-	Children []*Rule
+	// Nodes are the RuleNodes where this rule appears, in the order they
+	// were created (one for a top-level rule).
+	Nodes []*RuleNode
 	// Parents are the rules this one was attached below (empty for a
-	// top-level rule), in attachment order.
+	// top-level rule), one per node, in attachment order.
 	Parents []*Rule
 
 	// Pos is where the <rule> element starts; Overwritten is where an
