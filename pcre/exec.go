@@ -1,0 +1,646 @@
+package pcre
+
+import (
+	"math"
+	"sync"
+)
+
+// DefaultMatchLimit is PCRE2's default match limit: after this many
+// backtracking steps a match attempt fails with ErrMatchLimit.
+const DefaultMatchLimit = 10_000_000
+
+// maxStack bounds the backtracking stack (entries), like PCRE2's heap limit.
+const maxStack = 1 << 21
+
+// Regexp is a compiled pattern. It is safe for concurrent use.
+type Regexp struct {
+	pattern string
+	flags   Flags
+	prog    []inst
+	ncap    int
+	nregs   int
+	names   map[string]int
+	utf     bool
+	pre     prefilter
+	pool    sync.Pool
+	// MatchLimit is the number of backtracking steps after which matching
+	// gives up (DefaultMatchLimit when Compile returns).
+	matchLimit int
+}
+
+// Compile compiles pattern with flags. The error is an *Error.
+func Compile(pattern string, flags Flags) (*Regexp, error) {
+	tree, ncap, names, err := parse(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{utf: flags&UTF != 0, pat: pattern}
+	c.emit(inst{op: opSave, n: 0})
+	c.compile(tree)
+	c.emit(inst{op: opSave, n: 1})
+	c.emit(inst{op: opMatch})
+	if c.err != nil {
+		return nil, c.err
+	}
+	re := &Regexp{
+		pattern:    pattern,
+		flags:      flags,
+		prog:       c.prog,
+		ncap:       ncap,
+		nregs:      c.nregs,
+		names:      names,
+		utf:        c.utf,
+		matchLimit: DefaultMatchLimit,
+	}
+	re.pre = analyze(re)
+	return re, nil
+}
+
+// MustCompile is Compile that panics on error, for patterns known to be good.
+func MustCompile(pattern string, flags Flags) *Regexp {
+	re, err := Compile(pattern, flags)
+	if err != nil {
+		panic(err)
+	}
+	return re
+}
+
+// String returns the source pattern.
+func (re *Regexp) String() string { return re.pattern }
+
+// NumCaptures returns the number of capturing groups (PCRE2_INFO_CAPTURECOUNT).
+func (re *Regexp) NumCaptures() int { return re.ncap }
+
+// GroupNames returns the group number of each named group.
+func (re *Regexp) GroupNames() map[string]int {
+	m := make(map[string]int, len(re.names))
+	for k, v := range re.names {
+		m[k] = v
+	}
+	return m
+}
+
+// SetMatchLimit changes the match limit; call it before any use.
+func (re *Regexp) SetMatchLimit(n int) { re.matchLimit = n }
+
+// MatchString reports whether re matches s. A match-limit failure counts
+// as no match, as OSSEC treats it.
+func (re *Regexp) MatchString(s string) bool {
+	m := re.get()
+	ok, _ := m.search(s)
+	re.pool.Put(m)
+	return ok
+}
+
+// Exec matches re against s and returns the ovector appended to dst[:0]:
+// 2*(NumCaptures()+1) offsets, start and end of the match and of each group,
+// -1 for a group that did not participate. It returns nil when there is no
+// match; err is ErrMatchLimit when matching gave up.
+func (re *Regexp) Exec(s string, dst []int) ([]int, error) {
+	m := re.get()
+	ok, err := m.search(s)
+	if !ok {
+		re.pool.Put(m)
+		return nil, err
+	}
+	dst = append(dst[:0], m.slots...)
+	re.pool.Put(m)
+	return dst, nil
+}
+
+// Matcher runs one Regexp without allocating; it is not safe for
+// concurrent use. Get one with Regexp.Matcher and reuse it.
+type Matcher struct{ m *machine }
+
+// Matcher returns a new Matcher for re.
+func (re *Regexp) Matcher() *Matcher { return &Matcher{m: re.newMachine()} }
+
+// Exec matches s; the returned ovector is owned by the Matcher and valid
+// until its next use. It is nil when there is no match.
+func (mt *Matcher) Exec(s string) ([]int, error) {
+	ok, err := mt.m.search(s)
+	if !ok {
+		return nil, err
+	}
+	return mt.m.slots, nil
+}
+
+func (re *Regexp) get() *machine {
+	if m, ok := re.pool.Get().(*machine); ok {
+		return m
+	}
+	return re.newMachine()
+}
+
+func (re *Regexp) newMachine() *machine {
+	return &machine{
+		re:    re,
+		prog:  re.prog,
+		slots: make([]int, 2*(re.ncap+1)),
+		regs:  make([]int, re.nregs),
+		stack: make([]bt, 0, 32),
+	}
+}
+
+// bt is a backtracking stack entry.
+type bt struct {
+	kind btKind
+	n    int32 // slot, register, mark kind, or instruction of a repeat
+	pc   int32
+	pos  int
+	aux  int
+}
+
+type btKind uint8
+
+const (
+	btChoice    btKind = iota // resume at pc, pos
+	btSlot                    // restore slot n to pos
+	btReg                     // restore register n to pos
+	btMark                    // opening of an atomic group or lookaround
+	btRepGreedy               // give back one character of a greedy repeat: n instruction, pos current end, aux minimum end
+	btRepLazy                 // take one more character for a lazy repeat: aux count so far
+)
+
+type machine struct {
+	re    *Regexp
+	prog  []inst
+	s     string
+	slots []int
+	regs  []int
+	stack []bt
+	steps int
+	limit bool
+}
+
+// search finds the leftmost match.
+func (m *machine) search(s string) (bool, error) {
+	re := m.re
+	m.s = s
+	m.steps = 0
+	m.limit = false
+	pre := &re.pre
+	if len(s) < pre.minLen {
+		return false, nil
+	}
+	if pre.required != "" && !pre.hasRequired(s) {
+		return false, nil
+	}
+	if pre.anchored {
+		return m.try(0)
+	}
+	end := len(s) - pre.minLen
+	for pos := 0; pos <= end; {
+		if pre.useFirst {
+			p := pre.next(s, pos, end)
+			if p < 0 {
+				return false, nil
+			}
+			pos = p
+		}
+		ok, err := m.try(pos)
+		if ok || err != nil {
+			return ok, err
+		}
+		pos++
+		if m.re.utf {
+			for pos < len(s) && s[pos]&0xc0 == 0x80 {
+				pos++
+			}
+		}
+	}
+	return false, nil
+}
+
+func (m *machine) try(pos int) (bool, error) {
+	for i := range m.slots {
+		m.slots[i] = -1
+	}
+	m.stack = m.stack[:0]
+	ok := m.run(0, pos)
+	if m.limit {
+		return false, ErrMatchLimit
+	}
+	return ok, nil
+}
+
+// push adds a backtracking entry; it reports false when the stack is full.
+func (m *machine) push(e bt) bool {
+	if len(m.stack) >= maxStack {
+		m.limit = true
+		return false
+	}
+	m.stack = append(m.stack, e)
+	return true
+}
+
+// decode returns the character at i and its length (see the package doc
+// for invalid UTF-8).
+func decode(s string, i int) (rune, int) {
+	c := s[i]
+	if c < 0xc0 {
+		return rune(c), 1
+	}
+	var n int
+	var v rune
+	switch {
+	case c < 0xe0:
+		n, v = 1, rune(c&0x1f)
+	case c < 0xf0:
+		n, v = 2, rune(c&0x0f)
+	case c < 0xf8:
+		n, v = 3, rune(c&0x07)
+	case c < 0xfc:
+		n, v = 4, rune(c&0x03)
+	default:
+		n, v = 5, rune(c&0x01)
+	}
+	if i+n >= len(s) {
+		return rune(c), 1
+	}
+	for k := 1; k <= n; k++ {
+		v = v<<6 | rune(s[i+k]&0x3f)
+	}
+	if v < minForLen[n] {
+		// Overlong: the lead byte alone (see the package doc).
+		return rune(c), 1
+	}
+	return v, n + 1
+}
+
+// minForLen is the smallest value a sequence of 1+n bytes encodes.
+var minForLen = [6]rune{0, 0x80, 0x800, 0x10000, 0x200000, 0x4000000}
+
+// back returns the position one character before i, not before lo.
+func (m *machine) back(i, lo int) int {
+	i--
+	if m.re.utf {
+		for i > lo && m.s[i]&0xc0 == 0x80 {
+			i--
+		}
+	}
+	return i
+}
+
+// matchSet matches one character of set at pos; it returns the new
+// position or -1.
+func (m *machine) matchSet(set *charSet, pos int) int {
+	s := m.s
+	if pos >= len(s) {
+		return -1
+	}
+	c := s[pos]
+	if c < 0x80 || !m.re.utf {
+		if set.hasByte(c) {
+			return pos + 1
+		}
+		return -1
+	}
+	r, n := decode(s, pos)
+	if set.has(r) {
+		return pos + n
+	}
+	return -1
+}
+
+func isWordByte(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_'
+}
+
+func (m *machine) assert(a assertKind, pos int) bool {
+	s := m.s
+	switch a {
+	case aStart:
+		return pos == 0
+	case aLineStart:
+		return pos == 0 || s[pos-1] == '\n' && pos < len(s)
+	case aEndNL:
+		return pos == len(s) || pos == len(s)-1 && s[pos] == '\n'
+	case aLineEnd:
+		return pos == len(s) || s[pos] == '\n'
+	case aEnd:
+		return pos == len(s)
+	case aWordB, aNotWordB:
+		before := pos > 0 && isWordByte(s[pos-1])
+		after := pos < len(s) && isWordByte(s[pos])
+		return (before != after) == (a == aWordB)
+	}
+	return false
+}
+
+func lower(b byte) byte {
+	if b >= 'A' && b <= 'Z' {
+		return b + 32
+	}
+	return b
+}
+
+// run executes the program from pc at pos with backtracking.
+func (m *machine) run(pc, pos int) bool {
+	s := m.s
+	prog := m.prog
+	limit := m.re.matchLimit
+	for {
+		in := &prog[pc]
+		switch in.op {
+		case opMatch:
+			return true
+		case opLit:
+			l := in.lit
+			if len(s)-pos >= len(l) && s[pos:pos+len(l)] == l {
+				pos += len(l)
+				pc++
+				continue
+			}
+			goto fail
+		case opLitFold:
+			l := in.lit
+			if len(s)-pos < len(l) {
+				goto fail
+			}
+			for i := 0; i < len(l); i++ {
+				if lower(s[pos+i]) != l[i] {
+					goto fail
+				}
+			}
+			pos += len(l)
+			pc++
+			continue
+		case opSet:
+			if p := m.matchSet(in.set, pos); p >= 0 {
+				pos = p
+				pc++
+				continue
+			}
+			goto fail
+		case opSetRep:
+			start := pos
+			count := 0
+			max := in.max
+			if max < 0 {
+				max = math.MaxInt
+			}
+			target := in.min
+			if in.mode != lazy {
+				target = max
+			}
+			if !m.re.utf || in.set.asciiOnly() {
+				for count < target && pos < len(s) && in.set.hasByte(s[pos]) {
+					pos++
+					count++
+				}
+			} else {
+				for count < target {
+					p := m.matchSet(in.set, pos)
+					if p < 0 {
+						break
+					}
+					pos = p
+					count++
+				}
+			}
+			if count < in.min {
+				goto fail
+			}
+			switch in.mode {
+			case greedy:
+				if count > in.min {
+					// The minimum end is found again when giving back.
+					minEnd := start
+					if in.min > 0 {
+						minEnd = m.advance(in.set, start, in.min)
+					}
+					if !m.push(bt{kind: btRepGreedy, n: int32(pc), pc: int32(pc + 1), pos: pos, aux: minEnd}) {
+						return false
+					}
+				}
+			case lazy:
+				if count < max {
+					if !m.push(bt{kind: btRepLazy, n: int32(pc), pc: int32(pc + 1), pos: pos, aux: count}) {
+						return false
+					}
+				}
+			}
+			pc++
+			continue
+		case opSplit:
+			if !m.push(bt{kind: btChoice, pc: int32(in.y), pos: pos}) {
+				return false
+			}
+			pc = in.x
+			continue
+		case opJmp:
+			pc = in.x
+			continue
+		case opSave:
+			if !m.push(bt{kind: btSlot, n: int32(in.n), pos: m.slots[in.n]}) {
+				return false
+			}
+			m.slots[in.n] = pos
+			pc++
+			continue
+		case opAssert:
+			if m.assert(in.a, pos) {
+				pc++
+				continue
+			}
+			goto fail
+		case opRepStart:
+			if !m.push(bt{kind: btReg, n: int32(in.n), pos: m.regs[in.n]}) {
+				return false
+			}
+			m.regs[in.n] = pos
+			pc++
+			continue
+		case opRepEnd:
+			if pos == m.regs[in.n] {
+				// An empty iteration ends the loop.
+				pc++
+				continue
+			}
+			if in.mode == lazy {
+				if !m.push(bt{kind: btChoice, pc: int32(in.x), pos: pos}) {
+					return false
+				}
+				pc++
+			} else {
+				if !m.push(bt{kind: btChoice, pc: int32(pc + 1), pos: pos}) {
+					return false
+				}
+				pc = in.x
+			}
+			continue
+		case opMark:
+			if !m.push(bt{kind: btMark, n: int32(in.n), pc: int32(in.x), pos: pos}) {
+				return false
+			}
+			pc++
+			continue
+		case opCut:
+			m.cut()
+			pc++
+			continue
+		case opLookEnd:
+			pos = m.cut()
+			pc++
+			continue
+		case opNegLookEnd:
+			// Undo everything the body did, including the mark.
+			for {
+				e := m.stack[len(m.stack)-1]
+				m.stack = m.stack[:len(m.stack)-1]
+				if e.kind == btSlot {
+					m.slots[e.n] = e.pos
+				} else if e.kind == btReg {
+					m.regs[e.n] = e.pos
+				} else if e.kind == btMark {
+					break
+				}
+			}
+			goto fail
+		case opBackStep:
+			for i := 0; i < in.n; i++ {
+				if pos <= 0 {
+					goto fail
+				}
+				pos = m.back(pos, 0)
+			}
+			pc++
+			continue
+		case opBackref:
+			if in.n > m.re.ncap || m.slots[2*in.n] < 0 {
+				goto fail
+			}
+			st, en := m.slots[2*in.n], m.slots[2*in.n+1]
+			if p := m.matchRef(s[st:en], pos, in.fold); p >= 0 {
+				pos = p
+				pc++
+				continue
+			}
+			goto fail
+		case opFail:
+			goto fail
+		}
+	fail:
+		// Backtrack.
+		for {
+			if len(m.stack) == 0 {
+				return false
+			}
+			e := &m.stack[len(m.stack)-1]
+			switch e.kind {
+			case btChoice:
+				pc, pos = int(e.pc), e.pos
+				m.stack = m.stack[:len(m.stack)-1]
+			case btSlot:
+				m.slots[e.n] = e.pos
+				m.stack = m.stack[:len(m.stack)-1]
+				continue
+			case btReg:
+				m.regs[e.n] = e.pos
+				m.stack = m.stack[:len(m.stack)-1]
+				continue
+			case btMark:
+				m.stack = m.stack[:len(m.stack)-1]
+				if e.n != markNegLook {
+					continue
+				}
+				// The body of a negative lookaround failed: it holds.
+				pc, pos = int(e.pc), e.pos
+			case btRepGreedy:
+				np := m.back(e.pos, e.aux)
+				pc, pos = int(e.pc), np
+				if np <= e.aux {
+					m.stack = m.stack[:len(m.stack)-1]
+				} else {
+					e.pos = np
+				}
+			case btRepLazy:
+				rep := &prog[e.n]
+				np := m.matchSet(rep.set, e.pos)
+				if np < 0 {
+					m.stack = m.stack[:len(m.stack)-1]
+					continue
+				}
+				pc, pos = int(e.pc), np
+				e.aux++
+				e.pos = np
+				if rep.max >= 0 && e.aux >= rep.max {
+					m.stack = m.stack[:len(m.stack)-1]
+				}
+			}
+			break
+		}
+		m.steps++
+		if m.steps > limit {
+			m.limit = true
+			return false
+		}
+	}
+}
+
+// advance moves n characters of set forward from pos (they are known to match).
+func (m *machine) advance(set *charSet, pos, n int) int {
+	if !m.re.utf {
+		return pos + n
+	}
+	for i := 0; i < n; i++ {
+		_, l := decode(m.s, pos)
+		pos += l
+	}
+	return pos
+}
+
+// cut drops the choice points above the innermost mark, keeping the
+// entries that restore captures, and returns the mark's position.
+func (m *machine) cut() int {
+	i := len(m.stack) - 1
+	for m.stack[i].kind != btMark {
+		i--
+	}
+	pos := m.stack[i].pos
+	j := i
+	for k := i + 1; k < len(m.stack); k++ {
+		if e := m.stack[k]; e.kind == btSlot || e.kind == btReg {
+			m.stack[j] = e
+			j++
+		}
+	}
+	m.stack = m.stack[:j]
+	return pos
+}
+
+// matchRef matches the text ref at pos; caseless per the mode.
+func (m *machine) matchRef(ref string, pos int, fold bool) int {
+	s := m.s
+	if !fold {
+		if len(s)-pos >= len(ref) && s[pos:pos+len(ref)] == ref {
+			return pos + len(ref)
+		}
+		return -1
+	}
+	if !m.re.utf {
+		if len(s)-pos < len(ref) {
+			return -1
+		}
+		for i := 0; i < len(ref); i++ {
+			if lower(s[pos+i]) != lower(ref[i]) {
+				return -1
+			}
+		}
+		return pos + len(ref)
+	}
+	for i := 0; i < len(ref); {
+		if pos >= len(s) {
+			return -1
+		}
+		a, n := decode(ref, i)
+		b, l := decode(s, pos)
+		if a != b && !sameFold(a, b) {
+			return -1
+		}
+		i += n
+		pos += l
+	}
+	return pos
+}
