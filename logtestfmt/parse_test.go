@@ -100,10 +100,10 @@ func TestParseRecorded(t *testing.T) {
 			Rule:        &engine.RuleMatch{ID: 2507, Level: 0, Description: "OpenLDAP group."},
 		},
 		{
-			Log:    "2014 Dec 20 14:29:48 (HME-TEST-01) 10.0.15.14->WinEvtLog 2014 Dec 20 09:29:47 WinEvtLog: Microsoft-Windows-Sysmon/Operational: INFORMATION(1): Microsoft-Windows-Sysmon: SYSTEM: NT AUTHORITY: WIN-U93G48C7BOP: Process Create:  UtcTime: 12/20/2014 2:29 PM  ProcessGuid: {00000000-87DB-5495-0000-001045F25A00}  ProcessId: 3048  Image: C:\\Windows\\system32\\svchost.exe  CommandLine: \"C:\\Windows\\system32\\NOTEPAD.EXE\" C:\\Users\\Administrator\\Desktop\\ossec.log  User: WIN-U93G48C7BOP\\Administrator  LogonGuid: {00000000-84B8-5494-0000-0020CB330200}  LogonId: 0x233CB  TerminalSessionId: 1  IntegrityLevel: High  HashType: SHA1  Hash: 9FEF303BEDF8430403915951564E0D9888F6F365  ParentProcessGuid: {00000000-84B9-5494-0000-0010BE4A0200}  ParentProcessId: 848  ParentImage: C:\\Windows\\Explorer.EXE  ParentCommandLine: C:\\Windows\\Explorer.EXE",
-			Rule:   &engine.RuleMatch{ID: 18501, Level: 12, Description: "Sysmon - Suspicious Process - svchost.exe", Groups: []string{"sysmon_process-anomalies"}},
-			Alert:  true,
-			Mail:   true,
+			Log:   "2014 Dec 20 14:29:48 (HME-TEST-01) 10.0.15.14->WinEvtLog 2014 Dec 20 09:29:47 WinEvtLog: Microsoft-Windows-Sysmon/Operational: INFORMATION(1): Microsoft-Windows-Sysmon: SYSTEM: NT AUTHORITY: WIN-U93G48C7BOP: Process Create:  UtcTime: 12/20/2014 2:29 PM  ProcessGuid: {00000000-87DB-5495-0000-001045F25A00}  ProcessId: 3048  Image: C:\\Windows\\system32\\svchost.exe  CommandLine: \"C:\\Windows\\system32\\NOTEPAD.EXE\" C:\\Users\\Administrator\\Desktop\\ossec.log  User: WIN-U93G48C7BOP\\Administrator  LogonGuid: {00000000-84B8-5494-0000-0020CB330200}  LogonId: 0x233CB  TerminalSessionId: 1  IntegrityLevel: High  HashType: SHA1  Hash: 9FEF303BEDF8430403915951564E0D9888F6F365  ParentProcessGuid: {00000000-84B9-5494-0000-0010BE4A0200}  ParentProcessId: 848  ParentImage: C:\\Windows\\Explorer.EXE  ParentCommandLine: C:\\Windows\\Explorer.EXE",
+			Rule:  &engine.RuleMatch{ID: 18501, Level: 12, Description: "Sysmon - Suspicious Process - svchost.exe", Groups: []string{"sysmon_process-anomalies"}},
+			Alert: true,
+			Mail:  true,
 		},
 	}
 	for _, w := range want {
