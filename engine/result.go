@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+
 // Message is one event as analysisd reads it from its queue: the queue
 // identifier, the location it came from and the text. A line typed into
 // ossec-logtest is Message{Queue: QueueLocalFile, Location: "stdin", Text: line}.
@@ -47,6 +49,12 @@ type Result struct {
 	Mail bool
 	// ActiveResponses lists the active responses the alert triggers.
 	ActiveResponses []ActiveResponse
+	// Error is set when analysisd rejects the message before decoding
+	// (OSSEC logs IMSG_ERROR and prints nothing else for it).
+	Error string
+	// Extra are the results of the further events a line longer than
+	// ossec-logtest reads at once (6135 bytes) turns into, in order.
+	Extra []Result
 }
 
 // Phase1 is what pre-decoding made of the event.
@@ -77,6 +85,9 @@ type RuleMatch struct {
 	// File and Line locate the rule in its XML file.
 	File string
 	Line int
+	// Rule is the compiled rule. RuleMatch values are shared between
+	// results: do not modify them.
+	Rule *ruleset.Rule
 }
 
 // Info is one <info> line of a rule: Type is Text, Link, CVE, OSVDB or BUGTRACKID.

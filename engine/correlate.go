@@ -1,0 +1,337 @@
+package engine
+
+import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+
+// listNode is a node of an OSList of past events.
+type listNode struct {
+	prev, next *listNode
+	ev         *pastEvent
+}
+
+// evList is OSSEC's OSList holding past events: a rule's
+// sid_prev_matched history (sid: true, bounded by sid_prev_matched_max)
+// or an if_matched_group rule's group history (unbounded).
+type evList struct {
+	first, last *listNode
+	size, max   int
+	sid         bool
+}
+
+func (l *evList) add(ev *pastEvent) *listNode {
+	n := &listNode{prev: l.last, ev: ev}
+	if l.first == nil {
+		l.first = n
+	}
+	if l.last != nil {
+		l.last.next = n
+	}
+	l.last = n
+	l.size++
+	if l.max > 0 && l.size > l.max && l.first.next != nil {
+		old := l.first
+		l.first = old.next
+		l.first.prev = nil
+		if l.sid {
+			// Mark_EventNodeDelete: the event no longer owns a node here.
+			old.ev.sidNode = nil
+		}
+		l.size--
+	}
+	return n
+}
+
+// remove is OSList_DeleteThisNode.
+func (l *evList) remove(n *listNode) {
+	switch {
+	case n.prev != nil && n.next != nil:
+		n.prev.next = n.next
+		n.next.prev = n.prev
+	case n.prev != nil:
+		n.prev.next = nil
+		l.last = n.prev
+	case n.next != nil:
+		n.next.prev = nil
+		l.first = n.next
+	default:
+		l.first, l.last = nil, nil
+	}
+	l.size--
+}
+
+// removeOldest is OSList_DeleteOldestNode (which, as in OSSEC, does
+// not update the size).
+func (l *evList) removeOldest() {
+	if l.first == nil {
+		return
+	}
+	next := l.first.next
+	if next != nil {
+		next.prev = nil
+	} else {
+		l.last = nil
+	}
+	l.first = next
+}
+
+// eventList is analysisd's global event list (OS_AddEvent): the events
+// that generated alerts, newest first, trimmed when it grows past
+// memory_size.
+type eventList struct {
+	first, last *evNode
+	used, max   int
+}
+
+type evNode struct {
+	prev, next *evNode
+	ev         *pastEvent
+}
+
+// remember stores the event that generated an alert for later
+// correlation: in the rule's sid history, else in the group histories it
+// feeds, and in the global event list.
+func (s *Session) remember(ev *event, r *ruleset.Rule) {
+	p := &pastEvent{
+		time:      ev.time,
+		matched:   ev.matched,
+		decoder:   ev.decoder,
+		special:   ev.special,
+		log:       ev.log,
+		fullLog:   ev.fullLog,
+		hostname:  ev.hostname,
+		vals:      ev.vals,
+		set:       ev.set,
+		generated: r,
+	}
+	st := &s.rules[r.Index]
+	if st.sidHist != nil {
+		p.sidRule = r
+		p.sidNode = st.sidHist.add(p)
+	} else if len(r.GroupHistories) > 0 {
+		for _, g := range r.GroupHistories {
+			if h := s.rules[g.Index].groupHist; h != nil {
+				h.add(p)
+			}
+		}
+	}
+	s.addEvent(p)
+}
+
+// addEvent is OS_AddEvent_List, with its trimming rule: once the list
+// holds more than memory_size events, drop at least 10 of the oldest and
+// then every one older than the largest frequency (in seconds, as OSSEC
+// compares them).
+func (s *Session) addEvent(p *pastEvent) {
+	l := &s.events
+	n := &evNode{ev: p}
+	if l.first == nil {
+		l.first, l.last, l.used = n, n, 1
+		return
+	}
+	n.next = l.first
+	l.first.prev = n
+	l.first = n
+	l.used++
+	if l.used <= l.max {
+		return
+	}
+	for i := 0; l.last != nil && (i < 10 || p.time-l.last.ev.time > int64(s.e.maxFreq)); i++ {
+		old := l.last
+		l.last = old.prev
+		if l.last != nil {
+			l.last.next = nil
+		} else {
+			l.first = nil
+		}
+		l.used--
+		s.freeEvent(old.ev)
+		if l.last == nil {
+			break
+		}
+	}
+}
+
+// freeEvent is what Free_Eventinfo does to the correlation lists.
+func (s *Session) freeEvent(p *pastEvent) {
+	if p.sidNode != nil {
+		if h := s.rules[p.sidRule.Index].sidHist; h != nil {
+			h.remove(p.sidNode)
+		}
+		p.sidNode = nil
+		return
+	}
+	if g := p.generated; g != nil && len(g.GroupHistories) > 0 {
+		for _, gr := range g.GroupHistories {
+			if h := s.rules[gr.Index].groupHist; h != nil {
+				h.removeOldest()
+			}
+		}
+	}
+}
+
+func strEq(a *pastEvent, ev *event, sl slot) bool {
+	x, ok1 := a.get(sl)
+	y, ok2 := ev.get(sl)
+	return ok1 && ok2 && x == y
+}
+
+func strDiffer(a *pastEvent, ev *event, sl slot) bool {
+	x, ok1 := a.get(sl)
+	y, ok2 := ev.get(sl)
+	return ok1 && ok2 && x != y
+}
+
+// searchHistory is Search_LastSids (sid) and Search_LastGroups: walk a
+// history from the newest event back, within the timeframe and below the
+// rule's level, and fire once more than frequency events fit.
+func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList) bool {
+	if h == nil || h.last == nil {
+		return false
+	}
+	firstEv := h.last.ev
+	freq := 0
+	level := r.Level
+	co := r.ContextOpts
+	extra := r.AlertOpts&ruleset.SameExtraInfo != 0
+	for n := h.last; n != nil; n = n.prev {
+		p := n.ev
+		if ev.time-p.time > int64(r.Timeframe) {
+			return false
+		}
+		if p.matched >= level {
+			return false
+		}
+		if co&ruleset.SameID != 0 && !strEq(p, ev, slotID) {
+			continue
+		}
+		if co&ruleset.SameSrcIP != 0 && !strEq(p, ev, slotSrcIP) {
+			continue
+		}
+		if extra {
+			if co&ruleset.SameSrcPort != 0 && !strEq(p, ev, slotSrcPort) {
+				continue
+			}
+			if co&ruleset.SameDstPort != 0 && !strEq(p, ev, slotDstPort) {
+				continue
+			}
+			if co&ruleset.SameUser != 0 && !strEq(p, ev, slotDstUser) {
+				continue
+			}
+			if co&ruleset.SameLocation != 0 && p.hostname != ev.hostname {
+				continue
+			}
+			if co&ruleset.DifferentURL != 0 && !strDiffer(p, ev, slotURL) {
+				continue
+			}
+			if co&ruleset.DifferentSrcGeoIP != 0 && !strDiffer(p, ev, slotSrcGeoIP) {
+				continue
+			}
+		}
+		if freq < r.Frequency {
+			freq++
+			continue
+		}
+		ev.matched = level
+		p.matched = level
+		firstEv.matched = level
+		return true
+	}
+	return false
+}
+
+func (s *Session) searchLastSids(ev *event, r *ruleset.Rule) bool {
+	if r.SidSearch == nil {
+		return false
+	}
+	return s.searchHistory(ev, r, s.rules[r.SidSearch.Index].sidHist)
+}
+
+func (s *Session) searchLastGroups(ev *event, r *ruleset.Rule) bool {
+	return s.searchHistory(ev, r, s.rules[r.Index].groupHist)
+}
+
+// searchLastEvents is Search_LastEvents: the same walk over the global
+// event list, for events of the same type whose log matches
+// if_matched_regex.
+func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
+	l := &s.events
+	if l.first == nil {
+		return false
+	}
+	firstEv := l.first.ev
+	typ := s.typeOf(ev.decoder, ev.special)
+	freq := 0
+	level := r.Level
+	co := r.ContextOpts
+	for n := l.first; n != nil; n = n.next {
+		p := n.ev
+		if ev.time-p.time > int64(r.Timeframe) {
+			return false
+		}
+		if p.matched >= level {
+			return false
+		}
+		if s.typeOf(p.decoder, p.special) != typ {
+			continue
+		}
+		if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log) {
+			continue
+		}
+		if co&ruleset.SameUser != 0 && !strEq(p, ev, slotDstUser) {
+			continue
+		}
+		if co&ruleset.SameID != 0 && !strEq(p, ev, slotID) {
+			continue
+		}
+		if co&ruleset.SameSrcIP != 0 && !strEq(p, ev, slotSrcIP) {
+			continue
+		}
+		if co&ruleset.DifferentURL != 0 && !strDiffer(p, ev, slotURL) {
+			continue
+		}
+		if co&ruleset.DifferentSrcGeoIP != 0 && !strDiffer(p, ev, slotSrcGeoIP) {
+			continue
+		}
+		if freq < r.Frequency {
+			freq++
+			continue
+		}
+		ev.matched = level
+		p.matched = level
+		firstEv.matched = level
+		return true
+	}
+	return false
+}
+
+// doDiff is <check_diff>: the rule matches when the event's log differs
+// from the one last seen for this rule and host. The first one is only
+// stored. OSSEC keeps it in queue/diff; a Session keeps it in memory.
+func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
+	if len(ev.log) >= 8192 {
+		return false
+	}
+	host := ev.hostname
+	if host != "" && host[0] == '(' {
+		host = host[1:]
+		for i := 0; i < len(host); i++ {
+			if host[i] == ')' {
+				host = host[:i]
+				break
+			}
+		}
+	}
+	key := host + "/" + itoa(r.ID)
+	if s.diff == nil {
+		s.diff = map[string]string{}
+	}
+	last, ok := s.diff[key]
+	if !ok {
+		s.diff[key] = ev.log
+		return false
+	}
+	if last == ev.log {
+		return false
+	}
+	s.diff[key] = ev.log
+	return true
+}

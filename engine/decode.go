@@ -1,0 +1,186 @@
+package engine
+
+import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+
+// decode is DecodeEvent: it walks the decoder list that fits the event
+// (program-name decoders when it has a program name, the others when
+// not), sets ev.decoder and the fields the matching decoder's regexes
+// capture. Offsets are byte positions in ev.log; -1 stands for OSSEC's
+// NULL pointer.
+func (s *Session) decode(ev *event) {
+	list := s.e.nopname
+	if ev.hasProgramName {
+		list = s.e.pname
+	}
+	obs := s.e.obs
+	log := ev.log
+	pmatch, cmatch := -1, -1
+	for _, node := range list {
+		d := node.d
+		if obs != nil {
+			obs.DecoderTried(d)
+		}
+		if ev.hasProgramName && d.ProgramName != nil {
+			if !d.ProgramName.Match(ev.programName) {
+				continue
+			}
+			pmatch = 0
+		}
+		if d.Prematch != nil {
+			var end int
+			end, s.subs = exec(d.Prematch, log, s.subs[:0])
+			if end < 0 {
+				continue
+			}
+			pmatch = end
+		}
+		s.setDecoder(ev, node)
+
+		// Find the child that matches; without children the decoder
+		// itself goes on to its regexes.
+		nn, ci := node, -1
+		if len(node.children) > 0 {
+			nn = nil
+			kids := node.children
+			for i := 0; i < len(kids); {
+				c := kids[i]
+				if obs != nil {
+					obs.DecoderTried(c.d)
+				}
+				if c.d.Prematch != nil {
+					base := 0
+					if c.d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
+						base = pmatch
+					}
+					if base >= 0 {
+						var end int
+						end, s.subs = exec(c.d.Prematch, log[base:], s.subs[:0])
+						if end >= 0 {
+							cmatch = base + end
+							s.setDecoder(ev, c)
+							nn, ci = c, i
+							break
+						}
+					}
+				} else {
+					cmatch = pmatch
+					nn, ci = c, i
+					break
+				}
+				if c.d.GetNext {
+					i++
+					for i < len(kids) && kids[i].d.GetNext {
+						i++
+					}
+					if i >= len(kids) {
+						return
+					}
+				}
+				i++
+			}
+			if nn == nil {
+				return
+			}
+		}
+
+		if nn.d.Plugin != ruleset.PluginNone {
+			s.runPlugin(ev, nn)
+			return
+		}
+
+		regexPrev := -1
+		for nn != nil && nn.d.Regex != nil {
+			rd := nn.d
+			llog := 0
+			if off := rd.RegexOffset; off != 0 {
+				switch {
+				case off&ruleset.OffsetAfterParent != 0:
+					llog = pmatch
+				case off&ruleset.OffsetAfterPrematch != 0:
+					llog = cmatch
+				case off&ruleset.OffsetAfterRegex != 0:
+					llog = regexPrev
+					if llog < 0 {
+						llog = cmatch
+					}
+				}
+			}
+			end := -1
+			if llog >= 0 {
+				end, s.subs = exec(rd.Regex, log[llog:], s.subs[:0])
+			}
+			if end < 0 {
+				if rd.GetNext {
+					nn, ci = nextSibling(node, nn, ci)
+					continue
+				}
+				return
+			}
+			regexPrev = llog + end
+			s.setDecoder(ev, nn)
+			for i, v := range s.subs {
+				if i < len(rd.Order) {
+					s.setField(ev, nn, i, v)
+				}
+			}
+			if !rd.GetNext {
+				return
+			}
+			nn, ci = nextSibling(node, nn, ci)
+		}
+		return
+	}
+}
+
+// nextSibling is child_node->next for the node nn at position ci among
+// parent's children (ci == -1: nn is the parent itself, whose next is a
+// top-level decoder OSSEC never reaches this way).
+func nextSibling(parent, nn *decNode, ci int) (*decNode, int) {
+	if ci < 0 || ci+1 >= len(parent.children) {
+		return nil, -1
+	}
+	return parent.children[ci+1], ci + 1
+}
+
+func (s *Session) setDecoder(ev *event, n *decNode) {
+	ev.decoder = n
+	if s.e.obs != nil {
+		s.e.obs.DecoderMatched(n.d)
+	}
+}
+
+// setField runs the <order> setter at position i of n's decoder.
+func (s *Session) setField(ev *event, n *decNode, i int, v string) {
+	switch n.d.Order[i].Kind {
+	case ruleset.FieldDstUser:
+		ev.setPrinted(slotDstUser, v)
+	case ruleset.FieldSrcUser:
+		ev.setPrinted(slotSrcUser, v)
+	case ruleset.FieldSrcIP:
+		ev.setPrinted(slotSrcIP, v)
+	case ruleset.FieldDstIP:
+		ev.setPrinted(slotDstIP, v)
+	case ruleset.FieldSrcPort:
+		ev.setPrinted(slotSrcPort, v)
+	case ruleset.FieldDstPort:
+		ev.setPrinted(slotDstPort, v)
+	case ruleset.FieldProtocol:
+		ev.setPrinted(slotProtocol, v)
+	case ruleset.FieldAction:
+		ev.setPrinted(slotAction, v)
+	case ruleset.FieldID:
+		ev.setPrinted(slotID, v)
+	case ruleset.FieldURL:
+		ev.setPrinted(slotURL, v)
+	case ruleset.FieldData:
+		ev.setPrinted(slotData, v)
+	case ruleset.FieldStatus:
+		ev.setPrinted(slotStatus, v)
+	case ruleset.FieldSystemName:
+		ev.setPrinted(slotSystemName, v)
+	case ruleset.FieldFileName:
+		ev.setPrinted(slotFileName, v)
+	default:
+		ev.setDynamic(i, n.names[i], v)
+	}
+}

@@ -1,0 +1,412 @@
+// Package engine runs events through a compiled ruleset the way OSSEC
+// 4.3.0's analysisd does, as ossec-logtest shows it: pre-decoding
+// (OS_CleanMSG), decoding (DecodeEvent and the plugin decoders), the
+// accumulator, rule matching (OS_CheckIfRuleMatch) with its correlation
+// state (if_matched_sid, if_matched_group, frequency, first-time-seen),
+// and the decision to log, mail and run active responses.
+//
+// An Engine is immutable and safe for concurrent use; a Session holds the
+// state one ossec-logtest process accumulates and is not:
+//
+//	e := engine.New(rs, engine.Options{Hostname: "melancia"})
+//	s := e.NewSession()
+//	r := s.Process("Jan  1 00:00:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2")
+//	if r.Rule != nil { fmt.Println(r.Rule.ID, r.Alert) }
+package engine
+
+import (
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Hostname is the manager's hostname, used for events without a
+	// syslog header. Default: os.Hostname() up to its first dot.
+	Hostname string
+	// Now is the clock: an event's time is Now() when it is read, in
+	// whole seconds, as OSSEC uses time(NULL). Default time.Now. Its
+	// Location gives the local time <time> and <weekday> compare with.
+	Now func() time.Time
+	// Observer, when not nil, is told which decoders and rules were tried.
+	Observer Observer
+}
+
+// Observer watches an Engine work. Its methods are only called when an
+// Observer is set, so tracing costs nothing otherwise. They are called
+// from the goroutine that runs Process, in the order the engine works.
+type Observer interface {
+	// DecoderTried is called before a top-level or child decoder's
+	// program name / prematch is tested.
+	DecoderTried(d *ruleset.Decoder)
+	// DecoderMatched is called when d becomes the event's decoder
+	// (OSSEC's lf->decoder_info is set to it).
+	DecoderMatched(d *ruleset.Decoder)
+	// RuleTried is called when a rule is tried ("Trying rule: ...").
+	RuleTried(r *ruleset.Rule)
+	// RuleMatched is called when every condition of r held, before its
+	// children are tried ("*Rule N matched.").
+	RuleMatched(r *ruleset.Rule)
+}
+
+// Engine is a compiled ruleset ready to analyse events. It is immutable
+// and may serve any number of Sessions concurrently.
+type Engine struct {
+	rs       *ruleset.Ruleset
+	hostname string
+	now      func() time.Time
+	obs      Observer
+
+	pname   []*decNode // OSSEC's forpname list
+	nopname []*decNode // OSSEC's nopname list
+	ndec    int
+	// maxOrder is the largest number of <order> entries of any decoder:
+	// the size of an event's dynamic-field table.
+	maxOrder int
+
+	matches []*RuleMatch // by Rule.Index
+	byID    map[string]*ruleset.Rule
+	memSize int
+	maxFreq int
+	sidMax  int
+
+	sonic *sonicPatterns
+}
+
+// decNode is a decoder in the engine's decoder tree.
+type decNode struct {
+	d        *ruleset.Decoder
+	idx      int
+	children []*decNode
+	names    []string // dynamic field name per order position ("" for others)
+}
+
+// New prepares rs for analysis. rs must not change afterwards.
+func New(rs *ruleset.Ruleset, opts Options) *Engine {
+	e := &Engine{rs: rs, hostname: opts.Hostname, now: opts.Now, obs: opts.Observer}
+	if e.hostname == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "localhost"
+		}
+		if i := strings.IndexByte(h, '.'); i >= 0 {
+			h = h[:i]
+		}
+		e.hostname = h
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+
+	nodes := map[*ruleset.Decoder]*decNode{}
+	var node func(d *ruleset.Decoder) *decNode
+	node = func(d *ruleset.Decoder) *decNode {
+		if n, ok := nodes[d]; ok {
+			return n
+		}
+		n := &decNode{d: d, idx: len(nodes)}
+		nodes[d] = n
+		n.names = make([]string, len(d.Order))
+		for i, o := range d.Order {
+			if o.Kind == ruleset.FieldDynamic {
+				n.names[i] = o.Name
+			}
+		}
+		if len(d.Order) > e.maxOrder {
+			e.maxOrder = len(d.Order)
+		}
+		if d.Plugin == ruleset.PluginSonicWall && e.sonic == nil {
+			e.sonic = compileSonic()
+		}
+		for _, c := range d.Children {
+			n.children = append(n.children, node(c))
+		}
+		return n
+	}
+	for _, d := range rs.Decoders {
+		node(d)
+	}
+	for _, d := range rs.ProgramNameDecoders {
+		e.pname = append(e.pname, node(d))
+	}
+	for _, d := range rs.NoProgramNameDecoders {
+		e.nopname = append(e.nopname, node(d))
+	}
+	e.ndec = len(nodes)
+
+	e.matches = make([]*RuleMatch, len(rs.AllRules))
+	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))
+	for _, r := range rs.AllRules {
+		e.matches[r.Index] = newRuleMatch(r)
+		e.byID[itoa(r.ID)] = r
+	}
+
+	e.memSize = rs.Config.MemorySize
+	if e.memSize <= 0 {
+		e.memSize = 8192
+	}
+	if e.memSize < 2048 {
+		e.memSize = 2048
+	}
+	e.maxFreq = rs.Config.MaxFrequency
+	if e.maxFreq == 0 {
+		for _, r := range rs.AllRules {
+			if r.Frequency > e.maxFreq {
+				e.maxFreq = r.Frequency
+			}
+		}
+	}
+	e.sidMax = rs.Config.SidPrevMatchedMax
+	if e.sidMax <= 0 {
+		e.sidMax = 128
+	}
+	return e
+}
+
+// Ruleset returns the ruleset the engine runs.
+func (e *Engine) Ruleset() *ruleset.Ruleset { return e.rs }
+
+func newRuleMatch(r *ruleset.Rule) *RuleMatch {
+	m := &RuleMatch{
+		ID:          r.ID,
+		Level:       r.Level,
+		Description: r.Description,
+		File:        r.Pos.File,
+		Line:        r.Pos.Line,
+		Rule:        r,
+	}
+	for _, d := range r.InfoDetails {
+		m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
+	}
+	g := r.Groups
+	for g != "" {
+		i := strings.IndexByte(g, ',')
+		if i < 0 {
+			m.Groups = append(m.Groups, g)
+			break
+		}
+		if i > 0 {
+			m.Groups = append(m.Groups, g[:i])
+		}
+		g = g[i+1:]
+	}
+	return m
+}
+
+func infoTypeName(t ruleset.InfoType) string {
+	switch t {
+	case ruleset.InfoLink:
+		return "Link"
+	case ruleset.InfoCVE:
+		return "CVE"
+	case ruleset.InfoOSVDB:
+		return "OSVDB"
+	case ruleset.InfoBugtrackID:
+		return "BUGTRACKID"
+	}
+	return "Text"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// Session is the state of one analysisd / ossec-logtest process:
+// correlation history, first-time-seen entries, accumulator, ignore
+// timers. It is not safe for concurrent use.
+type Session struct {
+	e  *Engine
+	ev event
+
+	// decType holds the type a plugin decoder gave its decoder (OSSEC
+	// writes it into the shared decoder), 0 when unchanged.
+	decType []ruleset.Category
+
+	rules  []ruleState
+	events eventList
+	fts    ftsState
+	acm    acmState
+	diff   map[string]string
+	rk     map[string]map[string]bool
+
+	subs  []string
+	subs2 []string
+}
+
+// ruleState is the per-rule state analysisd keeps in RuleInfo.
+type ruleState struct {
+	timeIgnored int64
+	sidHist     *evList // sid_prev_matched
+	groupHist   *evList // group_search of an if_matched_group rule
+}
+
+// NewSession starts a fresh analysisd state.
+func (e *Engine) NewSession() *Session {
+	s := &Session{
+		e:       e,
+		decType: make([]ruleset.Category, e.ndec),
+		rules:   make([]ruleState, len(e.rs.AllRules)),
+		subs:    make([]string, 0, 16),
+		subs2:   make([]string, 0, 16),
+	}
+	s.ev.dyn = make([]string, e.maxOrder)
+	s.ev.dynSet = make([]bool, e.maxOrder)
+	s.events.max = e.memSize
+	for _, r := range e.rs.AllRules {
+		if r.KeepsSidHistory {
+			s.rules[r.Index].sidHist = &evList{max: e.sidMax, sid: true}
+		}
+		if r.EventSearch == ruleset.SearchLastGroups {
+			s.rules[r.Index].groupHist = &evList{}
+		}
+	}
+	s.fts.init()
+	return s
+}
+
+// maxLine is how much of a line ossec-logtest's fgets reads at once
+// (OS_MAXSTR - 8 - 1): longer lines are analysed as several events.
+const maxLine = 6144 - 8 - 1
+
+// Process analyses one line as ossec-logtest does: the line (without
+// its newline) becomes the message "1:stdin:<line>". A line longer than
+// ossec-logtest reads at once is analysed as several events, the first in
+// the result and the others in Extra.
+func (s *Session) Process(line string) Result {
+	if len(line) <= maxLine {
+		return s.processLine(line)
+	}
+	r := s.processLine(line[:maxLine])
+	for rest := line[maxLine:]; rest != ""; {
+		n := min(len(rest), maxLine)
+		x := s.processLine(rest[:n])
+		rest = rest[n:]
+		if !x.Skipped {
+			r.Extra = append(r.Extra, x)
+		}
+	}
+	return r
+}
+
+func (s *Session) processLine(line string) Result {
+	if len(cut(line)) < 2 {
+		return Result{Log: line, Skipped: true}
+	}
+	return s.ProcessMessage(Message{Queue: QueueLocalFile, Location: "stdin", Text: line})
+}
+
+// ProcessMessage analyses one queue message as analysisd would.
+// Syscheck, rootcheck and host-information messages go to their special
+// decoders; everything else is a log line.
+func (s *Session) ProcessMessage(m Message) Result {
+	res := Result{Log: m.Text}
+	location, text := m.Location, m.Text
+	if strings.IndexByte(location, ':') >= 0 || (location != "" && location[0] == '(' && !strings.Contains(location, "->")) {
+		var err error
+		location, text, err = splitMessage(location + ":" + text)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+	}
+	ev := &s.ev
+	ev.reset()
+	now := s.e.now()
+	ev.time = now.Unix()
+	ev.hour = now.Format("15:04:05")
+	ev.wday = int(now.Weekday())
+	if err := s.preDecode(ev, location, text); err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.Phase1 = Phase1{
+		FullEvent:      ev.fullLog,
+		Hostname:       ev.hostname,
+		ProgramName:    ev.programName,
+		HasProgramName: ev.hasProgramName,
+		Log:            ev.log,
+	}
+	ev.fields = make([]Field, 0, 8)
+	switch m.Queue {
+	case QueueSyscheck:
+		if !s.decodeSyscheck(ev) {
+			res.Error = "syscheck message not decoded"
+			return res
+		}
+	case QueueRootcheck:
+		if !s.decodeRootcheck(ev) {
+			res.Error = "rootcheck message not decoded"
+			return res
+		}
+	case QueueHostinfo:
+		if !s.decodeHostinfo(ev) {
+			res.Error = "hostinfo message not decoded"
+			return res
+		}
+	default:
+		s.decode(ev)
+	}
+	if ev.decoder != nil {
+		res.Decoder = ev.decoder.d.Name
+	} else if ev.special != nil {
+		res.Decoder = ev.special.name
+	}
+	if len(ev.fields) > 0 {
+		res.Fields = ev.fields
+	}
+	ev.fields = nil
+	if ev.decoder != nil && ev.decoder.d.Accumulate {
+		res.Accumulated = true
+		s.accumulate(ev)
+	}
+	s.analyze(ev, &res)
+	return res
+}
+
+// typeOf is the type of the event's decoder as analysisd sees it now.
+func (s *Session) typeOf(n *decNode, special *specialDecoder) ruleset.Category {
+	if n == nil {
+		if special != nil {
+			return special.typ
+		}
+		return ruleset.CategorySyslog
+	}
+	if t := s.decType[n.idx]; t != 0 {
+		return t
+	}
+	if n.d.Type == 0 {
+		return ruleset.CategorySyslog
+	}
+	return n.d.Type
+}
+
+// exec runs p on s and returns the end offset of the match, or -1.
+func exec(p *osregex.Pattern, s string, dst []string) (int, []string) {
+	end, subs, ok := p.Exec(s, dst)
+	if !ok {
+		return -1, subs
+	}
+	return end, subs
+}

@@ -1,0 +1,195 @@
+package engine
+
+import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+
+// slot names one of the fixed event fields that decoders set and rules
+// read. OSSEC keeps each as a separate char pointer in Eventinfo, where
+// NULL (never set) and "" (set to an empty capture) differ; event keeps a
+// presence bit next to every value for the same reason.
+type slot uint8
+
+const (
+	slotDstUser slot = iota
+	slotSrcUser
+	slotSrcIP
+	slotDstIP
+	slotSrcPort
+	slotDstPort
+	slotProtocol
+	slotAction
+	slotID
+	slotURL
+	slotData
+	slotStatus
+	slotSystemName
+	slotFileName
+	slotSrcGeoIP
+	slotDstGeoIP
+	numSlots
+)
+
+// slotLabel is the name ossec-logtest prints in phase 2 for a slot.
+var slotLabel = [numSlots]string{
+	slotDstUser:    "dstuser",
+	slotSrcUser:    "srcuser",
+	slotSrcIP:      "srcip",
+	slotDstIP:      "dstip",
+	slotSrcPort:    "srcport",
+	slotDstPort:    "dstport",
+	slotProtocol:   "proto",
+	slotAction:     "action",
+	slotID:         "id",
+	slotURL:        "url",
+	slotData:       "extra_data",
+	slotStatus:     "status",
+	slotSystemName: "system_name",
+	slotFileName:   "filename",
+	slotSrcGeoIP:   "srcgeoip",
+	slotDstGeoIP:   "dstgeoip",
+}
+
+// categoryOSSECAlert is OSSEC_ALERT, the type the OSSEC alert plugin
+// decoder gives its decoder; no rule category has it.
+const categoryOSSECAlert ruleset.Category = 12
+
+// event is analysisd's Eventinfo for the event being analysed: one per
+// Session, reset for every message so that the hot path does not allocate.
+type event struct {
+	location string
+	fullLog  string
+	log      string
+
+	hostname    string
+	hasHostname bool
+	// hostIsLocation is true when the hostname is the location itself
+	// (events from agents), as OSSEC's pointer comparison tells them apart.
+	hostIsLocation bool
+	programName    string
+	hasProgramName bool
+
+	vals [numSlots]string
+	set  uint32 // bit i: vals[i] was set
+
+	// dyn are the dynamic fields (lf->fields), indexed by the capture
+	// position that set them; dynSet marks the ones set.
+	dyn    []string
+	dynSet []bool
+	dynMax int // highest index set + 1, to reset cheaply
+
+	decoder *decNode // nil: OSSEC's NULL_Decoder (or a special decoder)
+	// special is the decoder of a syscheck / rootcheck / host-information
+	// message, which is not in the decoder tree.
+	special *specialDecoder
+	// ftsDone is FTS_DONE on the decoder: first-time-seen already decided.
+	ftsDone bool
+	matched int
+	size    int
+	time    int64
+	hour    string // "HH:MM:SS" of the receive time
+	wday    int
+
+	// generated is the rule the OSSEC alert plugin points at.
+	generated *ruleset.Rule
+
+	fields []Field // what phase 2 printed
+	trace  bool    // record printed fields
+}
+
+func (ev *event) reset() {
+	for i := 0; i < ev.dynMax; i++ {
+		ev.dyn[i] = ""
+		ev.dynSet[i] = false
+	}
+	dyn, dynSet := ev.dyn, ev.dynSet
+	*ev = event{dyn: dyn, dynSet: dynSet}
+}
+
+func (ev *event) has(s slot) bool { return ev.set&(1<<s) != 0 }
+
+func (ev *event) get(s slot) (string, bool) { return ev.vals[s], ev.set&(1<<s) != 0 }
+
+func (ev *event) put(s slot, v string) {
+	ev.vals[s] = v
+	ev.set |= 1 << s
+}
+
+// setPrinted sets a slot as a decoder <order> does, which ossec-logtest
+// prints.
+func (ev *event) setPrinted(s slot, v string) {
+	ev.put(s, v)
+	ev.fields = append(ev.fields, Field{Name: slotLabel[s], Value: v})
+}
+
+func (ev *event) setDynamic(i int, name, v string) {
+	if i >= len(ev.dyn) {
+		return
+	}
+	ev.dyn[i] = v
+	ev.dynSet[i] = true
+	if i+1 > ev.dynMax {
+		ev.dynMax = i + 1
+	}
+	ev.fields = append(ev.fields, Field{Name: name, Value: v})
+}
+
+// pastEvent is what correlation keeps of an event that generated an
+// alert: the values Search_LastSids, Search_LastGroups and
+// Search_LastEvents compare, and the mutable matched level.
+type pastEvent struct {
+	time     int64
+	matched  int
+	decoder  *decNode
+	special  *specialDecoder
+	log      string
+	fullLog  string
+	hostname string
+	vals     [numSlots]string
+	set      uint32
+	// prevDel marks the sid-history list this event sits in, so that
+	// eviction from the event list removes it there too.
+	sidRule *ruleset.Rule
+	sidNode *listNode
+	// generated is the rule whose group histories this event fed.
+	generated *ruleset.Rule
+}
+
+func (p *pastEvent) get(s slot) (string, bool) { return p.vals[s], p.set&(1<<s) != 0 }
+
+// specialDecoder is one of the decoders analysisd builds in code for
+// syscheck, rootcheck and host-information messages.
+type specialDecoder struct {
+	name string
+	id   int
+	typ  ruleset.Category
+	fts  ruleset.FTSFields
+}
+
+func (ev *event) decoderID() int {
+	if ev.decoder != nil {
+		return ev.decoder.d.ID
+	}
+	if ev.special != nil {
+		return ev.special.id
+	}
+	return 0
+}
+
+func (ev *event) decoderName() (string, bool) {
+	if ev.decoder != nil {
+		return ev.decoder.d.Name, true
+	}
+	if ev.special != nil {
+		return ev.special.name, true
+	}
+	return "", false
+}
+
+func (ev *event) decoderFTS() ruleset.FTSFields {
+	if ev.decoder != nil {
+		return ev.decoder.d.FTS
+	}
+	if ev.special != nil {
+		return ev.special.fts
+	}
+	return 0
+}

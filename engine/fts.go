@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// First-time-seen settings from OSSEC's internal_options.conf
+// (analysisd.fts_list_size, analysisd.fts_min_size_for_str).
+const (
+	ftsListSize   = 32
+	ftsMinSizeStr = 14
+	// ftsLineMax is the longest FTS key (snprintf into OS_FLSIZE bytes).
+	ftsLineMax = 255
+)
+
+// ftsState is the first-time-seen store of one analysisd process. A new
+// ossec-logtest process starts with an empty queue/fts/fts-queue, and
+// ossec-logtest never writes it, so a Session starts empty too.
+type ftsState struct {
+	store map[string]struct{}
+	// recent is fts_list: the last IDS keys, to spot near-duplicates.
+	recent []string
+}
+
+func (f *ftsState) init() {
+	f.store = map[string]struct{}{}
+}
+
+// ftsKey builds the FTS line: the decoder name and the fields the
+// decoder's <fts> names, space separated, at most 255 bytes.
+func ftsKey(ev *event) string {
+	var b strings.Builder
+	fts := ev.decoderFTS()
+	name, ok := ev.decoderName()
+	if !ok {
+		name = "(null)"
+	}
+	b.WriteString(name)
+	add := func(bit ruleset.FTSFields, sl slot) {
+		b.WriteByte(' ')
+		if v, ok := ev.get(sl); ok && fts&bit != 0 {
+			b.WriteString(v)
+		}
+	}
+	add(ruleset.FTSID, slotID)
+	add(ruleset.FTSDstUser, slotDstUser)
+	add(ruleset.FTSSrcUser, slotSrcUser)
+	add(ruleset.FTSSrcIP, slotSrcIP)
+	add(ruleset.FTSDstIP, slotDstIP)
+	add(ruleset.FTSData, slotData)
+	add(ruleset.FTSSystemName, slotSystemName)
+	b.WriteByte(' ')
+	if fts&ruleset.FTSLocation != 0 {
+		b.WriteString(ev.location)
+	}
+	k := b.String()
+	if len(k) > ftsLineMax {
+		k = k[:ftsLineMax]
+	}
+	return k
+}
+
+// closeness is OS_StrHowClosedMatch: the length of the common prefix
+// (the C loop compares one byte before it checks for the ends).
+func closeness(a, b string) int {
+	at := func(s string, i int) byte {
+		if i < len(s) {
+			return s[i]
+		}
+		return 0
+	}
+	n := 0
+	for {
+		if at(a, n) != at(b, n) {
+			return n
+		}
+		n++
+		if at(a, n) == 0 || at(b, n) == 0 {
+			return n
+		}
+	}
+}
+
+// firstTimeSeen is FTS(): true when the event's FTS key was never seen.
+// For IDS events a key close to three of the recent ones is cut to
+// fts_min_size_for_str bytes before it is stored.
+func (s *Session) firstTimeSeen(ev *event) bool {
+	f := &s.fts
+	key := ftsKey(ev)
+	if _, ok := f.store[key]; ok {
+		return false
+	}
+	if s.typeOf(ev.decoder, ev.special) == ruleset.CategoryIDS {
+		n := 0
+		for i := len(f.recent) - 1; i >= 0; i-- {
+			if closeness(f.recent[i], key) > ftsMinSizeStr {
+				n++
+				if n > 2 {
+					if len(key) > ftsMinSizeStr {
+						key = key[:ftsMinSizeStr]
+					}
+					break
+				}
+			}
+		}
+		f.recent = append(f.recent, key)
+		if len(f.recent) > ftsListSize {
+			f.recent = f.recent[1:]
+		}
+	}
+	if _, ok := f.store[key]; ok {
+		return false
+	}
+	f.store[key] = struct{}{}
+	return true
+}
+
+// ignored is IGnore: whether the event is in the ignore list. The list
+// is OSSEC's queue/fts/ig-queue, which ossec-logtest reads but never
+// writes (AddtoIGnore returns early under TESTRULE); a fresh process
+// finds it empty, so nothing is ignored.
+func (s *Session) ignored(ev *event, r *ruleset.Rule) bool {
+	return false
+}

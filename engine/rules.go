@@ -1,0 +1,369 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// analyze is the rule loop of ossec-logtest's OS_ReadMSG: it finds the
+// rule the event matches, applies ignore timers and the ignore list,
+// decides logging and mail, keeps the event for correlation and selects
+// the active responses.
+func (s *Session) analyze(ev *event, res *Result) {
+	typ := s.typeOf(ev.decoder, ev.special)
+	var cur *ruleset.Rule
+	for _, top := range s.e.rs.Rules {
+		if typ == categoryOSSECAlert {
+			if ev.generated == nil {
+				return
+			}
+			cur = ev.generated
+		} else if top.Rule.Category != typ {
+			continue
+		} else if cur = s.checkRule(ev, top); cur == nil {
+			continue
+		}
+		res.Rule = s.e.matches[cur.Index]
+		if cur.Level == 0 {
+			return
+		}
+		if cur.IgnoreTime != 0 {
+			st := &s.rules[cur.Index]
+			switch {
+			case st.timeIgnored == 0:
+				st.timeIgnored = ev.time
+			case ev.time-st.timeIgnored < int64(cur.IgnoreTime):
+				return
+			default:
+				st.timeIgnored = 0
+			}
+		}
+		if cur.CheckIgnore != 0 && s.ignored(ev, cur) {
+			return
+		}
+		if cur.AlertOpts&ruleset.DoLogAlert != 0 {
+			res.Alert = true
+			res.Mail = cur.AlertOpts&ruleset.DoMailAlert != 0
+		}
+		if len(cur.ActiveResponses) > 0 {
+			res.ActiveResponses = s.activeResponses(ev, cur)
+		}
+		s.remember(ev, cur)
+		return
+	}
+}
+
+// checkRule is OS_CheckIfRuleMatch: whether rule r (and then which of its
+// children, depth first) matches the event. It returns the rule that
+// generates the alert, or nil.
+func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
+	r := node.Rule
+	if obs := s.e.obs; obs != nil {
+		obs.RuleTried(r)
+	}
+	if r.DecodedAs != 0 && r.DecodedAs != ev.decoderID() {
+		return nil
+	}
+	if r.ProgramName != nil {
+		if !ev.hasProgramName || !r.ProgramName.Match(ev.programName) {
+			return nil
+		}
+	} else if r.ProgramNamePCRE2 != nil {
+		if !ev.hasProgramName || !r.ProgramNamePCRE2.Match(ev.programName) {
+			return nil
+		}
+	}
+	if !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
+		return nil
+	}
+	if r.Match != nil {
+		if !r.Match.Match(ev.log) {
+			return nil
+		}
+	} else if r.MatchPCRE2 != nil {
+		if !r.MatchPCRE2.Match(ev.log) {
+			return nil
+		}
+	}
+	if r.Regex != nil {
+		if !r.Regex.Match(ev.log) {
+			return nil
+		}
+	} else if r.PCRE2 != nil {
+		if !r.PCRE2.Match(ev.log) {
+			return nil
+		}
+	}
+	if r.HasAction {
+		a, ok := ev.get(slotAction)
+		if !ok || a != r.Action {
+			return nil
+		}
+	}
+	if r.URL != nil || r.URLPCRE2 != nil {
+		u, ok := ev.get(slotURL)
+		if !ok {
+			return nil
+		}
+		if r.URL != nil && !r.URL.Match(u) {
+			return nil
+		}
+		if r.URLPCRE2 != nil && !r.URLPCRE2.Match(u) {
+			return nil
+		}
+	}
+	for i := range r.Fields {
+		if !s.matchDynamic(ev, &r.Fields[i]) {
+			return nil
+		}
+	}
+	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
+		if len(r.SrcIP) > 0 {
+			ip, ok := ev.get(slotSrcIP)
+			if !ok || !ipFoundList(ip, r.SrcIP) {
+				return nil
+			}
+		}
+		if len(r.DstIP) > 0 {
+			ip, ok := ev.get(slotDstIP)
+			if !ok || !ipFoundList(ip, r.DstIP) {
+				return nil
+			}
+		}
+		if !matchSlot(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2) ||
+			!matchSlot(ev, slotDstPort, r.DstPort, r.DstPortPCRE2) {
+			return nil
+		}
+	}
+	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
+		if r.CompiledRule != "" {
+			// No compiled rules exist in an OSSEC 4.3.0 build.
+			return nil
+		}
+		if p := first(r.User, r.UserPCRE2); p != nil {
+			if u, ok := ev.get(slotDstUser); ok {
+				if !p.Match(u) {
+					return nil
+				}
+			} else if u, ok := ev.get(slotSrcUser); ok {
+				if !p.Match(u) {
+					return nil
+				}
+			} else {
+				return nil
+			}
+		}
+		if !matchSlot(ev, slotSrcGeoIP, r.SrcGeoIP, r.SrcGeoIPPCRE2) ||
+			!matchSlot(ev, slotDstGeoIP, r.DstGeoIP, r.DstGeoIPPCRE2) {
+			return nil
+		}
+		if r.MaxSize > 0 && ev.size < r.MaxSize {
+			return nil
+		}
+		if t := r.Time; t != nil {
+			h := ev.hour[:5]
+			in := h >= t.Start && h <= t.End
+			if in == t.Negate {
+				return nil
+			}
+		}
+		if w := r.Weekday; w != nil {
+			if ev.wday < 0 || ev.wday > 6 || w.Days[ev.wday] == w.Negate {
+				return nil
+			}
+		}
+		if !matchSlot(ev, slotData, r.ExtraData, r.ExtraDataPCRE2) {
+			return nil
+		}
+		if p := first(r.Hostname, r.HostnamePCRE2); p != nil {
+			if !ev.hasHostname || !p.Match(ev.hostname) {
+				return nil
+			}
+		}
+		if !matchSlot(ev, slotStatus, r.Status, r.StatusPCRE2) {
+			return nil
+		}
+		if r.ContextOpts&ruleset.SameDoDiff != 0 && !s.doDiff(ev, r) {
+			return nil
+		}
+	}
+	if r.AlertOpts&ruleset.DoFTS != 0 {
+		if ev.decoderFTS() == 0 && !ev.ftsDone {
+			return nil
+		}
+		if !ev.ftsDone && !s.firstTimeSeen(ev) {
+			return nil
+		}
+	}
+	for _, l := range r.Lists {
+		if !s.listMatch(ev, l) {
+			return nil
+		}
+	}
+	if r.Context && r.ContextOpts&ruleset.SameDoDiff == 0 {
+		switch r.EventSearch {
+		case ruleset.SearchLastSids:
+			if !s.searchLastSids(ev, r) {
+				return nil
+			}
+		case ruleset.SearchLastGroups:
+			if !s.searchLastGroups(ev, r) {
+				return nil
+			}
+		case ruleset.SearchLastEvents:
+			if !s.searchLastEvents(ev, r) {
+				return nil
+			}
+		}
+	}
+	if obs := s.e.obs; obs != nil {
+		obs.RuleMatched(r)
+	}
+	for _, c := range node.Children {
+		if m := s.checkRule(ev, c); m != nil {
+			return m
+		}
+	}
+	if r.AlertOpts&ruleset.NoAlert != 0 {
+		return nil
+	}
+	return r
+}
+
+func first(a, b *osregex.Pattern) *osregex.Pattern {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// matchSlot checks an OS_Match pattern, or its PCRE2 variant when there
+// is none, against a decoded field; a rule with neither passes, and a rule
+// with one fails on an event without the field.
+func matchSlot(ev *event, sl slot, m, pcre2 *osregex.Pattern) bool {
+	p := first(m, pcre2)
+	if p == nil {
+		return true
+	}
+	v, ok := ev.get(sl)
+	return ok && p.Match(v)
+}
+
+// matchDynamic is a rule's <field name="x">: the dynamic field x as the
+// event's (final) decoder names it, matched with OS_Regex.
+func (s *Session) matchDynamic(ev *event, f *ruleset.FieldMatch) bool {
+	if ev.decoder == nil {
+		return false
+	}
+	for j, name := range ev.decoder.names {
+		if name != "" && strings.EqualFold(name, f.Name) {
+			if j >= len(ev.dynSet) || !ev.dynSet[j] {
+				return false
+			}
+			return f.Pattern.Match(ev.dyn[j])
+		}
+	}
+	return false
+}
+
+// listMatch is OS_DBSearch for one <list> of a rule.
+func (s *Session) listMatch(ev *event, l *ruleset.ListRule) bool {
+	var key string
+	var ok bool
+	switch l.Field {
+	case ruleset.ListSrcIP:
+		key, ok = ev.get(slotSrcIP)
+	case ruleset.ListSrcPort:
+		key, ok = ev.get(slotSrcPort)
+	case ruleset.ListDstIP:
+		key, ok = ev.get(slotDstIP)
+	case ruleset.ListDstPort:
+		key, ok = ev.get(slotDstPort)
+	case ruleset.ListUser:
+		if key, ok = ev.get(slotSrcUser); !ok {
+			key, ok = ev.get(slotDstUser)
+		}
+	case ruleset.ListURL:
+		key, ok = ev.get(slotURL)
+	case ruleset.ListID:
+		key, ok = ev.get(slotID)
+	case ruleset.ListHostname:
+		key, ok = ev.hostname, ev.hasHostname
+	case ruleset.ListProgramName:
+		key, ok = ev.programName, ev.hasProgramName
+	case ruleset.ListStatus:
+		key, ok = ev.get(slotStatus)
+	case ruleset.ListAction:
+		key, ok = ev.get(slotAction)
+	}
+	if !ok {
+		return false
+	}
+	return dbSearch(l, key)
+}
+
+// dbSearch is OS_DBSearch's lookup, including its quirks: a list that
+// is configured but cannot be opened makes the key searches return -1,
+// and address_match_key_value passes when the value does NOT match.
+func dbSearch(l *ruleset.ListRule, key string) bool {
+	if l.List == nil {
+		return false
+	}
+	open := l.List.Loaded
+	entries := l.List.Entries
+	keyFound := func() int {
+		if !open {
+			return -1
+		}
+		if _, ok := entries[key]; ok {
+			return 1
+		}
+		return 0
+	}
+	addrFound := func() (string, int) {
+		if !open {
+			return "", -1
+		}
+		if v, ok := entries[key]; ok {
+			return v, 1
+		}
+		for k := len(key); k > 0; k-- {
+			if key[k-1] == '.' {
+				if v, ok := entries[key[:k]]; ok {
+					return v, 1
+				}
+			}
+		}
+		return "", 0
+	}
+	valueMatches := func(v string) bool {
+		return l.CheckValue != nil && l.CheckValue.Match(v)
+	}
+	switch l.Lookup {
+	case ruleset.LookupMatchKey:
+		return keyFound() == 1
+	case ruleset.LookupNotMatchKey:
+		return keyFound() != 1
+	case ruleset.LookupMatchKeyValue:
+		if !open {
+			return false
+		}
+		v, ok := entries[key]
+		return ok && valueMatches(v)
+	case ruleset.LookupAddressMatchKey:
+		_, r := addrFound()
+		return r != 0
+	case ruleset.LookupNotAddressMatchKey:
+		_, r := addrFound()
+		return r == 0
+	case ruleset.LookupAddressMatchKeyValue:
+		if !open {
+			return true
+		}
+		v, r := addrFound()
+		return !(r == 1 && valueMatches(v))
+	}
+	return false
+}

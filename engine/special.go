@@ -1,0 +1,51 @@
+package engine
+
+import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+
+// specialDecoderFor builds the decoder analysisd uses for a special
+// message kind: name and id come from the decoder store, the type is
+// "ossec".
+func (s *Session) specialDecoderFor(name string) *specialDecoder {
+	d := &specialDecoder{name: name, typ: ruleset.CategoryOSSEC}
+	for i, n := range s.e.rs.DecoderNames {
+		if n == name {
+			d.id = i
+			break
+		}
+	}
+	return d
+}
+
+// decodeRootcheck is DecodeRootcheck: rootcheck keeps, per location, the
+// messages it has seen; a message seen for the first time is marked so
+// that <if_fts/> rules fire for it.
+func (s *Session) decodeRootcheck(ev *event) bool {
+	if s.rk == nil {
+		s.rk = map[string]map[string]bool{}
+	}
+	seen := s.rk[ev.location]
+	if seen == nil {
+		seen = map[string]bool{}
+		s.rk[ev.location] = seen
+	}
+	ev.special = s.specialDecoderFor("rootcheck")
+	if !seen[ev.log] {
+		seen[ev.log] = true
+		ev.ftsDone = true
+	}
+	if i := indexStr(ev.log, " file '"); i >= 0 {
+		rest := ev.log[i+7:]
+		if j := indexByte(rest, '\''); j > 0 {
+			ev.put(slotFileName, rest[:j])
+		}
+	}
+	return true
+}
+
+// decodeSyscheck handles a file-integrity message. Not implemented yet:
+// the message is rejected.
+func (s *Session) decodeSyscheck(ev *event) bool { return false }
+
+// decodeHostinfo handles a host-information message. Not implemented
+// yet: the message is rejected.
+func (s *Session) decodeHostinfo(ev *event) bool { return false }
