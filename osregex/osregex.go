@@ -5,9 +5,39 @@
 // fast paths for simple anchored patterns; this package does the same on top
 // of package pcre.
 //
-// API CONTRACT (written by the coordinator; the implementation replaces the
-// panics, the signatures stay):
+//	p, err := osregex.Compile(osregex.KindRegex, `^Failed \S+ for (\S+)`, 0)
+//	if err != nil { ... }
+//	end, subs, ok := p.Exec(log, nil)
+//
+// What each dialect does, as in os_regex/*.c:
+//
+//   - OS_Regex: a pattern longer than 2048 bytes is refused. A pattern that
+//     the check ^\^?[A-Za-z0-9 !"#%&',/:;<=>@_`~-]*\$?$ (PCRE2, caseless,
+//     UTF) accepts and that starts with '^' or ends with '$' is run as a
+//     string comparison: ^lit$ whole string, ^lit prefix, lit$ suffix (ASCII
+//     caseless unless CaseSensitive). Anything else is translated to PCRE2
+//     (\w -> [A-Za-z0-9@_-], \s -> [ ], \d -> [0-9], \p -> punctuation,
+//     \. -> (?s:.), $ -> (?!\n)$, a quantifier after a backslash escape is
+//     lazy except the last one of the pattern or of an alternative, other
+//     metacharacters are literal) and compiled with PCRE2_UTF, caseless
+//     unless CaseSensitive.
+//   - OS_Match: the same size limit; the empty pattern matches everything;
+//     the check is ^\^?[^$|^]+\$?$; the translation only escapes
+//     .[]{}+?*()\ so '^', '$' and '|' keep their PCRE2 meaning.
+//   - OSPcre2: the empty pattern is refused, no size limit; the check is
+//     ^\^?[a-zA-Z0-9 !"#%&',/:;<=>@_`~-]*\$?$ (case sensitive); otherwise
+//     the pattern is compiled as given, without UTF, caseless with Caseless.
+//
+// Subjects are C strings in OSSEC: a subject is cut at its first NUL byte.
+// A match that gives up on PCRE2's match limit is no match, as in OSSEC.
 package osregex
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/pcre"
+)
 
 // Kind says which dialect a Pattern was compiled from.
 type Kind uint8
@@ -17,6 +47,19 @@ const (
 	KindMatch                 // OS_Match
 	KindPCRE2                 // OSPcre2
 )
+
+// String returns the element name OSSEC uses for the dialect.
+func (k Kind) String() string {
+	switch k {
+	case KindRegex:
+		return "regex"
+	case KindMatch:
+		return "match"
+	case KindPCRE2:
+		return "pcre2"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
 
 // Flags change how a pattern compiles.
 type Flags uint8
@@ -29,14 +72,34 @@ const (
 	Caseless
 )
 
+// PatternMaxSize is OS_PATTERN_MAXSIZE, the longest OS_Regex / OS_Match
+// pattern OSSEC accepts.
+const PatternMaxSize = 2048
+
+// MaxGroups is REGEX_MATCH_MAX_GROUPS: Exec returns at most this many
+// substrings.
+const MaxGroups = 64
+
+// execKind is how a compiled pattern runs.
+type execKind uint8
+
+const (
+	execPCRE2  execKind = iota // the PCRE2 translation
+	execTrue                   // empty OS_Match pattern
+	execEqual                  // ^lit$: strcmp / strcasecmp
+	execPrefix                 // ^lit: strncmp / strncasecmp
+	execSuffix                 // lit$: strcmp / strcasecmp on the tail
+)
+
 // Pattern is a compiled pattern, safe for concurrent use.
 type Pattern struct {
-	// implementation-defined
-}
-
-// Compile compiles pattern in the given dialect. The error is an *Error.
-func Compile(kind Kind, pattern string, flags Flags) (*Pattern, error) {
-	panic("not implemented")
+	kind     Kind
+	source   string
+	exec     execKind
+	caseless bool   // for the string comparisons
+	lit      string // for the string comparisons
+	re       *pcre.Regexp
+	pcre2    string // the PCRE2 pattern that re was compiled from
 }
 
 // Error is a pattern that OSSEC would refuse (or that we cannot run
@@ -46,22 +109,255 @@ type Error struct {
 	Pattern string
 	Offset  int
 	Msg     string
+	// Unsupported is true when OSSEC (PCRE2) would accept the pattern but
+	// package pcre cannot run it exactly; false when OSSEC refuses it.
+	Unsupported bool
 }
 
 func (e *Error) Error() string { return e.Msg }
 
+// The checks OSSEC runs on a pattern to pick a string-comparison fast path:
+// OS_Regex's and OS_Match's go through OS_Pcre2 (caseless, UTF), OSPcre2's
+// is compiled with UTF only.
+var (
+	regexCheck = pcre.MustCompile("^\\^?[A-Za-z0-9 !\"#%&',/:;<=>@_`~-]*\\$?$", pcre.UTF|pcre.Caseless)
+	matchCheck = pcre.MustCompile(`^\^?[^$|^]+\$?$`, pcre.UTF|pcre.Caseless)
+	pcre2Check = pcre.MustCompile("^\\^?[a-zA-Z0-9 !\"#%&',/:;<=>@_`~-]*\\$?$", pcre.UTF)
+)
+
+// cstring cuts s at its first NUL, as C sees it.
+func cstring(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Compile compiles pattern in the given dialect. The error is an *Error.
+// A pattern is a C string in OSSEC: it is cut at its first NUL byte.
+func Compile(kind Kind, pattern string, flags Flags) (*Pattern, error) {
+	pattern = cstring(pattern)
+	p := &Pattern{kind: kind, source: pattern}
+	fail := func(off int, format string, args ...any) (*Pattern, error) {
+		return nil, &Error{Kind: kind, Pattern: pattern, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	}
+	var check *pcre.Regexp
+	switch kind {
+	case KindRegex, KindMatch:
+		if len(pattern) > PatternMaxSize {
+			return fail(-1, "%s pattern is %d bytes long, more than OS_PATTERN_MAXSIZE (%d)", kind, len(pattern), PatternMaxSize)
+		}
+		p.caseless = flags&CaseSensitive == 0
+		check = regexCheck
+		if kind == KindMatch {
+			check = matchCheck
+			if pattern == "" {
+				p.exec = execTrue
+				return p, nil
+			}
+		}
+	case KindPCRE2:
+		if pattern == "" {
+			return fail(-1, "empty pcre2 pattern")
+		}
+		p.caseless = flags&Caseless != 0
+		check = pcre2Check
+	default:
+		return fail(-1, "unknown pattern kind %d", kind)
+	}
+
+	if pattern != "" && check.MatchString(pattern) {
+		first, last := pattern[0], pattern[len(pattern)-1]
+		switch {
+		case first == '^' && last == '$' && len(pattern) >= 2:
+			p.exec, p.lit = execEqual, pattern[1:len(pattern)-1]
+			return p, nil
+		case first == '^':
+			p.exec, p.lit = execPrefix, pattern[1:]
+			return p, nil
+		case last == '$':
+			p.exec, p.lit = execSuffix, pattern[:len(pattern)-1]
+			return p, nil
+		}
+	}
+
+	var pflags pcre.Flags
+	src := pattern
+	switch kind {
+	case KindRegex:
+		conv, off, ok := convertRegex(pattern)
+		if !ok {
+			return fail(off, "bad OS_Regex pattern %q: unknown escape at offset %d", pattern, off)
+		}
+		src = conv
+		pflags = pcre.UTF
+	case KindMatch:
+		src = convertMatch(pattern)
+		pflags = pcre.UTF
+	}
+	if p.caseless {
+		pflags |= pcre.Caseless
+	}
+	re, err := pcre.Compile(src, pflags)
+	if err != nil {
+		pe := err.(*pcre.Error)
+		e := &Error{Kind: kind, Pattern: pattern, Offset: pe.Offset, Unsupported: pe.Code == pcre.ErrUnsupported}
+		if kind == KindPCRE2 {
+			e.Msg = fmt.Sprintf("bad pcre2 pattern %q: %v", pattern, pe)
+		} else {
+			e.Offset = -1
+			e.Msg = fmt.Sprintf("bad %s pattern %q (as PCRE2 %q): %v", kind, pattern, src, pe)
+		}
+		return nil, e
+	}
+	p.exec, p.re, p.pcre2 = execPCRE2, re, src
+	return p, nil
+}
+
+// Kind returns the dialect of p.
+func (p *Pattern) Kind() Kind { return p.kind }
+
+// String returns the source pattern.
+func (p *Pattern) String() string { return p.source }
+
+// PCRE2 returns the PCRE2 pattern p runs, and false when p runs as a string
+// comparison (or always matches) instead.
+func (p *Pattern) PCRE2() (string, bool) { return p.pcre2, p.exec == execPCRE2 }
+
+// NumCaptures returns the number of capturing groups of p's PCRE2 pattern
+// (0 for the string-comparison fast paths).
+func (p *Pattern) NumCaptures() int {
+	if p.re == nil {
+		return 0
+	}
+	return p.re.NumCaptures()
+}
+
 // Match reports whether the pattern matches s (OSMatch_Execute,
 // OSRegex_Execute != NULL, OSPcre2_Execute != NULL).
-func (p *Pattern) Match(s string) bool { panic("not implemented") }
+func (p *Pattern) Match(s string) bool {
+	s = cstring(s)
+	if p.exec == execPCRE2 {
+		return p.re.MatchString(s)
+	}
+	_, ok := p.compare(s)
+	return ok
+}
+
+// compare runs the string-comparison fast paths; end is what the C
+// function returns as a pointer.
+func (p *Pattern) compare(s string) (end int, ok bool) {
+	switch p.exec {
+	case execTrue:
+		return 0, true
+	case execEqual:
+		if p.equal(s, p.lit) {
+			return len(p.lit), true
+		}
+	case execPrefix:
+		if len(s) >= len(p.lit) && p.equal(s[:len(p.lit)], p.lit) {
+			return len(p.lit), true
+		}
+	case execSuffix:
+		if len(s) >= len(p.lit) && p.equal(s[len(s)-len(p.lit):], p.lit) {
+			return len(s), true
+		}
+	}
+	return 0, false
+}
+
+func (p *Pattern) equal(a, b string) bool {
+	if p.caseless {
+		return asciiEqualFold(a, b)
+	}
+	return a == b
+}
+
+// asciiEqualFold is strcasecmp(a, b) == 0 in the C locale.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 32
+	}
+	return c
+}
 
 // Exec runs the pattern on s as OSRegex_Execute / OSPcre2_Execute do:
 // ok reports a match, end is the byte offset in s just after the match (what
 // the C functions return as a pointer), and subs are the captured groups
-// that participated, appended to dst (OSSEC skips unset groups).
+// that participated, appended to dst (OSSEC skips unset groups), at most
+// MaxGroups of them. The string-comparison fast paths capture nothing (the
+// C code leaves the substring buffer untouched). For KindMatch, which OSSEC
+// never executes this way, Exec reports the same match as Match.
 func (p *Pattern) Exec(s string, dst []string) (end int, subs []string, ok bool) {
-	panic("not implemented")
+	s = cstring(s)
+	if p.exec != execPCRE2 {
+		end, ok = p.compare(s)
+		return end, dst, ok
+	}
+	var buf [32]int
+	ov, _ := p.re.Exec(s, buf[:0])
+	if ov == nil {
+		return 0, dst, false
+	}
+	n := 0
+	for i := 2; i+1 < len(ov) && n < MaxGroups; i += 2 {
+		if ov[i] >= 0 {
+			dst = append(dst, s[ov[i]:ov[i+1]])
+			n++
+		}
+	}
+	return ov[1], dst, true
 }
 
 // WordMatch is OS_WordMatch (the OS_Match macro): '|'-separated,
 // case-insensitive substring match where a leading '^' anchors an alternative.
-func WordMatch(pattern, s string) bool { panic("not implemented") }
+// An empty alternative (from "||", a leading or a trailing '|') matches
+// everything; the empty pattern matches nothing.
+func WordMatch(pattern, s string) bool {
+	pattern, s = cstring(pattern), cstring(s)
+	if pattern == "" {
+		return false
+	}
+	for {
+		i := strings.IndexByte(pattern, '|')
+		if i < 0 {
+			return wordMatchOne(pattern, s)
+		}
+		if wordMatchOne(pattern[:i], s) {
+			return true
+		}
+		pattern = pattern[i+1:]
+	}
+}
+
+// wordMatchOne is one alternative of OS_WordMatch.
+func wordMatchOne(alt, s string) bool {
+	switch {
+	case alt == "":
+		return true
+	case alt[0] == '^':
+		// strncasecmp over the rest of the alternative.
+		alt = alt[1:]
+		return len(s) >= len(alt) && asciiEqualFold(s[:len(alt)], alt)
+	case s == "":
+		return false
+	}
+	for i := 0; i+len(alt) <= len(s); i++ {
+		if asciiEqualFold(s[i:i+len(alt)], alt) {
+			return true
+		}
+	}
+	return false
+}
