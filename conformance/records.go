@@ -298,23 +298,3 @@ func (r *Record) walkStrings(f func(string) string) {
 		}
 	}
 }
-
-// Lines splits an input line the way ossec-logtest reads it: fgets into a
-// buffer that holds 6135 bytes, so a longer line arrives as several
-// events. Each piece loses its trailing newline; pieces shorter than 2
-// bytes (e.g. the bare newline after a line of exactly 6135 bytes) are
-// still returned, and the engine skips them as ossec-logtest does.
-func Lines(line string) []string {
-	const max = 6135
-	s := line + "\n"
-	var out []string
-	for len(s) > 0 {
-		n := min(max, len(s))
-		if i := strings.IndexByte(s[:n], '\n'); i >= 0 {
-			n = i + 1
-		}
-		out = append(out, strings.TrimSuffix(s[:n], "\n"))
-		s = s[n:]
-	}
-	return out
-}

@@ -70,25 +70,6 @@ func TestParseRecordSurrogates(t *testing.T) {
 	}
 }
 
-func TestLines(t *testing.T) {
-	long := strings.Repeat("a", 6135)
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{"short", []string{"short"}},
-		{"", []string{""}},
-		{long, []string{long, ""}},
-		{long + "bc", []string{long, "bc"}},
-		{long + long + "x", []string{long, long, "x"}},
-		{"a\nb", []string{"a", "b"}},
-	} {
-		if d := cmp.Diff(tc.want, Lines(tc.in)); d != "" {
-			t.Errorf("Lines(%d bytes) (-want +got):\n%s", len(tc.in), d)
-		}
-	}
-}
-
 func TestCompare(t *testing.T) {
 	dec, rule, desc := "sshd", "5715", "Login."
 	lv := 3

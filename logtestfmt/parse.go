@@ -443,3 +443,25 @@ func MergeAlerts(results []engine.Result, alerts []Alert) error {
 	}
 	return nil
 }
+
+// MaxLine is how many bytes of a line ossec-logtest reads at once: fgets
+// into a buffer of OS_MAXSTR (6144) bytes after the 8 of "1:stdin:".
+const MaxLine = 6144 - 8 - 1
+
+// SplitInput splits text into the pieces ossec-logtest reads from it: at
+// each newline, and every MaxLine bytes of a longer line. Each piece loses
+// its newline; pieces shorter than 2 bytes (such as the bare newline after
+// a line of exactly MaxLine bytes) are kept, ossec-logtest skips them.
+func SplitInput(text string) []string {
+	s := text + "\n"
+	var out []string
+	for len(s) > 0 {
+		n := min(MaxLine, len(s))
+		if i := strings.IndexByte(s[:n], '\n'); i >= 0 {
+			n = i + 1
+		}
+		out = append(out, strings.TrimSuffix(s[:n], "\n"))
+		s = s[n:]
+	}
+	return out
+}

@@ -226,3 +226,22 @@ func TestSplitGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitInput(t *testing.T) {
+	long := strings.Repeat("a", 6135)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"short", []string{"short"}},
+		{"", []string{""}},
+		{long, []string{long, ""}},
+		{long + "bc", []string{long, "bc"}},
+		{long + long + "x", []string{long, long, "x"}},
+		{"a\nb", []string{"a", "b"}},
+	} {
+		if d := cmp.Diff(tc.want, SplitInput(tc.in)); d != "" {
+			t.Errorf("SplitInput(%d bytes) (-want +got):\n%s", len(tc.in), d)
+		}
+	}
+}
