@@ -416,5 +416,5 @@ func (s *Session) aslHeader(b *cbuf, logOff int) (newLog, pnStart, hostStart int
 	return logOff, pnStart, hostStart
 }
 
-func indexStr(s, sub string) int { return strings.Index(s, sub) }
+func indexStr(s, sub string) int     { return strings.Index(s, sub) }
 func indexByte(s string, c byte) int { return strings.IndexByte(s, c) }
