@@ -1,0 +1,361 @@
+package arverify
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the program's configuration: defaults, then the optional file
+// OSSECDIR/etc/ossec-ar-verify.conf (lines "key = value"; # comments), then
+// command-line flags in manual mode.
+type Config struct {
+	OssecDir        string
+	StateDir        string // OSSECDIR/var/ossec-ar-verify
+	LogFile         string // OSSECDIR/logs/active-responses.log
+	VerdictFile     string // "" writes verdicts to syslog
+	Workers         int
+	Window          time.Duration
+	TransactionWait time.Duration
+	CommandTimeout  time.Duration
+	// PackageManagers lists "rpm" and "dpkg" in the order asked; "auto"
+	// (the default) uses those installed, dpkg first.
+	PackageManagers   []string
+	RPM               string // path of rpm ("" finds it)
+	DpkgQuery         string // path of dpkg-query ("" finds it)
+	DpkgInfo          string // dpkg's info directory
+	PuppetCatalogDirs []string
+	TrustedUID        uint32 // owner of trusted state files
+
+	puppetSet bool // PuppetCatalogDirs no longer the defaults
+}
+
+// DefaultConfig returns the configuration for an OSSEC installed in dir.
+func DefaultConfig(dir string) Config {
+	return Config{
+		OssecDir:          dir,
+		StateDir:          filepath.Join(dir, "var", "ossec-ar-verify"),
+		LogFile:           filepath.Join(dir, "logs", "active-responses.log"),
+		Workers:           DefaultWorkers,
+		Window:            DefaultWindow,
+		TransactionWait:   DefaultTransactionWait,
+		CommandTimeout:    DefaultCommandTimeout,
+		PackageManagers:   []string{"auto"},
+		DpkgInfo:          "/var/lib/dpkg/info",
+		PuppetCatalogDirs: DefaultPuppetCatalogDirs,
+	}
+}
+
+// ossecDir finds the OSSEC directory from the program's own location
+// (OSSECDIR/active-response/bin/PROGRAM), as OSSEC's scripts do.
+func ossecDir() string {
+	exe, err := os.Executable()
+	if err == nil {
+		bin := filepath.Dir(exe)
+		if filepath.Base(bin) == "bin" && filepath.Base(filepath.Dir(bin)) == "active-response" {
+			return filepath.Dir(filepath.Dir(bin))
+		}
+	}
+	return "/var/ossec"
+}
+
+// LoadConfigFile applies a configuration file to c. A missing file is not
+// an error; one that anyone but TrustedUID could write is.
+func (c *Config) LoadConfigFile(path string) error {
+	data, err := readTrusted(path, c.TrustedUID)
+	if err != nil || data == nil {
+		return err
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return fmt.Errorf("%s:%d: want key = value", path, n)
+		}
+		if err := c.set(strings.TrimSpace(k), strings.TrimSpace(v)); err != nil {
+			return fmt.Errorf("%s:%d: %v", path, n, err)
+		}
+	}
+	return nil
+}
+
+func (c *Config) set(k, v string) error {
+	dur := func(d *time.Duration) error {
+		x, err := time.ParseDuration(v)
+		if err == nil && x <= 0 {
+			err = errors.New("must be positive")
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", k, err)
+		}
+		*d = x
+		return nil
+	}
+	abs := func(s *string) error {
+		if !filepath.IsAbs(v) {
+			return fmt.Errorf("%s: %q is not an absolute path", k, v)
+		}
+		*s = filepath.Clean(v)
+		return nil
+	}
+	switch k {
+	case "state_dir":
+		return abs(&c.StateDir)
+	case "log_file":
+		return abs(&c.LogFile)
+	case "verdict_file":
+		return abs(&c.VerdictFile)
+	case "workers":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 16 {
+			return fmt.Errorf("workers: want 1 to 16, got %q", v)
+		}
+		c.Workers = n
+	case "window":
+		return dur(&c.Window)
+	case "transaction_wait":
+		return dur(&c.TransactionWait)
+	case "command_timeout":
+		return dur(&c.CommandTimeout)
+	case "package_managers":
+		c.PackageManagers = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		for _, m := range c.PackageManagers {
+			if m != "rpm" && m != "dpkg" && m != "auto" && m != "none" {
+				return fmt.Errorf("package_managers: unknown %q (rpm, dpkg, auto, none)", m)
+			}
+		}
+	case "rpm":
+		return abs(&c.RPM)
+	case "dpkg_query":
+		return abs(&c.DpkgQuery)
+	case "dpkg_info":
+		return abs(&c.DpkgInfo)
+	case "puppet_catalog_dir":
+		var d string
+		if err := abs(&d); err != nil {
+			return err
+		}
+		if !c.puppetSet {
+			c.PuppetCatalogDirs, c.puppetSet = nil, true
+		}
+		c.PuppetCatalogDirs = append(c.PuppetCatalogDirs, d)
+	case "no_puppet":
+		c.PuppetCatalogDirs = nil
+	default:
+		return fmt.Errorf("unknown key %q", k)
+	}
+	return nil
+}
+
+// Verifier builds the verifier the configuration describes.
+func (c Config) Verifier() *Verifier {
+	run := ExecRunner{Timeout: c.CommandTimeout}
+	v := &Verifier{TransactionWait: c.TransactionWait}
+	if len(c.PuppetCatalogDirs) > 0 {
+		v.Configs = append(v.Configs, &Puppet{CatalogDirs: c.PuppetCatalogDirs, TrustedUID: c.TrustedUID})
+	}
+	add := func(name string) {
+		switch name {
+		case "dpkg":
+			m := NewDpkg(run)
+			if c.DpkgQuery != "" {
+				m = &Dpkg{Query: c.DpkgQuery, Runner: run,
+					LockFiles: []string{"/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock"}}
+			}
+			if m != nil {
+				m.InfoDir, m.TrustedUID = c.DpkgInfo, c.TrustedUID
+				v.Packages = append(v.Packages, m)
+			}
+		case "rpm":
+			m := NewRPM(run)
+			if c.RPM != "" {
+				m = &RPM{Binary: c.RPM, Runner: run,
+					LockFiles: []string{"/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock"}}
+			}
+			if m != nil {
+				v.Packages = append(v.Packages, m)
+			}
+		}
+	}
+	for _, name := range c.PackageManagers {
+		if name == "auto" {
+			add("dpkg")
+			add("rpm")
+			continue
+		}
+		add(name)
+	}
+	return v
+}
+
+// Main runs the program with argv (argv[0] is the program) and returns the
+// exit status.
+//
+// Run by ossec-execd, argv is the active-response argv (see ParseArgs): the
+// request is logged to active-responses.log, queued, and the queue drained
+// (see Spool); "delete" does nothing (the command allows no timeout).
+//
+// Run by a person with flags first, it verifies the given paths at once,
+// without the spool, and prints the verdict lines to stdout:
+//
+//	ossec-ar-verify-file [-c FILE] [-syslog] [flags] PATH...
+func Main(argv []string, stdout, stderr io.Writer) int {
+	if len(argv) > 1 && strings.HasPrefix(argv[1], "-") {
+		return manual(argv, stdout, stderr)
+	}
+	cfg := DefaultConfig(ossecDir())
+	logf := activeLog(cfg.LogFile, argv)
+	if err := cfg.LoadConfigFile(filepath.Join(cfg.OssecDir, "etc", "ossec-ar-verify.conf")); err != nil {
+		logf("config: %v", err)
+		return 1
+	}
+	logf = activeLog(cfg.LogFile, argv)
+	logf("%s", strings.Join(escapeAll(argv), " "))
+	req, err := ParseArgs(argv)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	if req.Action == "delete" {
+		return 0
+	}
+	emit := emitter(cfg)
+	if req.Truncated {
+		v := Verdict{Kind: Unmanaged, Path: req.Path, Truncated: true,
+			Reason: "OSSEC may have truncated the file name; not verified"}
+		if err := emit(v); err != nil {
+			logf("cannot write verdict: %v", err)
+		}
+		logf("%s (%s)", v.Line(), v.Reason)
+		return 0
+	}
+	sp := &Spool{Dir: cfg.StateDir, Window: cfg.Window, Workers: cfg.Workers,
+		Verifier: cfg.Verifier(), Emit: emit, Log: logf}
+	if err := sp.Prepare(); err != nil {
+		logf("state directory: %v", err)
+		return 1
+	}
+	res, err := sp.Enqueue(req.Path)
+	if err != nil {
+		logf("queue: %v", err)
+		return 1
+	}
+	switch res {
+	case AlreadyQueued:
+		logf("%s: already queued", EscapePath(req.Path))
+	case RecentlyVerified:
+		logf("%s: verified less than %v ago and unchanged since", EscapePath(req.Path), sp.window())
+	}
+	if _, err := sp.Drain(context.Background()); err != nil {
+		logf("drain: %v", err)
+		return 1
+	}
+	return 0
+}
+
+// emitter returns how verdicts are written under cfg.
+func emitter(cfg Config) func(Verdict) error {
+	if cfg.VerdictFile != "" {
+		return (&FileEmitter{Path: cfg.VerdictFile}).Emit
+	}
+	return (&SyslogEmitter{}).Emit
+}
+
+// manual is Main for a person: flags, then paths verified at once.
+func manual(argv []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(filepath.Base(argv[0]), flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("ossec-dir", ossecDir(), "OSSEC installation `directory`")
+	conf := fs.String("c", "", "configuration `file` (default OSSECDIR/etc/ossec-ar-verify.conf)")
+	toSyslog := fs.Bool("syslog", false, "write verdicts as the active response does, not to stdout")
+	uid := fs.Int("trusted-uid", 0, "`uid` that must own state files (Puppet catalogs, dpkg md5sums, the configuration)")
+	var sets []string
+	for _, k := range []string{"package_managers", "rpm", "dpkg_query", "dpkg_info", "puppet_catalog_dir", "verdict_file", "command_timeout", "transaction_wait"} {
+		k := k
+		fs.Func(strings.ReplaceAll(k, "_", "-"), "set "+k+" (as in the configuration file)", func(v string) error {
+			sets = append(sets, k+"="+v)
+			return nil
+		})
+	}
+	noPuppet := fs.Bool("no-puppet", false, "do not consult Puppet")
+	if err := fs.Parse(argv[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: ossec-ar-verify-file [flags] PATH...")
+		return 2
+	}
+	cfg := DefaultConfig(*dir)
+	cfg.TrustedUID = uint32(*uid)
+	if *conf == "" {
+		*conf = filepath.Join(cfg.OssecDir, "etc", "ossec-ar-verify.conf")
+	}
+	if err := cfg.LoadConfigFile(*conf); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, kv := range sets {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := cfg.set(k, v); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+	}
+	if *noPuppet {
+		cfg.PuppetCatalogDirs = nil
+	}
+	v := cfg.Verifier()
+	emit := func(vd Verdict) error {
+		_, err := fmt.Fprintln(stdout, vd.Line())
+		return err
+	}
+	if *toSyslog {
+		emit = emitter(cfg)
+	}
+	status := 0
+	for _, p := range fs.Args() {
+		vd := v.Verify(context.Background(), p)
+		if err := emit(vd); err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+		}
+		fmt.Fprintf(stderr, "%s: %s\n", EscapePath(p), EscapePath(vd.Reason))
+	}
+	return status
+}
+
+// activeLog returns a logger appending to OSSEC's active-responses.log in
+// the format of OSSEC's own scripts ("DATE PROGRAM ..."), every argument
+// escaped.
+func activeLog(path string, argv []string) func(string, ...any) {
+	prog := "ossec-ar-verify-file"
+	if len(argv) > 0 {
+		prog = EscapePath(argv[0])
+	}
+	return func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		line := time.Now().Format("Mon Jan _2 15:04:05 MST 2006") + " " + prog + ": " + strings.ReplaceAll(msg, "\n", `\n`) + "\n"
+		_ = appendSafely(path, 0o660, []byte(line))
+	}
+}
+
+// escapeAll escapes every argument for the log.
+func escapeAll(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = EscapePath(a)
+	}
+	return out
+}

@@ -1,0 +1,280 @@
+package arverify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// PackageManager answers whether a package owns a file and whether the file
+// still matches the package database.
+type PackageManager interface {
+	// Name is the word used in verdicts: "RPM", "dpkg", ...
+	Name() string
+	// Check looks f up in the package database. Owned false means no
+	// package owns it. err means the database could not be asked; the
+	// caller then does not guess.
+	Check(ctx context.Context, f *File) (PackageResult, error)
+	// Busy reports whether a package transaction is in progress, during
+	// which files and database legitimately disagree.
+	Busy() bool
+}
+
+// PackageResult is what a PackageManager says about one file.
+type PackageResult struct {
+	Owned   bool
+	Match   bool   // the file matches the database (meaningful when Owned)
+	Package string // the owning package that decided
+	Detail  string // what differs, for the log
+}
+
+// RPM is the PackageManager for rpm-based hosts.
+//
+// It runs `rpm -qf --queryformat FMT -- PATH`, which prints, for every file
+// of every package owning PATH, the file's name, digest, mode, size, flags,
+// state, owner, group and link target; it keeps the rows for PATH and
+// compares them with the file opened by OpenFile, hashing the file's content
+// itself. That costs one rpm query per file whatever the package's size
+// (where `rpm -Vf PATH` would verify every file of the package), and rpm
+// never reopens PATH, so a symbolic link planted after OpenFile checked the
+// path cannot redirect the verification.
+//
+// The file matches when some owning package has a row for it in state
+// "normal" whose type, permissions, owner, group, and (for a regular file)
+// size and digest, or (for a link) target, are equal; modification times
+// are not compared (rpm -V reports them, but they say nothing about
+// content). Rows of %ghost files and of files in another state ("replaced",
+// "not installed", "net shared", "wrong color") are not verified: a file only
+// in such rows counts as owned and not matching.
+type RPM struct {
+	Binary string // absolute path of rpm
+	Runner Runner
+	// LockFiles are the rpm database lock files probed by Busy.
+	LockFiles []string
+}
+
+// NewRPM returns the RPM manager for this host, or nil if rpm is absent.
+func NewRPM(r Runner) *RPM {
+	bin := lookBinary("/usr/bin/rpm", "/bin/rpm")
+	if bin == "" {
+		return nil
+	}
+	return &RPM{Binary: bin, Runner: r,
+		LockFiles: []string{"/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock"}}
+}
+
+// Name implements PackageManager.
+func (*RPM) Name() string { return "RPM" }
+
+// Busy implements PackageManager: rpm holds a write lock on its lock file
+// for the length of a transaction.
+func (m *RPM) Busy() bool { return anyLocked(m.LockFiles) }
+
+// rpmQueryFormat prints one row per file of the owning packages. Names and
+// link targets are shell-quoted (:shescape), so any byte in them parses
+// back; the other fields never hold a space.
+const rpmQueryFormat = "[%{FILENAMES:shescape} %{=FILEDIGESTALGO} %{FILEDIGESTS} %{FILEMODES} " +
+	"%{FILESIZES} %{FILEFLAGS} %{FILESTATES} %{FILEUSERNAME} %{FILEGROUPNAME} " +
+	"%{FILELINKTOS:shescape} %{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}\\n]"
+
+// rpmFileGhost is RPMFILE_GHOST in FILEFLAGS.
+const rpmFileGhost = 1 << 6
+
+// rpmRow is one file row of rpmQueryFormat.
+type rpmRow struct {
+	name, algo, digest string
+	mode               uint32
+	size               int64
+	flags, state       int64
+	user, group        string
+	link, pkg          string
+}
+
+// Check implements PackageManager.
+func (m *RPM) Check(ctx context.Context, f *File) (PackageResult, error) {
+	var rows []rpmRow
+	for _, p := range f.Names() {
+		out, status, err := m.Runner.Run(ctx, []string{m.Binary, "-qf", "--queryformat", rpmQueryFormat, "--", p})
+		if err != nil {
+			return PackageResult{}, err
+		}
+		if status != 0 {
+			// "file ... is not owned by any package" (or missing):
+			// try the next name.
+			continue
+		}
+		all, err := parseRPMRows(out)
+		if err != nil {
+			return PackageResult{}, fmt.Errorf("rpm -qf %s: %w", p, err)
+		}
+		for _, r := range all {
+			if f.HasName(r.name) {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) > 0 {
+			break
+		}
+	}
+	if len(rows) == 0 {
+		return PackageResult{}, nil
+	}
+	res := PackageResult{Owned: true}
+	var details []string
+	for _, r := range rows {
+		if r.state != 0 || r.flags&rpmFileGhost != 0 {
+			details = append(details, r.pkg+": not installed normally")
+			continue
+		}
+		diff, err := compareRPMRow(r, f)
+		if err != nil {
+			return PackageResult{}, err
+		}
+		if diff == "" {
+			return PackageResult{Owned: true, Match: true, Package: r.pkg}, nil
+		}
+		details = append(details, r.pkg+": "+diff)
+		res.Package = r.pkg
+	}
+	res.Detail = strings.Join(details, "; ")
+	return res, nil
+}
+
+// rpmDigestAlgos maps FILEDIGESTALGO (PGPHASHALGO_*) to newHash names.
+var rpmDigestAlgos = map[string]string{
+	"1": "md5", "2": "sha1", "8": "sha256", "9": "sha384", "10": "sha512", "11": "sha224",
+	"(none)": "md5", // packages older than the tag use MD5
+}
+
+// compareRPMRow returns "" when f matches r, else what differs.
+func compareRPMRow(r rpmRow, f *File) (string, error) {
+	if !f.Exists {
+		return "missing", nil
+	}
+	var diffs []string
+	if f.Mode != r.mode {
+		diffs = append(diffs, fmt.Sprintf("mode %o, package %o", f.Mode, r.mode))
+	}
+	if u := userName(f.Uid); u != r.user {
+		diffs = append(diffs, "owner "+u+", package "+r.user)
+	}
+	if g := groupName(f.Gid); g != r.group {
+		diffs = append(diffs, "group "+g+", package "+r.group)
+	}
+	switch {
+	case f.IsRegular():
+		if f.Size != r.size {
+			diffs = append(diffs, fmt.Sprintf("size %d, package %d", f.Size, r.size))
+			break
+		}
+		algo, ok := rpmDigestAlgos[r.algo]
+		if !ok {
+			return "", fmt.Errorf("rpm: unknown digest algorithm %q for %s", r.algo, r.pkg)
+		}
+		same, err := f.DigestMatches(algo, r.digest)
+		if err != nil {
+			return "", err
+		}
+		if !same {
+			diffs = append(diffs, algo+" digest differs")
+		}
+	case f.IsSymlink():
+		if f.LinkTarget != r.link {
+			diffs = append(diffs, "link target differs")
+		}
+	}
+	return strings.Join(diffs, ", "), nil
+}
+
+// parseRPMRows parses the output of rpmQueryFormat.
+func parseRPMRows(out []byte) ([]rpmRow, error) {
+	s := string(out)
+	var rows []rpmRow
+	for len(s) > 0 {
+		var r rpmRow
+		var err error
+		if r.name, s, err = shellWord(s); err != nil {
+			return nil, err
+		}
+		var f []string
+		if f, s, err = plainFields(s, 8); err != nil {
+			return nil, err
+		}
+		r.algo, r.digest = f[0], f[1]
+		mode, err1 := strconv.ParseUint(f[2], 10, 32)
+		size, err2 := strconv.ParseInt(f[3], 10, 64)
+		flags, err3 := strconv.ParseInt(f[4], 10, 64)
+		state, err4 := strconv.ParseInt(f[5], 10, 64)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return nil, fmt.Errorf("bad row for %q: %w", r.name, err)
+		}
+		r.mode, r.size, r.flags, r.state = uint32(mode), size, flags, state
+		r.user, r.group = f[6], f[7]
+		if r.link, s, err = shellWord(s); err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(s, " ") {
+			return nil, fmt.Errorf("bad row for %q: no package", r.name)
+		}
+		nl := strings.IndexByte(s, '\n')
+		if nl < 0 {
+			return nil, fmt.Errorf("bad row for %q: unterminated", r.name)
+		}
+		r.pkg, s = s[1:nl], s[nl+1:]
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// shellWord reads one shell-quoted word (single quotes and backslashes, as
+// rpm's :shescape writes) at the start of s, and returns it and the rest of s
+// starting at the byte that ended the word.
+func shellWord(s string) (word, rest string, err error) {
+	var b strings.Builder
+	i := 0
+	for i < len(s) && s[i] != ' ' && s[i] != '\n' {
+		switch s[i] {
+		case '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return "", "", errors.New("unterminated quote")
+			}
+			b.WriteString(s[i+1 : i+1+end])
+			i += end + 2
+		case '\\':
+			if i+1 >= len(s) {
+				return "", "", errors.New("lone backslash")
+			}
+			b.WriteByte(s[i+1])
+			i += 2
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String(), s[i:], nil
+}
+
+// plainFields reads n space-separated fields (possibly empty) that follow a
+// space at the start of s.
+func plainFields(s string, n int) ([]string, string, error) {
+	out := make([]string, 0, n)
+	for k := 0; k < n; k++ {
+		if !strings.HasPrefix(s, " ") {
+			return nil, "", errors.New("row has too few fields")
+		}
+		s = s[1:]
+		end := strings.IndexAny(s, " \n")
+		if end < 0 {
+			return nil, "", errors.New("row is unterminated")
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
+	if !strings.HasPrefix(s, " ") {
+		return nil, "", errors.New("row has too few fields")
+	}
+	return out, s[1:], nil
+}

@@ -1,0 +1,108 @@
+package arverify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// Runner runs an external program. Package managers ask their databases
+// through a Runner, so tests inject fakes.
+type Runner interface {
+	// Run runs argv (argv[0] an absolute path) and returns its standard
+	// output and exit status. err is set only when the program could
+	// not be run to completion (not found, killed at the timeout, output
+	// too large); a non-zero exit status alone is not an error.
+	Run(ctx context.Context, argv []string) (stdout []byte, status int, err error)
+}
+
+// DefaultCommandTimeout bounds every external command.
+const DefaultCommandTimeout = 30 * time.Second
+
+// maxOutput bounds what the program keeps of a command's standard output.
+const maxOutput = 64 << 20
+
+// ErrOutputTooLarge is returned by ExecRunner when a command prints more than
+// it keeps.
+var ErrOutputTooLarge = errors.New("command output too large")
+
+// ExecRunner runs programs directly (never through a shell) with an absolute
+// path, no standard input, a fixed minimal environment, and a timeout after
+// which the program is killed.
+type ExecRunner struct {
+	Timeout time.Duration // DefaultCommandTimeout when zero
+}
+
+// Run implements Runner.
+func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error) {
+	if len(argv) == 0 || !filepath.IsAbs(argv[0]) {
+		return nil, -1, fmt.Errorf("refusing to run %q: not an absolute path", argv)
+	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCommandTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "LANG=C"}
+	cmd.Dir = "/"
+	cmd.WaitDelay = 2 * time.Second
+	var out limitedBuffer
+	out.limit = maxOutput
+	cmd.Stdout = &out
+	// Standard error is read and dropped, so the program never blocks on
+	// a full pipe; its wording is not stable enough to parse.
+	cmd.Stderr = &limitedBuffer{limit: 64 << 10}
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, -1, fmt.Errorf("%s: killed after %v", argv[0], timeout)
+	}
+	if out.over {
+		return nil, -1, fmt.Errorf("%s: %w", argv[0], ErrOutputTooLarge)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ee.Exited() {
+			return out.Bytes(), ee.ExitCode(), nil
+		}
+		return nil, -1, fmt.Errorf("%s: %v", argv[0], err)
+	}
+	if err != nil {
+		return nil, -1, fmt.Errorf("%s: %w", argv[0], err)
+	}
+	return out.Bytes(), 0, nil
+}
+
+// limitedBuffer keeps at most limit bytes and remembers that it overflowed.
+type limitedBuffer struct {
+	bytes.Buffer
+	limit int
+	over  bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.limit - b.Len(); len(p) > room {
+		b.over = true
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
+
+// lookBinary returns the first of the absolute candidates that is a file
+// owned by root and not writable by group or others, or "".
+func lookBinary(candidates ...string) string {
+	for _, c := range candidates {
+		if trustedRootFile(c, true) {
+			return c
+		}
+	}
+	return ""
+}
