@@ -103,7 +103,7 @@ type Manager struct {
 	closed   bool
 	closeErr error
 	removed  chan struct{} // closed once the container is removed
-	reason   string // why it was closed, for later errors
+	reason   string        // why it was closed, for later errors
 	nextSess int
 }
 
