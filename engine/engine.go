@@ -253,6 +253,13 @@ type Session struct {
 
 	subs  []string
 	subs2 []string
+
+	// The receive time's local clock reading, recomputed when the second
+	// changes.
+	clockSec  int64
+	clockLoc  *time.Location
+	clockHour string
+	clockWday int
 }
 
 // ruleState is the per-rule state analysisd keeps in RuleInfo.
@@ -335,8 +342,12 @@ func (s *Session) ProcessMessage(m Message) Result {
 	ev.reset()
 	now := s.e.now()
 	ev.time = now.Unix()
-	ev.hour = now.Format("15:04:05")
-	ev.wday = int(now.Weekday())
+	if ev.time != s.clockSec || now.Location() != s.clockLoc {
+		s.clockSec, s.clockLoc = ev.time, now.Location()
+		s.clockHour = now.Format("15:04:05")
+		s.clockWday = int(now.Weekday())
+	}
+	ev.hour, ev.wday = s.clockHour, s.clockWday
 	if err := s.preDecode(ev, location, text); err != nil {
 		res.Error = err.Error()
 		return res
@@ -348,7 +359,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 		HasProgramName: ev.hasProgramName,
 		Log:            ev.log,
 	}
-	ev.fields = make([]Field, 0, 8)
+	ev.size = len(ev.log)
 	switch m.Queue {
 	case QueueSyscheck:
 		if !s.decodeSyscheck(ev) {

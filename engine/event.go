@@ -117,7 +117,14 @@ func (ev *event) put(s slot, v string) {
 // prints.
 func (ev *event) setPrinted(s slot, v string) {
 	ev.put(s, v)
-	ev.fields = append(ev.fields, Field{Name: slotLabel[s], Value: v})
+	ev.addField(slotLabel[s], v)
+}
+
+func (ev *event) addField(name, v string) {
+	if ev.fields == nil {
+		ev.fields = make([]Field, 0, 8)
+	}
+	ev.fields = append(ev.fields, Field{Name: name, Value: v})
 }
 
 func (ev *event) setDynamic(i int, name, v string) {
@@ -129,7 +136,7 @@ func (ev *event) setDynamic(i int, name, v string) {
 	if i+1 > ev.dynMax {
 		ev.dynMax = i + 1
 	}
-	ev.fields = append(ev.fields, Field{Name: name, Value: v})
+	ev.addField(name, v)
 }
 
 // pastEvent is what correlation keeps of an event that generated an

@@ -14,9 +14,18 @@ const conformanceDir = "../../shared/conformance"
 // records returns every recorded single event (sequence items included).
 func records(t testing.TB) []*conformance.Record {
 	t.Helper()
-	recs, err := conformance.LoadDir(conformanceDir)
+	out, err := loadRecords()
 	if err != nil {
 		t.Skipf("conformance data not available: %v", err)
+	}
+	return out
+}
+
+// loadRecords reads every recorded single event (sequence items included).
+func loadRecords() ([]*conformance.Record, error) {
+	recs, err := conformance.LoadDir(conformanceDir)
+	if err != nil {
+		return nil, err
 	}
 	var out []*conformance.Record
 	for _, r := range recs {
@@ -26,7 +35,7 @@ func records(t testing.TB) []*conformance.Record {
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 func fixedClock() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
