@@ -215,7 +215,12 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if len(argv) > 1 && strings.HasPrefix(argv[1], "-") {
 		return manual(argv, stdout, stderr)
 	}
-	cfg := DefaultConfig(ossecDir())
+	return activeResponse(argv, ossecDir())
+}
+
+// activeResponse is Main for ossec-execd, with OSSEC installed in dir.
+func activeResponse(argv []string, dir string) int {
+	cfg := DefaultConfig(dir)
 	logf := activeLog(cfg.LogFile, argv)
 	if err := cfg.LoadConfigFile(filepath.Join(cfg.OssecDir, "etc", "ossec-ar-verify.conf")); err != nil {
 		logf("config: %v", err)

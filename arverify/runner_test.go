@@ -1,0 +1,75 @@
+package arverify
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeBinary writes an executable script into a temporary directory; tests
+// only (the program itself never runs a shell).
+func fakeBinary(t *testing.T, name, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	writeFile(t, p, "#!/bin/sh\n"+script+"\n", 0o755)
+	return p
+}
+
+func TestExecRunner(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh for fake binaries")
+	}
+	r := ExecRunner{Timeout: 300 * time.Millisecond}
+	ctx := context.Background()
+
+	echo := fakeBinary(t, "rpm", `printf '%s|' "$@"; env | sort | tr '\n' ' '; exit 1`)
+	t.Setenv("ARVERIFY_SECRET", "leak")
+	out, status, err := r.Run(ctx, []string{echo, "-qf", "/a b;$(x)", "--"})
+	if err != nil || status != 1 {
+		t.Fatalf("status %d, err %v", status, err)
+	}
+	got := string(out)
+	if !strings.HasPrefix(got, "-qf|/a b;$(x)|--|") {
+		t.Errorf("arguments not passed as given: %q", got)
+	}
+	if strings.Contains(got, "ARVERIFY_SECRET") || !strings.Contains(got, "LC_ALL=C") {
+		t.Errorf("environment not replaced: %q", got)
+	}
+
+	slow := fakeBinary(t, "slow", `sleep 10`)
+	start := time.Now()
+	if _, _, err := r.Run(ctx, []string{slow}); err == nil || !strings.Contains(err.Error(), "killed after") {
+		t.Errorf("slow command: err %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("slow command ran %v despite the timeout", d)
+	}
+
+	big := fakeBinary(t, "big", `head -c 70000000 /dev/zero`)
+	if _, _, err := r.Run(ctx, []string{big}); !errors.Is(err, ErrOutputTooLarge) && (err == nil || !strings.Contains(err.Error(), "killed")) {
+		t.Errorf("huge output: err %v", err)
+	}
+
+	if _, _, err := r.Run(ctx, []string{"rpm", "-qa"}); err == nil {
+		t.Error("relative program name accepted")
+	}
+}
+
+// TestManualModeWithFakeRPM runs the program's manual mode against a fake
+// rpm binary, as docs/ar-verify.md shows.
+func TestManualModeWithFakeRPM(t *testing.T) {
+	dir := privateTempDir(t)
+	target := writeFile(t, dir+"/etc/app.conf", "edited\n", 0o644)
+	row := rpmShescape(target) + " 8 " + strings.Repeat("0", 64) + " 33188 7 16 0 root root '' app-1-1.noarch"
+	rpm := fakeBinary(t, "rpm", `[ "$1" = -qf ] && [ "$5" = "`+target+`" ] && { printf '%s\n' "`+row+`"; exit 0; }; echo "file $5 is not owned by any package"; exit 1`)
+	var out, errOut strings.Builder
+	code := Main([]string{"ossec-ar-verify-file", "-ossec-dir", dir, "-package-managers", "rpm", "-rpm", rpm, "-no-puppet", target, dir + "/other"}, &out, &errOut)
+	want := "file managed by RPM (" + target + ") changed outside of RPM\nfile unmanaged (" + dir + "/other) changed\n"
+	if code != 0 || out.String() != want {
+		t.Fatalf("exit %d\nstdout %q\nwant   %q\nstderr %s", code, out.String(), want, errOut.String())
+	}
+}

@@ -1,0 +1,205 @@
+package arverify
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// recorder collects emitted verdict lines.
+type recorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *recorder) emit(v Verdict) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, v.Line())
+	return nil
+}
+
+func newSpool(t *testing.T, v *Verifier, rec *recorder) *Spool {
+	t.Helper()
+	s := &Spool{Dir: filepath.Join(t.TempDir(), "state"), Verifier: v, Emit: rec.emit}
+	if err := s.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSpoolCollapsesDuplicates(t *testing.T) {
+	dir := privateTempDir(t)
+	a := writeFile(t, dir+"/a", "a", 0o644)
+	b := writeFile(t, dir+"/b", "b", 0o644)
+	rec := &recorder{}
+	s := newSpool(t, &Verifier{}, rec)
+	var results []EnqueueResult
+	for _, p := range []string{a, a, b, a} {
+		r, err := s.Enqueue(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, r)
+	}
+	if want := []EnqueueResult{Queued, AlreadyQueued, Queued, AlreadyQueued}; !equalResults(results, want) {
+		t.Fatalf("Enqueue results %v, want %v", results, want)
+	}
+	n, err := s.Drain(context.Background())
+	if err != nil || n != 2 || len(rec.lines) != 2 {
+		t.Fatalf("Drain = %d, %v; lines %q", n, err, rec.lines)
+	}
+	// Verified and unchanged: skipped within the window.
+	if r, _ := s.Enqueue(a); r != RecentlyVerified {
+		t.Fatalf("unchanged file re-queued: %v", r)
+	}
+	// Changed since (ctime moves): verified again.
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, a, "a2", 0o644)
+	if r, _ := s.Enqueue(a); r != Queued {
+		t.Fatalf("changed file not queued: %v", r)
+	}
+	// Past the window: verified again even if unchanged.
+	s.Drain(context.Background())
+	s.Now = func() time.Time { return time.Now().Add(DefaultWindow + time.Second) }
+	if r, _ := s.Enqueue(a); r != Queued {
+		t.Fatalf("file verified long ago not queued: %v", r)
+	}
+}
+
+func equalResults(a, b []EnqueueResult) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSpoolOneDrainer: while another process drains, Drain leaves the queue
+// to it; after it releases the lock, nothing is stranded.
+func TestSpoolOneDrainer(t *testing.T) {
+	dir := privateTempDir(t)
+	rec := &recorder{}
+	s := newSpool(t, &Verifier{}, rec)
+	lock, err := os.OpenFile(filepath.Join(s.Dir, "drain.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		s.Enqueue(writeFile(t, filepath.Join(dir, "f", string(rune('a'+i))), "x", 0o644))
+	}
+	if n, err := s.Drain(context.Background()); n != 0 || err != nil {
+		t.Fatalf("Drain while locked = %d, %v", n, err)
+	}
+	lock.Close()
+	if n, err := s.Drain(context.Background()); n != 5 || err != nil || len(rec.lines) != 5 {
+		t.Fatalf("Drain after unlock = %d, %v, lines %d", n, err, len(rec.lines))
+	}
+	if p, _ := s.pending(); len(p) != 0 {
+		t.Fatalf("left in queue: %v", p)
+	}
+}
+
+// TestSpoolBurst: many concurrent invocations for few paths verify each
+// path once or a few times, never once per invocation, and lose none.
+func TestSpoolBurst(t *testing.T) {
+	dir := privateTempDir(t)
+	var paths []string
+	for i := 0; i < 20; i++ {
+		paths = append(paths, writeFile(t, filepath.Join(dir, "burst", string(rune('a'+i))), "x", 0o644))
+	}
+	rec := &recorder{}
+	base := newSpool(t, &Verifier{}, rec)
+	var wg sync.WaitGroup
+	for i := 0; i < 400; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			s := &Spool{Dir: base.Dir, Verifier: base.Verifier, Emit: rec.emit}
+			if _, err := s.Enqueue(paths[i%len(paths)]); err != nil {
+				t.Error(err)
+			}
+			if _, err := s.Drain(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, l := range rec.lines {
+		seen[l]++
+	}
+	if len(seen) != len(paths) {
+		t.Fatalf("verified %d distinct paths, want %d", len(seen), len(paths))
+	}
+	if len(rec.lines) > 4*len(paths) {
+		t.Fatalf("%d verifications for %d paths and 400 invocations", len(rec.lines), len(paths))
+	}
+	t.Logf("400 invocations, %d paths: %d verifications", len(paths), len(rec.lines))
+}
+
+func TestSpoolRefusesSharedDir(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(d, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(d, 0o777)
+	s := &Spool{Dir: d}
+	if err := s.Prepare(); err == nil || !strings.Contains(err.Error(), "mode 0700") {
+		t.Fatalf("Prepare on a shared dir: %v", err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	os.Symlink(t.TempDir(), link)
+	s = &Spool{Dir: link}
+	if err := s.Prepare(); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("Prepare on a link: %v", err)
+	}
+}
+
+// TestMainActiveResponse runs Main as ossec-execd does, with a FileEmitter
+// configuration, and checks the verdict line and the log.
+func TestMainActiveResponse(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("Main's configuration file must be root's")
+	}
+	ossec := t.TempDir()
+	for _, d := range []string{"etc", "logs", "var", "active-response/bin"} {
+		os.MkdirAll(filepath.Join(ossec, d), 0o755)
+	}
+	verdicts := filepath.Join(ossec, "logs", "verdicts.log")
+	writeFile(t, filepath.Join(ossec, "etc", "ossec-ar-verify.conf"),
+		"# test\nverdict_file = "+verdicts+"\npackage_managers = none\nno_puppet = yes\n", 0o600)
+	target := writeFile(t, filepath.Join(privateTempDir(t), "a (b)\nfile ok"), "x", 0o644)
+	argv := execdArgv("syscheck", target)
+	argv[0] = filepath.Join(ossec, "active-response", "bin", "ossec-ar-verify-file")
+	if code := activeResponse(argv, ossec); code != 0 {
+		log, _ := os.ReadFile(filepath.Join(ossec, "logs", "active-responses.log"))
+		t.Fatalf("exit %d: %s", code, log)
+	}
+	data, err := os.ReadFile(verdicts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	want := " ossec-ar-verify: file unmanaged (" + EscapePath(target) + ") changed"
+	if len(lines) != 1 || !strings.HasSuffix(lines[0], want) {
+		t.Fatalf("verdict file %q, want one line ending %q", data, want)
+	}
+	log, _ := os.ReadFile(filepath.Join(ossec, "logs", "active-responses.log"))
+	if !utf8.Valid(log) || strings.Count(string(log), "\n") != 2 || !strings.Contains(string(log), " add - - 1700000000.4242 106002 syscheck ") {
+		t.Fatalf("active-responses.log:\n%s", log)
+	}
+}
