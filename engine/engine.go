@@ -250,6 +250,8 @@ type Session struct {
 	acm    acmState
 	diff   map[string]string
 	rk     map[string]map[string]bool
+	// hostinfo are the lines of OSSEC's queue/fts/hostinfo: ip + ports.
+	hostinfo []string
 
 	subs  []string
 	subs2 []string
@@ -373,7 +375,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 		}
 	case QueueHostinfo:
 		if !s.decodeHostinfo(ev) {
-			res.Error = "hostinfo message not decoded"
+			res.Error = "host information unchanged or malformed: dropped"
 			return res
 		}
 	default:

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+import (
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
 
 // specialDecoderFor builds the decoder analysisd uses for a special
 // message kind: name and id come from the decoder store, the type is
@@ -46,6 +50,43 @@ func (s *Session) decodeRootcheck(ev *event) bool {
 // the message is rejected.
 func (s *Session) decodeSyscheck(ev *event) bool { return false }
 
-// decodeHostinfo handles a host-information message. Not implemented
-// yet: the message is rejected.
-func (s *Session) decodeHostinfo(ev *event) bool { return false }
+// decodeHostinfo is DecodeHostinfo: "Host: <ip> (name), open ports: ..."
+// messages are compared with the ports last recorded for the host. An
+// unchanged host is dropped; a new one gets the decoder hostinfo_new, a
+// changed one hostinfo_modified.
+func (s *Session) decodeHostinfo(ev *event) bool {
+	log := ev.log
+	if len(log) > 6144 {
+		log = log[:6144]
+	}
+	if len(log) <= len("Host: ") || !strings.HasPrefix(log, "Host: ") {
+		return false
+	}
+	rest := log[len("Host: "):]
+	c := strings.IndexByte(rest, ',')
+	if c < 0 {
+		return false
+	}
+	ip, ports := rest[:c], rest[c+1:]
+	if sp := strings.IndexByte(ip, ' '); sp >= 0 {
+		ip = ip[:sp]
+	}
+	changed := false
+	for _, line := range s.hostinfo {
+		if strings.HasPrefix(line, ip) {
+			if line[len(ip):] == ports {
+				return false
+			}
+			changed = true
+		}
+	}
+	s.hostinfo = append(s.hostinfo, ip+ports)
+	name := "hostinfo_new"
+	if changed {
+		name = "hostinfo_modified"
+	}
+	d := s.specialDecoderFor(name)
+	d.name = "hostinfo_modified"
+	ev.special = d
+	return true
+}
