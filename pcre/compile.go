@@ -1,6 +1,7 @@
 package pcre
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -349,3 +350,20 @@ func (c *compiler) setSplit(at, body, exit int, mode repeatMode) {
 
 // litFirstRune is used by the analysis of UTF literals.
 var _ = utf8.RuneLen
+
+// String returns the flags as PCRE2 option names joined by '|'.
+func (f Flags) String() string {
+	var parts []string
+	for _, x := range []struct {
+		f    Flags
+		name string
+	}{{Caseless, "CASELESS"}, {UTF, "UTF"}, {Multiline, "MULTILINE"}, {DotAll, "DOTALL"}, {Extended, "EXTENDED"}} {
+		if f&x.f != 0 {
+			parts = append(parts, x.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}

@@ -313,11 +313,11 @@ func (p *parser) parseQuantifier(atom *node, atomStart int) (*node, error) {
 	case nAssert, nLook:
 		return nil, p.unsupported(qpos, "quantifier after an assertion")
 	case nRepeat:
-		return nil, p.unsupported(qpos, "quantifier after a quantifier")
+		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
 	}
 	p.skipExtended()
 	if isQuantStart(p.pat[p.pos:]) {
-		return nil, p.unsupported(p.pos, "quantifier after a quantifier")
+		return nil, p.errf(ErrSyntax, p.pos+1, "quantifier does not follow a repeatable item")
 	}
 	return &node{kind: nRepeat, subs: []*node{atom}, min: lo, max: hi, mode: mode, offset: atomStart}, nil
 }
@@ -580,7 +580,8 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 	case '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		if inClass {
 			if ch >= '8' {
-				return escape{}, p.unsupported(start, "\\8 or \\9 in a character class")
+				// PCRE2 takes \8 and \9 in a class as the digit.
+				return escape{c: rune(ch)}, nil
 			}
 			p.pos--
 			return p.octal(start)

@@ -242,7 +242,7 @@ func (p *prefilter) next(s string, pos, end int) int {
 		}
 		return pos + i
 	}
-	for ; pos <= end; pos++ {
+	for ; pos <= end && pos < len(s); pos++ {
 		b := s[pos]
 		if p.first[b>>6]&(1<<(b&63)) != 0 {
 			return pos

@@ -1,0 +1,279 @@
+package pcre
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/pcre/internal/pcre2test"
+)
+
+// handCases are edge cases of PCRE2 semantics, run against pcre2test.
+var handCases = []pcre2test.Case{
+	{Pattern: `(a|b)*c`, Subjects: []string{"xxababc", "c", "abab"}},
+	{Pattern: `(?:(a)|b)+`, Subjects: []string{"ab", "ba", "bab"}},
+	{Pattern: `(a)|(b)`, Subjects: []string{"b", "a"}},
+	{Pattern: `(\d+?)x`, Subjects: []string{"123x", "x"}},
+	{Pattern: `(\d*?)(\d+)`, Subjects: []string{"12345"}},
+	{Pattern: `a.*?b`, Subjects: []string{"aXbYb", "ab"}},
+	{Pattern: `a.*b`, Subjects: []string{"aXbYb", "a\nb"}},
+	{Pattern: `(?s)a.*b`, Subjects: []string{"a\nb"}},
+	{Pattern: `^abc$`, Subjects: []string{"abc", "abc\n", "abc\n\n", "xabc"}},
+	{Pattern: `abc\z`, Subjects: []string{"abc", "abc\n"}},
+	{Pattern: `abc\Z`, Subjects: []string{"abc", "abc\n", "abc\n\n"}},
+	{Pattern: `(?m)^b$`, Subjects: []string{"a\nb\nc", "a\nb", "b\n"}},
+	{Pattern: `(?m)^$`, Subjects: []string{"a\n", "a\n\nb"}},
+	{Pattern: `(?<=ab)c`, Subjects: []string{"abc", "xbc"}},
+	{Pattern: `(?<=a|bc)x`, Subjects: []string{"bcx", "ax", "cx"}},
+	{Pattern: `(?<!foo)bar`, Subjects: []string{"foobar", "fobar", "bar"}},
+	{Pattern: `(?<=(a))b`, Subjects: []string{"ab"}},
+	{Pattern: `a(?=b(c))`, Subjects: []string{"abc", "abd"}},
+	{Pattern: `a(?!b)(.)`, Subjects: []string{"abac", "ab"}},
+	{Pattern: `(?>a+)b`, Subjects: []string{"aaab", "aaa"}},
+	{Pattern: `(?>a+)ab`, Subjects: []string{"aaab"}},
+	{Pattern: `a++b`, Subjects: []string{"aaab"}},
+	{Pattern: `a*+a`, Subjects: []string{"aaa"}},
+	{Pattern: `(ab)?+c`, Subjects: []string{"abc", "c"}},
+	{Pattern: `(a)\1`, Subjects: []string{"aa", "aA", "ab"}},
+	{Pattern: `(a)\1`, Caseless: true, Subjects: []string{"aA"}},
+	{Pattern: `(?<n>x+)y\k<n>`, Subjects: []string{"xxyxx", "xxyx"}},
+	{Pattern: `(?P<n>x)(?P=n)`, Subjects: []string{"xx"}},
+	{Pattern: `(x)(y)\g{-1}\g1`, Subjects: []string{"xyyx"}},
+	{Pattern: `(a)|\1b`, Subjects: []string{"b", "ab"}},
+	{Pattern: `HELLO`, Caseless: true, Subjects: []string{"hello", "HeLLo"}},
+	{Pattern: `a(?i)b|c`, Subjects: []string{"aB", "C", "Ab"}},
+	{Pattern: `(a(?i)b)c`, Subjects: []string{"aBc", "aBC"}},
+	{Pattern: `(?i:a)b`, Subjects: []string{"Ab", "AB"}},
+	{Pattern: `(?-i:a)b`, Caseless: true, Subjects: []string{"aB", "AB"}},
+	{Pattern: `[a-c]+`, Caseless: true, Subjects: []string{"xABCx"}},
+	{Pattern: `[^a]`, Caseless: true, Subjects: []string{"Ab"}},
+	{Pattern: `[[:upper:]]+`, Caseless: true, Subjects: []string{"abC"}},
+	{Pattern: `[[:^lower:]]+`, Caseless: true, Subjects: []string{"ab1C"}},
+	{Pattern: `[\W]`, Caseless: true, UTF: true, Subjects: []string{"k\u212a"}},
+	{Pattern: `k`, Caseless: true, UTF: true, Subjects: []string{"\u212a", "K"}},
+	{Pattern: `s+`, Caseless: true, UTF: true, Subjects: []string{"xſSs"}},
+	{Pattern: `\x{e9}`, Caseless: true, UTF: true, Subjects: []string{"É", "é"}},
+	{Pattern: `é`, Caseless: true, Subjects: []string{"É", "é"}},
+	{Pattern: `.`, UTF: true, Subjects: []string{"é", "\u20ac"}},
+	{Pattern: `.`, Subjects: []string{"é"}},
+	{Pattern: `(.)(.)`, UTF: true, Subjects: []string{"€é"}},
+	{Pattern: `^.{2}$`, UTF: true, Subjects: []string{"éé", "é"}},
+	{Pattern: `(?<=é)x`, UTF: true, Subjects: []string{"éx"}},
+	{Pattern: `\w+`, UTF: true, Subjects: []string{"éab"}},
+	{Pattern: `\d\D\s\S\w\W\h\H\v\V`, Subjects: []string{"1a b_!\t1\n2"}},
+	{Pattern: `\R`, Subjects: []string{"a\r\nb", "a\rb", "a\x0bb"}},
+	{Pattern: `a\Rb`, Subjects: []string{"a\r\nb"}},
+	{Pattern: `\bfoo\b`, Subjects: []string{"a foo b", "afoo"}},
+	{Pattern: `\Bfoo`, Subjects: []string{"afoo", "foo"}},
+	{Pattern: `\Afoo|bar`, Subjects: []string{"xbar", "foo"}},
+	{Pattern: `\Gfoo`, Subjects: []string{"foo", "xfoo"}},
+	{Pattern: `\t\n\r\f\e\a\x41\x{42}\101\0\cA`, Subjects: []string{"\t\n\r\f\x1b\x07AB\x41\x00\x01"}},
+	{Pattern: `\Q.*\E+`, Subjects: []string{".**"}},
+	{Pattern: `[\Q]\E]`, Subjects: []string{"]"}},
+	{Pattern: `[]a]`, Subjects: []string{"]"}},
+	{Pattern: `[^]a]`, Subjects: []string{"]b"}},
+	{Pattern: `[a-]`, Subjects: []string{"-"}},
+	{Pattern: `[\d-]+`, Subjects: []string{"1-2"}},
+	{Pattern: `[[:alpha:][:digit:]]+`, Subjects: []string{"!ab12!"}},
+	{Pattern: `[[:punct:]]+`, Subjects: []string{"a!@#b"}},
+	{Pattern: `x{2,3}`, Subjects: []string{"xxxx"}},
+	{Pattern: `x{2,3}?`, Subjects: []string{"xxxx"}},
+	{Pattern: `x{2,}`, Subjects: []string{"xxxxx"}},
+	{Pattern: `(xy){2,3}`, Subjects: []string{"xyxyxyxy"}},
+	{Pattern: `(xy){2,}?`, Subjects: []string{"xyxyxyxy"}},
+	{Pattern: `(x|xy){2}z`, Subjects: []string{"xyxz"}},
+	{Pattern: `x{,3}`, Subjects: []string{"x{,3}"}},
+	{Pattern: `x{a}`, Subjects: []string{"x{a}"}},
+	{Pattern: `(a?)*b`, Subjects: []string{"aab", "b"}},
+	{Pattern: `(a|)*b`, Subjects: []string{"aab"}},
+	{Pattern: `(a*)+b`, Subjects: []string{"aab", "b"}},
+	{Pattern: `(|a)+`, Subjects: []string{"a"}},
+	{Pattern: `(a*)*`, Subjects: []string{"b"}},
+	{Pattern: `(a*)+?b`, Subjects: []string{"aab"}},
+	{Pattern: `((a)|b)+`, Subjects: []string{"ab", "ba"}},
+	{Pattern: `(a)?(b)?c`, Subjects: []string{"bc"}},
+	{Pattern: `(?x) a b # comment`, Subjects: []string{"ab"}},
+	{Pattern: `(?x)[ a]`, Subjects: []string{" "}},
+	{Pattern: `(?xx)[ a]+`, Subjects: []string{" a"}},
+	{Pattern: `(?n)(a)(?<x>b)`, Subjects: []string{"ab"}},
+	{Pattern: `(?U)a+`, Subjects: []string{"aaa"}},
+	{Pattern: `(?U)a+?`, Subjects: []string{"aaa"}},
+	{Pattern: `(?s-s:.)`, Subjects: []string{"\n"}},
+	{Pattern: `(?^i:a)`, Caseless: true, Subjects: []string{"A"}},
+	{Pattern: `\N+`, Subjects: []string{"ab\nc"}},
+	{Pattern: `(a)(?#comment)b`, Subjects: []string{"ab"}},
+	{Pattern: `(a+)+$`, Subjects: []string{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}},
+	{Pattern: `a\$b\.c\*`, Subjects: []string{"a$b.c*"}},
+	{Pattern: `a|`, Subjects: []string{"b"}},
+	{Pattern: `[\x{100}-\x{200}]`, UTF: true, Subjects: []string{"\u0150"}},
+	{Pattern: `[\x{100}-\x{200}]`, UTF: true, Caseless: true, Subjects: []string{"\u0151", "\u0150"}},
+	{Pattern: `\x{100}`, Subjects: []string{"x"}},
+	{Pattern: `a{3}{2}`, Subjects: []string{"aaaaaa"}},
+	{Pattern: `*a`, Subjects: []string{"a"}},
+	{Pattern: `a)`, Subjects: []string{"a"}},
+	{Pattern: `(a`, Subjects: []string{"a"}},
+	{Pattern: `[b-a]`, Subjects: []string{"a"}},
+	{Pattern: `\k<nope>`, Subjects: []string{"a"}},
+	{Pattern: `(?<=a+)b`, Subjects: []string{"ab"}},
+	{Pattern: `\2(a)`, Subjects: []string{"a"}},
+	{Pattern: `\i`, Subjects: []string{"i"}},
+	{Pattern: `x{3,2}`, Subjects: []string{"x"}},
+	{Pattern: `(?<a>x)(?<a>y)`, Subjects: []string{"xy"}},
+	{Pattern: `[[:foo:]]`, Subjects: []string{"x"}},
+	{Pattern: `\c`, Subjects: []string{"x"}},
+	{Pattern: `\11`, Subjects: []string{"\t"}},
+	{Pattern: `(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\10`, Subjects: []string{"abcdefghijj"}},
+	{Pattern: `\81`, Subjects: []string{"81"}},
+	{Pattern: `[\81]`, Subjects: []string{"81"}},
+	{Pattern: `a\`, Subjects: []string{"a"}},
+}
+
+func pcre2testOrSkip(t *testing.T) string {
+	t.Helper()
+	p := pcre2test.Path()
+	if p == "" {
+		t.Skip("pcre2test not installed (apt-get install pcre2-utils): differential tests against real PCRE2 skipped")
+	}
+	return p
+}
+
+// diffStats counts agreement with pcre2test.
+type diffStats struct {
+	patterns, compileAgree, unsupported, skipped int
+	subjects, agree                              int
+	failures                                     []string
+}
+
+func (d *diffStats) fail(msg string) {
+	if len(d.failures) < 40 {
+		d.failures = append(d.failures, msg)
+	}
+}
+
+func flagsOf(c pcre2test.Case) Flags {
+	var f Flags
+	if c.Caseless {
+		f |= Caseless
+	}
+	if c.UTF {
+		f |= UTF
+	}
+	return f
+}
+
+// compare runs cases through pcre2test and through this package.
+func compare(t *testing.T, prog string, cases []pcre2test.Case) *diffStats {
+	t.Helper()
+	res, err := pcre2test.Run(prog, cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &diffStats{}
+	for i, c := range cases {
+		r := res[i]
+		if r.Skipped != "" {
+			d.skipped++
+			continue
+		}
+		d.patterns++
+		re, err := Compile(c.Pattern, flagsOf(c))
+		var pe *Error
+		if errors.As(err, &pe) && pe.Code == ErrUnsupported {
+			d.unsupported++
+			t.Logf("unsupported: %s (pcre2test: %s)", pe, orOK(r.CompileError))
+			continue
+		}
+		if (err != nil) != (r.CompileError != "") {
+			d.fail("pattern " + quote(c.Pattern) + ": pcre2test: " + orOK(r.CompileError) + "; pcre: " + errOK(err))
+			continue
+		}
+		d.compileAgree++
+		if err != nil {
+			continue
+		}
+		for si, s := range c.Subjects {
+			d.subjects++
+			want := r.Subjects[si]
+			ov, err := re.Exec(s, nil)
+			var got []string
+			if errors.Is(err, ErrMatchLimit) {
+				got = []string{"Failed: error -47: match limit exceeded"}
+			} else {
+				got = pcre2test.Render(s, ov, c.UTF)
+			}
+			if strings.Join(got, "\n") == strings.Join(want, "\n") {
+				d.agree++
+				continue
+			}
+			d.fail("pattern " + quote(c.Pattern) + " flags " + flagsOf(c).String() + " subject " + quote(s) + ":\n  pcre2test: " + strings.Join(want, " | ") + "\n  pcre:      " + strings.Join(got, " | "))
+		}
+	}
+	return d
+}
+
+func quote(s string) string { return "`" + s + "`" }
+
+func orOK(s string) string {
+	if s == "" {
+		return "compiles"
+	}
+	return s
+}
+
+func errOK(err error) string {
+	if err == nil {
+		return "compiles"
+	}
+	return err.Error()
+}
+
+func (d *diffStats) report(t *testing.T, name string) {
+	t.Helper()
+	t.Logf("%s: patterns %d (compile agreement %d, unsupported %d, not expressible %d); subjects %d, agreement %d (%.2f%%)",
+		name, d.patterns, d.compileAgree, d.unsupported, d.skipped, d.subjects, d.agree, 100*float64(d.agree)/float64(max(d.subjects, 1)))
+	for _, f := range d.failures {
+		t.Error(f)
+	}
+}
+
+func TestDiffHandCases(t *testing.T) {
+	prog := pcre2testOrSkip(t)
+	d := compare(t, prog, handCases)
+	d.report(t, "hand cases")
+}
+
+// TestDiffRuleset runs every <pcre2> pattern of the stock ruleset (caseless,
+// not UTF, as analysisd compiles them) on the conformance log lines. With
+// PCRE2TEST_FULL=1 every pattern meets every line; otherwise each pattern
+// meets the lines that share a word with it and a few others.
+func TestDiffRuleset(t *testing.T) {
+	prog := pcre2testOrSkip(t)
+	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
+	if rdir == "" || cdir == "" {
+		t.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
+	}
+	pats, err := pcre2test.RulesetPatterns(rdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, err := pcre2test.Subjects(cdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := os.Getenv("PCRE2TEST_FULL") == "1"
+	seen := map[string]bool{}
+	var cases []pcre2test.Case
+	for _, p := range pats {
+		if !p.IsPCRE2() || p.Text == "" || seen[p.Text] {
+			continue
+		}
+		seen[p.Text] = true
+		cases = append(cases, pcre2test.Case{Pattern: p.Text, Caseless: true, Subjects: pcre2test.Select(p.Text, subjects, 40, full)})
+	}
+	if len(cases) < 500 {
+		t.Fatalf("only %d distinct pcre2 patterns found under %s", len(cases), rdir)
+	}
+	d := compare(t, prog, cases)
+	d.report(t, "stock <pcre2> patterns")
+}
