@@ -104,13 +104,17 @@ func TestLifecycle(t *testing.T) {
 	if c.Labels[LabelManaged] != "1" || c.Labels[LabelOwner] != ownerLabel() || !strings.HasPrefix(c.Image, StandinRepository+":") {
 		t.Errorf("container labels %v image %s", c.Labels, c.Image)
 	}
-	lt, err := m.OpenLogtest(context.Background(), caseFiles)
+	lt, err := m.OpenLogtest(context.Background(), caseFiles, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := lt.Next(context.Background(), "Nov 26 10:00:00 host sshd[1]: fail one")
+	out, err := lt.Next(context.Background(), "Nov 26 10:00:00 host sshd[1]: fail one")
 	if err != nil {
 		t.Fatal(err)
+	}
+	got := out.Block
+	if out.Alert != "" {
+		t.Errorf("a session without -a gave an alert: %q", out.Alert)
 	}
 	for _, want := range []string{
 		"**Phase 1: Completed pre-decoding.\n       full event: 'Nov 26 10:00:00 host sshd[1]: fail one'\n",
@@ -125,11 +129,11 @@ func TestLifecycle(t *testing.T) {
 	}
 	// A line ossec-logtest skips gives no block, and the next line still
 	// gets its own.
-	if got, err := lt.Next(context.Background(), "x"); err != nil || got != "" {
-		t.Errorf("short line: %q, %v; want empty block", got, err)
+	if got, err := lt.Next(context.Background(), "x"); err != nil || got.Block != "" {
+		t.Errorf("short line: %q, %v; want empty block", got.Block, err)
 	}
-	if got, err := lt.Next(context.Background(), "plain line"); err != nil || !strings.Contains(got, "full event: 'plain line'") || strings.Contains(got, "Rule id") {
-		t.Errorf("plain line: %q, %v", got, err)
+	if got, err := lt.Next(context.Background(), "plain line"); err != nil || !strings.Contains(got.Block, "full event: 'plain line'") || strings.Contains(got.Block, "Rule id") {
+		t.Errorf("plain line: %q, %v", got.Block, err)
 	}
 	if err := lt.Close(); err != nil {
 		t.Errorf("Close of logtest: %v", err)
@@ -141,7 +145,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("after Close, containers of the run are left: %+v", list)
 	}
 	// After Close, the manager says why it cannot serve.
-	_, err = m.OpenLogtest(context.Background(), caseFiles)
+	_, err = m.OpenLogtest(context.Background(), caseFiles, false)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != CodeClosed {
 		t.Errorf("OpenLogtest after Close: %v, want CodeClosed", err)
@@ -162,18 +166,17 @@ func TestParallelSessionsKeepTheirOwnState(t *testing.T) {
 	}()
 	const n = 4
 	var wg sync.WaitGroup
-	results := make([][]string, n)
+	results := make([][]Output, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lt, err := m.OpenLogtest(context.Background(), caseFiles)
+			lt, err := m.OpenLogtest(context.Background(), caseFiles, true)
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			defer lt.Close()
 			// Session i sends i+1 failures: only sessions with three or
 			// more see rule 100201, on their third line.
 			for j := 0; j <= i; j++ {
@@ -184,6 +187,7 @@ func TestParallelSessionsKeepTheirOwnState(t *testing.T) {
 				}
 				results[i] = append(results[i], b)
 			}
+			errs[i] = lt.Close()
 		}()
 	}
 	wg.Wait()
@@ -194,13 +198,17 @@ func TestParallelSessionsKeepTheirOwnState(t *testing.T) {
 		if len(results[i]) != i+1 {
 			t.Fatalf("session %d: %d results, want %d", i, len(results[i]), i+1)
 		}
-		for j, b := range results[i] {
-			wantRule := "Rule id: '100200'"
+		for j, out := range results[i] {
+			wantRule, wantAlert := "Rule id: '100200'", "Rule: 100200 (level 3)"
 			if j == 2 {
-				wantRule = "Rule id: '100201'"
+				wantRule, wantAlert = "Rule id: '100201'", "Rule: 100201 (level 10)"
 			}
-			if !strings.Contains(b, wantRule) || !strings.Contains(b, fmt.Sprintf("full event: 'session %d fail %d'", i, j)) {
-				t.Errorf("session %d line %d: want %s for its own line, got:\n%s", i, j, wantRule, b)
+			line := fmt.Sprintf("session %d fail %d", i, j)
+			if !strings.Contains(out.Block, wantRule) || !strings.Contains(out.Block, "full event: '"+line+"'") {
+				t.Errorf("session %d line %d: want %s for its own line, got:\n%s", i, j, wantRule, out.Block)
+			}
+			if !strings.Contains(out.Alert, wantAlert) || !strings.Contains(out.Alert, "\n"+line+"\n") {
+				t.Errorf("session %d line %d: want alert %s for its own line, got:\n%s", i, j, wantAlert, out.Alert)
 			}
 		}
 	}
@@ -212,7 +220,7 @@ func TestLogtestFailureIsReportedAndCleanedUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lt, err := m.OpenLogtest(context.Background(), caseFiles)
+	lt, err := m.OpenLogtest(context.Background(), caseFiles, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +235,7 @@ func TestLogtestFailureIsReportedAndCleanedUp(t *testing.T) {
 	lt.Close()
 
 	// A ruleset without etc/ossec.conf: ossec-logtest exits at start.
-	lt2, err := m.OpenLogtest(context.Background(), []File{{Path: "rules/x.xml", Data: []byte("<group/>")}})
+	lt2, err := m.OpenLogtest(context.Background(), []File{{Path: "rules/x.xml", Data: []byte("<group/>")}}, false)
 	if err == nil {
 		_, err = lt2.Next(context.Background(), "some line")
 		lt2.Close()
@@ -248,7 +256,7 @@ func TestContextEndRemovesContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lt, err := m.OpenLogtest(context.Background(), caseFiles)
+	lt, err := m.OpenLogtest(context.Background(), caseFiles, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +287,7 @@ func TestNextHonoursItsContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	lt, err := m.OpenLogtest(context.Background(), caseFiles)
+	lt, err := m.OpenLogtest(context.Background(), caseFiles, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +446,7 @@ func interruptChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lt, err := m.OpenLogtest(context.Background(), caseFiles)
+	lt, err := m.OpenLogtest(context.Background(), caseFiles, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,11 @@ func (f *framer) syncLine() string {
 	return fmt.Sprintf("%s%s %d", syncLinePfx, f.nonce, f.seq)
 }
 
+// nextSyncLine is the sync line that the coming call of next writes.
+func (f *framer) nextSyncLine() string {
+	return fmt.Sprintf("%s%s %d", syncLinePfx, f.nonce, f.seq+1)
+}
+
 // SyncAlertError says that a sync line raised an alert, so correlation
 // state may differ from what OSSEC would have after the case's lines alone.
 type SyncAlertError struct {

@@ -3,7 +3,8 @@
 // engine: it checks that -c names a readable file, prints a Phase 1 block
 // for every line of two bytes or more, decodes "sshd" lines and keeps a
 // per-process count of "fail" lines (rule 100201 fires on the third), which
-// shows that each session has its own state. A line "crash-now" makes it
+// shows that each session has its own state. With -a it prints the alerts
+// in the alerts.log format on stdout instead. A line "crash-now" makes it
 // exit with code 3; "sleep-now" makes it hang.
 package main
 
@@ -19,6 +20,7 @@ import (
 func main() {
 	dir := flag.String("D", "/var/ossec", "directory")
 	cfg := flag.String("c", "/var/ossec/etc/ossec.conf", "config")
+	alertsOnly := flag.Bool("a", false, "print alerts only, on stdout")
 	flag.Parse()
 	if _, err := os.ReadFile(*cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "ossec-testrule(1202): ERROR: Configuration error at '%s'. Exiting.\n", *cfg)
@@ -29,7 +31,11 @@ func main() {
 		os.Exit(1)
 	}
 	out := os.Stderr
-	fmt.Fprint(out, "ossec-testrule: Type one log per line.\n\n")
+	if *alertsOnly {
+		out, _ = os.Open(os.DevNull)
+	} else {
+		fmt.Fprint(out, "ossec-testrule: Type one log per line.\n\n")
+	}
 	fails := 0
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -59,6 +65,14 @@ func main() {
 			}
 			fmt.Fprintf(out, "\n**Phase 3: Completed filtering (rules).\n       Rule id: '%d'\n       Level: '%d'\n", id, level)
 			fmt.Fprintf(out, "       Description: 'fake failure %d'\n**Alert to be generated.\n\n\n", fails)
+			if *alertsOnly {
+				mail := ""
+				if level >= 10 {
+					mail = " mail "
+				}
+				fmt.Fprintf(os.Stdout, "** Alert 1795688356.%d:%s - fake,failures,\n2026 Nov 26 10:00:00 ruletest->stdin\nRule: %d (level %d) -> 'fake failure %d'\n%s\n\n",
+					fails, mail, id, level, fails, line)
+			}
 		}
 	}
 }
