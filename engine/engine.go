@@ -252,6 +252,7 @@ type Session struct {
 	rk     map[string]map[string]bool
 	// hostinfo are the lines of OSSEC's queue/fts/hostinfo: ip + ports.
 	hostinfo []string
+	sk       skState
 
 	subs  []string
 	subs2 []string
@@ -365,14 +366,11 @@ func (s *Session) ProcessMessage(m Message) Result {
 	switch m.Queue {
 	case QueueSyscheck:
 		if !s.decodeSyscheck(ev) {
-			res.Error = "syscheck message not decoded"
+			res.Error = "integrity checksum unchanged, first seen or malformed: dropped"
 			return res
 		}
 	case QueueRootcheck:
-		if !s.decodeRootcheck(ev) {
-			res.Error = "rootcheck message not decoded"
-			return res
-		}
+		s.decodeRootcheck(ev)
 	case QueueHostinfo:
 		if !s.decodeHostinfo(ev) {
 			res.Error = "host information unchanged or malformed: dropped"
@@ -380,6 +378,9 @@ func (s *Session) ProcessMessage(m Message) Result {
 		}
 	default:
 		s.decode(ev)
+	}
+	if ev.special != nil {
+		ev.size = len(ev.log)
 	}
 	if ev.decoder != nil {
 		res.Decoder = ev.decoder.d.Name

@@ -46,10 +46,6 @@ func (s *Session) decodeRootcheck(ev *event) bool {
 	return true
 }
 
-// decodeSyscheck handles a file-integrity message. Not implemented yet:
-// the message is rejected.
-func (s *Session) decodeSyscheck(ev *event) bool { return false }
-
 // decodeHostinfo is DecodeHostinfo: "Host: <ip> (name), open ports: ..."
 // messages are compared with the ports last recorded for the host. An
 // unchanged host is dropped; a new one gets the decoder hostinfo_new, a

@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// skEntry is a file's line in OSSEC's per-agent integrity database:
+// a three-character change counter ("+++", "!++", "!!+", "!!!", "!!?")
+// and the last checksum.
+type skEntry struct {
+	prefix string
+	sum    string
+}
+
+// skState is the integrity database of one process, per location, and
+// the working buffers OSSEC reuses between syscheck events.
+type skState struct {
+	db map[string]map[string]*skEntry
+	// perm is sdb.perm: OSSEC leaves it unchanged when one of the two
+	// permissions is missing, so it can show the previous event's text.
+	perm string
+}
+
+// placeholderHash is fim_hash_is_placeholder.
+func placeholderHash(h string) bool {
+	return h == "" || strings.HasPrefix(h, "xxx") && (len(h) == 3 || h[3] == ':')
+}
+
+// realChange is fim_sum_has_real_change: whether two checksums differ
+// in more than hash placeholders ("xxx").
+func realChange(old, cur string) bool {
+	if old == cur {
+		return false
+	}
+	if len(old) >= 512 || len(cur) >= 512 {
+		return true
+	}
+	of := strings.SplitN(old, ":", 8)
+	nf := strings.SplitN(cur, ":", 8)
+	if len(of) < 6 || len(nf) < 6 {
+		return true
+	}
+	for i := 0; i < 4; i++ {
+		if of[i] != nf[i] {
+			return true
+		}
+	}
+	for i := 4; i < len(of) && i < len(nf) && i < 7; i++ {
+		if of[i] == nf[i] || placeholderHash(of[i]) || placeholderHash(nf[i]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// filePerm is agent_file_perm: "rwxr-xr-x" from an octal (3 digits) or
+// decimal mode.
+func filePerm(s string) string {
+	base := 10
+	if len(s) == 3 {
+		base = 8
+	}
+	var mode uint64
+	for i := 0; i < len(s); i++ {
+		d := uint64(s[i] - '0')
+		if s[i] < '0' || d >= uint64(base) {
+			break
+		}
+		mode = mode*uint64(base) + d
+	}
+	b := []byte("---------")
+	set := func(i int, bit uint64, c byte) {
+		if mode&bit != 0 {
+			b[i] = c
+		}
+	}
+	set(0, 0o400, 'r')
+	set(1, 0o200, 'w')
+	set(2, 0o100, 'x')
+	set(2, 0o4000, 's')
+	set(3, 0o040, 'r')
+	set(4, 0o020, 'w')
+	set(5, 0o010, 'x')
+	set(5, 0o2000, 's')
+	set(6, 0o004, 'r')
+	set(7, 0o002, 'w')
+	set(8, 0o001, 'x')
+	set(8, 0o1000, 't')
+	return string(b)
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// decodeSyscheck is DecodeSyscheck with OSSEC's default settings
+// (auto_ignore on, alert_new_files off, no ignore list, maintenance mode
+// off): "checksum filename" messages are compared with the integrity
+// database. The first sighting of a file, an unchanged checksum and a
+// file changed more than three times are dropped (false).
+func (s *Session) decodeSyscheck(ev *event) bool {
+	log := ev.log
+	sp := strings.IndexByte(log, ' ')
+	if sp < 0 {
+		return false
+	}
+	sum, fname := log[:sp], log[sp+1:]
+	data, hasData := "", false
+	if nl := strings.IndexByte(fname, '\n'); nl >= 0 {
+		fname, data, hasData = fname[:nl], fname[nl+1:], true
+	}
+	ev.put(slotFileName, fname)
+	sk := &s.sk
+	if sk.db == nil {
+		sk.db = map[string]map[string]*skEntry{}
+	}
+	db := sk.db[ev.location]
+	if db == nil {
+		db = map[string]*skEntry{}
+		sk.db[ev.location] = db
+	}
+	ent := db[fname]
+	if ent == nil {
+		db[fname] = &skEntry{prefix: "+++", sum: sum}
+		return false
+	}
+	saved := ent.sum
+	if saved == sum {
+		return false
+	}
+	if !realChange(saved, sum) {
+		ent.prefix, ent.sum = "+++", sum
+		return false
+	}
+	p := 0
+	if ent.prefix[0] == '!' {
+		p++
+		if ent.prefix[1] == '!' {
+			p++
+			switch ent.prefix[2] {
+			case '!':
+				p++
+			case '?':
+				p += 2
+			}
+		}
+	}
+	name := ""
+	switch p {
+	case 0:
+		name = "syscheck_integrity_changed"
+	case 1:
+		name = "syscheck_integrity_changed_2nd"
+	case 2:
+		name = "syscheck_integrity_changed_3rd"
+	default:
+		return false
+	}
+	np := []byte{'!', '+', '+'}
+	if p >= 1 {
+		np[1] = '!'
+	}
+	if p == 2 {
+		np[2] = '!'
+	} else if p > 2 {
+		np[2] = '?'
+	}
+	ent.prefix, ent.sum = string(np), sum
+
+	var comment string
+	switch {
+	case strings.HasPrefix(sum, "-1"):
+		name = "syscheck_deleted"
+		comment = fmt.Sprintf("File '%s' was deleted. Unable to retrieve checksum.", trunc(fname, 756))
+	case strings.HasPrefix(saved, "-1"):
+		name = "syscheck_new_entry"
+		comment = fmt.Sprintf("File '%s' was re-added.", trunc(fname, 756))
+	default:
+		comment = s.syscheckChanges(fname, saved, sum, data, hasData)
+	}
+	d := s.specialDecoderFor(name)
+	d.name = "syscheck_integrity_changed"
+	ev.special = d
+	if len(comment) > 6144 {
+		comment = comment[:6144]
+	}
+	ev.fullLog, ev.log = comment, comment
+	ev.set &^= 1 << slotData
+	ev.vals[slotData] = ""
+	return true
+}
+
+// sumFields splits an old and a new checksum in step, as OSSEC does:
+// size, perm, uid, gid, md5, sha1, sha256; field k exists only when both
+// sums have their k-th ':' and runs to the next ':' only when both have
+// that one too.
+func sumFields(o, n string) (of, nf [7]string, have [7]bool) {
+	of[0], nf[0], have[0] = o, n, true
+	for k := 1; k < 7; k++ {
+		i, j := strings.IndexByte(of[k-1], ':'), strings.IndexByte(nf[k-1], ':')
+		if i < 0 || j < 0 {
+			break
+		}
+		of[k], nf[k], have[k] = of[k-1][i+1:], nf[k-1][j+1:], true
+		of[k-1], nf[k-1] = of[k-1][:i], nf[k-1][:j]
+	}
+	return
+}
+
+// syscheckChanges builds the "Integrity checksum changed" message.
+func (s *Session) syscheckChanges(fname, old, cur, data string, hasData bool) string {
+	of, nf, have := sumFields(old, cur)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Integrity checksum changed for: '%s'\n", trunc(fname, 756))
+	if of[0] != nf[0] {
+		b.WriteString(trunc(fmt.Sprintf("Size changed from '%s' to '%s'\n", of[0], nf[0]), 255))
+	}
+	op, np := 0, 0
+	if have[1] {
+		op, np = atoiC(of[1]), atoiC(nf[1])
+	}
+	switch {
+	case op == np:
+		s.sk.perm = ""
+	case op > 0 && np > 0:
+		s.sk.perm = trunc(fmt.Sprintf("Permissions changed from '%.9s' to '%.9s'\n", filePerm(of[1]), filePerm(nf[1])), 255)
+	}
+	b.WriteString(s.sk.perm)
+	if have[2] && of[2] != nf[2] {
+		b.WriteString(trunc(fmt.Sprintf("Ownership was '%s', now it is '%s'\n", of[2], nf[2]), 255))
+	}
+	if have[3] && of[3] != nf[3] {
+		b.WriteString(trunc(fmt.Sprintf("Group ownership was '%s', now it is '%s'\n", of[3], nf[3]), 255))
+	}
+	for k, label := range [...]string{4: "md5", 5: "sha1", 6: "sha256"} {
+		if k < 4 || !have[k] || of[k] == nf[k] || placeholderHash(of[k]) || placeholderHash(nf[k]) {
+			continue
+		}
+		b.WriteString(trunc(fmt.Sprintf("Old %ssum was: '%s'\nNew %ssum is : '%s'\n", label, of[k], label, nf[k]), 255))
+	}
+	if hasData {
+		b.WriteString("What changed:\n")
+		b.WriteString(data)
+	}
+	return b.String()
+}
