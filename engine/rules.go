@@ -139,8 +139,10 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	}
 	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
 		if r.CompiledRule != "" {
-			// No compiled rules exist in an OSSEC 4.3.0 build.
-			return nil
+			f := compiledRules[r.CompiledRule]
+			if f == nil || !f(ev) {
+				return nil
+			}
 		}
 		if p := first(r.User, r.UserPCRE2); p != nil {
 			if u, ok := ev.get(slotDstUser); ok {
