@@ -4,11 +4,11 @@
 // attribute and content.
 //
 // os_xml is not an XML parser in the W3C sense, and the stock files are not
-// well-formed XML: decoder.xml has raw '<' and '&' inside <regex> and
-// <prematch>, rule files have several top-level <group> elements and use
-// '\<' to escape a '<'. Libraries built on encoding/xml (etree and the like)
-// reject those files; this package accepts what os_xml accepts and rejects
-// what it rejects:
+// well-formed XML: decoder.xml has raw '&' and '>' inside <pcre2> and
+// <prematch_pcre2> and writes '<' as '\<', rule files have several
+// top-level <group> elements. Libraries built on encoding/xml (etree and the
+// like) reject those files; this package accepts what os_xml accepts and
+// rejects what it rejects:
 //
 //   - An optional UTF-8 byte order mark and an optional "<?xml ...?>"
 //     declaration at the very start are skipped; a declaration anywhere else
@@ -172,7 +172,7 @@ func ReadFile(name string) (*Document, error) {
 // Parse parses data (the contents of file) as os_xml does.
 func Parse(file string, data []byte) (*Document, error) {
 	p := &parser{data: data, doc: &Document{File: file}}
-	p.doc.Items = make([]Item, 0, len(data)/24)
+	p.doc.Items = make([]Item, 0, len(data)/64)
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -191,6 +191,8 @@ type parser struct {
 	back  []int // pushed-back offsets, top last
 	doc   *Document
 	lines []int // offsets of line starts, built lazily
+	// lastLine is the index in lines of the last position resolved.
+	lastLine int
 }
 
 // get returns the next byte and its offset, or eof.
@@ -239,14 +241,23 @@ func (p *parser) errAt(o int, code Code, format string, args ...any) *Error {
 
 func (p *parser) lineCol(o int) (int, int) {
 	if p.lines == nil {
-		p.lines = []int{0}
+		p.lines = make([]int, 1, len(p.data)/32+1)
 		for i, c := range p.data {
 			if c == '\n' {
 				p.lines = append(p.lines, i+1)
 			}
 		}
 	}
-	i := sort.SearchInts(p.lines, o+1) - 1
+	// Offsets come mostly in increasing order: move from the last line.
+	i := p.lastLine
+	if i >= len(p.lines) || p.lines[i] > o || (i+1 < len(p.lines) && p.lines[i+1] <= o) {
+		if i+2 < len(p.lines) && p.lines[i+1] <= o && p.lines[i+2] > o {
+			i++
+		} else {
+			i = sort.SearchInts(p.lines, o+1) - 1
+		}
+	}
+	p.lastLine = i
 	return i + 1, o - p.lines[i] + 1
 }
 
@@ -356,7 +367,7 @@ func (p *parser) add(name string, attr bool, depth, off int) int {
 func (p *parser) readElem(depth, level int) (bool, error) {
 	level++
 	if level > MaxDepth {
-		return false, p.errAt(p.off, CodeMaxDepth, "maximum nesting depth (%d) reached", MaxDepth)
+		return false, p.errAt(p.nextOffset(), CodeMaxDepth, "maximum nesting depth (%d) reached", MaxDepth)
 	}
 	var (
 		elem, cont, closing []byte
@@ -378,6 +389,21 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 		return 0
 	}
 	for {
+		// Fast path: a run of plain bytes outside tags or in content.
+		if !prevv && len(p.back) == 0 && (location == 1 || location == -1) {
+			i, limit := p.off, len(p.data)
+			if location == 1 && i+MaxSize-len(cont) < limit {
+				limit = i + MaxSize - len(cont)
+			}
+			j := i
+			for j < limit && p.data[j] != '<' && p.data[j] != '\\' {
+				j++
+			}
+			if location == 1 {
+				cont = append(cont, p.data[i:j]...)
+			}
+			p.off = j
+		}
 		c, o := p.get()
 		if c == eof {
 			break

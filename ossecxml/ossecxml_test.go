@@ -1,0 +1,408 @@
+package ossecxml
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stockDir returns the stock ruleset directory, or skips the test.
+func stockDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("OSSEC_RULESET")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "ossec-ruleset-4.3.0")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc", "decoder.xml")); err != nil {
+		t.Skipf("stock OSSEC 4.3.0 ruleset not found at %s (set OSSEC_RULESET): %v", dir, err)
+	}
+	return dir
+}
+
+func TestStockFilesParse(t *testing.T) {
+	dir := stockDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "rules", "*.xml"))
+	files = append(files, filepath.Join(dir, "etc", "decoder.xml"), filepath.Join(dir, "etc", "ossec.conf"))
+	items := 0
+	for _, f := range files {
+		doc, err := ReadFile(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if err := doc.ApplyVariables(); err != nil {
+			t.Errorf("%v", err)
+		}
+		if len(doc.Roots()) == 0 {
+			t.Errorf("%s: no top-level element", f)
+		}
+		items += len(doc.Items)
+	}
+	t.Logf("%d files, %d items", len(files), items)
+	if len(files) < 10 {
+		t.Errorf("only %d files found in %s", len(files), dir)
+	}
+}
+
+// TestStockContent checks what the reader makes of stock constructs that
+// encoding/xml rejects.
+func TestStockContent(t *testing.T) {
+	dir := stockDir(t)
+	doc, err := ReadFile(filepath.Join(dir, "rules", "syslog_rules.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.ApplyVariables(); err != nil {
+		t.Fatal(err)
+	}
+	// <var name="BAD_WORDS">...</var> is used as $BAD_WORDS in a <pcre2>.
+	var vars, used int
+	for _, it := range doc.Items {
+		if it.Kind == KindVariable && !it.IsAttr {
+			vars++
+		}
+		if strings.Contains(it.Content, "$BAD_WORDS") {
+			t.Errorf("%d:%d: $BAD_WORDS not substituted: %q", it.Pos.Line, it.Pos.Col, it.Content)
+		}
+		if it.Name == "pcre2" && strings.Contains(it.Content, "core_dumped|failure|error") {
+			used++
+		}
+	}
+	if vars == 0 || used == 0 {
+		t.Errorf("variables: %d definitions, %d substituted uses; want both > 0", vars, used)
+	}
+}
+
+func parse(t *testing.T, src string) *Document {
+	t.Helper()
+	doc, err := Parse("t.xml", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", src, err)
+	}
+	return doc
+}
+
+type flat struct {
+	Kind    Kind
+	Depth   int
+	Name    string
+	Content string
+	Line    int
+	Col     int
+}
+
+func flatten(d *Document) []flat {
+	var out []flat
+	for _, it := range d.Items {
+		out = append(out, flat{it.Kind, it.Depth, it.Name, it.Content, it.Pos.Line, it.Pos.Col})
+	}
+	return out
+}
+
+func TestAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  string
+		want []flat
+	}{
+		{"escaped lt, raw amp and gt in content", `<regex>^a\<b & c>d</regex>`,
+			[]flat{{KindElement, 0, "regex", `^a\<b & c>d`, 1, 1}}},
+		{"no entities", "<a>&lt;&amp;</a>", []flat{{KindElement, 0, "a", "&lt;&amp;", 1, 1}}},
+		{"escaped lt keeps backslash", `<a>x\<b>y</a>`, []flat{{KindElement, 0, "a", `x\<b>y`, 1, 1}}},
+		{"content not trimmed", "<a>  x \n</a>", []flat{{KindElement, 0, "a", "  x \n", 1, 1}}},
+		{"several roots, text between ignored", "junk <a>1</a> more\n<b>2</b>",
+			[]flat{{KindElement, 0, "a", "1", 1, 6}, {KindElement, 0, "b", "2", 2, 1}}},
+		{"comment forms", "<!-- c --><a>x<!-- in -->y</a><! old !><!DOCTYPE z !>",
+			[]flat{{KindElement, 0, "a", "xy", 1, 11}}},
+		{"comment ending in --->", "<!-- a ---><a/>", []flat{{KindElement, 0, "a", "", 1, 12}}},
+		{"declaration and BOM", "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<a>x</a>",
+			[]flat{{KindElement, 0, "a", "x", 2, 1}}},
+		{"parent content is text after last child", "<g>a<r>1</r>b<r>2</r>c</g>",
+			[]flat{{KindElement, 0, "g", "c", 1, 1}, {KindElement, 1, "r", "1", 1, 5}, {KindElement, 1, "r", "2", 1, 14}}},
+		{"self-closed child leaves its '>' in the parent", `<g><x a="1"/></g>`,
+			[]flat{{KindElement, 0, "g", ">", 1, 1}, {KindElement, 1, "x", "", 1, 4}, {KindAttribute, 1, "a", "1", 1, 7}}},
+		{"NUL ends a string", "<a>x\x00y</a>", []flat{{KindElement, 0, "a", "x", 1, 1}}},
+		{"var is a variable", `<var name="v">1</var>`,
+			[]flat{{KindVariable, 0, "var", "1", 1, 1}, {KindAttribute, 0, "name", "v", 1, 6}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := parse(t, tc.src)
+			if tc.want == nil {
+				return
+			}
+			if diff := cmp.Diff(tc.want, flatten(doc)); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAttributeSpacing: "z = ..." is rejected by os_xml ("has no value")
+// while 'z= "3"' is accepted.
+func TestAttributeSpacing(t *testing.T) {
+	doc := parse(t, `<a x= "1" y='2'/>`)
+	n := doc.Roots()[0]
+	if diff := cmp.Diff([]Attr{
+		{Name: "x", Value: "1", Pos: Pos{3, 1, 4}, ValuePos: Pos{7, 1, 8}},
+		{Name: "y", Value: "2", Pos: Pos{10, 1, 11}, ValuePos: Pos{13, 1, 14}},
+	}, n.Attrs); diff != "" {
+		t.Errorf("attrs (-want +got):\n%s", diff)
+	}
+	_, err := Parse("t.xml", []byte(`<a z = "3"/>`))
+	checkErr(t, err, CodeAttrNoValue, 1, 5)
+}
+
+func checkErr(t *testing.T, err error, code Code, line, col int) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want *Error with code %s", err, code)
+	}
+	if e.Code != code || e.Line != line || e.Col != col {
+		t.Errorf("error = %s [%s], want %s at %d:%d", e, e.Code, code, line, col)
+	}
+	if !strings.HasPrefix(e.Error(), e.File+":") {
+		t.Errorf("error %q does not start with the file name", e.Error())
+	}
+}
+
+func TestRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		src       string
+		code      Code
+		line, col int
+	}{
+		{"closing tag with nothing open", "<a>1</a>\n</b>", CodeElementNotOpened, 2, 1},
+		{"mismatched closing tag", "<a>\n<b>x</c>\n</a>", CodeElementNotClosed, 2, 8},
+		{"space in closing tag", "<a>x</a >", CodeElementNotClosed, 1, 9},
+		{"unclosed element at EOF", "<a>\n<b>x</b>\n", CodeUnexpectedEOF, 3, 1},
+		{"unclosed comment", "<a/><!-- x", CodeCommentNotClosed, 1, 5},
+		{"DOCTYPE is a comment that '>' does not end", "<!DOCTYPE z>", CodeCommentNotClosed, 1, 1},
+		{"unclosed declaration", "<?xml version='1.0'", CodeDeclNotClosed, 1, 20},
+		{"declaration not first", "\n<?xml version=\"1.0\"?><a/>", CodeAttrBadClosing, 2, 20},
+		{"attribute without value", "<a b>", CodeAttrNoValue, 1, 5},
+		{"attribute not quoted", "<a b=c>", CodeAttrNotQuoted, 1, 6},
+		{"gt inside a value", `<a b="x>y">`, CodeAttrNotClosed, 1, 8},
+		{"bad attribute closing", `<a b="x"c="y">`, CodeAttrBadClosing, 1, 9},
+		{"duplicate attribute", `<a b="1" b="2"/>`, CodeAttrDuplicate, 1, 10},
+		{"EOF in attribute", `<a b="1`, CodeAttrEOF, 1, 8},
+		{"content overflow", "<a>" + strings.Repeat("x", MaxSize) + "</a>", CodeOverflow, 1, 4 + MaxSize},
+		{"name overflow", "<" + strings.Repeat("x", MaxSize+1) + ">", CodeOverflow, 1, 2 + MaxSize},
+		{"too deep", strings.Repeat("<a>", MaxDepth+1), CodeMaxDepth, 1, 3*MaxDepth + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.xml", []byte(tc.src))
+			checkErr(t, err, tc.code, tc.line, tc.col)
+		})
+	}
+}
+
+func TestMaxSizes(t *testing.T) {
+	// MaxSize-1 bytes of content are fine; MaxDepth-1 levels of nesting too.
+	parse(t, "<a>"+strings.Repeat("x", MaxSize-1)+"</a>")
+	parse(t, strings.Repeat("<a>", MaxDepth-1)+strings.Repeat("</a>", MaxDepth-1))
+}
+
+func TestReadFileMissing(t *testing.T) {
+	_, err := ReadFile(filepath.Join(t.TempDir(), "nope.xml"))
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeNotFound || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ReadFile(missing) = %v, want CodeNotFound wrapping ErrNotExist", err)
+	}
+}
+
+func TestChildren(t *testing.T) {
+	doc := parse(t, `<g name="x"><r id="1"><m>a</m></r><r id="2"/></g><g name="y"><r id="3"/></g>`)
+	roots := doc.Roots()
+	if len(roots) != 2 {
+		t.Fatalf("roots = %d, want 2", len(roots))
+	}
+	var got []string
+	for _, g := range roots {
+		v, _ := g.Attr("name")
+		for _, r := range g.Children() {
+			id, _ := r.Attr("id")
+			got = append(got, v+"/"+id)
+			for _, c := range r.Children() {
+				got = append(got, v+"/"+id+"/"+c.Name+"="+c.Content)
+			}
+		}
+	}
+	want := []string{"x/1", "x/1/m=a", "x/2", "y/3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestVarIsInvisible: OS_GetElementsbyNode does not return <var>, and an
+// attribute called var ends the attribute list.
+func TestVarIsInvisible(t *testing.T) {
+	doc := parse(t, `<var name="v">1</var><a x="1" var="2" y="3"/>`)
+	roots := doc.Roots()
+	if len(roots) != 1 || roots[0].Name != "a" {
+		t.Fatalf("roots = %v, want only <a>", roots)
+	}
+	if diff := cmp.Diff([]string{"x"}, attrNames(roots[0])); diff != "" {
+		t.Errorf("attributes (-want +got):\n%s", diff)
+	}
+}
+
+func attrNames(n *Node) []string {
+	var s []string
+	for _, a := range n.Attrs {
+		s = append(s, a.Name)
+	}
+	return s
+}
+
+func TestVariables(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  string
+		want []string // contents of the elements named "m", in order
+	}{
+		{"substitution", `<var name="X">a|b</var><m>^$X$</m><m>$x.y</m>`, []string{"^a|b$", "a|b.y"}},
+		{"before definition left alone", `<m>$X</m><var name="X">1</var><m>$X,</m>`, []string{"$X", "1,"}},
+		{"short contents left alone", `<var name="X">1</var><m>$X</m>`, []string{"$X"}},
+		{"lone dollar stays", `<var name="X">1</var><m>a $ b</m><m>a$$X</m>`, []string{"a $ b", "a$1"}},
+		{"case-insensitive, first wins", `<var name="X">1</var><var name="x">2</var><m>$x $X</m>`, []string{"1 1"}},
+		{"attribute values too", `<var name="X">1</var><m k="$X|2">zz</m>`, []string{"zz"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := parse(t, tc.src)
+			if err := doc.ApplyVariables(); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range doc.Items {
+				if it.Name == "m" {
+					got = append(got, it.Content)
+				}
+				if it.Name == "k" && it.Content != "1|2" {
+					t.Errorf("attribute k = %q, want %q", it.Content, "1|2")
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("contents (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestVariableErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		src       string
+		code      Code
+		line, col int
+	}{
+		{"unknown variable", "<var name=\"X\">1</var>\n<m>$YY</m>", CodeVarUnknown, 2, 4},
+		{"no name", "<var>1</var>", CodeVarNoValue, 1, 1},
+		{"other attribute", `<var id="X">1</var>`, CodeVarBadAttr, 1, 6},
+		{"name too long", `<var name="` + strings.Repeat("n", MaxVariableSize) + `">1</var>`, CodeVarNameSize, 1, 12},
+		{"use too long", `<var name="X">1</var><m>$` + strings.Repeat("n", MaxVariableSize) + `</m>`, CodeVarNameSize, 1, 25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := parse(t, tc.src)
+			checkErr(t, doc.ApplyVariables(), tc.code, tc.line, tc.col)
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`<group name="g"><rule id="1" level="2"><match>a</match></rule></group>`,
+		`<var name="X">a</var><a b='$X'>$X.$X</a><!-- c -->`,
+		`<a>\<b</a><b/ ><c x="1"/>`,
+		"\xEF\xBB\xBF<?xml?><a>&amp;</a>",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		doc, err := Parse("f.xml", data)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Line < 1 || e.Col < 1 {
+				t.Fatalf("bad error %#v", err)
+			}
+			return
+		}
+		_ = doc.ApplyVariables()
+		var walk func([]*Node, int)
+		walk = func(ns []*Node, depth int) {
+			if depth > MaxDepth {
+				t.Fatal("tree deeper than MaxDepth")
+			}
+			for _, n := range ns {
+				walk(n.Children(), depth+1)
+			}
+		}
+		walk(doc.Roots(), 0)
+	})
+}
+
+// TestParseRandom is a short, deterministic fuzz run: random sequences of
+// XML-ish tokens never panic, and errors carry a position.
+func TestParseRandom(t *testing.T) {
+	tokens := []string{"<", ">", "/", "</", "/>", "<!--", "-->", "!>", "<!", `\`, `\<`, "=", `"`, "'",
+		" ", "\n", "a", "b", "var", "name", "$", "$a", ".", "<?xml", "?>", "\x00", "&", "<a>", "</a>", `<var name="a">x</var>`}
+	r := newRand(1)
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		for n := r.intn(40); n > 0; n-- {
+			b.WriteString(tokens[r.intn(len(tokens))])
+		}
+		src := b.String()
+		doc, err := Parse("r.xml", []byte(src))
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Line < 1 || e.Col < 1 {
+				t.Fatalf("Parse(%q): bad error %#v", src, err)
+			}
+			continue
+		}
+		if err := doc.ApplyVariables(); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Line < 1 {
+				t.Fatalf("ApplyVariables(%q): bad error %#v", src, err)
+			}
+		}
+		for _, n := range doc.Roots() {
+			n.Children()
+		}
+	}
+}
+
+// rng is a small deterministic generator (xorshift).
+type rng struct{ s uint64 }
+
+func newRand(seed uint64) *rng { return &rng{seed*2654435761 + 1} }
+
+func (r *rng) intn(n int) int {
+	r.s ^= r.s << 13
+	r.s ^= r.s >> 7
+	r.s ^= r.s << 17
+	return int(r.s % uint64(n))
+}
+
+func BenchmarkParseDecoderXML(b *testing.B) {
+	dir := stockDir(b)
+	data, err := os.ReadFile(filepath.Join(dir, "etc", "decoder.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse("decoder.xml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
