@@ -202,9 +202,11 @@ const (
 // RuleNode is one place of a rule in the rule tree (OSSEC's RuleNode).
 // A rule attached below several parents (if_sid="1,2", if_group, if_level)
 // has one RuleNode per attachment, all pointing at the same *Rule, and each
-// node has its own children: a later rule with if_sid naming it is attached
-// only below the first of those nodes in depth-first order, while a rule
-// with if_group or if_level is attached below every node that qualifies.
+// node has its own children. A later rule attached to it (if_sid, if_group,
+// if_level) is attached below each of its nodes that OSSEC's search
+// reaches; for if_sid the search of a list of siblings stops at the first
+// node of that rule, so the children lists of two nodes of one rule can
+// differ.
 type RuleNode struct {
 	Rule *Rule
 	// Children are the nodes tried after Rule matches here, in OSSEC's
@@ -330,7 +332,10 @@ type Rule struct {
 	// IfMatchedRegex is <if_matched_regex> (OS_Regex on previous events' logs).
 	IfMatchedRegex *osregex.Pattern
 	// CompiledRule is <compiled_rule> ("" when absent): the name of one
-	// of OSSEC's built-in C checks (none exist in a stock 4.3.0 build).
+	// of OSSEC's built-in C checks (analysisd/compiled_rules:
+	// check_id_size, comp_srcuser_dstuser,
+	// comp_mswin_targetuser_calleruser_diff, is_simple_http_request,
+	// is_valid_crawler).
 	CompiledRule string
 
 	// EventSearch is the correlation search this rule runs.

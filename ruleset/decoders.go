@@ -1,0 +1,538 @@
+package ruleset
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
+)
+
+// Built-in decoder names registered by SetDecodeXML after the decoder files.
+var builtinDecoderNames = []string{
+	"rootcheck",
+	"syscheck_integrity_changed",
+	"syscheck_integrity_changed_2nd",
+	"syscheck_integrity_changed_3rd",
+	"syscheck_new_entry",
+	"syscheck_deleted",
+	"hostinfo_new",
+	"hostinfo_modified",
+}
+
+var pluginNames = map[string]Plugin{
+	"PF_Decoder":         PluginPF,
+	"SymantecWS_Decoder": PluginSymantecWS,
+	"SonicWall_Decoder":  PluginSonicWall,
+	"OSSECAlert_Decoder": PluginOSSECAlert,
+}
+
+// loadDecoders reads the decoder files in analysisd's order and assigns
+// the decoder IDs.
+func (l *loader) loadDecoders() {
+	if !l.baseHasDecoders && l.src.Base != "" {
+		l.readDecoderFile(cfgPath{name: "etc/decoder.xml", path: "etc/decoder.xml", inBase: true}, false)
+		l.readDecoderFile(cfgPath{name: "etc/local_decoder.xml", path: "etc/local_decoder.xml", inBase: true}, true)
+	}
+	for _, f := range l.decoderFiles {
+		l.readDecoderFile(f, false)
+	}
+	for _, f := range l.src.Decoders {
+		l.readDecoderFile(cfgPath{name: f, path: f}, false)
+	}
+	// SetDecodeXML: the IDs are positions in the sorted set of names.
+	for _, n := range builtinDecoderNames {
+		l.decoderNames[n] = true
+	}
+	names := make([]string, 0, len(l.decoderNames))
+	for n := range l.decoderNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	l.rs.DecoderNames = append([]string{""}, names...)
+	id := make(map[string]int, len(names))
+	for i, n := range names {
+		id[n] = i + 1
+	}
+	setIDs := func(list []*Decoder) {
+		for _, d := range list {
+			d.ID = id[d.OwnName]
+			d.Name = d.OwnName
+			for _, c := range d.Children {
+				if c.UseOwnName {
+					c.ID = id[c.OwnName]
+					c.Name = c.OwnName
+				} else {
+					c.ID = d.ID
+					c.Name = d.Name
+				}
+			}
+		}
+	}
+	setIDs(l.noPName)
+	setIDs(l.forPName)
+	l.rs.ProgramNameDecoders = l.forPName
+	l.rs.NoProgramNameDecoders = l.noPName
+}
+
+// decoderID returns the ID of a decoder name (getDecoderfromlist), 0 if none.
+func (l *loader) decoderID(name string) int {
+	names := l.rs.DecoderNames
+	i := sort.SearchStrings(names[1:], name)
+	if i < len(names)-1 && names[i+1] == name {
+		return i + 1
+	}
+	return 0
+}
+
+// readDecoderFile is ReadDecodeXML. An optional file (local_decoder.xml)
+// may be missing or hold no decoder.
+func (l *loader) readDecoderFile(f cfgPath, optional bool) {
+	file := f.path
+	if f.inBase {
+		file = l.basePath(f.path)
+	}
+	display := file
+	doc, found := l.readXML(file, display, true, CodeFileRead)
+	if !found {
+		if !optional {
+			if f.pos.File != "" {
+				l.errf(f.pos, CodeFileNotFound, "decoder file %q not found", f.name)
+			} else {
+				l.errf(Pos{File: display}, CodeFileNotFound, "decoder file not found")
+			}
+		}
+		return
+	}
+	if doc == nil {
+		return
+	}
+	l.rs.DecoderFiles = append(l.rs.DecoderFiles, display)
+	roots := doc.Roots()
+	if roots == nil {
+		if !optional {
+			l.errf(Pos{File: display}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))
+		}
+		return
+	}
+	for _, n := range roots {
+		if !l.readDecoder(display, n) {
+			return
+		}
+	}
+}
+
+// decoderSrc is what the elements of one <decoder> gave.
+type decoderSrc struct {
+	parent, regex, prematch, pname acc
+	regexPCRE, prematchPCRE        acc
+	pnamePCRE                      acc
+	hasOrder                       bool
+	orderPos                       Pos
+	fts                            FTSFields
+}
+
+func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
+	if !strings.EqualFold(n.Name, "decoder") {
+		l.errf(xpos(file, n.Pos), CodeDecoderRoot, "invalid element <%s>: only <decoder> is allowed here", n.Name)
+		return false
+	}
+	if len(n.Attrs) == 0 || !strings.EqualFold(n.Attrs[0].Name, "name") {
+		l.errf(xpos(file, n.Pos), CodeDecoderName, "<decoder> needs a name attribute (and only that)")
+		return false
+	}
+	if len(n.Attrs) > 1 {
+		l.errf(xpos(file, n.Attrs[1].Pos), CodeDecoderName, "<decoder> takes only a name attribute (found %q)", n.Attrs[1].Name)
+		return false
+	}
+	kids := n.Children()
+	if kids == nil {
+		l.errf(xpos(file, n.Pos), CodeDecoderEmpty, "decoder %q has no elements", n.Attrs[0].Value)
+		return false
+	}
+	d := &Decoder{OwnName: n.Attrs[0].Value, Name: n.Attrs[0].Value, Type: CategorySyslog, Pos: xpos(file, n.Pos)}
+	l.decoderNames[d.OwnName] = true
+	var s decoderSrc
+	add := func(a *acc, e *ossecxml.Node) {
+		if !a.addDecoder(e.Content, e.ContentPos, true) {
+			l.warnf(xpos(file, e.ContentPos), CodeDecoderTooLong, "decoder %q: <%s> value too long (8 KiB): OSSEC drops it", d.OwnName, e.Name)
+		}
+	}
+	for _, e := range kids {
+		name := strings.ToLower(e.Name)
+		if name == "type" && e.Name != "type" {
+			name = "" // <type> is the one element OSSEC compares case-sensitively
+		}
+		switch name {
+		case "parent":
+			add(&s.parent, e)
+		case "regex", "pcre2", "prematch", "prematch_pcre2":
+			off, ok := l.decoderOffset(file, d, e)
+			if !ok {
+				return false
+			}
+			var a *acc
+			switch name {
+			case "regex":
+				a = &s.regex
+			case "pcre2":
+				a = &s.regexPCRE
+			case "prematch":
+				a = &s.prematch
+			default:
+				a = &s.prematchPCRE
+			}
+			if a.set && off != 0 {
+				l.errf(xpos(file, e.Pos), CodeDecoderOffset, "decoder %q: only the first <%s> may have an offset", d.OwnName, e.Name)
+				return false
+			}
+			if off != 0 {
+				if strings.HasPrefix(name, "prematch") {
+					d.PrematchOffset = off
+				} else {
+					d.RegexOffset = off
+				}
+			}
+			add(a, e)
+		case "program_name":
+			add(&s.pname, e)
+		case "program_name_pcre2":
+			add(&s.pnamePCRE, e)
+		case "ftscomment":
+		case "use_own_name":
+			if e.Content == "true" {
+				d.UseOwnName = true
+			}
+		case "plugin_decoder":
+			p, ok := pluginNames[e.Content]
+			if !ok {
+				l.errf(xpos(file, e.ContentPos), CodeDecoderPlugin, "decoder %q: unknown plugin_decoder %q", d.OwnName, e.Content)
+				return false
+			}
+			d.Plugin = p
+		case "type":
+			t, ok := decoderTypes[e.Content]
+			if !ok {
+				l.errf(xpos(file, e.ContentPos), CodeDecoderType, "decoder %q: invalid type %q", d.OwnName, e.Content)
+				return false
+			}
+			d.Type = t
+		case "order":
+			if !l.decoderOrder(file, d, e) {
+				return false
+			}
+			s.hasOrder = true
+			s.orderPos = xpos(file, e.Pos)
+		case "accumulate":
+			d.Accumulate = true
+		case "fts":
+			for _, p := range strBreak(e.Content, ',', 8) {
+				f := ftsField(p)
+				if f == 0 {
+					l.errf(xpos(file, e.ContentPos), CodeDecoderFTS, "decoder %q: wrong field %q in <fts>", d.OwnName, p)
+					return false
+				}
+				s.fts |= f
+			}
+		default:
+			l.errf(xpos(file, e.Pos), CodeDecoderElement, "decoder %q: invalid element <%s>", d.OwnName, e.Name)
+			return false
+		}
+	}
+	d.FTS = s.fts
+	d.Parent = s.parent.text
+	hasParent := s.parent.set
+	hasPrematch := s.prematch.set || s.prematchPCRE.set
+	hasRegex := s.regex.set || s.regexPCRE.set
+	at := d.Pos
+	if !hasPrematch && !hasParent && !s.pname.set && !s.pnamePCRE.set {
+		l.errf(at, CodeDecoderNoPrematch, "decoder %q needs a <prematch>, a <parent> or a <program_name>", d.OwnName)
+		return false
+	}
+	if !hasRegex && (d.FTS != 0 || s.hasOrder) {
+		l.errf(at, CodeDecoderRegex, "decoder %q has <order> or <fts> but no <regex>", d.OwnName)
+		return false
+	}
+	if hasRegex && !s.hasOrder {
+		l.errf(at, CodeDecoderRegex, "decoder %q has a <regex> but no <order>", d.OwnName)
+		return false
+	}
+	if d.RegexOffset&OffsetAfterParent != 0 && !hasParent {
+		l.errf(at, CodeDecoderOffset, "decoder %q: offset after_parent needs a <parent>", d.OwnName)
+		return false
+	}
+	if d.RegexOffset&OffsetAfterPrematch != 0 {
+		if !hasParent {
+			d.RegexOffset = OffsetAfterParent
+		} else if !hasPrematch {
+			l.errf(at, CodeDecoderOffset, "decoder %q: offset after_prematch needs a <prematch>", d.OwnName)
+			return false
+		}
+	}
+	if d.RegexOffset&OffsetAfterRegex != 0 && (!hasParent || !hasRegex) {
+		l.errf(at, CodeDecoderOffset, "decoder %q: offset after_regex needs a <parent> and a <regex>", d.OwnName)
+		return false
+	}
+	if d.PrematchOffset != 0 {
+		if d.PrematchOffset&OffsetAfterParent == 0 {
+			l.errf(at, CodeDecoderOffset, "decoder %q: a <prematch> offset can only be after_parent", d.OwnName)
+			return false
+		}
+		if !hasParent {
+			l.errf(at, CodeDecoderOffset, "decoder %q: offset after_parent needs a <parent>", d.OwnName)
+			return false
+		}
+	}
+	what := "decoder " + quote(d.OwnName)
+	if s.prematch.set {
+		if d.Prematch = l.compile(osregex.KindRegex, &s.prematch, 0, file, what); d.Prematch == nil {
+			return false
+		}
+	} else if s.prematchPCRE.set {
+		if d.Prematch = l.compile(osregex.KindPCRE2, &s.prematchPCRE, osregex.Caseless, file, what); d.Prematch == nil {
+			return false
+		}
+	}
+	if s.pname.set {
+		if d.ProgramName = l.compile(osregex.KindMatch, &s.pname, 0, file, what); d.ProgramName == nil {
+			return false
+		}
+	} else if s.pnamePCRE.set {
+		if d.ProgramName = l.compile(osregex.KindPCRE2, &s.pnamePCRE, osregex.Caseless, file, what); d.ProgramName == nil {
+			return false
+		}
+	}
+	if s.regex.set {
+		if d.Regex = l.compile(osregex.KindRegex, &s.regex, 0, file, what); d.Regex == nil {
+			return false
+		}
+		if _, runsPCRE := d.Regex.PCRE2(); !runsPCRE {
+			l.errf(s.regex.posAt(file, -1), CodeDecoderSubstrings, "decoder %q: regex %q has no sub-patterns (OSSEC runs it as a string compare)", d.OwnName, s.regex.text)
+			return false
+		}
+	} else if s.regexPCRE.set {
+		if d.Regex = l.compile(osregex.KindPCRE2, &s.regexPCRE, osregex.Caseless, file, what); d.Regex == nil {
+			return false
+		}
+	}
+	if d.Plugin != PluginNone && (s.regex.set || s.hasOrder) {
+		l.errf(at, CodeDecoderPlugin, "decoder %q: a plugin decoder cannot have <regex> or <order>", d.OwnName)
+		return false
+	}
+	return l.addDecoder(d, hasParent)
+}
+
+var decoderTypes = map[string]Category{
+	"firewall":         CategoryFirewall,
+	"ids":              CategoryIDS,
+	"web-log":          CategoryWebLog,
+	"syslog":           CategorySyslog,
+	"squid":            CategorySquid,
+	"windows":          CategoryWindows,
+	"host-information": CategoryHostInfo,
+	"ossec":            CategoryOSSEC,
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+// decoderOffset is ReadDecodeAttrs: only a first attribute "offset" is
+// allowed.
+func (l *loader) decoderOffset(file string, d *Decoder, e *ossecxml.Node) (Offset, bool) {
+	if len(e.Attrs) == 0 {
+		return 0, true
+	}
+	a := e.Attrs[0]
+	if a.Name != "offset" {
+		l.errf(xpos(file, a.Pos), CodeDecoderOffset, "decoder %q: invalid attribute %q on <%s>", d.OwnName, a.Name, e.Name)
+		return 0, false
+	}
+	switch a.Value {
+	case "after_parent":
+		return OffsetAfterParent, true
+	case "after_prematch":
+		return OffsetAfterPrematch, true
+	case "after_regex":
+		return OffsetAfterRegex, true
+	}
+	l.errf(xpos(file, a.ValuePos), CodeDecoderOffset, "decoder %q: invalid offset %q", d.OwnName, a.Value)
+	return 0, false
+}
+
+var orderFields = map[string]FieldKind{
+	"dstuser":     FieldDstUser,
+	"srcuser":     FieldSrcUser,
+	"user":        FieldDstUser,
+	"srcip":       FieldSrcIP,
+	"dstip":       FieldDstIP,
+	"srcport":     FieldSrcPort,
+	"dstport":     FieldDstPort,
+	"protocol":    FieldProtocol,
+	"action":      FieldAction,
+	"id":          FieldID,
+	"url":         FieldURL,
+	"data":        FieldData,
+	"extra_data":  FieldData,
+	"status":      FieldStatus,
+	"system_name": FieldSystemName,
+}
+
+// decoderOrder parses <order> as decode-xml.c does: comma-separated
+// entries; leading spaces are skipped and an entry ends at its first
+// space after that; a dynamic field keeps all but one of its leading spaces.
+func (l *loader) decoderOrder(file string, d *Decoder, e *ossecxml.Node) bool {
+	d.Order = d.Order[:0]
+	for _, p := range strBreak(e.Content, ',', maxDecoderOrderSize) {
+		if len(d.Order) >= l.rs.Config.DecoderOrderSize {
+			l.errf(xpos(file, e.ContentPos), CodeDecoderOrder, "decoder %q: <order> has more than %d fields", d.OwnName, l.rs.Config.DecoderOrderSize)
+			return false
+		}
+		lead := 0
+		for lead < len(p) && p[lead] == ' ' {
+			lead++
+		}
+		w := p[lead:]
+		if i := strings.IndexByte(w, ' '); i >= 0 {
+			w = w[:i]
+		}
+		if w == "" {
+			l.errf(xpos(file, e.ContentPos), CodeDecoderOrder, "decoder %q: wrong field %q in <order>", d.OwnName, p)
+			return false
+		}
+		if k, ok := orderFields[w]; ok {
+			d.Order = append(d.Order, FieldSetter{Kind: k, Name: w})
+		} else if strings.Contains(w, "filename") {
+			d.Order = append(d.Order, FieldSetter{Kind: FieldFileName, Name: w})
+		} else {
+			name := p[:lead+len(w)]
+			if name[0] == ' ' {
+				name = name[1:]
+			}
+			d.Order = append(d.Order, FieldSetter{Kind: FieldDynamic, Name: name})
+		}
+	}
+	return true
+}
+
+// strBreak is OS_StrBreak: s split at sep into at most size pieces (the
+// last one keeps the rest).
+func strBreak(s string, sep byte, size int) []string {
+	var out []string
+	for len(out) < size-1 {
+		i := strings.IndexByte(s, sep)
+		if i < 0 {
+			break
+		}
+		out = append(out, s[:i])
+		s = s[i+1:]
+	}
+	return append(out, s)
+}
+
+// ftsField maps one <fts> entry as decode-xml.c does, by substring, with
+// its order of tests (so "srcuser" counts as the user).
+func ftsField(p string) FTSFields {
+	var f FTSFields
+	if strings.Contains(p, "dstuser") {
+		f |= FTSDstUser
+	}
+	switch {
+	case strings.Contains(p, "user"):
+		f |= FTSDstUser
+	case strings.Contains(p, "srcuser"):
+		f |= FTSSrcUser
+	case strings.Contains(p, "srcip"):
+		f |= FTSSrcIP
+	case strings.Contains(p, "dstip"):
+		f |= FTSDstIP
+	case strings.Contains(p, "id"):
+		f |= FTSID
+	case strings.Contains(p, "location"):
+		f |= FTSLocation
+	case strings.Contains(p, "data"):
+		f |= FTSData
+	case strings.Contains(p, "system_name"):
+		f |= FTSSystemName
+	case strings.Contains(p, "name"):
+		f |= FTSName
+	default:
+		return 0
+	}
+	return f
+}
+
+// addDecoder is OS_AddOSDecoder.
+func (l *loader) addDecoder(d *Decoder, hasParent bool) bool {
+	if hasParent {
+		added := false
+		for _, list := range [][]*Decoder{l.forPName, l.noPName} {
+			for _, top := range list {
+				if top.OwnName != d.Parent {
+					continue
+				}
+				if !l.addChild(top, d) {
+					return false
+				}
+				d.ParentDecoders = append(d.ParentDecoders, top)
+				added = true
+			}
+		}
+		if !added {
+			l.errf(d.Pos, CodeDecoderParent, "decoder %q: parent decoder %q not found", d.OwnName, d.Parent)
+			return false
+		}
+	} else {
+		if d.ProgramName != nil {
+			l.forPName = append(l.forPName, d)
+		} else {
+			l.noPName = append(l.noPName, d)
+		}
+	}
+	l.rs.Decoders = append(l.rs.Decoders, d)
+	return true
+}
+
+// addChild is _OS_AddOSDecoder on a parent's child list.
+func (l *loader) addChild(top, d *Decoder) bool {
+	if len(top.Children) == 0 {
+		if d.RegexOffset&OffsetAfterRegex != 0 {
+			l.errf(d.Pos, CodeDecoderOffset, "decoder %q: offset after_regex needs an earlier decoder of the same name", d.OwnName)
+			return false
+		}
+		top.Children = append(top.Children, d)
+		return true
+	}
+	follows := false
+	for _, t := range top.Children {
+		if t.OwnName != d.OwnName {
+			continue
+		}
+		if (t.Prematch != nil || t.Regex != nil) && d.RegexOffset != 0 {
+			follows = true
+		}
+		if d.Prematch != nil {
+			l.errf(d.Pos, CodeDecoderSibling, "decoder %q: a decoder that repeats a name cannot have a <prematch>", d.OwnName)
+			return false
+		}
+		if d.FTS != 0 {
+			l.errf(d.Pos, CodeDecoderSibling, "decoder %q: a decoder that repeats a name cannot have <fts>", d.OwnName)
+			return false
+		}
+		switch {
+		case isKind(t.Regex, osregex.KindRegex) && isKind(d.Regex, osregex.KindRegex),
+			isKind(t.Regex, osregex.KindPCRE2) && isKind(d.Regex, osregex.KindPCRE2):
+			t.GetNext = true
+		default:
+			l.errf(d.Pos, CodeDecoderSibling, "decoder %q: decoders that repeat a name must all have a <regex> (or all a <pcre2>)", d.OwnName)
+			return false
+		}
+	}
+	if !follows && d.RegexOffset&OffsetAfterRegex != 0 {
+		l.errf(d.Pos, CodeDecoderOffset, "decoder %q: offset after_regex needs an earlier decoder of the same name", d.OwnName)
+		return false
+	}
+	top.Children = append(top.Children, d)
+	return true
+}
+
+func isKind(p *osregex.Pattern, k osregex.Kind) bool { return p != nil && p.Kind() == k }

@@ -1,0 +1,411 @@
+package ruleset
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
+)
+
+// Sources says what to load. Load reads them in the order analysisd does:
+// the configuration, the decoders, the lists, the rules.
+//
+// Base is an OSSEC installation directory laid out as /var/ossec
+// (etc/ossec.conf, etc/decoder.xml, etc/local_decoder.xml, rules/*.xml,
+// etc/internal_options.conf). It plays the role of the chroot directory of
+// `ossec-logtest -D dir`: paths found in the configuration ("rules/x.xml"
+// for a bare <include>x.xml</include>, "etc/decoder.xml", list paths) are
+// resolved inside it, an absolute path from its root.
+//
+// The remaining fields are layers applied on top, in order. Their paths are
+// ordinary file system paths.
+type Sources struct {
+	// Base is the OSSEC directory ("" for none: then only the layers are
+	// loaded, with OSSEC's default settings).
+	Base string
+	// Config is the main configuration file, read as `ossec-logtest -c`
+	// reads it (an ordinary path, not inside Base). When empty and Base is
+	// set, it is Base/etc/ossec.conf; when both are empty there is none.
+	Config string
+	// Configs are extra ossec.conf files read after Config: their
+	// <global> and <alerts> settings override, their <rules> entries,
+	// <command> and <active-response> blocks are added.
+	Configs []string
+	// Decoders are extra decoder files, loaded after the configuration's
+	// decoders (as local_decoder.xml is).
+	Decoders []string
+	// Rules are extra rule files, loaded after the configuration's rule
+	// files (as local_rules.xml is).
+	Rules []string
+	// Lists are extra CDB list text files (key:value lines), available to
+	// <list> by the path given here.
+	Lists []string
+	// ActiveResponse makes Load read <command> and <active-response> and
+	// bind them to rules, as analysisd does. ossec-logtest does not read
+	// them (a rule never has active responses there and errors in those
+	// blocks go unnoticed); false loads as ossec-logtest does.
+	ActiveResponse bool
+}
+
+// Internal option defaults (etc/internal_options.conf of OSSEC 4.3.0).
+const (
+	defaultDecoderOrderSize  = 256
+	defaultTimeframe         = 360
+	defaultSidPrevMatchedMax = 128
+	maxDecoderOrderSize      = 1024
+	maxTimeframe             = 604800
+)
+
+// Load loads and compiles src. On failure the error is an *Error listing
+// every diagnostic; warnings of a successful load are in Ruleset.Warnings.
+func Load(src Sources) (*Ruleset, error) {
+	l := newLoader(src)
+	l.run()
+	if l.failed {
+		return nil, &Error{Diagnostics: l.diags}
+	}
+	l.rs.Warnings = l.diags
+	return l.rs, nil
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	src    Sources
+	rs     *Ruleset
+	diags  []Diagnostic
+	failed bool
+
+	// configuration gathered from ossec.conf files
+	logLevel, mailLevel int
+	includes            []cfgPath // rule files
+	decoderFiles        []cfgPath // <decoder> entries of the base config
+	baseHasDecoders     bool
+	listFiles           []cfgPath
+	mailNotify          int
+
+	// decoders
+	decoderNames map[string]bool
+	forPName     []*Decoder
+	noPName      []*Decoder
+
+	// rules
+	ilevel       []int // internal level (×100 scale) by Rule.Index
+	defTimeframe int
+	rulesByID    map[int]*Rule
+}
+
+// cfgPath is a file named by a configuration, with where it was named.
+type cfgPath struct {
+	name string // as written (for messages)
+	path string // on disk
+	pos  Pos
+	// inBase is true for a path resolved inside Base.
+	inBase bool
+}
+
+func newLoader(src Sources) *loader {
+	l := &loader{src: src, rs: &Ruleset{ByID: map[int]*Rule{}}}
+	l.logLevel, l.mailLevel = 1, 7
+	l.mailNotify = -1
+	l.rulesByID = map[int]*Rule{}
+	l.decoderNames = map[string]bool{}
+	c := &l.rs.Config
+	c.LogAlertLevel, c.EmailAlertLevel = 1, 7
+	c.Stats = 4
+	c.MemorySize = 8192
+	c.DecoderOrderSize = defaultDecoderOrderSize
+	c.DefaultTimeframe = defaultTimeframe
+	c.SidPrevMatchedMax = defaultSidPrevMatchedMax
+	return l
+}
+
+func (l *loader) errf(p Pos, code Code, format string, args ...any) {
+	l.failed = true
+	l.diags = append(l.diags, Diagnostic{Pos: p, Severity: SeverityError, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) warnf(p Pos, code Code, format string, args ...any) {
+	l.diags = append(l.diags, Diagnostic{Pos: p, Severity: SeverityWarning, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+// basePath resolves a path found in the configuration inside Base, as
+// OSSEC opens it after chroot(Base).
+func (l *loader) basePath(p string) string {
+	if l.src.Base == "" {
+		return p
+	}
+	return filepath.Join(l.src.Base, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+p), "/")))
+}
+
+func (l *loader) run() {
+	l.readInternalOptions()
+	if l.failed {
+		return
+	}
+	cfg := l.src.Config
+	if cfg == "" && l.src.Base != "" {
+		cfg = filepath.Join(l.src.Base, "etc", "ossec.conf")
+	}
+	if cfg != "" {
+		l.readConfig(cfg, true)
+	}
+	for _, c := range l.src.Configs {
+		l.readConfig(c, false)
+	}
+	if l.failed {
+		return
+	}
+	l.rs.Config.LogAlertLevel = l.logLevel
+	l.rs.Config.EmailAlertLevel = l.mailLevel
+	l.rs.Config.EmailNotification = l.mailNotify == 1
+
+	l.loadDecoders()
+	l.loadLists()
+	l.loadRules()
+}
+
+// readInternalOptions reads the analysisd values of
+// etc/local_internal_options.conf and etc/internal_options.conf in Base,
+// as getDefine_Int does; without Base (or without the files) OSSEC's
+// defaults apply.
+func (l *loader) readInternalOptions() {
+	if l.src.Base == "" {
+		return
+	}
+	get := func(name string, min, max int, dst *int) {
+		for _, f := range []string{"etc/local_internal_options.conf", "etc/internal_options.conf"} {
+			file := l.basePath(f)
+			data, err := os.ReadFile(file)
+			if err != nil {
+				continue
+			}
+			v, line, ok := internalOption(string(data), "analysisd", name)
+			if !ok {
+				continue
+			}
+			n := atoi(v)
+			if !isNum(v) || n < min || n > max {
+				l.errf(Pos{File: file, Line: line}, CodeInternalOption, "invalid value %q for analysisd.%s (must be %d..%d)", v, name, min, max)
+				return
+			}
+			*dst = n
+			return
+		}
+	}
+	c := &l.rs.Config
+	get("decoder_order_size", 8, maxDecoderOrderSize, &c.DecoderOrderSize)
+	get("default_timeframe", 60, maxTimeframe, &c.DefaultTimeframe)
+	get("sid_prev_matched_max", 16, 65536, &c.SidPrevMatchedMax)
+}
+
+// internalOption finds high.low=value in an internal_options file.
+func internalOption(data, high, low string) (string, int, bool) {
+	for i, line := range strings.Split(data, "\n") {
+		if line == "" || line[0] == '#' || line[0] == ' ' {
+			continue
+		}
+		dot := strings.IndexByte(line, '.')
+		if dot < 0 || line[:dot] != high {
+			continue
+		}
+		rest := line[dot+1:]
+		eq := strings.IndexByte(rest, '=')
+		if eq < 0 || rest[:eq] != low {
+			continue
+		}
+		v := rest[eq+1:]
+		if j := strings.LastIndexByte(v, '\r'); j >= 0 {
+			v = v[:j]
+		}
+		return v, i + 1, true
+	}
+	return "", 0, false
+}
+
+// atoi is C's atoi: optional leading white space and sign, then digits;
+// it stops at the first other byte (0 when there are no digits).
+func atoi(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if n < 1<<40 {
+			n = n*10 + int64(s[i]-'0')
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return int(int32(n))
+}
+
+// isNum is OS_StrIsNum: every byte is a digit (true for "").
+func isNum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// readXML reads a file with os_xml's rules and applies variables when
+// vars is set; a failure is reported and gives nil.
+func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecxml.Document, bool) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false
+		}
+		l.errf(Pos{File: display}, missing, "cannot read file: %v", err)
+		return nil, true
+	}
+	doc, err := ossecxml.Parse(display, data)
+	if err == nil && vars {
+		err = doc.ApplyVariables()
+	}
+	if err != nil {
+		var xe *ossecxml.Error
+		if errors.As(err, &xe) {
+			l.errf(Pos{File: display, Line: xe.Line, Col: xe.Col}, Code(xe.Code), "%s", xe.Msg)
+		} else {
+			l.errf(Pos{File: display}, CodeXML, "%v", err)
+		}
+		return nil, true
+	}
+	return doc, true
+}
+
+func xpos(file string, p ossecxml.Pos) Pos {
+	return Pos{File: file, Line: p.Line, Col: p.Col}
+}
+
+// compile compiles a pattern and reports a failure at the pattern's
+// position (moved to the failing offset when known).
+func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
+	p, err := osregex.Compile(kind, a.text, flags)
+	if err == nil {
+		return p
+	}
+	pos := a.posAt(file, -1)
+	msg := err.Error()
+	var oe *osregex.Error
+	if errors.As(err, &oe) {
+		pos = a.posAt(file, oe.Offset)
+		if oe.Offset >= 0 {
+			msg = fmt.Sprintf("%s (at offset %d)", oe.Msg, oe.Offset)
+		} else {
+			msg = oe.Msg
+		}
+	}
+	l.errf(pos, CodePattern, "%s: invalid %s pattern %q: %s", what, kindName(kind), a.text, msg)
+	return nil
+}
+
+func kindName(k osregex.Kind) string {
+	switch k {
+	case osregex.KindRegex:
+		return "OS_Regex"
+	case osregex.KindMatch:
+		return "OS_Match"
+	}
+	return "PCRE2"
+}
+
+// acc accumulates the contents of repeated elements as OSSEC's
+// loadmemory does, remembering where each piece came from.
+type acc struct {
+	text string
+	set  bool
+	segs []seg
+}
+
+type seg struct {
+	off int // offset of the piece in text
+	pos ossecxml.Pos
+	raw bool // the piece is the element content as in the file
+}
+
+// posAt returns the file position of byte off of the accumulated text
+// (the first piece's start when off < 0 or unknown).
+func (a *acc) posAt(file string, off int) Pos {
+	if len(a.segs) == 0 {
+		return Pos{File: file}
+	}
+	s := a.segs[0]
+	if off >= 0 {
+		for _, t := range a.segs {
+			if t.off <= off {
+				s = t
+			}
+		}
+	}
+	if off < 0 || !s.raw {
+		return xpos(file, s.pos)
+	}
+	line, col := s.pos.Line, s.pos.Col
+	for i := s.off; i < off && i < len(a.text); i++ {
+		if a.text[i] == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return Pos{File: file, Line: line, Col: col}
+}
+
+// add appends piece as loadmemory does with limit (OS_SIZE_2048 for
+// rules: a first piece must be shorter, later pieces and the text so far
+// at most that long; decoders use addDecoder). It reports false when OSSEC
+// drops the whole value (it logs an error and goes on without it).
+func (a *acc) add(piece string, pos ossecxml.Pos, raw bool, limit int) bool {
+	if !a.set {
+		if len(piece) >= limit {
+			*a = acc{}
+			return false
+		}
+		*a = acc{text: piece, set: true, segs: []seg{{0, pos, raw}}}
+		return true
+	}
+	if len(a.text) > limit || len(piece) > limit {
+		*a = acc{}
+		return false
+	}
+	a.segs = append(a.segs, seg{len(a.text), pos, raw})
+	a.text += piece
+	return true
+}
+
+// addDecoder appends piece as decode-xml.c's _loadmemory does.
+func (a *acc) addDecoder(piece string, pos ossecxml.Pos, raw bool) bool {
+	const limit = 8192
+	if !a.set {
+		if len(piece) >= limit {
+			*a = acc{}
+			return false
+		}
+		*a = acc{text: piece, set: true, segs: []seg{{0, pos, raw}}}
+		return true
+	}
+	if len(a.text)+len(piece)+1 > limit {
+		*a = acc{}
+		return false
+	}
+	a.segs = append(a.segs, seg{len(a.text), pos, raw})
+	a.text += piece
+	return true
+}

@@ -1,0 +1,1032 @@
+package ruleset
+
+import (
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
+)
+
+// ruleLimit is OS_SIZE_2048, loadmemory's limit in rules.c.
+const ruleLimit = 2048
+
+// maxRuleInfoDetails is MAX_RULEINFODETAIL.
+const maxRuleInfoDetails = 32
+
+// loadRules reads the rule files in order (Rules_OP_ReadRules), then
+// fixes the levels (_setlevels).
+func (l *loader) loadRules() {
+	l.defTimeframe = l.rs.Config.DefaultTimeframe
+	for _, f := range l.includes {
+		l.readRuleFile(f)
+	}
+	for _, f := range l.src.Rules {
+		l.readRuleFile(cfgPath{name: f, path: f})
+	}
+	for _, r := range l.rs.AllRules {
+		r.Level = finalLevel(l.ilevel[r.Index])
+	}
+	l.walk(func(n *RuleNode) {
+		if _, ok := l.rs.ByID[n.Rule.ID]; !ok {
+			l.rs.ByID[n.Rule.ID] = n.Rule
+		}
+	})
+}
+
+// finalLevel is _setlevels: 9900 (level 0) becomes 0, levels of 100 and
+// more are divided by 100; others (accuracy="0") stay.
+func finalLevel(ilevel int) int {
+	if ilevel == 9900 {
+		return 0
+	}
+	if ilevel >= 100 {
+		return ilevel / 100
+	}
+	return ilevel
+}
+
+// walk visits every rule node depth first, parents before children.
+func (l *loader) walk(f func(*RuleNode)) {
+	var rec func([]*RuleNode)
+	rec = func(nodes []*RuleNode) {
+		for _, n := range nodes {
+			f(n)
+			rec(n.Children)
+		}
+	}
+	rec(l.rs.Rules)
+}
+
+func (l *loader) readRuleFile(f cfgPath) {
+	file := f.path
+	if f.inBase {
+		file = l.basePath(f.path)
+	}
+	doc, found := l.readXML(file, file, true, CodeFileRead)
+	if !found {
+		if f.pos.File != "" {
+			l.errf(f.pos, CodeFileNotFound, "rule file %q not found", f.name)
+		} else {
+			l.errf(Pos{File: file}, CodeFileNotFound, "rule file not found")
+		}
+		return
+	}
+	if doc == nil {
+		return
+	}
+	l.rs.RuleFiles = append(l.rs.RuleFiles, file)
+	roots := doc.Roots()
+	if roots == nil {
+		l.errf(Pos{File: file}, CodeRuleRoot, "no <group> in rule file")
+		return
+	}
+	for _, g := range roots {
+		if !strings.EqualFold(g.Name, "group") {
+			l.errf(xpos(file, g.Pos), CodeRuleRoot, "invalid element <%s>: only <group> is allowed at the top of a rule file", g.Name)
+			return
+		}
+		if len(g.Attrs) != 1 || !strings.EqualFold(g.Attrs[0].Name, "name") {
+			l.errf(xpos(file, g.Pos), CodeRuleRoot, "<group> needs exactly one attribute, name")
+			return
+		}
+	}
+	for _, g := range roots {
+		rules := g.Children()
+		if rules == nil {
+			l.errf(xpos(file, g.Pos), CodeRuleGroupEmpty, "group %q has no rule", g.Attrs[0].Value)
+			return
+		}
+		for _, n := range rules {
+			if !l.readRule(file, g.Attrs[0].Value, n) {
+				return
+			}
+		}
+	}
+}
+
+// ruleSrc holds what the elements of one <rule> gave before compilation.
+type ruleSrc struct {
+	regex, pcre2, match, matchPCRE2                      acc
+	url, urlPCRE2, ifMatchedRegex, ifMatchedGroup        acc
+	user, id, srcport, dstport, srcgeoip, dstgeoip       acc
+	status, hostname, extraData, programName             acc
+	userP, idP, srcportP, dstportP, srcgeoipP, dstgeoipP acc
+	statusP, hostnameP, extraDataP, programNameP         acc
+	group, comment, info, cve, ifSID, ifLevel, ifGroup   acc
+	action                                               acc
+	infoCount                                            int
+	lists                                                []*ListRule
+}
+
+// scanInt is sscanf("%Nd") on a string of digits: at most width digits;
+// ok is false when there are none.
+func scanInt(s string, width int) (int, bool) {
+	if len(s) > width {
+		s = s[:width]
+	}
+	if s == "" {
+		return 0, false
+	}
+	return atoi(s), true
+}
+
+var caseSensitiveOptions = map[string]bool{
+	"same_id": true, "different_url": true, "different_srcip": true,
+	"different_srcgeoip": true, "not_same_id": true,
+}
+
+var categories = map[string]Category{
+	"firewall": CategoryFirewall,
+	"ids":      CategoryIDS,
+	"syslog":   CategorySyslog,
+	"web-log":  CategoryWebLog,
+	"squid":    CategorySquid,
+	"windows":  CategoryWindows,
+	"ossec":    CategoryOSSEC,
+}
+
+var compiledRules = map[string]bool{
+	"check_id_size":                         true,
+	"comp_srcuser_dstuser":                  true,
+	"comp_mswin_targetuser_calleruser_diff": true,
+	"is_simple_http_request":                true,
+	"is_valid_crawler":                      true,
+}
+
+var listFields = map[string]ListField{
+	"srcip": ListSrcIP, "srcport": ListSrcPort, "dstip": ListDstIP, "dstport": ListDstPort,
+	"user": ListUser, "url": ListURL, "id": ListID, "hostname": ListHostname,
+	"program_name": ListProgramName, "status": ListStatus, "action": ListAction,
+}
+
+var listLookups = map[string]ListLookup{
+	"match_key": LookupMatchKey, "not_match_key": LookupNotMatchKey,
+	"match_key_value": LookupMatchKeyValue, "address_match_key": LookupAddressMatchKey,
+	"not_address_match_key": LookupNotAddressMatchKey, "address_match_key_value": LookupAddressMatchKeyValue,
+}
+
+func ignoreFields(s string) FTSFields {
+	var f FTSFields
+	for _, t := range []struct {
+		word string
+		bit  FTSFields
+	}{{"user", FTSDstUser}, {"srcip", FTSSrcIP}, {"dstip", FTSDstIP}, {"id", FTSID},
+		{"location", FTSLocation}, {"data", FTSData}, {"name", FTSName}} {
+		if strings.Contains(s, t.word) {
+			f |= t.bit
+		}
+	}
+	return f
+}
+
+// readRule reads one <rule> (the body of Rules_OP_ReadRules' loop) and
+// adds it to the tree. It returns false when OSSEC would stop.
+func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
+	at := xpos(file, n.Pos)
+	if !strings.EqualFold(n.Name, "rule") {
+		l.errf(at, CodeRuleElement, "invalid element <%s> in a group: only <rule> is allowed", n.Name)
+		return false
+	}
+	if len(n.Attrs) == 0 {
+		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
+		return false
+	}
+	id, level, maxsize, timeframe, frequency, accuracy, ignore := -1, -1, 0, l.defTimeframe, 0, 1, 0
+	noalert, overwrite := false, false
+	for _, a := range n.Attrs {
+		var dst *int
+		width := 4
+		switch strings.ToLower(a.Name) {
+		case "id":
+			dst, width = &id, 6
+		case "level":
+			dst = &level
+		case "maxsize":
+			dst = &maxsize
+		case "timeframe":
+			dst, width = &timeframe, 5
+		case "frequency":
+			dst = &frequency
+		case "accuracy":
+			dst = &accuracy
+		case "ignore":
+			dst, width = &ignore, 6
+		case "noalert":
+			noalert = true
+			continue
+		case "overwrite":
+			switch a.Value {
+			case "yes":
+				overwrite = true
+			case "no":
+				overwrite = false
+			default:
+				l.errf(xpos(file, a.ValuePos), CodeRuleAttr, "invalid overwrite %q: must be yes or no", a.Value)
+				return false
+			}
+			continue
+		default:
+			l.errf(xpos(file, a.Pos), CodeRuleAttr, "invalid rule attribute %q (allowed: id, level, maxsize, timeframe, frequency, accuracy, noalert, ignore, overwrite)", a.Name)
+			return false
+		}
+		if !isNum(a.Value) {
+			l.errf(xpos(file, a.ValuePos), CodeRuleAttr, "invalid %s %q: must be an integer", a.Name, a.Value)
+			return false
+		}
+		if v, ok := scanInt(a.Value, width); ok {
+			*dst = v
+		}
+	}
+	if id == -1 || level == -1 {
+		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
+		return false
+	}
+	if !overwrite {
+		if _, dup := l.rulesByID[id]; dup {
+			l.errf(at, CodeRuleDuplicate, "duplicate rule id %d (first defined at %s)", id, posString(l.rulesByID[id].Pos))
+			return false
+		}
+	}
+	r := &Rule{ID: id, MaxSize: maxsize, Frequency: frequency, Timeframe: timeframe, IgnoreTime: ignore, Category: CategorySyslog, Pos: at}
+	if noalert {
+		r.AlertOpts |= NoAlert
+	}
+	if l.rs.Config.EmailAlertLevel <= level {
+		r.AlertOpts |= DoMailAlert
+	}
+	if l.rs.Config.LogAlertLevel <= level {
+		r.AlertOpts |= DoLogAlert
+	}
+	if overwrite {
+		r.AlertOpts |= DoOverwrite
+	}
+	ilevel := level
+	if ilevel == 0 {
+		ilevel = 99
+	}
+	if accuracy != 0 {
+		ilevel *= 100
+	}
+	if maxsize > 0 {
+		r.AlertOpts |= DoExtraInfo
+	}
+	if frequency > l.rs.Config.MaxFrequency {
+		l.rs.Config.MaxFrequency = frequency
+	}
+	what := "rule " + itoa(id)
+
+	var s ruleSrc
+	s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
+	kids := n.Children()
+	if kids == nil {
+		l.errf(at, CodeRuleNoOptions, "rule %d has no options", id)
+		return false
+	}
+	load := func(a *acc, e *ossecxml.Node, content string) {
+		if !a.add(content, e.ContentPos, content == e.Content, ruleLimit) {
+			l.warnf(xpos(file, e.ContentPos), CodeRuleTooLong, "rule %d: <%s> value too long (2 KiB): OSSEC drops it", id, e.Name)
+		}
+	}
+	bad := func(e *ossecxml.Node, format string, args ...any) bool {
+		l.errf(xpos(file, e.ContentPos), CodeRuleValue, "rule %d: "+format, append([]any{id}, args...)...)
+		return false
+	}
+	for _, e := range kids {
+		name := strings.ToLower(e.Name)
+		if caseSensitiveOptions[name] && name != e.Name {
+			name = ""
+		}
+		cpos := xpos(file, e.ContentPos)
+		switch name {
+		case "regex":
+			load(&s.regex, e, e.Content)
+		case "pcre2":
+			load(&s.pcre2, e, e.Content)
+		case "match":
+			load(&s.match, e, e.Content)
+		case "match_pcre2":
+			load(&s.matchPCRE2, e, e.Content)
+		case "decoded_as":
+			r.DecodedAs = l.decoderID(e.Content)
+			r.DecodedAsName = e.Content
+			if r.DecodedAs == 0 {
+				l.errf(cpos, CodeRuleDecoder, "rule %d: invalid decoder name %q", id, e.Content)
+				return false
+			}
+		case "cve", "info":
+			t := InfoCVE
+			if name == "info" {
+				var ok bool
+				if t, ok = infoType(e); !ok {
+					l.errf(xpos(file, e.Pos), CodeRuleInfo, "rule %d: <info> attribute must be type=\"text|link|cve|osvdb\" (OSSEC 4.3.0 loops forever on anything else)", id)
+					return false
+				}
+			}
+			if r.InfoDetails == nil {
+				r.InfoDetails = []InfoDetail{{t, e.Content}}
+			} else {
+				s.infoCount += len(r.InfoDetails) - 1
+				if s.infoCount <= maxRuleInfoDetails {
+					r.InfoDetails = append(r.InfoDetails, InfoDetail{t, e.Content})
+				}
+			}
+			if name == "info" {
+				load(&s.info, e, e.Content)
+			} else {
+				load(&s.cve, e, e.Content)
+			}
+		case "time":
+			tr, ok := parseTime(e.Content)
+			if !ok {
+				return bad(e, "invalid time %q", e.Content)
+			}
+			r.Time = tr
+			r.AlertOpts |= DoExtraInfo
+		case "weekday":
+			w, ok := parseWeekday(e.Content)
+			if !ok {
+				return bad(e, "invalid weekday %q", e.Content)
+			}
+			r.Weekday = w
+			r.AlertOpts |= DoExtraInfo
+		case "group":
+			load(&s.group, e, e.Content)
+		case "description":
+			load(&s.comment, e, strings.Replace(e.Content, "\n", " ", 1))
+		case "srcip", "dstip":
+			ip, ok := parseIP(e.Content)
+			if !ok {
+				return bad(e, "invalid IP address %q", e.Content)
+			}
+			if name == "srcip" {
+				r.SrcIP = append(r.SrcIP, ip)
+			} else {
+				r.DstIP = append(r.DstIP, ip)
+			}
+			r.AlertOpts |= DoPacketInfo
+		case "user":
+			load(&s.user, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "srcgeoip":
+			load(&s.srcgeoip, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "dstgeoip":
+			load(&s.dstgeoip, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "id":
+			load(&s.id, e, e.Content)
+		case "srcport":
+			load(&s.srcport, e, e.Content)
+			r.AlertOpts |= DoPacketInfo
+		case "dstport":
+			load(&s.dstport, e, e.Content)
+			r.AlertOpts |= DoPacketInfo
+		case "status":
+			load(&s.status, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "hostname":
+			load(&s.hostname, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "extra_data":
+			load(&s.extraData, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "program_name":
+			load(&s.programName, e, e.Content)
+		case "user_pcre2":
+			load(&s.userP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "srcgeoip_pcre2":
+			load(&s.srcgeoipP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "dstgeoip_pcre2":
+			load(&s.dstgeoipP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "id_pcre2":
+			load(&s.idP, e, e.Content)
+		case "srcport_pcre2":
+			load(&s.srcportP, e, e.Content)
+			r.AlertOpts |= DoPacketInfo
+		case "dstport_pcre2":
+			load(&s.dstportP, e, e.Content)
+			r.AlertOpts |= DoPacketInfo
+		case "status_pcre2":
+			load(&s.statusP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "hostname_pcre2":
+			load(&s.hostnameP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "extra_data_pcre2":
+			load(&s.extraDataP, e, e.Content)
+			r.AlertOpts |= DoExtraInfo
+		case "program_name_pcre2":
+			load(&s.programNameP, e, e.Content)
+		case "action":
+			load(&s.action, e, e.Content)
+		case "field":
+			if len(e.Attrs) == 0 {
+				l.errf(xpos(file, e.Pos), CodeRuleField, "rule %d: <field> needs a name attribute (OSSEC 4.3.0 crashes without one)", id)
+				return false
+			}
+			if !strings.EqualFold(e.Attrs[0].Name, "name") {
+				l.errf(xpos(file, e.Attrs[0].Pos), CodeRuleField, "rule %d: bad attribute %q for <field>", id, e.Attrs[0].Name)
+				return false
+			}
+			if len(r.Fields) >= l.rs.Config.DecoderOrderSize {
+				l.errf(xpos(file, e.Pos), CodeRuleField, "rule %d: more than %d <field> elements", id, l.rs.Config.DecoderOrderSize)
+				return false
+			}
+			a := acc{}
+			a.add(e.Content, e.ContentPos, true, 1<<30)
+			p := l.compile(osregex.KindRegex, &a, 0, file, what)
+			if p == nil {
+				return false
+			}
+			r.Fields = append(r.Fields, FieldMatch{Name: e.Attrs[0].Value, Pattern: p})
+		case "list":
+			lr, ok := l.readListRule(file, id, e)
+			if !ok {
+				return false
+			}
+			s.lists = append(s.lists, lr)
+		case "url":
+			load(&s.url, e, e.Content)
+		case "url_pcre2":
+			load(&s.urlPCRE2, e, e.Content)
+		case "compiled_rule":
+			if !compiledRules[e.Content] {
+				return bad(e, "compiled rule %q not found", e.Content)
+			}
+			r.CompiledRule = e.Content
+			r.AlertOpts |= DoExtraInfo
+		case "category":
+			c, ok := categories[e.Content]
+			if !ok {
+				return bad(e, "invalid category %q", e.Content)
+			}
+			r.Category = c
+		case "if_sid":
+			load(&s.ifSID, e, e.Content)
+		case "if_level":
+			if !isNum(e.Content) {
+				return bad(e, "invalid if_level %q", e.Content)
+			}
+			load(&s.ifLevel, e, e.Content)
+		case "if_group":
+			load(&s.ifGroup, e, e.Content)
+		case "if_matched_regex":
+			r.Context = true
+			load(&s.ifMatchedRegex, e, e.Content)
+		case "if_matched_group":
+			r.Context = true
+			load(&s.ifMatchedGroup, e, e.Content)
+		case "if_matched_sid":
+			r.Context = true
+			if !isNum(e.Content) {
+				return bad(e, "invalid if_matched_sid %q", e.Content)
+			}
+			r.IfMatchedSID = atoi(e.Content)
+		case "same_source_ip":
+			r.ContextOpts |= SameSrcIP
+		case "same_src_port":
+			r.ContextOpts |= SameSrcPort
+			r.AlertOpts |= SameExtraInfo
+		case "check_diff":
+			r.Context = true
+			r.ContextOpts |= SameDoDiff
+			r.AlertOpts |= DoExtraInfo
+		case "same_dst_port":
+			r.ContextOpts |= SameDstPort
+			r.AlertOpts |= SameExtraInfo
+		case "not_same_source_ip":
+			r.ContextOpts &= 0xffd
+		case "same_id":
+			r.ContextOpts |= SameID
+		case "different_url":
+			r.ContextOpts |= DifferentURL
+			r.AlertOpts |= SameExtraInfo
+		case "different_srcip":
+			r.ContextOpts |= DifferentSrcIP
+			r.AlertOpts |= SameExtraInfo
+		case "different_srcgeoip":
+			r.ContextOpts |= DifferentSrcGeoIP
+			r.AlertOpts |= SameExtraInfo
+		case "not_same_id":
+			r.ContextOpts &= 0xffb
+		case "if_fts":
+			r.AlertOpts |= DoFTS
+		case "same_user":
+			r.ContextOpts |= SameUser
+			r.AlertOpts |= SameExtraInfo
+		case "not_same_user":
+			r.ContextOpts &= 0xffe
+		case "same_location":
+			r.ContextOpts |= SameLocation
+			r.AlertOpts |= SameExtraInfo
+		case "not_same_agent":
+			r.ContextOpts &= 0xff7
+		case "options":
+			switch e.Content {
+			case "alert_by_email":
+				r.AlertOpts |= DoMailAlert
+			case "no_email_alert":
+				r.AlertOpts &^= DoMailAlert
+			case "log_alert":
+				r.AlertOpts |= DoLogAlert
+			case "no_log":
+				r.AlertOpts &^= DoLogAlert
+			case "no_ar":
+				r.AlertOpts |= NoAR
+			default:
+				return bad(e, "invalid options %q (alert_by_email, no_email_alert, log_alert, no_log, no_ar)", e.Content)
+			}
+		case "ignore":
+			if r.Ignore |= ignoreFields(e.Content); r.Ignore == 0 {
+				return bad(e, "wrong ignore option %q", e.Content)
+			}
+		case "check_if_ignored":
+			if r.CheckIgnore |= ignoreFields(e.Content); r.CheckIgnore == 0 {
+				return bad(e, "wrong check_if_ignored option %q", e.Content)
+			}
+		default:
+			l.errf(xpos(file, e.Pos), CodeRuleOption, "rule %d: invalid option <%s>", id, e.Name)
+			return false
+		}
+	}
+	if (r.ContextOpts != 0 || r.Frequency != 0) && !r.Context {
+		l.errf(at, CodeRuleContext, "rule %d: frequency or same_*/different_* options need if_matched_sid, if_matched_group or if_matched_regex", id)
+		return false
+	}
+	r.Groups = s.group.text
+	r.Description, r.HasDescription = s.comment.text, s.comment.set
+	r.Info, r.CVE = s.info.text, s.cve.text
+	r.IfSID, r.IfLevel, r.IfGroup = s.ifSID.text, s.ifLevel.text, s.ifGroup.text
+	r.Action, r.HasAction = s.action.text, s.action.set
+	hasIfSID, hasIfGroup := s.ifSID.set, s.ifGroup.set
+	if s.ifMatchedGroup.set && !hasIfSID && !hasIfGroup {
+		r.IfGroup, hasIfGroup = s.ifMatchedGroup.text, true
+	}
+	if r.IfMatchedSID != 0 && !hasIfSID && !hasIfGroup {
+		r.IfSID, hasIfSID = itoa(r.IfMatchedSID), true
+	}
+
+	// Compile, in OSSEC's order.
+	c := func(a *acc, kind osregex.Kind) (*osregex.Pattern, bool) {
+		if !a.set {
+			return nil, true
+		}
+		flags := osregex.Flags(0)
+		if kind == osregex.KindPCRE2 {
+			flags = osregex.Caseless
+		}
+		p := l.compile(kind, a, flags, file, what)
+		return p, p != nil
+	}
+	either := func(m, p *acc, dm, dp **osregex.Pattern) bool {
+		var ok bool
+		if m.set {
+			*dm, ok = c(m, osregex.KindMatch)
+		} else {
+			*dp, ok = c(p, osregex.KindPCRE2)
+		}
+		return ok
+	}
+	ok := true
+	if r.Regex, ok = c(&s.regex, osregex.KindRegex); !ok {
+		return false
+	}
+	if r.PCRE2, ok = c(&s.pcre2, osregex.KindPCRE2); !ok {
+		return false
+	}
+	if !either(&s.match, &s.matchPCRE2, &r.Match, &r.MatchPCRE2) {
+		return false
+	}
+	if r.EventID, ok = c(&s.id, osregex.KindMatch); !ok {
+		return false
+	}
+	if r.EventIDPCRE2, ok = c(&s.idP, osregex.KindPCRE2); !ok {
+		return false
+	}
+	if r.SrcPort, ok = c(&s.srcport, osregex.KindMatch); !ok {
+		return false
+	}
+	if r.SrcPortPCRE2, ok = c(&s.srcportP, osregex.KindPCRE2); !ok {
+		return false
+	}
+	for _, f := range []struct {
+		m, p   *acc
+		dm, dp **osregex.Pattern
+	}{
+		{&s.dstport, &s.dstportP, &r.DstPort, &r.DstPortPCRE2},
+		{&s.status, &s.statusP, &r.Status, &r.StatusPCRE2},
+		{&s.hostname, &s.hostnameP, &r.Hostname, &r.HostnamePCRE2},
+		{&s.extraData, &s.extraDataP, &r.ExtraData, &r.ExtraDataPCRE2},
+		{&s.programName, &s.programNameP, &r.ProgramName, &r.ProgramNamePCRE2},
+		{&s.user, &s.userP, &r.User, &r.UserPCRE2},
+		{&s.srcgeoip, &s.srcgeoipP, &r.SrcGeoIP, &r.SrcGeoIPPCRE2},
+		{&s.dstgeoip, &s.dstgeoipP, &r.DstGeoIP, &r.DstGeoIPPCRE2},
+		{&s.url, &s.urlPCRE2, &r.URL, &r.URLPCRE2},
+	} {
+		if !either(f.m, f.p, f.dm, f.dp) {
+			return false
+		}
+	}
+	if r.IfMatchedGroup, ok = c(&s.ifMatchedGroup, osregex.KindMatch); !ok {
+		return false
+	}
+	if r.IfMatchedRegex, ok = c(&s.ifMatchedRegex, osregex.KindRegex); !ok {
+		return false
+	}
+	r.Lists = keptLists(s.lists)
+
+	l.bindActiveResponses(r, ilevel)
+	if r.Context {
+		r.LastEvents = r
+	}
+	switch {
+	case id < 10:
+		l.addRule(r, ilevel)
+		node := &RuleNode{Rule: r}
+		l.rs.Rules = insertNode(l.rs.Rules, node, ilevel, l.ilevel)
+		r.Nodes = []*RuleNode{node}
+		l.rulesByID[id] = r
+	case overwrite:
+		if !l.overwrite(r, ilevel, &s) {
+			l.errf(at, CodeRuleOverwrite, "rule %d: overwrite=\"yes\" but no rule %d was loaded before", id, id)
+			return false
+		}
+		return true
+	default:
+		if !l.attach(file, r, ilevel, hasIfSID, hasIfGroup, &s) {
+			return false
+		}
+	}
+	l.eventSearch(r)
+	return true
+}
+
+// addRule registers r in AllRules.
+func (l *loader) addRule(r *Rule, ilevel int) {
+	r.Index = len(l.rs.AllRules)
+	l.rs.AllRules = append(l.rs.AllRules, r)
+	l.ilevel = append(l.ilevel, ilevel)
+}
+
+// insertNode is _OS_AddRule: n goes before the first node of a lower
+// internal level, after the nodes of the same level.
+func insertNode(nodes []*RuleNode, n *RuleNode, ilevel int, levels []int) []*RuleNode {
+	for i, m := range nodes {
+		if ilevel > levels[m.Rule.Index] {
+			nodes = append(nodes, nil)
+			copy(nodes[i+1:], nodes[i:])
+			nodes[i] = n
+			return nodes
+		}
+	}
+	return append(nodes, n)
+}
+
+func infoType(e *ossecxml.Node) (InfoType, bool) {
+	if len(e.Attrs) == 0 {
+		return InfoText, true
+	}
+	a := e.Attrs[0]
+	if !strings.EqualFold(a.Name, "type") {
+		return 0, false
+	}
+	switch a.Value {
+	case "text":
+		return InfoText, true
+	case "link":
+		return InfoLink, true
+	case "cve":
+		return InfoCVE, true
+	case "osvdb":
+		return InfoOSVDB, true
+	}
+	return 0, false
+}
+
+// keptLists is what OS_AddListRule leaves on a rule: it returns the
+// next-to-last element of the list it appends to, so a rule with three or
+// more <list> keeps only its last two.
+func keptLists(lists []*ListRule) []*ListRule {
+	if len(lists) >= 3 {
+		return lists[len(lists)-2:]
+	}
+	return lists
+}
+
+func (l *loader) readListRule(file string, id int, e *ossecxml.Node) (*ListRule, bool) {
+	lr := &ListRule{Name: e.Content, Pos: xpos(file, e.Pos)}
+	if len(e.Attrs) == 0 {
+		l.errf(lr.Pos, CodeRuleList, "rule %d: <list> needs a field attribute", id)
+		return nil, false
+	}
+	for _, a := range e.Attrs {
+		switch strings.ToLower(a.Name) {
+		case "lookup":
+			v, ok := listLookups[strings.ToLower(a.Value)]
+			if !ok {
+				l.errf(xpos(file, a.ValuePos), CodeRuleList, "rule %d: invalid list lookup %q", id, a.Value)
+				return nil, false
+			}
+			lr.Lookup = v
+		case "field":
+			v, ok := listFields[strings.ToLower(a.Value)]
+			if !ok {
+				l.errf(xpos(file, a.ValuePos), CodeRuleList, "rule %d: invalid list field %q", id, a.Value)
+				return nil, false
+			}
+			lr.Field = v
+		case "check_value":
+			p, err := osregex.Compile(osregex.KindMatch, a.Value, 0)
+			if err != nil {
+				l.errf(xpos(file, a.ValuePos), CodePattern, "rule %d: invalid check_value pattern %q: %v", id, a.Value, err)
+				return nil, false
+			}
+			lr.CheckValue = p
+		default:
+			l.errf(xpos(file, a.Pos), CodeRuleList, "rule %d: invalid list attribute %q", id, a.Name)
+			return nil, false
+		}
+	}
+	if lr.Field == 0 {
+		l.errf(lr.Pos, CodeRuleList, "rule %d: <list> needs a field attribute", id)
+		return nil, false
+	}
+	lr.List = l.findList(e.Content)
+	return lr, true
+}
+
+// bindActiveResponses is Rule_AddAR.
+func (l *loader) bindActiveResponses(r *Rule, ilevel int) {
+	real := 0
+	if ilevel == 9900 {
+		real = 0
+	} else if ilevel >= 100 {
+		real = ilevel / 100
+	}
+	if real == 0 || r.AlertOpts&NoAR != 0 {
+		return
+	}
+	for _, ar := range l.rs.ActiveResponses {
+		mark := false
+		if ar.Level != 0 && real >= ar.Level {
+			mark = true
+		}
+		if ar.RulesGroup != nil && ar.RulesGroup.Match(r.Groups) {
+			mark = true
+		}
+		if ar.RulesID != "" && rulesIDMatch(ar.RulesID, r.ID) {
+			mark = true
+		}
+		if mark {
+			r.ActiveResponses = append(r.ActiveResponses, ar)
+		}
+	}
+}
+
+// rulesIDMatch reads an active response's rules_id as Rule_AddAR does:
+// numbers separated by commas and spaces; it stops at anything else.
+func rulesIDMatch(s string, id int) bool {
+	i := 0
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == ' ' || c == ',':
+			i++
+		case isDigit(c):
+			if atoi(s[i:]) == id {
+				return true
+			}
+			j := strings.IndexByte(s[i:], ',')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// overwrite is OS_AddRuleInfo: the settings of r replace those of the
+// loaded rule with the same id, which keeps its place in the tree, its
+// category, ignore settings, info details, PCRE2 patterns, lists and fields.
+func (l *loader) overwrite(r *Rule, ilevel int, s *ruleSrc) bool {
+	var old *Rule
+	l.walk(func(n *RuleNode) {
+		if old == nil && n.Rule.ID == r.ID {
+			old = n.Rule
+		}
+	})
+	if old == nil {
+		return false
+	}
+	l.ilevel[old.Index] = ilevel
+	old.MaxSize, old.Frequency, old.Timeframe, old.IgnoreTime = r.MaxSize, r.Frequency, r.Timeframe, r.IgnoreTime
+	old.Groups = r.Groups
+	old.Match, old.Regex = r.Match, r.Regex
+	old.Time, old.Weekday = r.Time, r.Weekday
+	old.SrcIP, old.DstIP = r.SrcIP, r.DstIP
+	old.SrcPort, old.DstPort, old.User, old.URL, old.EventID = r.SrcPort, r.DstPort, r.User, r.URL, r.EventID
+	old.Status, old.Hostname, old.ProgramName, old.ExtraData = r.Status, r.Hostname, r.ProgramName, r.ExtraData
+	old.Action, old.HasAction = r.Action, r.HasAction
+	old.Description, old.HasDescription = r.Description, r.HasDescription
+	old.Info, old.CVE = r.Info, r.CVE
+	old.IfMatchedRegex, old.IfMatchedGroup, old.IfMatchedSID = r.IfMatchedRegex, r.IfMatchedGroup, r.IfMatchedSID
+	old.AlertOpts, old.ContextOpts, old.Context = r.AlertOpts, r.ContextOpts, r.Context
+	old.DecodedAs, old.DecodedAsName = r.DecodedAs, r.DecodedAsName
+	old.ActiveResponses = r.ActiveResponses
+	old.CompiledRule = r.CompiledRule
+	if r.ContextOpts&SameDoDiff != 0 && old.LastEvents == nil {
+		old.LastEvents = old
+	}
+	old.Overwritten = r.Pos
+	// The overwriting rule's own correlation marks (OS_MarkID on it) still
+	// happen in OSSEC, but on a copy nobody reads: only the target of an
+	// if_matched_sid starts keeping its history.
+	if r.IfMatchedSID != 0 {
+		l.walk(func(n *RuleNode) {
+			if n.Rule.ID == r.IfMatchedSID {
+				n.Rule.KeepsSidHistory = true
+			}
+		})
+	}
+	return true
+}
+
+// attach is OS_AddChild.
+func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup bool, s *ruleSrc) bool {
+	l.addRule(r, ilevel)
+	at := r.Pos
+	switch {
+	case hasIfSID:
+		sid := r.IfSID
+		val := false
+		for i := 0; i <= len(sid); i++ {
+			var ch byte
+			if i < len(sid) {
+				ch = sid[i]
+			}
+			switch {
+			case ch == ',' || ch == ' ':
+				val = false
+			case isDigit(ch) || ch == 0:
+				if !val {
+					target := atoi(sid[i:])
+					if !l.addToRule(attachSpec{sid: target}, l.rs.Rules, r, ilevel) {
+						pos := s.ifSID.posAt(file, i)
+						if target == 0 {
+							l.errf(pos, CodeRuleIfSID, "rule %d: if_sid %q: an empty entry attaches by category, and no top-level rule has category %d", r.ID, sid, r.Category)
+						} else {
+							l.errf(pos, CodeRuleIfSID, "rule %d: if_sid names rule %d, which is not loaded (yet)", r.ID, target)
+						}
+						l.unregister(r)
+						return false
+					}
+					val = true
+				}
+			default:
+				l.errf(s.ifSID.posAt(file, i), CodeRuleIfSID, "rule %d: if_sid %q must list rule ids separated by commas or spaces", r.ID, sid)
+				l.unregister(r)
+				return false
+			}
+		}
+	case s.ifLevel.set:
+		lv := atoi(r.IfLevel)
+		if lv == 0 {
+			l.warnf(s.ifLevel.posAt(file, -1), CodeRuleNotAttached, "rule %d: if_level %q is 0: OSSEC does not load the rule", r.ID, r.IfLevel)
+			l.unregister(r)
+			return true
+		}
+		if !l.addToRule(attachSpec{level: lv * 100}, l.rs.Rules, r, ilevel) {
+			l.errf(s.ifLevel.posAt(file, -1), CodeRuleIfLevel, "rule %d: no rule of level %d or more for if_level", r.ID, lv)
+			l.unregister(r)
+			return false
+		}
+	case hasIfGroup:
+		if !l.addToRule(attachSpec{group: r.IfGroup, byGroup: true}, l.rs.Rules, r, ilevel) {
+			pos := s.ifGroup.posAt(file, -1)
+			if !s.ifGroup.set {
+				pos = s.ifMatchedGroup.posAt(file, -1)
+			}
+			l.errf(pos, CodeRuleIfGroup, "rule %d: no rule in group %q for if_group", r.ID, r.IfGroup)
+			l.unregister(r)
+			return false
+		}
+	default:
+		if !l.addToRule(attachSpec{}, l.rs.Rules, r, ilevel) {
+			l.errf(at, CodeRuleCategory, "rule %d: no top-level rule of its category to attach to (give if_sid, if_group or if_level)", r.ID)
+			l.unregister(r)
+			return false
+		}
+	}
+	l.rulesByID[r.ID] = r
+	return true
+}
+
+// unregister drops the last rule added by addRule.
+func (l *loader) unregister(r *Rule) {
+	if n := len(l.rs.AllRules); n > 0 && l.rs.AllRules[n-1] == r {
+		l.rs.AllRules = l.rs.AllRules[:n-1]
+		l.ilevel = l.ilevel[:n-1]
+	}
+	// Nodes already created (a partial if_sid list) stay, as in OSSEC,
+	// which exits anyway.
+}
+
+// attachSpec says where _AddtoRule attaches a rule: below rule sid (when
+// not 0), else below a group, else below a level, else by category.
+type attachSpec struct {
+	sid     int
+	level   int
+	group   string
+	byGroup bool
+}
+
+// addToRule is _AddtoRule. In each list of sibling nodes it scans left to
+// right: a node of rule sid gets r as a child and ends the scan of that
+// list (later siblings and their subtrees are not searched); other nodes
+// are searched recursively. Every node of the group (by OS_WordMatch) or
+// of at least the level gets r, and the search goes on below it. By
+// category, only the first top-level node of r's category gets it.
+func (l *loader) addToRule(spec attachSpec, nodes []*RuleNode, r *Rule, ilevel int) bool {
+	found := false
+	for _, n := range nodes {
+		p := n.Rule
+		switch {
+		case spec.sid != 0:
+			if p.ID == spec.sid {
+				r.Category = p.Category
+				if r.LastEvents == nil && p.LastEvents != nil {
+					r.LastEvents = p.LastEvents
+				}
+				l.link(n, r, ilevel)
+				return true
+			}
+		case spec.byGroup:
+			if p.ID != r.ID && osregex.WordMatch(spec.group, p.Groups) {
+				if r.LastEvents == nil && p.LastEvents != nil {
+					r.LastEvents = p.LastEvents
+				}
+				l.link(n, r, ilevel)
+				found = true
+			}
+		case spec.level != 0:
+			if l.ilevel[p.Index] >= spec.level && p.ID != r.ID {
+				l.link(n, r, ilevel)
+				found = true
+			}
+		case r.Category != p.Category:
+			continue
+		default:
+			r.Category = p.Category
+			l.link(n, r, ilevel)
+			return true
+		}
+		if len(n.Children) > 0 && l.addToRule(spec, n.Children, r, ilevel) {
+			found = true
+		}
+	}
+	return found
+}
+
+func (l *loader) link(parent *RuleNode, r *Rule, ilevel int) {
+	n := &RuleNode{Rule: r}
+	parent.Children = insertNode(parent.Children, n, ilevel, l.ilevel)
+	r.Nodes = append(r.Nodes, n)
+	r.Parents = append(r.Parents, parent.Rule)
+}
+
+// eventSearch sets the correlation search of a rule just added, and marks
+// the rules whose history it reads (OS_MarkID, OS_MarkGroup).
+func (l *loader) eventSearch(r *Rule) {
+	switch {
+	case r.IfMatchedSID != 0:
+		r.EventSearch = SearchLastSids
+		l.walk(func(n *RuleNode) {
+			if n.Rule.ID == r.IfMatchedSID {
+				n.Rule.KeepsSidHistory = true
+				r.SidSearch = n.Rule
+			}
+		})
+	case r.IfMatchedGroup != nil:
+		r.EventSearch = SearchLastGroups
+		l.walk(func(n *RuleNode) {
+			if r.IfMatchedGroup.Match(n.Rule.Groups) {
+				n.Rule.GroupHistories = append(n.Rule.GroupHistories, r)
+			}
+		})
+	case r.Context:
+		if r.ContextOpts&SameDoDiff != 0 {
+			r.Context = false
+		} else {
+			r.EventSearch = SearchLastEvents
+		}
+	}
+}
+
+func posString(p Pos) string {
+	return p.File + ":" + itoa(p.Line) + ":" + itoa(p.Col)
+}
