@@ -203,7 +203,11 @@ func parseRPMRows(out []byte) ([]rpmRow, error) {
 			return nil, err
 		}
 		r.algo, r.digest = f[0], f[1]
-		mode, err1 := strconv.ParseUint(f[2], 10, 32)
+		// FILEMODES is a 16-bit tag: accept it printed signed too.
+		mode, err1 := strconv.ParseInt(f[2], 10, 32)
+		if mode < 0 {
+			mode += 1 << 16
+		}
 		size, err2 := strconv.ParseInt(f[3], 10, 64)
 		flags, err3 := strconv.ParseInt(f[4], 10, 64)
 		state, err4 := strconv.ParseInt(f[5], 10, 64)

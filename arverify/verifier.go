@@ -51,7 +51,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) Verdict {
 	if err != nil {
 		return Verdict{Kind: Unmanaged, Path: p, Reason: "cannot open safely: " + err.Error()}
 	}
-	defer f.Close()
+	defer func() { f.Close() }() // f may be reopened below
 	for _, c := range v.Configs {
 		res, err := c.Check(ctx, f)
 		if err != nil {
