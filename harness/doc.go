@@ -1,0 +1,26 @@
+// Package harness runs OSSEC rule test cases: txtar files executed by
+// testscript, with commands that feed events to an analysis engine and
+// assert on what it decided.
+//
+// A case feeds log lines or file-integrity events and then asserts on the
+// last event:
+//
+//	logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file ok (/etc/cron.d/puppet-job)'
+//	decoded ossec-ar-verify action=ok extra_data=/etc/cron.d/puppet-job
+//	rule 107001 level=1 !mail group=verify
+//	alert
+//
+//	[!base] skip 'needs the stock ruleset: set OSSEC_RULESET or --base'
+//	syscheck changed /etc/hosts
+//	rule 106002 level=1 !mail
+//	ar ossec-ar-verify-file filename=/etc/hosts
+//
+// The ruleset of a case is a base OSSEC installation (Config.Base), the
+// rules repository's ossec.conf, decoders/ and rules/ (Config.Repo), and the
+// files of the case's own archive (ossec.conf, decoders/*.xml, rules/*.xml,
+// lists/*), in that order. Each case gets one engine session, so correlation
+// state lives as long as the case.
+//
+// Engines plug in through Backend; Native runs the pure-Go engine. Other
+// packages (the real ossec-logtest, containers) implement Backend too.
+package harness

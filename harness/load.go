@@ -1,0 +1,121 @@
+package harness
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// Load loads src as ruleset.Load does, with two allowances for running
+// without a base installation (no Base, no Config), so that the rules of a
+// repository that need no stock rule can be tested alone:
+//
+//   - OSSEC hangs every rule below a top-level rule of its category, which
+//     an installation defines in rules/rules_config.xml; Load puts in their
+//     place the category roots of nobase_rules.xml (ids 1 to 7, level 0,
+//     noalert).
+//   - A rule file with a rule below a stock rule that is not there (an
+//     if_sid naming a rule no file defines) cannot load, as OSSEC itself
+//     would refuse it: Load leaves such files out, says so in the returned
+//     notes, and loads the rest. Cases for those rules say [!base] skip.
+//
+// With a base, Load is ruleset.Load.
+func Load(src ruleset.Sources) (*ruleset.Ruleset, []string, error) {
+	var notes []string
+	if src.Base == "" && src.Config == "" {
+		roots, err := noBaseRules()
+		if err != nil {
+			return nil, nil, err
+		}
+		src.Rules = append([]string{roots}, src.Rules...)
+	}
+	for {
+		rs, err := ruleset.Load(src)
+		if err == nil || src.Base != "" || src.Config != "" {
+			return rs, notes, err
+		}
+		drop := filesNeedingBase(err, src.Rules)
+		if len(drop) == 0 {
+			return rs, notes, err
+		}
+		var e *ruleset.Error
+		errors.As(err, &e)
+		for _, d := range e.Diagnostics {
+			if d.Code == ruleset.CodeRuleIfSID && slices.Contains(drop, d.Pos.File) {
+				notes = append(notes, fmt.Sprintf("no base ruleset: %s is not loaded: %s", filepath.ToSlash(d.Pos.File), d.String()))
+				break
+			}
+		}
+		src.Rules = slices.DeleteFunc(slices.Clone(src.Rules), func(f string) bool { return slices.Contains(drop, f) })
+	}
+}
+
+// filesNeedingBase returns the rule files of err's diagnostics when every
+// error is an if_sid naming a missing rule in one of rules; nil otherwise.
+func filesNeedingBase(err error, rules []string) []string {
+	var e *ruleset.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	var files []string
+	for _, d := range e.Diagnostics {
+		if d.Severity != ruleset.SeverityError {
+			continue
+		}
+		if d.Code != ruleset.CodeRuleIfSID || !slices.Contains(rules, d.Pos.File) {
+			return nil
+		}
+		if !slices.Contains(files, d.Pos.File) {
+			files = append(files, d.Pos.File)
+		}
+	}
+	return files
+}
+
+//go:embed nobase_rules.xml
+var noBaseXML []byte
+
+var noBaseOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// noBaseRules returns the path of nobase_rules.xml written out (once per
+// content) in the temporary directory, for the loader to read.
+func noBaseRules() (string, error) {
+	noBaseOnce.Do(func() {
+		sum := sha256.Sum256(noBaseXML)
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("ossec-ruletest-%x", sum[:6]))
+		path := filepath.Join(dir, "nobase_rules.xml")
+		if data, err := os.ReadFile(path); err == nil && string(data) == string(noBaseXML) {
+			noBaseOnce.path = path
+			return
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			noBaseOnce.err = err
+			return
+		}
+		tmp, err := os.CreateTemp(dir, "nobase-*.xml")
+		if err != nil {
+			noBaseOnce.err = err
+			return
+		}
+		_, err = tmp.Write(noBaseXML)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		noBaseOnce.path, noBaseOnce.err = path, err
+	})
+	return noBaseOnce.path, noBaseOnce.err
+}

@@ -1,0 +1,172 @@
+package harness
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Status is the outcome of a case.
+type Status string
+
+// Outcomes.
+const (
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Skipped Status = "skipped"
+)
+
+// CaseResult is the outcome of running one case file.
+type CaseResult struct {
+	// Name is the case's name: its file name without .txtar.
+	Name string `json:"name"`
+	// File is the case file as given.
+	File   string `json:"file"`
+	Status Status `json:"status"`
+	// Log is testscript's account of the case: the commands run, their
+	// output and the failure, for failed and skipped cases (all cases
+	// when verbose).
+	Log      string        `json:"log,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// RunFiles runs each case file with cfg, outside `go test`, several at a
+// time, and returns their results in the order of files. With verbose, the
+// log of passing cases is kept too.
+func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
+	results := make([]CaseResult, len(files))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(files))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = runFile(cfg, files[i], verbose)
+			}
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return results
+}
+
+func runFile(cfg *Config, file string, verbose bool) CaseResult {
+	one := *cfg
+	one.file = file
+	p := one.Params()
+	p.Files = []string{file}
+	top := &caseT{verbose: verbose}
+	start := time.Now()
+	top.run(func() { testscript.RunT(top, p) })
+	res := CaseResult{File: file, Duration: time.Since(start)}
+	var c *caseT
+	if len(top.children) == 1 {
+		c = top.children[0]
+		res.Name = c.name
+	} else {
+		// testscript gave up before running the case (e.g. an unreadable file).
+		c = top
+		res.Name = file
+	}
+	switch {
+	case c.failed || top.failed:
+		res.Status = Failed
+	case c.skipped:
+		res.Status = Skipped
+	default:
+		res.Status = Passed
+	}
+	if res.Status != Passed || verbose {
+		l := top.logText()
+		if c != top {
+			l += c.logText()
+		}
+		res.Log = strings.TrimRight(l, "\n") + "\n"
+	}
+	return res
+}
+
+// caseT implements testscript.T outside the testing package: Fatal,
+// FailNow and Skip end the goroutine that runs the case, as the testing
+// package does.
+type caseT struct {
+	name     string
+	verbose  bool
+	mu       sync.Mutex
+	log      strings.Builder
+	failed   bool
+	skipped  bool
+	children []*caseT
+}
+
+// run calls f in a goroutine of its own and waits for it to return or to
+// end with runtime.Goexit.
+func (t *caseT) run(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				t.mu.Lock()
+				t.failed = true
+				fmt.Fprintf(&t.log, "panic: %v\n", r)
+				t.mu.Unlock()
+			}
+		}()
+		f()
+	}()
+	<-done
+}
+
+func (t *caseT) logText() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.log.String()
+}
+
+func (t *caseT) Skip(args ...any) {
+	t.Log(args...)
+	t.mu.Lock()
+	t.skipped = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (t *caseT) Fatal(args ...any) {
+	t.Log(args...)
+	t.FailNow()
+}
+
+func (t *caseT) Parallel() {}
+
+func (t *caseT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := fmt.Sprintln(args...)
+	t.log.WriteString(s)
+}
+
+func (t *caseT) FailNow() {
+	t.mu.Lock()
+	t.failed = true
+	t.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (t *caseT) Run(name string, f func(testscript.T)) {
+	c := &caseT{name: name, verbose: t.verbose}
+	t.mu.Lock()
+	t.children = append(t.children, c)
+	t.mu.Unlock()
+	c.run(func() { f(c) })
+}
+
+func (t *caseT) Verbose() bool { return t.verbose }

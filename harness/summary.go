@@ -1,0 +1,93 @@
+package harness
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/engine"
+)
+
+// Summary is the one-line account of an event that the logtest and
+// syscheck commands print, in the words of the assertions:
+//
+//	decoder=ossec-ar-verify rule=107002 level=12 alert mail
+//	decoder=syscheck_integrity_changed rule=106002 level=1 alert !mail ar=ossec-ar-verify-file(filename=/etc/hosts)
+//	decoder=none rule=none noalert
+//
+// A line ossec-logtest ignores (shorter than two bytes) is "skipped"; a
+// line too long for ossec-logtest, analysed as several events, gets one
+// more line "+ ..." per further event.
+func Summary(r engine.Result) string {
+	if r.Skipped {
+		return "skipped"
+	}
+	if r.Error != "" {
+		return "rejected: " + r.Error
+	}
+	var b strings.Builder
+	b.WriteString("decoder=")
+	if r.Decoder == "" {
+		b.WriteString("none")
+	} else {
+		b.WriteString(r.Decoder)
+	}
+	if r.Rule == nil {
+		b.WriteString(" rule=none")
+	} else {
+		b.WriteString(" rule=")
+		b.WriteString(strconv.Itoa(r.Rule.ID))
+		b.WriteString(" level=")
+		b.WriteString(strconv.Itoa(r.Rule.Level))
+	}
+	if r.Alert {
+		b.WriteString(" alert")
+		if r.Mail {
+			b.WriteString(" mail")
+		} else {
+			b.WriteString(" !mail")
+		}
+	} else {
+		b.WriteString(" noalert")
+	}
+	for _, ar := range r.ActiveResponses {
+		b.WriteString(" ar=")
+		b.WriteString(FormatAR(ar))
+	}
+	for _, x := range r.Extra {
+		b.WriteString("\n+ ")
+		b.WriteString(Summary(x))
+	}
+	return b.String()
+}
+
+// FormatAR formats an active response as COMMAND(arg=value,...), arguments
+// sorted by name, with the location when it is not "local".
+func FormatAR(ar engine.ActiveResponse) string {
+	var b strings.Builder
+	b.WriteString(ar.Command)
+	b.WriteByte('(')
+	names := make([]string, 0, len(ar.Args))
+	for k := range ar.Args {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for i, k := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(ar.Args[k])
+	}
+	b.WriteByte(')')
+	if ar.Location != "" && ar.Location != "local" {
+		b.WriteString("@")
+		b.WriteString(ar.Location)
+		if ar.AgentID != "" {
+			b.WriteString(":")
+			b.WriteString(ar.AgentID)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,109 @@
+// Package cli implements the ossec-ruletest command: one file per
+// subcommand, each registering itself with RegisterCommand from an init
+// function, so that subcommands are added without editing this file.
+//
+//	ossec-ruletest run [flags] [PATH...]     run test cases (default: cases/)
+//	ossec-ruletest logtest [flags]           a drop-in ossec-logtest
+//
+// Main returns the process exit code; cmd/ossec-ruletest/main.go is
+// os.Exit(cli.Main()).
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Exit codes shared by the subcommands.
+const (
+	ExitOK        = 0   // success: every case passed
+	ExitFailed    = 1   // a case failed, or the ruleset did not load
+	ExitUsage     = 2   // bad command line, or nothing to run
+	ExitInterrupt = 130 // interrupted (SIGINT, SIGTERM)
+)
+
+// command is a registered subcommand.
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{}
+
+// RegisterCommand adds the subcommand name. summary is its one-line
+// description for the help; an empty summary hides it from the help.
+// It panics when name is taken: call it from init functions.
+func RegisterCommand(name, summary string, run func(args []string, stdout, stderr io.Writer) int) {
+	if _, dup := commands[name]; dup {
+		panic("cli: command " + name + " registered twice")
+	}
+	commands[name] = &command{name: name, summary: summary, run: run}
+}
+
+// Main runs the command line of the process and returns its exit code.
+// Installed under the name ossec-logtest, the program is the logtest
+// subcommand, so it can stand in for OSSEC's.
+func Main() int {
+	if filepath.Base(os.Args[0]) == "ossec-logtest" {
+		return Run(append([]string{"logtest"}, os.Args[1:]...), os.Stdout, os.Stderr)
+	}
+	return Run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs the subcommand args[0] with the other arguments.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run([]string{"-h"}, stdout, stderr)
+			}
+		}
+		usage(stdout)
+		return ExitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ossec-ruletest: unknown command %q\n", args[0])
+		usage(stderr)
+		return ExitUsage
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("ossec-ruletest tests OSSEC rules and decoders.\n\nUsage: ossec-ruletest COMMAND [flags] [args]\n\nCommands:\n")
+	names := make([]string, 0, len(commands))
+	for n, c := range commands {
+		if c.summary != "" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-10s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("\nRun 'ossec-ruletest help COMMAND' (or COMMAND -h) for a command's flags.\n")
+	b.WriteString(exitCodesHelp)
+	io.WriteString(w, b.String())
+}
+
+const exitCodesHelp = `
+Exit codes:
+  0    success (run: every case passed or was skipped)
+  1    failure (run: a case failed; a ruleset did not load)
+  2    usage error, or no case found
+  130  interrupted
+  logtest exits as ossec-logtest does: 0, 1 on a configuration error,
+  and with -U the unit test's code (0 passed, 1 level, 2 rule id,
+  3 decoder differs, 255 decoder matched but no rule).
+`

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
+)
+
+// EngineOptions are the settings every engine gets from the command line.
+type EngineOptions struct {
+	// Hostname is the manager's hostname (--hostname), "" for the
+	// machine's.
+	Hostname string
+}
+
+type engineDef struct {
+	flags func(*flag.FlagSet)
+	open  func(ctx context.Context, o EngineOptions) (harness.Backend, error)
+}
+
+var engines = map[string]engineDef{}
+
+// RegisterEngine makes `--engine name` available to the commands that run
+// cases. flags, when not nil, adds the engine's own flags to a command's
+// flag set (it may be called for several flag sets; open reads the values
+// of the one that was parsed). open starts the engine; a Backend that is
+// an io.Closer is closed when the command ends. Call it from init.
+func RegisterEngine(name string, flags func(*flag.FlagSet), open func(ctx context.Context, o EngineOptions) (harness.Backend, error)) {
+	if _, dup := engines[name]; dup {
+		panic("cli: engine " + name + " registered twice")
+	}
+	engines[name] = engineDef{flags: flags, open: open}
+}
+
+func init() {
+	RegisterEngine("native", nil, func(_ context.Context, o EngineOptions) (harness.Backend, error) {
+		return harness.NewNative(o.Hostname), nil
+	})
+}
+
+// engineFlags adds --engine, --hostname and every engine's flags to fs.
+func engineFlags(fs *flag.FlagSet) (name, hostname *string) {
+	name = fs.String("engine", "native", "the engine to run cases on: "+strings.Join(engineNames(), ", "))
+	hostname = fs.String("hostname", "", "the manager's hostname, given to events without a syslog header (default: this machine's)")
+	for _, n := range engineNames() {
+		if f := engines[n].flags; f != nil {
+			f(fs)
+		}
+	}
+	return name, hostname
+}
+
+func engineNames() []string {
+	names := make([]string, 0, len(engines))
+	for n := range engines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func openEngine(ctx context.Context, name string, o EngineOptions) (harness.Backend, error) {
+	e, ok := engines[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown engine %q (known: %s)", name, strings.Join(engineNames(), ", "))
+	}
+	return e.open(ctx, o)
+}

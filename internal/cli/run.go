@@ -1,0 +1,400 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/initest"
+)
+
+func init() {
+	RegisterCommand("run", "run test cases (.txtar, and OSSEC's .ini rule tests)", runRun)
+}
+
+const runUsage = `usage: ossec-ruletest run [flags] [PATH...]
+
+Runs the case files (.txtar) and OSSEC rule test files (.ini) given, and
+those in the folders given (recursively); default: cases/. The ruleset of
+a case is the base OSSEC installation (--base, or $OSSEC_RULESET), this
+rules repository's ossec.conf, decoders/ and rules/ (--repo), and the
+files of the case's own archive. It prints failing cases with their log
+and ends with the line "N passed, M failed".
+
+Set ` + harness.UpdateEnv + `=1 (or --update) to rewrite the golden output of failing
+'cmp stdout' commands in the case files.
+
+Exit codes: 0 every case passed (or was skipped), 1 a case failed,
+2 usage error or no case found, 130 interrupted.
+
+Flags:
+`
+
+// runRun is the run subcommand.
+func runRun(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("run", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		io.WriteString(stderr, runUsage)
+		fl.PrintDefaults()
+	}
+	engineName, hostname := engineFlags(fl)
+	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
+	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the current directory, when it has them)")
+	jsonOut := fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
+	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
+	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
+	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
+	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N)")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	paths := fl.Args()
+	if len(paths) == 0 {
+		paths = []string{"cases"}
+	}
+	files, err := caseFiles(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
+		return ExitUsage
+	}
+	if *shard != "" {
+		k, n, err := parseShard(*shard)
+		if err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: --shard: %v\n", err)
+			return ExitUsage
+		}
+		files = shardFiles(files, k, n)
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "ossec-ruletest run: no case files (.txtar, .ini) in %s\n", strings.Join(paths, " "))
+		return ExitUsage
+	}
+	if *base != "" {
+		if _, err := os.Stat(*base); err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: base ruleset: %v\n", err)
+			return ExitUsage
+		}
+	}
+	if *repo == "" && isRulesRepo(".") {
+		*repo = "."
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	backend, err := openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
+		return ExitUsage
+	}
+	if c, ok := backend.(io.Closer); ok {
+		defer func() {
+			if err := c.Close(); err != nil {
+				fmt.Fprintf(stderr, "ossec-ruletest run: closing engine %s: %v\n", backend.Name(), err)
+			}
+		}()
+	}
+
+	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx}
+	results := runCases(cfg, files, *verbose)
+	if n, ok := backend.(interface{ Notes() []string }); ok {
+		for _, note := range n.Notes() {
+			fmt.Fprintf(stderr, "note: %s\n", note)
+		}
+	}
+
+	passed, failed, skipped := 0, 0, 0
+	for _, r := range results {
+		switch r.Status {
+		case harness.Passed:
+			passed++
+		case harness.Failed:
+			failed++
+		default:
+			skipped++
+		}
+	}
+	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if *jsonOut {
+		writeJSONReport(stdout, results, passed, failed, skipped)
+		fmt.Fprintln(stderr, summary)
+	} else {
+		writeTextReport(stdout, results, *verbose)
+		if skipped > 0 {
+			fmt.Fprintf(stdout, "%d skipped\n", skipped)
+		}
+		fmt.Fprintln(stdout, summary)
+	}
+	if *junit != "" {
+		if err := writeJUnit(*junit, results); err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: --junit: %v\n", err)
+			return ExitFailed
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "ossec-ruletest run: interrupted")
+		return ExitInterrupt
+	}
+	if failed > 0 {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// isRulesRepo reports whether dir looks like a rules repository (an
+// ossec.conf, decoders/ or rules/ at its root) rather than an OSSEC
+// installation (which has etc/ossec.conf).
+func isRulesRepo(dir string) bool {
+	exists := func(p string) bool { _, err := os.Stat(filepath.Join(dir, p)); return err == nil }
+	if exists("etc/ossec.conf") {
+		return false
+	}
+	return exists("ossec.conf") || exists("decoders") || exists("rules")
+}
+
+// caseFiles lists the .txtar and .ini files among paths and below the
+// folders among them, each folder's in name order.
+func caseFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != p && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(path, ".txtar") || strings.HasSuffix(path, ".ini") {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// parseShard parses "K/N" with 1 <= K <= N.
+func parseShard(s string) (k, n int, err error) {
+	ks, ns, ok := strings.Cut(s, "/")
+	if ok {
+		k, err = strconv.Atoi(ks)
+		if err == nil {
+			n, err = strconv.Atoi(ns)
+		}
+	}
+	if !ok || err != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, fmt.Errorf("%q is not K/N with 1 <= K <= N", s)
+	}
+	return k, n, nil
+}
+
+// shardFiles keeps the files of shard k of n: those whose slash path
+// hashes (FNV-1a, 32 bits) to k-1 modulo n.
+func shardFiles(files []string, k, n int) []string {
+	var out []string
+	for _, f := range files {
+		h := fnv.New32a()
+		h.Write([]byte(filepath.ToSlash(filepath.Clean(f))))
+		if int(h.Sum32()%uint32(n)) == k-1 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// runCases runs the files: txtar cases as they are, .ini files converted
+// to cases (initest). Results come in the order of files.
+func runCases(cfg *harness.Config, files []string, verbose bool) []harness.CaseResult {
+	results := make([]harness.CaseResult, len(files))
+	var scripts []string
+	var index []int
+	tmp := ""
+	for i, f := range files {
+		if !strings.HasSuffix(f, ".ini") {
+			scripts = append(scripts, f)
+			index = append(index, i)
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".ini")
+		fail := func(err error) {
+			results[i] = harness.CaseResult{Name: name, File: f, Status: harness.Failed, Log: err.Error() + "\n"}
+		}
+		parsed, err := initest.Parse(f)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		if tmp == "" {
+			if tmp, err = os.MkdirTemp("", "ossec-ruletest-ini"); err != nil {
+				fail(err)
+				continue
+			}
+			defer os.RemoveAll(tmp)
+		}
+		dir := filepath.Join(tmp, strconv.Itoa(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			fail(err)
+			continue
+		}
+		script := filepath.Join(dir, name+".txtar")
+		if err := os.WriteFile(script, txtar.Format(initest.Archive(parsed)), 0o644); err != nil {
+			fail(err)
+			continue
+		}
+		scripts = append(scripts, script)
+		index = append(index, i)
+	}
+	for j, r := range harness.RunFiles(cfg, scripts, verbose) {
+		i := index[j]
+		if r.File != files[i] {
+			// A converted .ini file: name the file the user gave.
+			r.Log = strings.ReplaceAll(r.Log, r.File, files[i])
+			r.File = files[i]
+		}
+		results[i] = r
+	}
+	return results
+}
+
+func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
+	for _, r := range results {
+		var head string
+		switch r.Status {
+		case harness.Failed:
+			head = "--- FAIL"
+		case harness.Skipped:
+			head = "--- SKIP"
+		default:
+			if !verbose {
+				continue
+			}
+			head = "--- PASS"
+		}
+		fmt.Fprintf(w, "%s: %s (%s, %.3fs)\n", head, r.Name, r.File, r.Duration.Seconds())
+		for _, l := range strings.Split(strings.TrimRight(r.Log, "\n"), "\n") {
+			if l != "" {
+				fmt.Fprintf(w, "    %s\n", l)
+			}
+		}
+	}
+}
+
+func writeJSONReport(w io.Writer, results []harness.CaseResult, passed, failed, skipped int) {
+	if results == nil {
+		results = []harness.CaseResult{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	enc.Encode(struct {
+		Passed  int                  `json:"passed"`
+		Failed  int                  `json:"failed"`
+		Skipped int                  `json:"skipped"`
+		Cases   []harness.CaseResult `json:"cases"`
+	}{passed, failed, skipped, results})
+}
+
+// JUnit XML, as CI systems read it.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(path string, results []harness.CaseResult) error {
+	s := junitSuite{Name: "ossec-ruletest", Tests: len(results)}
+	var total float64
+	for _, r := range results {
+		c := junitCase{Name: r.Name, Classname: filepath.ToSlash(filepath.Dir(r.File)), File: r.File, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+		total += r.Duration.Seconds()
+		switch r.Status {
+		case harness.Failed:
+			s.Failures++
+			c.Failure = &junitMessage{Message: firstFailure(r.Log), Text: r.Log}
+		case harness.Skipped:
+			s.Skipped++
+			c.Skipped = &junitMessage{Message: lastLine(r.Log)}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Time = fmt.Sprintf("%.3f", total)
+	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{s}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append([]byte(xml.Header), append(data, '\n')...), 0o644)
+}
+
+// firstFailure is the "FAIL: file:line: ..." line of a case log.
+func firstFailure(log string) string {
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, "FAIL: ") {
+			return strings.TrimPrefix(l, "FAIL: ")
+		}
+	}
+	return lastLine(log)
+}
+
+func lastLine(log string) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return lines[len(lines)-1]
+}

@@ -1,0 +1,314 @@
+package logtestfmt
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// Program is the name ossec-logtest gives itself in what it prints (its
+// ARGV0).
+const Program = "ossec-testrule"
+
+// Banner is what ossec-logtest prints before reading input (unless -a).
+const Banner = Program + ": Type one log per line.\n\n"
+
+// PrintOptions say what WriteEvent prints besides the phases.
+type PrintOptions struct {
+	// Trace holds the -v rule trace lines of the event (from a Tracer);
+	// nil prints no "**Rule debugging:" section.
+	Trace []string
+	// NoDecoderList is true when the ruleset has no decoder list for the
+	// event (no decoder at all for its kind): ossec-logtest then prints
+	// no phase 2 header, only the decoder line.
+	NoDecoderList bool
+}
+
+// WriteEvent writes one analysed event as ossec-logtest prints it in its
+// default mode (on its standard error): the blank lines that open an event,
+// phase 1, phase 2 with the decoded fields and the decoder, the rule trace
+// when opts.Trace is set, phase 3 and "**Alert to be generated.". A
+// skipped line prints nothing, a rejected message the blank lines and its
+// error. Lines
+// too long for ossec-logtest's buffer print one event each (r.Extra).
+func WriteEvent(w io.Writer, r *engine.Result, opts PrintOptions) error {
+	var b strings.Builder
+	writeEvent(&b, r, opts)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeEvent(b *strings.Builder, r *engine.Result, opts PrintOptions) {
+	if r.Skipped {
+		return
+	}
+	line := func(format string, args ...any) {
+		fmt.Fprintf(b, format, args...)
+		b.WriteByte('\n')
+	}
+	line("\n")
+	if r.Error != "" {
+		line("%s", r.Error)
+		return
+	}
+	line("**Phase 1: Completed pre-decoding.")
+	line("       full event: '%s'", r.Phase1.FullEvent)
+	line("       hostname: '%s'", r.Phase1.Hostname)
+	line("       program_name: '%s'", nullable(r.Phase1.ProgramName, r.Phase1.HasProgramName))
+	line("       log: '%s'", r.Phase1.Log)
+	if !opts.NoDecoderList {
+		line("\n**Phase 2: Completed decoding.")
+		if r.Decoder == "" {
+			line("       No decoder matched.")
+		}
+	}
+	for _, f := range r.Fields {
+		line("       %s: '%s'", f.Name, f.Value)
+	}
+	line("       decoder: '%s'", nullable(r.Decoder, r.Decoder != ""))
+	if r.Accumulated {
+		line("\n**ACCUMULATOR: LEVEL UP!!**\n")
+	}
+	if opts.Trace != nil {
+		line("\n**Rule debugging:")
+		for _, t := range opts.Trace {
+			line("%s", t)
+		}
+	}
+	if m := r.Rule; m != nil {
+		line("\n**Phase 3: Completed filtering (rules).")
+		line("       Rule id: '%d'", m.ID)
+		line("       Level: '%d'", m.Level)
+		line("       Description: '%s'", nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
+		for _, in := range m.Info {
+			line("       Info - %s: '%s'", in.Type, in.Data)
+		}
+		if r.Alert {
+			line("**Alert to be generated.\n\n")
+		}
+	}
+	for i := range r.Extra {
+		writeEvent(b, &r.Extra[i], opts)
+	}
+}
+
+// nullable is s, or "(null)" as C's printf shows a NULL string.
+func nullable(s string, ok bool) string {
+	if !ok {
+		return "(null)"
+	}
+	return s
+}
+
+// AlertWriter writes alerts as ossec-logtest -a prints them on its
+// standard output (OS_LogOutput), numbering them from 1 as it does.
+type AlertWriter struct {
+	W io.Writer
+	// Location is where the events come from; ossec-logtest reads "stdin".
+	Location string
+	n        int
+}
+
+// maxFullLog is how much of the event an alert shows (%.1256s).
+const maxFullLog = 1256
+
+// Write writes the alert of r, read at time t, if r generated one (and
+// those of r.Extra).
+func (a *AlertWriter) Write(r *engine.Result, t time.Time) error {
+	var b strings.Builder
+	a.write(&b, r, t)
+	_, err := io.WriteString(a.W, b.String())
+	return err
+}
+
+func (a *AlertWriter) write(b *strings.Builder, r *engine.Result, t time.Time) {
+	if r.Alert && r.Rule != nil {
+		a.n++
+		m := r.Rule
+		mail := ""
+		if r.Mail {
+			mail = " mail "
+		}
+		loc := a.Location
+		if loc == "" {
+			loc = "stdin"
+		}
+		fmt.Fprintf(b, "** Alert %d.%d:%s - %s\n", t.Unix(), a.n, mail, GroupString(m))
+		fmt.Fprintf(b, "%d %s %02d %s %s->%s\n", t.Year(), t.Format("Jan"), t.Day(), t.Format("15:04:05"), r.Phase1.Hostname, loc)
+		fmt.Fprintf(b, "Rule: %d (level %d) -> '%s'", m.ID, m.Level, nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
+		for _, f := range []struct{ label, field string }{
+			{"Src IP", "srcip"}, {"Src Port", "srcport"}, {"Dst IP", "dstip"}, {"Dst Port", "dstport"}, {"User", "dstuser"},
+		} {
+			if v, ok := r.Field(f.field); ok {
+				fmt.Fprintf(b, "\n%s: %s", f.label, v)
+			}
+		}
+		full := r.Phase1.FullEvent
+		if len(full) > maxFullLog {
+			full = full[:maxFullLog]
+		}
+		fmt.Fprintf(b, "\n%s\n\n", full)
+	}
+	for i := range r.Extra {
+		a.write(b, &r.Extra[i], t)
+	}
+}
+
+// GroupString is the rule's group string as OSSEC keeps and prints it
+// ("syslog,sshd,"), rebuilt from the group tokens when the compiled rule is
+// not at hand.
+func GroupString(m *engine.RuleMatch) string {
+	if m.Rule != nil {
+		return m.Rule.Groups
+	}
+	return strings.Join(m.Groups, ",")
+}
+
+// Tracer is an engine.Observer that records ossec-logtest -v's rule trace:
+// "Trying rule: ID - DESCRIPTION", "*Rule ID matched." and "*Trying child
+// rules.". Take returns the lines of the event just analysed.
+type Tracer struct {
+	lines   []string
+	matched *ruleset.Rule // the last rule matched, whose children may follow
+}
+
+var _ engine.Observer = (*Tracer)(nil)
+
+// DecoderTried does nothing: ossec-logtest does not trace decoders.
+func (t *Tracer) DecoderTried(*ruleset.Decoder) {}
+
+// DecoderMatched does nothing.
+func (t *Tracer) DecoderMatched(*ruleset.Decoder) {}
+
+// RuleTried records "Trying rule", preceded by "*Trying child rules." when
+// r is the first child of the rule that matched just before.
+func (t *Tracer) RuleTried(r *ruleset.Rule) {
+	if p := t.matched; p != nil {
+		t.matched = nil
+		for _, n := range p.Nodes {
+			if len(n.Children) > 0 && n.Children[0].Rule == r {
+				t.lines = append(t.lines, "       *Trying child rules.")
+				break
+			}
+		}
+	}
+	desc := "(null)"
+	if r.HasDescription {
+		desc = r.Description
+	}
+	t.lines = append(t.lines, "    Trying rule: "+strconv.Itoa(r.ID)+" - "+desc)
+}
+
+// RuleMatched records "*Rule ID matched.".
+func (t *Tracer) RuleMatched(r *ruleset.Rule) {
+	t.lines = append(t.lines, "       *Rule "+strconv.Itoa(r.ID)+" matched.")
+	t.matched = r
+}
+
+// Take returns the trace recorded since the last Take (never nil) and
+// starts a new one.
+func (t *Tracer) Take() []string {
+	l := t.lines
+	if l == nil {
+		l = []string{}
+	}
+	t.lines, t.matched = nil, nil
+	return l
+}
+
+// Record is the JSON form of an analysed event that `logtest --json`
+// prints, one object per line, in the shape of the conformance records.
+type Record struct {
+	Log             string            `json:"log"`
+	Phase1          RecordPhase1      `json:"phase1"`
+	Decoder         *string           `json:"decoder"`
+	Fields          map[string]string `json:"fields"`
+	Rule            *string           `json:"rule"`
+	Level           *int              `json:"level"`
+	Description     *string           `json:"description"`
+	Alert           bool              `json:"alert"`
+	Groups          []string          `json:"groups"`
+	Mail            bool              `json:"mail"`
+	ActiveResponses []RecordAR        `json:"active_responses"`
+}
+
+// RecordPhase1 is the pre-decoding part of a Record; ProgramName is null
+// where ossec-logtest prints "(null)".
+type RecordPhase1 struct {
+	Hostname    string  `json:"hostname"`
+	ProgramName *string `json:"program_name"`
+	Log         string  `json:"log"`
+}
+
+// RecordAR is an active response in a Record.
+type RecordAR struct {
+	Command  string            `json:"command"`
+	Location string            `json:"location"`
+	Args     map[string]string `json:"args"`
+}
+
+// NewRecord returns the Record of r (the first event of a line; r.Extra
+// are records of their own). fields keeps the last value of a field
+// printed twice.
+func NewRecord(r *engine.Result) Record {
+	rec := Record{
+		Log:             r.Log,
+		Phase1:          RecordPhase1{Hostname: r.Phase1.Hostname, Log: r.Phase1.Log},
+		Fields:          map[string]string{},
+		Groups:          []string{},
+		Alert:           r.Alert,
+		Mail:            r.Mail,
+		ActiveResponses: []RecordAR{},
+	}
+	if r.Phase1.HasProgramName {
+		p := r.Phase1.ProgramName
+		rec.Phase1.ProgramName = &p
+	}
+	if r.Decoder != "" {
+		d := r.Decoder
+		rec.Decoder = &d
+	}
+	for _, f := range r.Fields {
+		rec.Fields[f.Name] = f.Value
+	}
+	if m := r.Rule; m != nil {
+		id := strconv.Itoa(m.ID)
+		lv := m.Level
+		desc := m.Description
+		rec.Rule, rec.Level, rec.Description = &id, &lv, &desc
+		rec.Groups = append(rec.Groups, m.Groups...)
+	}
+	for _, ar := range r.ActiveResponses {
+		args := ar.Args
+		if args == nil {
+			args = map[string]string{}
+		}
+		rec.ActiveResponses = append(rec.ActiveResponses, RecordAR{Command: ar.Command, Location: ar.Location, Args: args})
+	}
+	return rec
+}
+
+// WriteJSON writes r (and each of r.Extra) as one JSON Record per line. A
+// skipped line writes nothing.
+func WriteJSON(w io.Writer, r *engine.Result) error {
+	if r.Skipped {
+		return nil
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(NewRecord(r)); err != nil {
+		return err
+	}
+	for i := range r.Extra {
+		if err := WriteJSON(w, &r.Extra[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
