@@ -1,0 +1,248 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// Hostname is the manager hostname the recordings were made with.
+const Hostname = "melancia"
+
+// TableEnv names the environment variable that, when set to a path, makes
+// TestConformance write its agreement table there too.
+const TableEnv = "RULETEST_CONFORMANCE_TABLE"
+
+// maxReported is how many differing events TestConformance spells out;
+// the rest are counted.
+const maxReported = 40
+
+// rulesetDir returns the stock ruleset directory, or skips the test.
+func rulesetDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("OSSEC_RULESET")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "ossec-ruleset-4.3.0")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc", "ossec.conf")); err != nil {
+		tb.Skipf("stock OSSEC 4.3.0 ruleset not found (%v); set OSSEC_RULESET to its directory", err)
+	}
+	return dir
+}
+
+var (
+	stockOnce sync.Once
+	stockRS   *ruleset.Ruleset
+	stockErr  error
+)
+
+// stock loads the stock ruleset once per test binary.
+func stock(tb testing.TB) *ruleset.Ruleset {
+	tb.Helper()
+	dir := rulesetDir(tb)
+	stockOnce.Do(func() { stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: dir}) })
+	if stockErr != nil {
+		tb.Fatalf("loading the stock ruleset %s: %v", dir, stockErr)
+	}
+	return stockRS
+}
+
+// clock is a fake wall clock: it stands still unless advanced.
+type clock struct{ t time.Time }
+
+// start is a Wednesday noon, inside every business-hours <time> window.
+var start = time.Date(2026, time.November, 25, 12, 0, 0, 0, time.UTC)
+
+func (c *clock) Now() time.Time { return c.t }
+
+func (c *clock) advance(seconds float64) {
+	c.t = c.t.Add(time.Duration(seconds * float64(time.Second)))
+}
+
+var (
+	sharedMu  sync.Mutex
+	sharedEng = map[*ruleset.Ruleset]*engine.Engine{}
+)
+
+// newSession returns a fresh engine state, as a fresh ossec-logtest
+// process, on an engine whose clock stands at start. Sessions share one
+// engine (engines are immutable); the clock never moves.
+func newSession(rs *ruleset.Ruleset) (*engine.Session, *clock) {
+	sharedMu.Lock()
+	e := sharedEng[rs]
+	if e == nil {
+		c := &clock{t: start}
+		e = engine.New(rs, engine.Options{Hostname: Hostname, Now: c.Now})
+		sharedEng[rs] = e
+	}
+	sharedMu.Unlock()
+	return e.NewSession(), nil
+}
+
+// newTimedSession returns a fresh engine state on an engine of its own,
+// whose clock the caller advances.
+func newTimedSession(rs *ruleset.Ruleset) (*engine.Session, *clock) {
+	c := &clock{t: start}
+	e := engine.New(rs, engine.Options{Hostname: Hostname, Now: c.Now})
+	return e.NewSession(), c
+}
+
+// event is one compared event: its id, the record, the input it came
+// from and the native result.
+type event struct {
+	id    string
+	rec   *Record
+	input string
+	got   engine.Result
+}
+
+// run feeds a record (or each item of a sequence) to fresh sessions as the
+// recording did and returns every event with its result; problems that are
+// not field differences (an extra event too many) go to bad.
+func run(rs *ruleset.Ruleset, r *Record, bad func(string)) []event {
+	var out []event
+	add := func(id string, rec *Record, res engine.Result) {
+		out = append(out, event{id, rec, rec.Log, res})
+		for k, x := range rec.ExtraEvents {
+			var got engine.Result
+			if k < len(res.Extra) {
+				got = res.Extra[k]
+			}
+			out = append(out, event{fmt.Sprintf("%s+%d", id, k+1), x, x.Log, got})
+		}
+		if len(res.Extra) > len(rec.ExtraEvents) {
+			bad(fmt.Sprintf("%s: %s: native engine gives %d extra events, OSSEC printed %d", rec.Where(), id, len(res.Extra), len(rec.ExtraEvents)))
+		}
+	}
+	if len(r.Sequence) > 0 {
+		s, _ := newSession(rs)
+		for _, it := range r.Sequence {
+			if it.DelayBeforeS > 0 {
+				// The clock must move: replay the sequence on an
+				// engine of its own.
+				runTimed(rs, r, add)
+				return out
+			}
+		}
+		for _, it := range r.Sequence {
+			add(it.ID, it, s.Process(it.Log))
+		}
+		return out
+	}
+	s, _ := newSession(rs)
+	add(r.ID, r, s.Process(r.Log))
+	return out
+}
+
+// runTimed feeds a sequence whose items wait (delay_before_s) to an engine
+// with a fake clock that advances by the recorded delays.
+func runTimed(rs *ruleset.Ruleset, r *Record, add func(string, *Record, engine.Result)) {
+	s, c := newTimedSession(rs)
+	for _, it := range r.Sequence {
+		c.advance(it.DelayBeforeS)
+		add(it.ID, it, s.Process(it.Log))
+	}
+}
+
+func TestConformance(t *testing.T) {
+	dir := dataDir(t)
+	rs := stock(t)
+	recs, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exList, err := LoadExceptions("exceptions.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exByKey := map[[2]string]*Exception{}
+	for i := range exList {
+		exByKey[[2]string{exList[i].ID, exList[i].Field}] = &exList[i]
+	}
+	used := map[*Exception]bool{}
+
+	table := NewTable()
+	reported, unreported := 0, 0
+	for _, r := range recs {
+		for _, ev := range run(rs, r, func(msg string) { t.Error(msg) }) {
+			want, got := Expected(ev.rec, ev.input), Observed(ev.got)
+			diffs := Compare(want, got)
+			var failing []Diff
+			for _, d := range diffs {
+				ex := exByKey[[2]string{ev.id, d.Field}]
+				if ex == nil {
+					failing = append(failing, d)
+					continue
+				}
+				used[ex] = true
+				checkPinned(t, ex, d)
+			}
+			table.Add(want, diffs, func(field string) bool { return exByKey[[2]string{ev.id, field}] != nil })
+			if len(failing) == 0 {
+				continue
+			}
+			if reported >= maxReported {
+				unreported++
+				continue
+			}
+			reported++
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s: %s: input %.120q\n", ev.rec.Where(), ev.id, ev.input)
+			for _, d := range failing {
+				fmt.Fprintf(&b, "  %s (-ossec +native):\n%s", d.Field, indent(d.Text))
+			}
+			t.Error(b.String())
+		}
+	}
+	if unreported > 0 {
+		t.Errorf("... and %d more differing events", unreported)
+	}
+	for i := range exList {
+		if ex := &exList[i]; !used[ex] {
+			t.Errorf("%s: exception %s %s no longer needed: the native engine agrees with OSSEC (or the record is gone); remove it", ex.Where, ex.ID, ex.Field)
+		}
+	}
+
+	var b strings.Builder
+	table.Write(&b)
+	t.Logf("agreement with real OSSEC 4.3.0 (%d records of %s):\n%s", len(recs), dir, b.String())
+	if p := os.Getenv(TableEnv); p != "" {
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// checkPinned fails when the native value of an excepted field is not the
+// one the exception pins.
+func checkPinned(t *testing.T, ex *Exception, d Diff) {
+	t.Helper()
+	var pinned, native any
+	if err := json.Unmarshal(ex.Native, &pinned); err != nil {
+		t.Errorf("%s: %v", ex.Where, err)
+		return
+	}
+	raw, _ := json.Marshal(d.Got)
+	json.Unmarshal(raw, &native)
+	if diff := cmp.Diff(pinned, native); diff != "" {
+		t.Errorf("%s: exception %s %s pins the native value %s, the engine now gives %s: update or remove the exception", ex.Where, ex.ID, ex.Field, ex.Native, raw)
+	}
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

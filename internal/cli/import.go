@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/ossec-ruletest/ossec-ruletest/initest"
+)
+
+const importUsage = `usage: ossec-ruletest import -o DIR FILE.ini...
+
+Converts OSSEC rule tests (.ini files in the format of ossec-hids' tests/
+directory) into txtar cases, DIR/NAME.txtar for each NAME.ini. Every log line
+becomes a fresh session checked as ossec-logtest -U checks it. Repeated
+sections and keys are reported and kept; nothing is merged.
+`
+
+func init() {
+	RegisterCommand("import", "turn OSSEC .ini rule tests into txtar cases", runImport)
+}
+
+// runImport is the import subcommand.
+func runImport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, importUsage) }
+	out := fs.String("o", "", "directory to write the cases to")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	status := 0
+	seen := map[string]string{}
+	for _, path := range fs.Args() {
+		f, err := initest.Parse(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+			continue
+		}
+		for _, w := range f.Warnings {
+			fmt.Fprintf(stderr, "%s:%d: warning: %s\n", w.File, w.Line, w.Msg)
+		}
+		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".txtar"
+		if prev, ok := seen[name]; ok {
+			fmt.Fprintf(stderr, "%s: would overwrite %s, written from %s\n", path, filepath.Join(*out, name), prev)
+			status = 1
+			continue
+		}
+		seen[name] = path
+		dst := filepath.Join(*out, name)
+		if err := os.WriteFile(dst, txtar.Format(initest.Archive(f)), 0o644); err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+			continue
+		}
+		n := 0
+		for _, s := range f.Sections {
+			n += len(s.Logs)
+		}
+		fmt.Fprintf(stdout, "%s: %d log lines in %d sections -> %s\n", path, n, len(f.Sections), dst)
+	}
+	return status
+}
