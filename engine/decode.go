@@ -9,23 +9,53 @@ import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
 // NULL pointer.
 func (s *Session) decode(ev *event) {
 	list := s.e.nopname
+	var cand []int32
 	if ev.hasProgramName {
 		list = s.e.pname
+		ev.pn = s.e.pnameLookup(ev.programName)
+		cand = ev.pn.decoders
 	}
 	obs := s.e.obs
 	log := ev.log
 	pmatch, cmatch := -1, -1
-	for _, node := range list {
-		d := node.d
-		if obs != nil {
-			obs.DecoderTried(d)
-		}
-		if ev.hasProgramName && d.ProgramName != nil {
-			if !d.ProgramName.Match(ev.programName) {
-				continue
+	for k := 0; ; k++ {
+		var node *decNode
+		if ev.hasProgramName {
+			if obs != nil {
+				// Report the decoders whose program name did not match
+				// as tried, as OSSEC tries them one by one.
+				next := len(list)
+				if k < len(cand) {
+					next = int(cand[k])
+				}
+				prev := 0
+				if k > 0 {
+					prev = int(cand[k-1]) + 1
+				}
+				for _, n := range list[prev:next] {
+					obs.DecoderTried(n.d)
+				}
 			}
-			pmatch = 0
+			if k >= len(cand) {
+				break
+			}
+			node = list[cand[k]]
+			if obs != nil {
+				obs.DecoderTried(node.d)
+			}
+			if node.d.ProgramName != nil {
+				pmatch = 0
+			}
+		} else {
+			if k >= len(list) {
+				break
+			}
+			node = list[k]
+			if obs != nil {
+				obs.DecoderTried(node.d)
+			}
 		}
+		d := node.d
 		if d.Prematch != nil {
 			var end int
 			end, s.subs = exec(d.Prematch, log, s.subs[:0])

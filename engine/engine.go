@@ -75,6 +75,7 @@ type Engine struct {
 	sidMax  int
 
 	sonic *sonicPatterns
+	pn    pnameIndex
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -137,6 +138,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 		e.nopname = append(e.nopname, node(d))
 	}
 	e.ndec = len(nodes)
+	e.indexProgramNames()
 
 	e.matches = make([]*RuleMatch, len(rs.AllRules))
 	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))

@@ -66,6 +66,7 @@ type event struct {
 	hostIsLocation bool
 	programName    string
 	hasProgramName bool
+	pn             *pnameMatches // cached program-name matches, nil until needed
 
 	vals [numSlots]string
 	set  uint32 // bit i: vals[i] was set

@@ -66,12 +66,8 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	if r.DecodedAs != 0 && r.DecodedAs != ev.decoderID() {
 		return nil
 	}
-	if r.ProgramName != nil {
-		if !ev.hasProgramName || !r.ProgramName.Match(ev.programName) {
-			return nil
-		}
-	} else if r.ProgramNamePCRE2 != nil {
-		if !ev.hasProgramName || !r.ProgramNamePCRE2.Match(ev.programName) {
+	if r.ProgramName != nil || r.ProgramNamePCRE2 != nil {
+		if !ev.hasProgramName || !s.ruleProgramName(ev, r) {
 			return nil
 		}
 	}
