@@ -1,0 +1,76 @@
+package engine_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+const stockDir = "../../shared/ossec-ruleset-4.3.0"
+
+var (
+	stockOnce sync.Once
+	stockRS   *ruleset.Ruleset
+	stockErr  error
+)
+
+// stock loads the stock OSSEC 4.3.0 ruleset the conformance data was
+// recorded with.
+func stock(t testing.TB) *ruleset.Ruleset {
+	t.Helper()
+	stockOnce.Do(func() {
+		stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: stockDir})
+	})
+	if stockErr != nil {
+		t.Fatalf("loading the stock ruleset: %v", stockErr)
+	}
+	return stockRS
+}
+
+// TestStockSample compares a few recorded events of each kind with the
+// engine on the stock ruleset (the full comparison is the conformance
+// package's test): one fresh session per record, or per sequence.
+func TestStockSample(t *testing.T) {
+	recs, err := conformance.LoadDir(conformanceDir)
+	if err != nil {
+		t.Skipf("no conformance data: %v", err)
+	}
+	e := engine.New(stock(t), engine.Options{Hostname: "melancia", Now: fixedClock})
+	bad, n := 0, 0
+	check := func(s *engine.Session, r *conformance.Record) {
+		n++
+		res := s.Process(r.Log)
+		got := conformance.Observed(res)
+		want := conformance.Expected(r, r.Log)
+		if d := conformance.Compare(want, got); len(d) > 0 {
+			bad++
+			if bad <= 40 {
+				t.Errorf("%s: %q\n%v", r.Where(), r.Log, d)
+			}
+		}
+	}
+	for _, r := range recs {
+		if len(r.ExtraEvents) > 0 || r.DelayBeforeS > 0 {
+			continue
+		}
+		s := e.NewSession()
+		if len(r.Sequence) == 0 {
+			check(s, r)
+			continue
+		}
+		for _, it := range r.Sequence {
+			if it.DelayBeforeS > 0 {
+				break
+			}
+			check(s, it)
+		}
+	}
+	t.Logf("%d of %d events differ", bad, n)
+}
+
+// BenchmarkProcessStock runs the conformance lines through the stock
+// ruleset in one session.
+func BenchmarkProcessStock(b *testing.B) { benchmarkProcess(b, stock(b)) }
