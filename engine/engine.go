@@ -303,23 +303,29 @@ func (e *Engine) NewSession() *Session {
 const maxLine = 6144 - 8 - 1
 
 // Process analyses one line as ossec-logtest does: the line (without
-// its newline) becomes the message "1:stdin:<line>". A line longer than
-// ossec-logtest reads at once is analysed as several events, the first in
-// the result and the others in Extra.
+// its newline) becomes the message "1:stdin:<line>". ossec-logtest reads
+// its input with fgets into a 6135-byte buffer, so a longer line, or a
+// string with embedded newlines, is analysed as several events: the
+// first in the result, the others (except skipped ones) in Extra.
 func (s *Session) Process(line string) Result {
-	if len(line) <= maxLine {
-		return s.processLine(line)
-	}
-	r := s.processLine(line[:maxLine])
-	for rest := line[maxLine:]; rest != ""; {
-		n := min(len(rest), maxLine)
-		x := s.processLine(rest[:n])
-		rest = rest[n:]
-		if !x.Skipped {
+	piece, rest := nextPiece(line)
+	r := s.processLine(piece)
+	for rest != "" {
+		piece, rest = nextPiece(rest)
+		if x := s.processLine(piece); !x.Skipped {
 			r.Extra = append(r.Extra, x)
 		}
 	}
 	return r
+}
+
+// nextPiece splits off what one fgets call of ossec-logtest reads.
+func nextPiece(s string) (piece, rest string) {
+	n := min(len(s), maxLine)
+	if i := strings.IndexByte(s[:n], '\n'); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s[:n], s[n:]
 }
 
 func (s *Session) processLine(line string) Result {
