@@ -66,6 +66,9 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	if r.DecodedAs != 0 && r.DecodedAs != ev.decoderID() {
 		return nil
 	}
+	if !cheapChecks(ev, r) {
+		return nil
+	}
 	if r.ProgramName != nil || r.ProgramNamePCRE2 != nil {
 		if !ev.hasProgramName || !s.ruleProgramName(ev, r) {
 			return nil
@@ -228,6 +231,54 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 		return nil
 	}
 	return r
+}
+
+// cheapChecks runs, ahead of the pattern matches, the conditions of r
+// that need no pattern: a field the rule matches on must be present,
+// <action>, maxsize, <time> and <weekday>. They have no side effects, so
+// checking them earlier than OSSEC does cannot change the outcome; it
+// only saves pattern matches.
+func cheapChecks(ev *event, r *ruleset.Rule) bool {
+	if r.HasAction {
+		if a, ok := ev.get(slotAction); !ok || a != r.Action {
+			return false
+		}
+	}
+	if (r.EventID != nil || r.EventIDPCRE2 != nil) && !ev.has(slotID) {
+		return false
+	}
+	if (r.URL != nil || r.URLPCRE2 != nil) && !ev.has(slotURL) {
+		return false
+	}
+	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
+		if len(r.SrcIP) > 0 && !ev.has(slotSrcIP) || len(r.DstIP) > 0 && !ev.has(slotDstIP) ||
+			(r.SrcPort != nil || r.SrcPortPCRE2 != nil) && !ev.has(slotSrcPort) ||
+			(r.DstPort != nil || r.DstPortPCRE2 != nil) && !ev.has(slotDstPort) {
+			return false
+		}
+	}
+	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
+		if (r.User != nil || r.UserPCRE2 != nil) && !ev.has(slotDstUser) && !ev.has(slotSrcUser) ||
+			(r.SrcGeoIP != nil || r.SrcGeoIPPCRE2 != nil) && !ev.has(slotSrcGeoIP) ||
+			(r.DstGeoIP != nil || r.DstGeoIPPCRE2 != nil) && !ev.has(slotDstGeoIP) ||
+			(r.ExtraData != nil || r.ExtraDataPCRE2 != nil) && !ev.has(slotData) ||
+			(r.Status != nil || r.StatusPCRE2 != nil) && !ev.has(slotStatus) ||
+			r.MaxSize > 0 && ev.size < r.MaxSize {
+			return false
+		}
+		if t := r.Time; t != nil {
+			h := ev.hour[:5]
+			if (h >= t.Start && h <= t.End) == t.Negate {
+				return false
+			}
+		}
+		if w := r.Weekday; w != nil {
+			if ev.wday < 0 || ev.wday > 6 || w.Days[ev.wday] == w.Negate {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func first(a, b *osregex.Pattern) *osregex.Pattern {
