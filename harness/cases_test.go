@@ -1,0 +1,46 @@
+package harness
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestCases runs the repository's cases (../cases) on the native engine,
+// with the repository's ruleset on the base of $OSSEC_RULESET (cases that
+// need the stock ruleset skip without it).
+func TestCases(t *testing.T) {
+	cfg := &Config{
+		Backend: NewNative("ossec-ruletest"),
+		Base:    os.Getenv("OSSEC_RULESET"),
+		Repo:    "..",
+	}
+	p := cfg.Params()
+	p.Dir = "../cases"
+	testscript.Run(t, p)
+}
+
+// TestReadmeExample checks that the first example of the README is a case
+// that runs: cases/verdicts.txtar, byte for byte.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "\n```\n")
+	example, _, ok2 := strings.Cut(rest, "\n```\n")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no code block")
+	}
+	want, err := os.ReadFile("../cases/verdicts.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), example+"\n"); d != "" {
+		t.Errorf("README.md's first example differs from cases/verdicts.txtar (-case +readme):\n%s", d)
+	}
+}
