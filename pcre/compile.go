@@ -58,6 +58,41 @@ type inst struct {
 	max  int
 	lit  string
 	set  *charSet
+	// For opSetRep: the first byte (and its other case, or -1) of a
+	// literal that follows, or -1; positions where it cannot start are
+	// skipped when a repeat gives back or takes more characters.
+	next, nextAlt int
+}
+
+// nextAt reports whether the literal that follows a repeat can start at pos.
+func (in *inst) nextAt(s string, pos int) bool {
+	if pos >= len(s) {
+		return false
+	}
+	c := int(s[pos])
+	return c == in.next || c == in.nextAlt
+}
+
+// setNext fills next and nextAlt of the repeats.
+func setNext(prog []inst) {
+	for pc := range prog {
+		in := &prog[pc]
+		in.next, in.nextAlt = -1, -1
+		if in.op != opSetRep {
+			continue
+		}
+		j := pc + 1
+		for j < len(prog) && prog[j].op == opSave {
+			j++
+		}
+		if j < len(prog) && (prog[j].op == opLit || prog[j].op == opLitFold) {
+			b := prog[j].lit[0]
+			in.next = int(b)
+			if prog[j].op == opLitFold && isASCIILetter(b) {
+				in.nextAlt = int(b &^ 0x20)
+			}
+		}
+	}
 }
 
 // maxProgram bounds the size of a compiled program (counted repeats of

@@ -42,6 +42,8 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	autoPossess(c.prog, c.utf)
+	setNext(c.prog)
 	re := &Regexp{
 		pattern:    pattern,
 		flags:      flags,
@@ -410,11 +412,28 @@ func (m *machine) run(pc, pos int) bool {
 					if in.min > 0 {
 						minEnd = m.advance(in.set, start, in.min)
 					}
-					if !m.push(bt{kind: btRepGreedy, n: int32(pc), pc: int32(pc + 1), pos: pos, aux: minEnd}) {
-						return false
+					if in.next >= 0 {
+						for pos > minEnd && !in.nextAt(s, pos) {
+							pos = m.back(pos, minEnd)
+						}
+					}
+					if pos > minEnd {
+						if !m.push(bt{kind: btRepGreedy, n: int32(pc), pc: int32(pc + 1), pos: pos, aux: minEnd}) {
+							return false
+						}
 					}
 				}
 			case lazy:
+				if in.next >= 0 {
+					for count < max && !in.nextAt(s, pos) {
+						p := m.matchSet(in.set, pos)
+						if p < 0 {
+							break
+						}
+						pos = p
+						count++
+					}
+				}
 				if count < max {
 					if !m.push(bt{kind: btRepLazy, n: int32(pc), pc: int32(pc + 1), pos: pos, aux: count}) {
 						return false
@@ -549,6 +568,12 @@ func (m *machine) run(pc, pos int) bool {
 				pc, pos = int(e.pc), e.pos
 			case btRepGreedy:
 				np := m.back(e.pos, e.aux)
+				if rep := &prog[e.n]; rep.next >= 0 {
+					// Skip the positions where what follows cannot start.
+					for np > e.aux && !rep.nextAt(s, np) {
+						np = m.back(np, e.aux)
+					}
+				}
 				pc, pos = int(e.pc), np
 				if np <= e.aux {
 					m.stack = m.stack[:len(m.stack)-1]
@@ -562,8 +587,18 @@ func (m *machine) run(pc, pos int) bool {
 					m.stack = m.stack[:len(m.stack)-1]
 					continue
 				}
-				pc, pos = int(e.pc), np
 				e.aux++
+				if rep.next >= 0 {
+					for (rep.max < 0 || e.aux < rep.max) && !rep.nextAt(s, np) {
+						p := m.matchSet(rep.set, np)
+						if p < 0 {
+							break
+						}
+						np = p
+						e.aux++
+					}
+				}
+				pc, pos = int(e.pc), np
 				e.pos = np
 				if rep.max >= 0 && e.aux >= rep.max {
 					m.stack = m.stack[:len(m.stack)-1]

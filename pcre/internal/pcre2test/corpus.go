@@ -102,7 +102,9 @@ func isPatternElement(name string) bool {
 }
 
 // IsPCRE2 reports whether the element holds a <pcre2> dialect pattern.
-func (p Pattern) IsPCRE2() bool { return p.Element == "pcre2" || strings.HasSuffix(p.Element, "_pcre2") }
+func (p Pattern) IsPCRE2() bool {
+	return p.Element == "pcre2" || strings.HasSuffix(p.Element, "_pcre2")
+}
 
 // Subjects returns the distinct log lines of the conformance records (the
 // input line and the part after the syslog header), sorted.
