@@ -195,3 +195,22 @@ func stockTests(tb testing.TB) string {
 	}
 	return dir
 }
+
+func TestCases(t *testing.T) {
+	f, err := ParseBytes("dir/x.ini", []byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := Cases(f)
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	if d := cmp.Diff([]string{"x.ini:4", "x.ini:5", "x.ini:11", "x.ini:12", "x.ini:13"}, names); d != "" {
+		t.Errorf("names (-want +got):\n%s", d)
+	}
+	want := "# [SSH login] log 2 fail (x.ini:5)\nlogtest -fresh 'Feb  9 11:44:56 host sshd[1]: it''s not'\n! ut 5715:3:sshd\n"
+	if got := string(cs[1].Archive.Comment); got != want {
+		t.Errorf("case 2:\n%s\nwant\n%s", got, want)
+	}
+}
