@@ -8,8 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -71,8 +71,19 @@ func (f *File) Digest(algo string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := io.Copy(h, io.NewSectionReader(readerAt{f}, 0, 1<<62)); err != nil {
-		return "", fmt.Errorf("read %s: %w", f.Path, err)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for off := int64(0); ; {
+		n, err := f.readAt(buf, off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		if n == 0 {
+			break
+		}
 	}
 	d := hex.EncodeToString(h.Sum(nil))
 	if f.digests == nil {
@@ -115,15 +126,8 @@ func (f *File) ContentEquals(want []byte) (bool, error) {
 	}
 }
 
-type readerAt struct{ f *File }
-
-func (r readerAt) ReadAt(b []byte, off int64) (int, error) {
-	n, err := r.f.readAt(b, off)
-	if err == nil && n == 0 && len(b) > 0 {
-		return 0, io.EOF
-	}
-	return n, err
-}
+// bufPool holds read buffers for hashing.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // Names returns the names under which package databases may list the file:
 // its path and, when a trusted symbolic link was followed on the way (as

@@ -248,13 +248,19 @@ func activeResponse(argv []string, dir string) int {
 	}
 	sp := &Spool{Dir: cfg.StateDir, Window: cfg.Window, Workers: cfg.Workers,
 		Verifier: cfg.Verifier(), Emit: emit, Log: logf}
-	if err := sp.Prepare(); err != nil {
-		logf("state directory: %v", err)
-		return 1
+	res, err := Queued, sp.Prepare()
+	if err == nil {
+		res, err = sp.Enqueue(req.Path)
 	}
-	res, err := sp.Enqueue(req.Path)
 	if err != nil {
-		logf("queue: %v", err)
+		// Without the spool, verify this one file directly rather than
+		// lose the verdict.
+		logf("spool %s: %v; verifying without it", cfg.StateDir, err)
+		v := sp.Verifier.Verify(context.Background(), req.Path)
+		if err := emit(v); err != nil {
+			logf("cannot write verdict: %v", err)
+		}
+		logf("%s (%s)", v.Line(), EscapePath(v.Reason))
 		return 1
 	}
 	switch res {

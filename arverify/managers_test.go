@@ -70,9 +70,12 @@ func TestParseRPMRowsQuoting(t *testing.T) {
 	name := "/x/it's a\nname 'quoted'"
 	out := rpmShescape(name) + " 8 abcd 33188 5 0 0 root root '' p-1-1.x86_64\n" +
 		"'/l' 8  41471 3 0 0 root root " + rpmShescape("../t a'r") + " p-1-1.x86_64\n"
-	rows, err := parseRPMRows([]byte(out))
+	rows, err := parseRPMRows([]byte(out), func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if only, _ := parseRPMRows([]byte(out), func(n string) bool { return n == "/l" }); len(only) != 1 || only[0].name != "/l" {
+		t.Fatalf("filtered rows = %+v", only)
 	}
 	if len(rows) != 2 || rows[0].name != name || rows[0].digest != "abcd" || rows[0].mode != 33188 || rows[0].pkg != "p-1-1.x86_64" ||
 		rows[1].digest != "" || rows[1].link != "../t a'r" {

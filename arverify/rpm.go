@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -105,15 +106,12 @@ func (m *RPM) Check(ctx context.Context, f *File) (PackageResult, error) {
 			// try the next name.
 			continue
 		}
-		all, err := parseRPMRows(out)
+		names := f.Names()
+		all, err := parseRPMRows(out, func(n string) bool { return slices.Contains(names, n) })
 		if err != nil {
 			return PackageResult{}, fmt.Errorf("rpm -qf %s: %w", p, err)
 		}
-		for _, r := range all {
-			if f.HasName(r.name) {
-				rows = append(rows, r)
-			}
-		}
+		rows = append(rows, all...)
 		if len(rows) > 0 {
 			break
 		}
@@ -188,19 +186,32 @@ func compareRPMRow(r rpmRow, f *File) (string, error) {
 	return strings.Join(diffs, ", "), nil
 }
 
-// parseRPMRows parses the output of rpmQueryFormat.
-func parseRPMRows(out []byte) ([]rpmRow, error) {
+// parseRPMRows parses the output of rpmQueryFormat and returns the rows
+// whose file name keep accepts (a package may have thousands of rows; the
+// others are only scanned).
+func parseRPMRows(out []byte, keep func(name string) bool) ([]rpmRow, error) {
 	s := string(out)
 	var rows []rpmRow
+	var f []string
 	for len(s) > 0 {
 		var r rpmRow
 		var err error
 		if r.name, s, err = shellWord(s); err != nil {
 			return nil, err
 		}
-		var f []string
-		if f, s, err = plainFields(s, 8); err != nil {
+		if f, s, err = plainFields(s, 8, f[:0]); err != nil {
 			return nil, err
+		}
+		if !keep(r.name) {
+			if _, s, err = shellWord(s); err != nil {
+				return nil, err
+			}
+			nl := strings.IndexByte(s, '\n')
+			if !strings.HasPrefix(s, " ") || nl < 0 {
+				return nil, fmt.Errorf("bad row for %q", r.name)
+			}
+			s = s[nl+1:]
+			continue
 		}
 		r.algo, r.digest = f[0], f[1]
 		// FILEMODES is a 16-bit tag: accept it printed signed too.
@@ -236,6 +247,14 @@ func parseRPMRows(out []byte) ([]rpmRow, error) {
 // rpm's :shescape writes) at the start of s, and returns it and the rest of s
 // starting at the byte that ended the word.
 func shellWord(s string) (word, rest string, err error) {
+	// Fast path: one quoted segment with no quote inside.
+	if len(s) > 1 && s[0] == '\'' {
+		if end := strings.IndexByte(s[1:], '\''); end >= 0 {
+			if after := s[end+2:]; after == "" || after[0] == ' ' || after[0] == '\n' {
+				return s[1 : end+1], after, nil
+			}
+		}
+	}
 	var b strings.Builder
 	i := 0
 	for i < len(s) && s[i] != ' ' && s[i] != '\n' {
@@ -263,15 +282,17 @@ func shellWord(s string) (word, rest string, err error) {
 
 // plainFields reads n space-separated fields (possibly empty) that follow a
 // space at the start of s.
-func plainFields(s string, n int) ([]string, string, error) {
-	out := make([]string, 0, n)
+func plainFields(s string, n int, out []string) ([]string, string, error) {
 	for k := 0; k < n; k++ {
 		if !strings.HasPrefix(s, " ") {
 			return nil, "", errors.New("row has too few fields")
 		}
 		s = s[1:]
-		end := strings.IndexAny(s, " \n")
-		if end < 0 {
+		end := 0
+		for end < len(s) && s[end] != ' ' && s[end] != '\n' {
+			end++
+		}
+		if end == len(s) {
 			return nil, "", errors.New("row is unterminated")
 		}
 		out = append(out, s[:end])

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -32,7 +33,7 @@ var ErrOutputTooLarge = errors.New("command output too large")
 
 // ExecRunner runs programs directly (never through a shell) with an absolute
 // path, no standard input, a fixed minimal environment, and a timeout after
-// which the program is killed.
+// which the program and every process it started are killed.
 type ExecRunner struct {
 	Timeout time.Duration // DefaultCommandTimeout when zero
 }
@@ -51,6 +52,10 @@ func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "LANG=C"}
 	cmd.Dir = "/"
+	// The program runs in a process group of its own, and the timeout
+	// kills the whole group, so that no helper it started outlives it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
 	var out limitedBuffer
 	out.limit = maxOutput
