@@ -170,36 +170,48 @@ func TestSpoolRefusesSharedDir(t *testing.T) {
 }
 
 // TestMainActiveResponse runs Main as ossec-execd does, with a FileEmitter
-// configuration, and checks the verdict line and the log.
+// configuration, and checks the verdict line and the log; with an unusable
+// spool directory the verdict is still written.
 func TestMainActiveResponse(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("Main's configuration file must be root's")
 	}
-	ossec := t.TempDir()
-	for _, d := range []string{"etc", "logs", "var", "active-response/bin"} {
-		os.MkdirAll(filepath.Join(ossec, d), 0o755)
-	}
-	verdicts := filepath.Join(ossec, "logs", "verdicts.log")
-	writeFile(t, filepath.Join(ossec, "etc", "ossec-ar-verify.conf"),
-		"# test\nverdict_file = "+verdicts+"\npackage_managers = none\nno_puppet = yes\n", 0o600)
-	target := writeFile(t, filepath.Join(privateTempDir(t), "a (b)\nfile ok"), "x", 0o644)
-	argv := execdArgv("syscheck", target)
-	argv[0] = filepath.Join(ossec, "active-response", "bin", "ossec-ar-verify-file")
-	if code := activeResponse(argv, ossec); code != 0 {
-		log, _ := os.ReadFile(filepath.Join(ossec, "logs", "active-responses.log"))
-		t.Fatalf("exit %d: %s", code, log)
-	}
-	data, err := os.ReadFile(verdicts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	want := " ossec-ar-verify: file unmanaged (" + EscapePath(target) + ") changed"
-	if len(lines) != 1 || !strings.HasSuffix(lines[0], want) {
-		t.Fatalf("verdict file %q, want one line ending %q", data, want)
-	}
-	log, _ := os.ReadFile(filepath.Join(ossec, "logs", "active-responses.log"))
-	if !utf8.Valid(log) || strings.Count(string(log), "\n") != 2 || !strings.Contains(string(log), " add - - 1700000000.4242 106002 syscheck ") {
-		t.Fatalf("active-responses.log:\n%s", log)
+	for _, tc := range []struct {
+		name, extra string
+		code        int
+		logLines    int
+	}{
+		{"spool", "", 0, 2},
+		{"no spool", "state_dir = /nonexistent/dir/state\n", 1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ossec := t.TempDir()
+			for _, d := range []string{"etc", "logs", "var", "active-response/bin"} {
+				os.MkdirAll(filepath.Join(ossec, d), 0o755)
+			}
+			verdicts := filepath.Join(ossec, "logs", "verdicts.log")
+			writeFile(t, filepath.Join(ossec, "etc", "ossec-ar-verify.conf"),
+				"# test\nverdict_file = "+verdicts+"\npackage_managers = none\nno_puppet = yes\n"+tc.extra, 0o600)
+			target := writeFile(t, filepath.Join(privateTempDir(t), "a (b)\tfile ok"), "x", 0o644)
+			argv := execdArgv("syscheck", target)
+			argv[0] = filepath.Join(ossec, "active-response", "bin", "ossec-ar-verify-file")
+			code := activeResponse(argv, ossec)
+			log, _ := os.ReadFile(filepath.Join(ossec, "logs", "active-responses.log"))
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, log)
+			}
+			data, err := os.ReadFile(verdicts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			want := " ossec-ar-verify: file unmanaged (" + EscapePath(target) + ") changed"
+			if len(lines) != 1 || !strings.HasSuffix(lines[0], want) {
+				t.Fatalf("verdict file %q, want one line ending %q", data, want)
+			}
+			if !utf8.Valid(log) || strings.Count(string(log), "\n") != tc.logLines || !strings.Contains(string(log), " add - - 1700000000.4242 106002 syscheck ") {
+				t.Fatalf("active-responses.log:\n%s", log)
+			}
+		})
 	}
 }
