@@ -19,6 +19,9 @@ func init() {
 	RegisterCommand("logtest", "a drop-in ossec-logtest on the native engine (plus --json)", runLogtest)
 }
 
+// logtestStdin is where logtest reads log lines (tests replace it).
+var logtestStdin io.Reader = os.Stdin
+
 // defaultDir is ossec-logtest's default chroot directory (-D).
 const defaultDir = "/var/ossec"
 
@@ -268,7 +271,7 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	alerts := &logtestfmt.AlertWriter{W: out, Location: "stdin"}
 	sess := eng.NewSession()
 	exit := 0
-	in := bufio.NewReaderSize(os.Stdin, 64*1024)
+	in := bufio.NewReaderSize(logtestStdin, 64*1024)
 	for {
 		line, err := in.ReadString('\n')
 		if line == "" && err != nil {

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// startupLine matches OSSEC's time-stamped log lines (start-up messages).
+var startupLine = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ossec-testrule: INFO: .*\n`)
+
+// TestLogtestRecorded feeds the inputs of logtestfmt/testdata to `logtest`
+// on the stock ruleset ($OSSEC_RULESET) and compares what it prints with
+// what the real ossec-logtest 4.3.0 printed (hostname melancia), byte for
+// byte except the time-stamped start-up lines: the default output, and -v
+// with its rule trace.
+func TestLogtestRecorded(t *testing.T) {
+	base := os.Getenv("OSSEC_RULESET")
+	if base == "" {
+		t.Skip("needs the stock ruleset: set OSSEC_RULESET")
+	}
+	for _, tc := range []struct{ input, flag, recorded string }{
+		{"mix.log", "", "mix.txt"},
+		{"freq.log", "", "freq.txt"},
+		{"small.log", "-v", "small-v.txt"},
+	} {
+		t.Run(tc.recorded, func(t *testing.T) {
+			in, err := os.ReadFile("../../logtestfmt/testdata/" + tc.input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile("../../logtestfmt/testdata/" + tc.recorded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logtestStdin = bytes.NewReader(in)
+			defer func() { logtestStdin = os.Stdin }()
+			args := []string{"-D", base, "--hostname", "melancia"}
+			if tc.flag != "" {
+				args = append(args, tc.flag)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := runLogtest(args, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+			}
+			got := startupLine.ReplaceAllString(stderr.String(), "")
+			if d := cmp.Diff(strings.Split(startupLine.ReplaceAllString(string(want), ""), "\n"), strings.Split(got, "\n")); d != "" {
+				t.Errorf("logtestfmt/testdata/%s: output differs (-recorded +ours):\n%s", tc.recorded, d)
+			}
+		})
+	}
+}
+
+// TestLogtestUnitTestExitCodes checks -U's exit codes on our ruleset.
+func TestLogtestUnitTestExitCodes(t *testing.T) {
+	line := "Sep 15 00:26:10 ether ossec-ar-verify: file ok (/etc/cron.d/puppet-job)\n"
+	for _, tc := range []struct {
+		ut   string
+		code int
+		out  string
+	}{
+		{"107001:1:ossec-ar-verify", 0, "0\n"},
+		{"107001:2:ossec-ar-verify", 1, ""},
+		{"107002:1:ossec-ar-verify", 2, ""},
+		{"107001:1:sshd", 3, ""},
+	} {
+		t.Run(tc.ut, func(t *testing.T) {
+			wd, _ := os.Getwd()
+			if err := os.Chdir("../.."); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Chdir(wd)
+			logtestStdin = strings.NewReader(line)
+			defer func() { logtestStdin = os.Stdin }()
+			var stdout, stderr bytes.Buffer
+			code := runLogtest([]string{"-q", "--base", "", "-U", tc.ut}, &stdout, &stderr)
+			if code != tc.code || stdout.String() != tc.out {
+				t.Errorf("exit %d, stdout %q; want %d, %q; stderr:\n%s", code, stdout.String(), tc.code, tc.out, stderr.String())
+			}
+		})
+	}
+}
