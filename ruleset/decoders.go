@@ -112,7 +112,7 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 	roots := doc.Roots()
 	if roots == nil {
 		if !optional {
-			l.errf(Pos{File: display}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))
+			l.errf(Pos{File: display, Line: 1, Col: 1}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))
 		}
 		return
 	}

@@ -25,8 +25,9 @@ func (l *loader) loadLists() {
 		l.rs.Lists = append(l.rs.Lists, lst)
 	}
 	for _, f := range l.src.Lists {
-		lst := &List{Name: f, CDBName: f + ".cdb", Pos: Pos{File: f}}
-		l.readList(lst, lst.CDBName, lst.Name)
+		name := extraListName(f)
+		lst := &List{Name: name, CDBName: name + ".cdb", Pos: Pos{File: f}}
+		l.readList(lst, f+".cdb", f)
 		l.rs.Lists = append(l.rs.Lists, lst)
 	}
 }

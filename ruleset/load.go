@@ -43,8 +43,9 @@ type Sources struct {
 	// Rules are extra rule files, loaded after the configuration's rule
 	// files (as local_rules.xml is).
 	Rules []string
-	// Lists are extra CDB list text files (key:value lines), available to
-	// <list> by the path given here.
+	// Lists are extra CDB list text files (key:value lines). A rule's
+	// <list> names one as lists/ followed by its file name
+	// ("lists/bad-hosts" for Lists entry "/repo/lists/bad-hosts").
 	Lists []string
 	// ActiveResponse makes Load read <command> and <active-response> and
 	// bind them to rules, as analysisd does. ossec-logtest does not read
@@ -301,28 +302,12 @@ func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, w
 		return p
 	}
 	pos := a.posAt(file, -1)
-	msg := err.Error()
 	var oe *osregex.Error
-	if errors.As(err, &oe) {
+	if errors.As(err, &oe) && oe.Offset >= 0 && oe.Offset <= len(a.text) {
 		pos = a.posAt(file, oe.Offset)
-		if oe.Offset >= 0 {
-			msg = fmt.Sprintf("%s (at offset %d)", oe.Msg, oe.Offset)
-		} else {
-			msg = oe.Msg
-		}
 	}
-	l.errf(pos, CodePattern, "%s: invalid %s pattern %q: %s", what, kindName(kind), a.text, msg)
+	l.errf(pos, CodePattern, "%s: %v", what, err)
 	return nil
-}
-
-func kindName(k osregex.Kind) string {
-	switch k {
-	case osregex.KindRegex:
-		return "OS_Regex"
-	case osregex.KindMatch:
-		return "OS_Match"
-	}
-	return "PCRE2"
 }
 
 // acc accumulates the contents of repeated elements as OSSEC's

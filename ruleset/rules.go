@@ -77,7 +77,7 @@ func (l *loader) readRuleFile(f cfgPath) {
 	l.rs.RuleFiles = append(l.rs.RuleFiles, file)
 	roots := doc.Roots()
 	if roots == nil {
-		l.errf(Pos{File: file}, CodeRuleRoot, "no <group> in rule file")
+		l.errf(Pos{File: file, Line: 1, Col: 1}, CodeRuleRoot, "no <group> in rule file")
 		return
 	}
 	for _, g := range roots {
