@@ -18,7 +18,12 @@ type evList struct {
 }
 
 func (l *evList) add(ev *pastEvent) *listNode {
-	n := &listNode{prev: l.last, ev: ev}
+	return l.addNode(&listNode{ev: ev})
+}
+
+// addNode is OSList_AddData with a node the caller provides.
+func (l *evList) addNode(n *listNode) *listNode {
+	n.prev, n.next = l.last, nil
 	if l.first == nil {
 		l.first = n
 	}
@@ -77,13 +82,8 @@ func (l *evList) removeOldest() {
 // that generated alerts, newest first, trimmed when it grows past
 // memory_size.
 type eventList struct {
-	first, last *evNode
+	first, last *pastEvent
 	used, max   int
-}
-
-type evNode struct {
-	prev, next *evNode
-	ev         *pastEvent
 }
 
 // remember stores the event that generated an alert for later
@@ -105,7 +105,8 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	st := &s.rules[r.Index]
 	if st.sidHist != nil {
 		p.sidRule = r
-		p.sidNode = st.sidHist.add(p)
+		p.own.ev = p
+		p.sidNode = st.sidHist.addNode(&p.own)
 	} else if len(r.GroupHistories) > 0 {
 		for _, g := range r.GroupHistories {
 			if h := s.rules[g.Index].groupHist; h != nil {
@@ -122,19 +123,18 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 // compares them).
 func (s *Session) addEvent(p *pastEvent) {
 	l := &s.events
-	n := &evNode{ev: p}
 	if l.first == nil {
-		l.first, l.last, l.used = n, n, 1
+		l.first, l.last, l.used = p, p, 1
 		return
 	}
-	n.next = l.first
-	l.first.prev = n
-	l.first = n
+	p.next = l.first
+	l.first.prev = p
+	l.first = p
 	l.used++
 	if l.used <= l.max {
 		return
 	}
-	for i := 0; l.last != nil && (i < 10 || p.time-l.last.ev.time > int64(s.e.maxFreq)); i++ {
+	for i := 0; l.last != nil && (i < 10 || p.time-l.last.time > int64(s.e.maxFreq)); i++ {
 		old := l.last
 		l.last = old.prev
 		if l.last != nil {
@@ -142,8 +142,9 @@ func (s *Session) addEvent(p *pastEvent) {
 		} else {
 			l.first = nil
 		}
+		old.prev = nil
 		l.used--
-		s.freeEvent(old.ev)
+		s.freeEvent(old)
 		if l.last == nil {
 			break
 		}
@@ -257,13 +258,12 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 	if l.first == nil {
 		return false
 	}
-	firstEv := l.first.ev
+	firstEv := l.first
 	typ := s.typeOf(ev.decoder, ev.special)
 	freq := 0
 	level := r.Level
 	co := r.ContextOpts
-	for n := l.first; n != nil; n = n.next {
-		p := n.ev
+	for p := l.first; p != nil; p = p.next {
 		if ev.time-p.time > int64(r.Timeframe) {
 			return false
 		}

@@ -365,6 +365,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 	}
 	res.Phase1 = Phase1{
 		FullEvent:      ev.fullLog,
+		Timestamp:      ev.timestamp,
 		Hostname:       ev.hostname,
 		ProgramName:    ev.programName,
 		HasProgramName: ev.hasProgramName,

@@ -240,3 +240,37 @@ func TestObserver(t *testing.T) {
 		t.Errorf("observed (-want +got):\n%s", diff)
 	}
 }
+
+// TestEventListEviction checks OS_AddEvent's trimming: once more than
+// memory_size (at least 2048) alerts are kept, the 10 oldest are dropped,
+// and with them their place in the if_matched_sid history.
+func TestEventListEviction(t *testing.T) {
+	rs := smallRuleset(t)
+	rs.Config.MemorySize = 2048
+	e := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock})
+	fail := "Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.9 port 22 ssh2"
+	run := func(filler int) bool {
+		s := e.NewSession()
+		for i := 0; i < 5; i++ {
+			s.Process(fail)
+		}
+		for i := 0; i < filler; i++ {
+			if r := s.Process("Nov 26 10:00:00 host prog: some error"); r.Rule == nil || r.Rule.ID != 1002 {
+				t.Fatalf("filler event: %+v", r.Rule)
+			}
+		}
+		fired := false
+		for i := 0; i < 3; i++ {
+			if r := s.Process(fail); r.Rule != nil && r.Rule.ID == 5720 {
+				fired = true
+			}
+		}
+		return fired
+	}
+	if !run(100) {
+		t.Errorf("5720 did not fire on the 8th failure with the history intact")
+	}
+	if run(2048) {
+		t.Errorf("5720 fired although the first failures were evicted from the event list")
+	}
+}

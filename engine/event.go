@@ -55,9 +55,10 @@ const categoryOSSECAlert ruleset.Category = 12
 // event is analysisd's Eventinfo for the event being analysed: one per
 // Session, reset for every message so that the hot path does not allocate.
 type event struct {
-	location string
-	fullLog  string
-	log      string
+	location  string
+	fullLog   string
+	log       string
+	timestamp string
 
 	hostname    string
 	hasHostname bool
@@ -153,10 +154,14 @@ type pastEvent struct {
 	hostname string
 	vals     [numSlots]string
 	set      uint32
-	// prevDel marks the sid-history list this event sits in, so that
-	// eviction from the event list removes it there too.
+	// sidRule and sidNode locate the event in the sid history it sits
+	// in (own is that node), so that eviction from the event list
+	// removes it there too.
 	sidRule *ruleset.Rule
 	sidNode *listNode
+	own     listNode
+	// prev and next link the global event list, newest first.
+	prev, next *pastEvent
 	// generated is the rule whose group histories this event fed.
 	generated *ruleset.Rule
 }

@@ -200,6 +200,10 @@ func (s *Session) preDecode(ev *event, location, text string) error {
 
 	hostStart, hostEnd := -1, -1
 	pnStart := -1
+	dateEnd := logOff
+	if syslogDate && len(p) < len(full) {
+		dateEnd++ // the two-byte a-umlaut
+	}
 	if syslogDate {
 		if b.at(logOff) == ' ' {
 			logOff++
@@ -320,6 +324,10 @@ func (s *Session) preDecode(ev *event, location, text string) error {
 		case loglen > 26 && at(0) == '[' && at(1) == 'T' && at(5) == ' ' && at(10) == '.' && at(13) == '.' && at(16) == ' ' && at(19) == ':':
 			// Mac OS X ASL
 			logOff = 25
+			dateEnd = 25
+			if i := strings.IndexByte(full, ']'); i >= 0 {
+				dateEnd = i + 1
+			}
 			logOff, pnStart, hostStart = s.aslHeader(&b, logOff)
 		case loglen > 32 && at(0) == '1' && isDigit(at(1)) && isDigit(at(2)) && isDigit(at(3)) && at(10) == '.' && isDigit(at(13)) && at(14) == ' ' && (at(21) == ' ' || at(22) == ' '):
 			// squid
@@ -330,6 +338,10 @@ func (s *Session) preDecode(ev *event, location, text string) error {
 		}
 	}
 
+	if dateEnd == 0 && !syslogDate {
+		dateEnd = logOff
+	}
+	ev.timestamp = strings.TrimRight(full[:min(dateEnd, len(full))], " ")
 	ev.log = b.str(logOff)
 	if pnStart >= 0 {
 		ev.programName = b.str(pnStart)
