@@ -276,12 +276,25 @@ func activeResponse(argv []string, dir string) int {
 	return 0
 }
 
-// emitter returns how verdicts are written under cfg.
+// emitter returns how verdicts are written under cfg: to verdict_file, or
+// to syslog and, when syslog cannot be reached, to
+// OSSECDIR/logs/ossec-ar-verify.log.
 func emitter(cfg Config) func(Verdict) error {
 	if cfg.VerdictFile != "" {
 		return (&FileEmitter{Path: cfg.VerdictFile}).Emit
 	}
-	return (&SyslogEmitter{}).Emit
+	sl := &SyslogEmitter{}
+	fallback := &FileEmitter{Path: filepath.Join(cfg.OssecDir, "logs", "ossec-ar-verify.log")}
+	return func(v Verdict) error {
+		err := sl.Emit(v)
+		if err == nil {
+			return nil
+		}
+		if ferr := fallback.Emit(v); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return fmt.Errorf("%v; written to %s instead", err, fallback.Path)
+	}
 }
 
 // manual is Main for a person: flags, then paths verified at once.

@@ -215,3 +215,27 @@ func TestMainActiveResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendSafelyRefusesLinks: a log replaced by a link (the OSSEC user
+// could do that in logs/) is never written through.
+func TestAppendSafelyRefusesLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := writeFile(t, filepath.Join(dir, "shadow"), "secret\n", 0o600)
+	link := filepath.Join(dir, "active-responses.log")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendSafely(link, 0o640, []byte("x\n")); err == nil {
+		t.Fatal("appended through a symbolic link")
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendSafely(fifo, 0o640, []byte("x\n")); err == nil {
+		t.Fatal("appended to a FIFO")
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "secret\n" {
+		t.Fatalf("victim changed: %q", data)
+	}
+}

@@ -13,7 +13,7 @@ import (
 )
 
 // anyLocked reports whether another process holds a write lock (fcntl, as
-// rpm and dpkg take) on any of the files. It only asks (F_GETLK); it never
+// rpm and dpkg take for a transaction) on any of the files. It only asks (F_GETLK); it never
 // takes the lock, and a missing file is not locked.
 func anyLocked(files []string) bool {
 	for _, p := range files {
@@ -24,7 +24,9 @@ func anyLocked(files []string) bool {
 		lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart}
 		err = syscall.FcntlFlock(uintptr(fd), syscall.F_GETLK, &lk)
 		syscall.Close(fd)
-		if err == nil && lk.Type != syscall.F_UNLCK {
+		// Only a write lock means a transaction; readers (queries)
+		// may hold read locks.
+		if err == nil && lk.Type == syscall.F_WRLCK {
 			return true
 		}
 	}
