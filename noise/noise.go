@@ -53,6 +53,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // Session analyses events in order, keeping correlation state; an
@@ -77,10 +78,22 @@ type Side struct {
 	// NewAnalyzer returns an analyzer whose clock is now. It is called
 	// once per worker.
 	NewAnalyzer func(now func() time.Time) Analyzer
-	// TrimPrefix is removed from the rule file names in reports (the
-	// temporary directory a git revision was written to).
-	TrimPrefix string
+	// FileName, when set, rewrites the rule file names in reports (to
+	// hide the temporary directory a git revision was written to).
+	FileName func(path string) string
 }
+
+// Native returns the NewAnalyzer of a Side that runs the native engine on
+// rs, with hostname as the manager's hostname.
+func Native(rs *ruleset.Ruleset, hostname string) func(now func() time.Time) Analyzer {
+	return func(now func() time.Time) Analyzer {
+		return nativeAnalyzer{engine.New(rs, engine.Options{Hostname: hostname, Now: now})}
+	}
+}
+
+type nativeAnalyzer struct{ e *engine.Engine }
+
+func (a nativeAnalyzer) NewSession() Session { return a.e.NewSession() }
 
 // Source yields corpus events until io.EOF; *corpus.Reader is one.
 type Source interface {
@@ -287,7 +300,7 @@ type FollowUp struct {
 type worker struct {
 	opts    *Options
 	an      [2]Analyzer
-	trim    [2]string
+	names   [2]func(string) string
 	cur     time.Time
 	epoch   time.Time
 	hosts   map[string]*hostState
@@ -324,7 +337,7 @@ func newWorker(before, after Side, opts *Options) *worker {
 		hosts: make(map[string]*hostState),
 		acc:   newAccum(opts.Level),
 		epoch: time.Date(opts.Year, 1, 1, 0, 0, 0, 0, time.UTC),
-		trim:  [2]string{before.TrimPrefix, after.TrimPrefix},
+		names: [2]func(string) string{before.FileName, after.FileName},
 	}
 	now := func() time.Time { return w.cur }
 	w.an[0] = before.NewAnalyzer(now)
@@ -368,7 +381,7 @@ func (w *worker) process(ev *corpus.Event) {
 		if !r.Skipped && r.Error == "" {
 			skipped = false
 		}
-		own[s] = w.acc.count(s, &r, w.trim[s])
+		own[s] = w.acc.count(s, &r, w.names[s])
 		file[s] = arFilename(&r)
 		// The event may answer an earlier alert of this host.
 		for _, f := range r.Fields {

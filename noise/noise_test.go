@@ -37,7 +37,7 @@ var (
 )
 
 func (f fakeRules) side(label string, email int) Side {
-	return Side{Label: label, EmailAlertLevel: email, TrimPrefix: "/tmp/x/",
+	return Side{Label: label, EmailAlertLevel: email, FileName: func(p string) string { return strings.TrimPrefix(p, "/tmp/x/") },
 		NewAnalyzer: func(now func() time.Time) Analyzer { return fakeAnalyzer{f, email, now} }}
 }
 

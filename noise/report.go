@@ -186,7 +186,7 @@ func newAccum(level int) *accum {
 }
 
 // count records side s's result for one event and returns its outcome.
-func (a *accum) count(s int, r *engine.Result, trim string) Outcome {
+func (a *accum) count(s int, r *engine.Result, name func(string) string) Outcome {
 	if s == 0 {
 		a.replayed++
 	}
@@ -216,8 +216,11 @@ func (a *accum) count(s int, r *engine.Result, trim string) Outcome {
 				groups = append(groups, g)
 			}
 		}
-		*info = &RuleInfo{Level: r.Rule.Level, Description: r.Rule.Description, Groups: groups,
-			File: strings.TrimPrefix(r.Rule.File, trim), Line: r.Rule.Line}
+		file := r.Rule.File
+		if name != nil {
+			file = name(file)
+		}
+		*info = &RuleInfo{Level: r.Rule.Level, Description: r.Rule.Description, Groups: groups, File: file, Line: r.Rule.Line}
 	}
 	c.Events++
 	if !o.Alert {
