@@ -121,6 +121,7 @@ func TestSmallRuleset(t *testing.T) {
 		r := s.Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
 		if diff := cmp.Diff(engine.Phase1{
 			FullEvent: "Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2",
+			Timestamp: "Nov 26 10:00:00",
 			Hostname:  "host", ProgramName: "sshd", HasProgramName: true,
 			Log: "Failed password for root from 10.0.0.1 port 22 ssh2",
 		}, r.Phase1); diff != "" {
