@@ -1,0 +1,94 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// TestNativeCache: the same sources give the same engine (loaded once);
+// a case's own files give another.
+func TestNativeCache(t *testing.T) {
+	n := NewNative("h")
+	src, err := Sources("", "..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1, err := n.Engine(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := n.Engine(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1 != e2 {
+		t.Error("the same sources loaded twice")
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rule := `<group name="x,"><rule id="900001" level="3"><if_sid>107000</if_sid><match>^file x</match><description>x</description></rule></group>`
+	if err := os.WriteFile(filepath.Join(dir, "rules", "x.xml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src2, err := Sources("", "..", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e3, err := n.Engine(src2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e3 == e1 {
+		t.Error("a case's own rule file did not give another ruleset")
+	}
+	if e3.Ruleset().ByID[900001] == nil || e1.Ruleset().ByID[900001] != nil {
+		t.Error("the case's rule is not (only) in the case's ruleset")
+	}
+	// Without a base, 106002 (below stock 550) is left out, with a note.
+	if e1.Ruleset().ByID[106002] != nil || e1.Ruleset().ByID[107001] == nil {
+		t.Error("without a base: want 107001 loaded and 106002 left out")
+	}
+	if notes := n.Notes(); len(notes) != 1 {
+		t.Errorf("notes = %q, want one about syscheck-verify_rules.xml", notes)
+	}
+}
+
+// TestAsserted: Config.Asserted hears of every assertion that held.
+func TestAsserted(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.txtar")
+	script := "logtest 'dec=a rule=5 level=3 alert'\nrule 5 level=3\n! rule 6\nalert\nlogtest -fresh 'dec=b'\ndecoded b\n"
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	cfg := &Config{Backend: &fakeBackend{}, Asserted: func(a Assertion) {
+		mu.Lock()
+		defer mu.Unlock()
+		neg := ""
+		if a.Neg {
+			neg = "!"
+		}
+		s := neg + a.Cmd + " " + a.Event.Decoder
+		if a.Session == nil {
+			s += " fresh"
+		}
+		if a.Case != file {
+			s += " case=" + a.Case
+		}
+		got = append(got, s)
+	}}
+	if r := RunFiles(cfg, []string{file}, false); r[0].Status != Passed {
+		t.Fatalf("%s:\n%s", r[0].Status, r[0].Log)
+	}
+	want := []string{"rule a", "!rule a", "alert a", "decoded b fresh"}
+	if !slices.Equal(got, want) {
+		t.Errorf("asserted %q, want %q", got, want)
+	}
+}
