@@ -65,8 +65,10 @@ type dirRef struct {
 	path string // the directory's path without symbolic links; "" for /
 }
 
-// walkDirs opens every component of comps but the last (all of them when
-// all is false) below the directory start, which it takes over (closes).
+// walkDirs opens the components of comps as directories, one below the other,
+// starting at the directory start (whose path is startPath), and returns
+// the last one opened; with skipLast it stops before the last component. It
+// takes over start (closes it).
 func walkDirs(start int, startPath string, comps []string, hops *int, skipLast bool) (dirRef, error) {
 	cur := dirRef{fd: start, path: startPath}
 	if err := syscall.Fstat(start, &cur.st); err != nil {
