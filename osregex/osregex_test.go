@@ -11,8 +11,8 @@ import (
 func TestConvertRegex(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`abc`, `abc`},
-		{`\d+`, `[0-9]+`},                  // last quantifier stays greedy
-		{`\d+ `, `[0-9]+? `},               // others are lazy
+		{`\d+`, `[0-9]+`},                      // last quantifier stays greedy
+		{`\d+ `, `[0-9]+? `},                   // others are lazy
 		{`\d*x\w+`, `[0-9]*?x[A-Za-z0-9@_-]+`}, // only the last one is greedy
 		{`^(\S+) port`, `^([^ ]+?) port`},
 		{`from (\S+)`, `from ([^ ]+)`}, // ')' before the end
@@ -28,8 +28,8 @@ func TestConvertRegex(t *testing.T) {
 		{`\t\$\(\)\{\}\[\]\\\|\<`, `\t\$\(\)\{\}\[\]\\\|\<`},
 		{`$`, `(?!\n)$`},
 		{`a$|b`, `a(?!\n)$|b`},
-		{`\\+`, `\\+?`},  // '+' two bytes after a backslash is lazy; the fix-up skips "\+"
-		{`x\`, `x\`},     // a trailing backslash is copied (PCRE2 then refuses it)
+		{`\\+`, `\\+?`}, // '+' two bytes after a backslash is lazy; the fix-up skips "\+"
+		{`x\`, `x\`},    // a trailing backslash is copied (PCRE2 then refuses it)
 		{`(\d+)\d+x`, `([0-9]+?)[0-9]+?x`},
 		{"\\d+\n", "[0-9]+\n"}, // '$' of the fix-up also matches before a final newline
 		{`\S+)`, `[^ ]+)`},
