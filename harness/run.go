@@ -30,8 +30,10 @@ type CaseResult struct {
 	// Log is testscript's account of the case: the commands run, their
 	// output and the failure, for failed and skipped cases (all cases
 	// when verbose).
-	Log      string        `json:"log,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Log string `json:"log,omitempty"`
+	// SkipReason is why a skipped case was skipped.
+	SkipReason string        `json:"skip_reason,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
 }
 
 // RunFiles runs each case file with cfg, outside `go test`, several at a
@@ -81,6 +83,7 @@ func runFile(cfg *Config, file string, verbose bool) CaseResult {
 		res.Status = Failed
 	case c.skipped:
 		res.Status = Skipped
+		res.SkipReason = c.skipMsg
 	default:
 		res.Status = Passed
 	}
@@ -104,6 +107,7 @@ type caseT struct {
 	log      strings.Builder
 	failed   bool
 	skipped  bool
+	skipMsg  string
 	children []*caseT
 }
 
@@ -136,6 +140,7 @@ func (t *caseT) Skip(args ...any) {
 	t.Log(args...)
 	t.mu.Lock()
 	t.skipped = true
+	t.skipMsg = strings.TrimSuffix(fmt.Sprintln(args...), "\n")
 	t.mu.Unlock()
 	runtime.Goexit()
 }

@@ -299,6 +299,10 @@ func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
 		case harness.Failed:
 			head = "--- FAIL"
 		case harness.Skipped:
+			if !verbose {
+				fmt.Fprintf(w, "--- SKIP: %s (%s): %s\n", r.Name, r.File, r.SkipReason)
+				continue
+			}
 			head = "--- SKIP"
 		default:
 			if !verbose {
@@ -372,7 +376,7 @@ func writeJUnit(path string, results []harness.CaseResult) error {
 			c.Failure = &junitMessage{Message: firstFailure(r.Log), Text: r.Log}
 		case harness.Skipped:
 			s.Skipped++
-			c.Skipped = &junitMessage{Message: lastLine(r.Log)}
+			c.Skipped = &junitMessage{Message: r.SkipReason}
 		}
 		s.Cases = append(s.Cases, c)
 	}
