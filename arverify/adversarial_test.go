@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 )
 
@@ -165,6 +166,7 @@ func TestAdversarialPaths(t *testing.T) {
 		compiled[name] = p
 	}
 	cases := adversarialCases()
+	var lines []engineCheck
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.rootOnly && os.Getuid() != 0 {
@@ -207,6 +209,7 @@ func TestAdversarialPaths(t *testing.T) {
 			}
 			line := v.Line()
 			checkLineShape(t, line)
+			lines = append(lines, engineCheck{tc.name, v, line})
 
 			// The decoder of this verdict extracts exactly the
 			// escaped path, which unescapes to the path verified.
@@ -247,6 +250,52 @@ func TestAdversarialPaths(t *testing.T) {
 		})
 	}
 	t.Logf("adversarial table: %d cases", len(cases))
+	checkOnEngine(t, lines)
+}
+
+type engineCheck struct {
+	name string
+	v    Verdict
+	line string
+}
+
+// checkOnEngine feeds each verdict line, as the syslog daemon stores it,
+// to the native engine with this repository's decoders and rules, and checks
+// the decoder, the fields and the rule.
+func checkOnEngine(t *testing.T, checks []engineCheck) {
+	src, err := harness.Sources(os.Getenv("OSSEC_RULESET"), "..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := harness.NewNative("manager").Engine(src)
+	if err != nil {
+		t.Skipf("repository ruleset does not load without a base (set OSSEC_RULESET): %v", err)
+	}
+	want := map[Kind]struct {
+		rule, level int
+		action      string
+	}{OK: {107001, 1, "ok"}, Changed: {107002, 12, "managed"}, Unmanaged: {107003, 9, "unmanaged"}}
+	for _, c := range checks {
+		s := eng.NewSession()
+		r := s.Process("Nov 26 10:00:00 web-01 ossec-ar-verify[4242]: " + c.line)
+		w := want[c.v.Kind]
+		if r.Decoder != "ossec-ar-verify" || r.Rule == nil || r.Rule.ID != w.rule || r.Rule.Level != w.level {
+			t.Errorf("%s: %q: decoder %q rule %+v, want ossec-ar-verify %d level %d", c.name, c.line, r.Decoder, r.Rule, w.rule, w.level)
+			continue
+		}
+		if a, _ := r.Field("action"); a != w.action {
+			t.Errorf("%s: action %q, want %q", c.name, a, w.action)
+		}
+		if c.v.Truncated {
+			continue
+		}
+		if p, _ := r.Field("extra_data"); p != EscapePath(c.v.Path) {
+			t.Errorf("%s: extra_data %q, want %q", c.name, p, EscapePath(c.v.Path))
+		}
+		if st, ok := r.Field("status"); c.v.Kind == Changed && st != c.v.Manager || c.v.Kind != Changed && ok {
+			t.Errorf("%s: status %q", c.name, st)
+		}
+	}
 }
 
 // checkLineShape asserts what every verdict line must be: one line of valid
