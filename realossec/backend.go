@@ -3,9 +3,9 @@ package realossec
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
@@ -92,24 +92,22 @@ func (b *Backend) Close() error {
 	return first
 }
 
-// build lays out a temporary installation: the base's etc/ and rules/
-// trees, the installation's internal_options.conf where the base has none,
-// and an empty queue/fts.
+// build lays out a temporary installation from src.Files() (the base's
+// etc/, rules/ and lists/, the layers, an ossec.conf that names them), the
+// installation's internal_options.conf where the ruleset has none, every
+// list compiled to its .cdb (as ossec-makelists would), and an empty
+// queue/fts.
 func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 	bin, err := FindBinary(b.Dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(src.Configs)+len(src.Decoders)+len(src.Rules)+len(src.Lists) > 0 {
-		return nil, &harness.UnsupportedError{Engine: "logtest", What: "layer rules, decoders, lists or ossec.conf files over the base yet"}
+	if src.Base == "" && len(src.Configs)+len(src.Decoders)+len(src.Rules)+len(src.Lists) == 0 {
+		src.Base = b.Dir
 	}
-	base := src.Base
-	if base == "" {
-		base = b.Dir
-	}
-	conf := src.Config
-	if conf == "" {
-		conf = filepath.Join(base, "etc", "ossec.conf")
+	files, err := src.Files()
+	if err != nil {
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "ruletest-ossec-")
 	if err != nil {
@@ -121,17 +119,25 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	for _, sub := range []string{"etc", "rules"} {
-		if err := copyTree(filepath.Join(tmp, sub), filepath.Join(base, sub)); err != nil {
-			return nil, fmt.Errorf("building an OSSEC directory from %s: %v", base, err)
+	have := map[string]bool{}
+	for _, f := range files {
+		if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path)), f.Data); err != nil {
+			return nil, err
+		}
+		have[f.Path] = true
+	}
+	for _, f := range files {
+		if isListSource(f.Path) && !have[f.Path+".cdb"] {
+			if err := writeFile(filepath.Join(tmp, filepath.FromSlash(f.Path))+".cdb", makeCDB(f.Data)); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if err := copyFile(filepath.Join(tmp, "etc", "ossec.conf"), conf); err != nil {
-		return nil, err
+	if !have["etc/ossec.conf"] {
+		return nil, fmt.Errorf("the ruleset has no ossec.conf (base %q)", src.Base)
 	}
-	opts := filepath.Join(tmp, "etc", "internal_options.conf")
-	if !exists(opts) {
-		if err := copyFile(opts, filepath.Join(b.Dir, "etc", "internal_options.conf")); err != nil {
+	if !have["etc/internal_options.conf"] {
+		if err := copyFile(filepath.Join(tmp, "etc", "internal_options.conf"), filepath.Join(b.Dir, "etc", "internal_options.conf")); err != nil {
 			return nil, fmt.Errorf("ossec-logtest needs etc/internal_options.conf: %v", err)
 		}
 	}
@@ -148,25 +154,10 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 	return &Command{Binary: bin, Dir: tmp, Config: filepath.Join(tmp, "etc", "ossec.conf"), Hostname: b.Hostname}, nil
 }
 
-// copyTree copies the regular files below src to dst; a missing src is
-// an empty tree.
-func copyTree(dst, src string) error {
-	if !exists(src) {
-		return nil
-	}
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		return copyFile(filepath.Join(dst, rel), p)
-	})
+// isListSource reports a CDB list source file of an installation.
+func isListSource(p string) bool {
+	return (strings.HasPrefix(p, "lists/") || strings.HasPrefix(p, "etc/lists/")) &&
+		!strings.HasSuffix(p, ".cdb") && !strings.HasSuffix(p, ".tmp")
 }
 
 // Session is one case session on a real ossec-logtest: it keeps the lines

@@ -147,3 +147,52 @@ func TestRealSession(t *testing.T) {
 		t.Errorf("rule (-want +got):\n%s\nhostname %q alert %v", d, r.Phase1.Hostname, r.Alert)
 	}
 }
+
+// TestRealLayers runs a rule file and a CDB list layered over the stock
+// ruleset on the real ossec-logtest and on the native engine: both must
+// give the rule that looks the list up.
+func TestRealLayers(t *testing.T) {
+	dir := realDir(t)
+	layer := t.TempDir()
+	rules := filepath.Join(layer, "local.xml")
+	list := filepath.Join(layer, "bad-ips")
+	os.WriteFile(rules, []byte(`<group name="local,">
+  <rule id="100100" level="7">
+    <if_sid>5716</if_sid>
+    <list field="srcip" lookup="address_match_key">lists/bad-ips</list>
+    <description>Failed login from a listed address.</description>
+  </rule>
+</group>
+`), 0o644)
+	os.WriteFile(list, []byte("192.168.1.1:bad ### listed\n10.0.0.0:net\n"), 0o644)
+	src := ruleset.Sources{Base: dir, Rules: []string{rules}, Lists: []string{list}}
+
+	b, err := NewBackend(dir, "melancia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	native := harness.NewNative("melancia")
+	lines := []string{
+		"Aug 18 07:30:25 192.168.1.5 sshd[20247]: [ID 800047 auth.notice] Failed none for root from 192.168.1.1 port 36942 ssh2",
+		"Aug 18 07:30:25 192.168.1.5 sshd[20247]: [ID 800047 auth.notice] Failed none for root from 192.168.1.2 port 36942 ssh2",
+	}
+	for _, be := range []harness.Backend{b, native} {
+		s, err := be.Open(t.Context(), src)
+		if err != nil {
+			t.Fatalf("%s: %v", be.Name(), err)
+		}
+		var got []int
+		for _, l := range lines {
+			r, err := s.Process(t.Context(), engine.Message{Queue: engine.QueueLocalFile, Location: "stdin", Text: l})
+			if err != nil {
+				t.Fatalf("%s: %v", be.Name(), err)
+			}
+			got = append(got, r.Rule.ID)
+		}
+		s.Close()
+		if d := cmp.Diff([]int{100100, 5716}, got); d != "" {
+			t.Errorf("%s engine: rules (-want +got):\n%s", be.Name(), d)
+		}
+	}
+}
