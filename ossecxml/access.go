@@ -65,17 +65,47 @@ func (d *Document) children(key int) []*Node {
 		m = items[key].Depth + 1
 		i = key + 1
 	}
-	var out []*Node
+	// Two passes: count, then fill one block of nodes and one of attributes.
+	start := i
+	nn, na := 0, 0
+	for j := start; j < len(items); j++ {
+		it := &items[j]
+		if it.Kind == KindElement && !it.IsAttr {
+			if it.Depth == m {
+				nn++
+				for l := j + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
+					na++
+				}
+				continue
+			}
+			if it.Depth < m && key >= 0 {
+				break
+			}
+		}
+	}
+	if nn == 0 {
+		return nil
+	}
+	nodes := make([]Node, nn)
+	attrs := make([]Attr, na)
+	out := make([]*Node, 0, nn)
 	for ; i < len(items); i++ {
 		it := &items[i]
 		if it.Kind != KindElement || it.IsAttr {
 			continue
 		}
 		if it.Depth == m {
-			n := &Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: it.Pos, ContentPos: it.ContentPos}
+			n := &nodes[len(out)]
+			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: it.Pos, ContentPos: it.ContentPos}
+			k := 0
 			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
 				a := &items[l]
-				n.Attrs = append(n.Attrs, Attr{Name: a.Name, Value: a.Content, Pos: a.Pos, ValuePos: a.ContentPos})
+				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: a.Pos, ValuePos: a.ContentPos}
+				k++
+			}
+			if k > 0 {
+				n.Attrs = attrs[:k:k]
+				attrs = attrs[k:]
 			}
 			out = append(out, n)
 			continue

@@ -99,6 +99,8 @@ type loader struct {
 	ilevel       []int // internal level (×100 scale) by Rule.Index
 	defTimeframe int
 	rulesByID    map[int]*Rule
+	nodesOf      map[int][]*RuleNode // the nodes of each rule id, in creation order
+	parentOf     map[*RuleNode]*RuleNode
 }
 
 // cfgPath is a file named by a configuration, with where it was named.
@@ -115,6 +117,8 @@ func newLoader(src Sources) *loader {
 	l.logLevel, l.mailLevel = 1, 7
 	l.mailNotify = -1
 	l.rulesByID = map[int]*Rule{}
+	l.nodesOf = map[int][]*RuleNode{}
+	l.parentOf = map[*RuleNode]*RuleNode{}
 	l.decoderNames = map[string]bool{}
 	c := &l.rs.Config
 	c.LogAlertLevel, c.EmailAlertLevel = 1, 7

@@ -402,6 +402,14 @@ func treeString(nodes []*RuleNode) string {
 }
 
 func TestRuleTree(t *testing.T) {
+	for _, walk := range []bool{false, true} {
+		attachByWalk = walk
+		testRuleTree(t)
+	}
+	attachByWalk = false
+}
+
+func testRuleTree(t *testing.T) {
 	rs := mustLoadRules(t, `<group name="g,">
   <rule id="10" level="3"><if_sid>1</if_sid><match>a</match></rule>
   <rule id="11" level="5"><if_sid>1</if_sid><match>b</match></rule>
@@ -705,4 +713,25 @@ func FuzzRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFastAttachMatchesWalk: the if_sid shortcut builds the same stock
+// tree as OSSEC's depth-first search.
+func TestFastAttachMatchesWalk(t *testing.T) {
+	src := Sources{Base: stockDir(t)}
+	fast, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attachByWalk = true
+	defer func() { attachByWalk = false }()
+	walk, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := treeString(fast.Rules), treeString(walk.Rules)
+	if a != b {
+		t.Errorf("trees differ:\nfast %s\nwalk %s", a, b)
+	}
+	t.Logf("stock tree: %d bytes as text, %d rules", len(a), len(fast.AllRules))
 }

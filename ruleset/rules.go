@@ -648,6 +648,7 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 		node := &RuleNode{Rule: r}
 		l.rs.Rules = insertNode(l.rs.Rules, node, ilevel, l.ilevel)
 		r.Nodes = []*RuleNode{node}
+		l.nodesOf[id] = append(l.nodesOf[id], node)
 		l.rulesByID[id] = r
 	case overwrite:
 		if !l.overwrite(r, ilevel, &s) {
@@ -936,6 +937,9 @@ func (l *loader) unregister(r *Rule) {
 	// which exits anyway.
 }
 
+// attachByWalk turns off addToRuleFast (tests compare both).
+var attachByWalk = false
+
 // attachSpec says where _AddtoRule attaches a rule: below rule sid (when
 // not 0), else below a group, else below a level, else by category.
 type attachSpec struct {
@@ -952,6 +956,11 @@ type attachSpec struct {
 // of at least the level gets r, and the search goes on below it. By
 // category, only the first top-level node of r's category gets it.
 func (l *loader) addToRule(spec attachSpec, nodes []*RuleNode, r *Rule, ilevel int) bool {
+	if spec.sid != 0 && !attachByWalk {
+		if done, found := l.addToRuleFast(spec.sid, r, ilevel); done {
+			return found
+		}
+	}
 	found := false
 	for _, n := range nodes {
 		p := n.Rule
@@ -997,6 +1006,67 @@ func (l *loader) link(parent *RuleNode, r *Rule, ilevel int) {
 	parent.Children = insertNode(parent.Children, n, ilevel, l.ilevel)
 	r.Nodes = append(r.Nodes, n)
 	r.Parents = append(r.Parents, parent.Rule)
+	l.nodesOf[r.ID] = append(l.nodesOf[r.ID], n)
+	l.parentOf[n] = parent
+}
+
+// addToRuleFast is addToRule for an if_sid without walking the tree: it
+// attaches r below each node of rule sid that the depth-first search
+// reaches, which is a node with no node of sid before it in its sibling
+// list, nor above it, nor before any of its ancestors in theirs. done is
+// false when the nodes of sid belong to several rules (then the caller
+// walks the tree).
+func (l *loader) addToRuleFast(sid int, r *Rule, ilevel int) (done, found bool) {
+	cands := l.nodesOf[sid]
+	if len(cands) == 0 {
+		return true, false
+	}
+	for _, n := range cands[1:] {
+		if n.Rule != cands[0].Rule {
+			return false, false
+		}
+	}
+	var reached []*RuleNode
+	for _, n := range cands {
+		if l.reachable(n, sid) {
+			reached = append(reached, n)
+		}
+	}
+	p := cands[0].Rule
+	for _, n := range reached {
+		r.Category = p.Category
+		if r.LastEvents == nil && p.LastEvents != nil {
+			r.LastEvents = p.LastEvents
+		}
+		l.link(n, r, ilevel)
+	}
+	return true, len(reached) > 0
+}
+
+// reachable reports whether _AddtoRule's search for sid reaches node n.
+func (l *loader) reachable(n *RuleNode, sid int) bool {
+	for x := n; ; {
+		parent := l.parentOf[x]
+		list := l.rs.Rules
+		if parent != nil {
+			list = parent.Children
+		}
+		for _, s := range list {
+			if s == x {
+				break
+			}
+			if s.Rule.ID == sid {
+				return false
+			}
+		}
+		if parent == nil {
+			return true
+		}
+		if parent.Rule.ID == sid {
+			return false
+		}
+		x = parent
+	}
 }
 
 // eventSearch sets the correlation search of a rule just added, and marks
