@@ -74,3 +74,44 @@ func TestStockSample(t *testing.T) {
 // BenchmarkProcessStock runs the conformance lines through the stock
 // ruleset in one session.
 func BenchmarkProcessStock(b *testing.B) { benchmarkProcess(b, stock(b)) }
+
+// TestConcurrentSessions runs sessions of one Engine in parallel: each
+// must give what a lone session gives.
+func TestConcurrentSessions(t *testing.T) {
+	recs := records(t)
+	e := engine.New(stock(t), engine.Options{Hostname: "melancia", Now: fixedClock})
+	run := func() []string {
+		s := e.NewSession()
+		var out []string
+		for _, r := range recs {
+			res := s.Process(r.Log)
+			id := "-"
+			if res.Rule != nil {
+				id = res.Rule.Description
+			}
+			out = append(out, res.Decoder+"|"+id)
+		}
+		return out
+	}
+	want := run()
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got := run()
+			for i := range want {
+				if got[i] != want[i] {
+					errs <- recs[i].Where() + ": " + got[i] + " != " + want[i]
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
