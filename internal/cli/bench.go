@@ -33,10 +33,11 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	base := fs.String("base", os.Getenv("OSSEC_RULESET"), "ruleset directory (etc/ossec.conf, etc/decoder.xml, rules/)")
 	hostname := fs.String("hostname", "", "the manager's hostname (default: this machine's)")
 	minTime := fs.Duration("min-time", time.Second, "run the corpus until this much time has passed")
-	if err := fs.Parse(args); err != nil {
+	corpora, err := parseMixed(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 || *base == "" {
+	if len(corpora) == 0 || *base == "" {
 		if *base == "" {
 			fmt.Fprintln(stderr, "bench: no ruleset: give --base DIR or set OSSEC_RULESET")
 		}
@@ -44,7 +45,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var lines []string
-	for _, p := range fs.Args() {
+	for _, p := range corpora {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "bench: %v\n", err)

@@ -51,10 +51,11 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	base := fs.String("base", "", "ruleset directory (etc/ossec.conf, etc/decoder.xml, rules/); default --against")
 	hostname := fs.String("hostname", "", "the manager's hostname (default: this machine's)")
 	fresh := fs.Bool("fresh", false, "analyse every line in a fresh session")
-	if err := fs.Parse(args); err != nil {
+	logs, err := parseMixed(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(logs) == 0 {
 		fs.Usage()
 		return 2
 	}
@@ -88,7 +89,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 
 	status, total, differing := 0, 0, 0
-	for _, path := range fs.Args() {
+	for _, path := range logs {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "diff: %v\n", err)

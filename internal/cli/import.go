@@ -31,10 +31,11 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, importUsage) }
 	out := fs.String("o", "", "directory to write the cases to")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseMixed(fs, args)
+	if err != nil {
 		return 2
 	}
-	if *out == "" || fs.NArg() == 0 {
+	if *out == "" || len(files) == 0 {
 		fs.Usage()
 		return 2
 	}
@@ -44,7 +45,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	seen := map[string]string{}
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		f, err := initest.Parse(path)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -74,4 +75,25 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %d log lines in %d sections -> %s\n", path, n, len(f.Sections), dst)
 	}
 	return status
+}
+
+// parseMixed parses args with fs, allowing flags after the operands
+// ("import a.ini b.ini -o DIR"); "--" ends the flags. It returns the
+// operands.
+func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(operands, rest...), nil
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,5 +42,32 @@ func TestImport(t *testing.T) {
 	}
 	if code := runImport([]string{ini}, &stdout, &stderr); code != 2 {
 		t.Errorf("no -o: exit %d, want 2", code)
+	}
+	// Flags may follow the files, as in "import FILE.ini... -o DIR".
+	out2 := filepath.Join(dir, "cases2")
+	if code := runImport([]string{ini, "-o", out2}, &stdout, &stderr); code != 0 {
+		t.Errorf("-o after the file: exit %d: %s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out2, "sshd.txtar")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestParseMixed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+		o    string
+	}{
+		{[]string{"a", "-o", "d", "b"}, []string{"a", "b"}, "d"},
+		{[]string{"-o", "d", "a"}, []string{"a"}, "d"},
+		{[]string{"a", "--", "-o", "x"}, []string{"a", "-o", "x"}, ""},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		o := fs.String("o", "", "")
+		got, err := parseMixed(fs, tc.args)
+		if err != nil || strings.Join(got, " ") != strings.Join(tc.want, " ") || *o != tc.o {
+			t.Errorf("%q: %q -o %q (%v), want %q -o %q", tc.args, got, *o, err, tc.want, tc.o)
+		}
 	}
 }
