@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,10 +57,29 @@ type RPM struct {
 	LockFiles []string
 }
 
-// NewRPM returns the RPM manager for this host, or nil if rpm is absent.
+// rpmDatabases are files one of which an rpm database holds (Berkeley DB,
+// NDB, SQLite; in /var/lib/rpm or /usr/lib/sysimage/rpm).
+var rpmDatabases = []string{
+	"/var/lib/rpm/Packages", "/var/lib/rpm/Packages.db", "/var/lib/rpm/rpmdb.sqlite",
+	"/usr/lib/sysimage/rpm/Packages", "/usr/lib/sysimage/rpm/Packages.db", "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+}
+
+// NewRPM returns the RPM manager for this host, or nil if rpm or its
+// database is absent (a Debian host with the rpm tool installed has no
+// packages in it: asking would only cost a process per file).
 func NewRPM(r Runner) *RPM {
 	bin := lookBinary("/usr/bin/rpm", "/bin/rpm")
 	if bin == "" {
+		return nil
+	}
+	found := false
+	for _, db := range rpmDatabases {
+		if _, err := os.Stat(db); err == nil {
+			found = true
+			break
+		}
+	}
+	if !found {
 		return nil
 	}
 	return &RPM{Binary: bin, Runner: r,
