@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -199,13 +201,39 @@ func (st *caseState) open(ts *testscript.TestScript) Session {
 }
 
 // tidy shows the case's own files by their archive names, not by the
-// temporary directory they were extracted to.
+// temporary directory they were extracted to, and, when the case file is
+// known, "name:LINE" positions also as the line of the case file.
 func (st *caseState) tidy(s string) string {
 	if st.workdir == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, st.workdir+string(os.PathSeparator), "")
+	s = strings.ReplaceAll(s, st.workdir+string(os.PathSeparator), "")
+	if st.file == "" {
+		return s
+	}
+	data, err := os.ReadFile(st.file)
+	if err != nil {
+		return s
+	}
+	markers := map[string]int{} // archive file name -> line of its marker
+	for i, l := range strings.Split(string(data), "\n") {
+		if name, ok := strings.CutPrefix(l, "-- "); ok && strings.HasSuffix(name, " --") {
+			markers[strings.TrimSuffix(name, " --")] = i + 1
+		}
+	}
+	return archivePos.ReplaceAllStringFunc(s, func(m string) string {
+		sub := archivePos.FindStringSubmatch(m)
+		at, ok := markers[sub[1]]
+		if !ok {
+			return m
+		}
+		n, _ := strconv.Atoi(sub[2])
+		return fmt.Sprintf("%s (%s:%d)", m, st.file, at+n)
+	})
 }
+
+// archivePos matches "name:LINE" of a case's archive file in a message.
+var archivePos = regexp.MustCompile(`((?:rules|decoders|lists)/[^\s:]+|ossec\.conf):(\d+)(?::\d+)?`)
 
 func (st *caseState) close() {
 	if st.sess != nil {

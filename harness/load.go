@@ -57,8 +57,8 @@ func Load(src ruleset.Sources) (*ruleset.Ruleset, []string, error) {
 	}
 }
 
-// filesNeedingBase returns the rule files of err's diagnostics when every
-// error is an if_sid naming a missing rule in one of rules; nil otherwise.
+// filesNeedingBase returns the files among rules that have an if_sid
+// naming a missing rule in err's diagnostics.
 func filesNeedingBase(err error, rules []string) []string {
 	var e *ruleset.Error
 	if !errors.As(err, &e) {
@@ -66,13 +66,8 @@ func filesNeedingBase(err error, rules []string) []string {
 	}
 	var files []string
 	for _, d := range e.Diagnostics {
-		if d.Severity != ruleset.SeverityError {
-			continue
-		}
-		if d.Code != ruleset.CodeRuleIfSID || !slices.Contains(rules, d.Pos.File) {
-			return nil
-		}
-		if !slices.Contains(files, d.Pos.File) {
+		if d.Severity == ruleset.SeverityError && d.Code == ruleset.CodeRuleIfSID &&
+			slices.Contains(rules, d.Pos.File) && !slices.Contains(files, d.Pos.File) {
 			files = append(files, d.Pos.File)
 		}
 	}
