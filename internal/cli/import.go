@@ -13,12 +13,14 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/initest"
 )
 
-const importUsage = `usage: ossec-ruletest import -o DIR FILE.ini...
+const importUsage = `usage: ossec-ruletest import [-split] -o DIR FILE.ini...
 
 Converts OSSEC rule tests (.ini files in the format of ossec-hids' tests/
 directory) into txtar cases, DIR/NAME.txtar for each NAME.ini. Every log line
 becomes a fresh session checked as ossec-logtest -U checks it. Repeated
-sections and keys are reported and kept; nothing is merged.
+sections and keys are reported and kept; nothing is merged. A case stops at
+its first failing line: with -split every log line becomes a case of its own,
+DIR/NAME/LLINE.txtar, so that each is scored.
 `
 
 func init() {
@@ -31,6 +33,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, importUsage) }
 	out := fs.String("o", "", "directory to write the cases to")
+	split := fs.Bool("split", false, "write one case per log line (DIR/NAME/LLINE.txtar)")
 	files, err := parseMixed(fs, args)
 	if err != nil {
 		return 2
@@ -55,7 +58,11 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		for _, w := range f.Warnings {
 			fmt.Fprintf(stderr, "%s:%d: warning: %s\n", w.File, w.Line, w.Msg)
 		}
-		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".txtar"
+		stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		name := stem + ".txtar"
+		if *split {
+			name = stem
+		}
 		if prev, ok := seen[name]; ok {
 			fmt.Fprintf(stderr, "%s: would overwrite %s, written from %s\n", path, filepath.Join(*out, name), prev)
 			status = 1
@@ -63,7 +70,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		}
 		seen[name] = path
 		dst := filepath.Join(*out, name)
-		if err := os.WriteFile(dst, txtar.Format(initest.Archive(f)), 0o644); err != nil {
+		if err := writeCases(dst, f, *split); err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1
 			continue
@@ -75,6 +82,24 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %d log lines in %d sections -> %s\n", path, n, len(f.Sections), dst)
 	}
 	return status
+}
+
+// writeCases writes f as the case dst, or with split as one case per log
+// line in the directory dst.
+func writeCases(dst string, f *initest.File, split bool) error {
+	if !split {
+		return os.WriteFile(dst, txtar.Format(initest.Archive(f)), 0o644)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, c := range initest.Cases(f) {
+		p := filepath.Join(dst, fmt.Sprintf("L%d.txtar", c.Log.Line))
+		if err := os.WriteFile(p, txtar.Format(c.Archive), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseMixed parses args with fs, allowing flags after the operands

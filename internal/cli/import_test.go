@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,17 @@ func TestImport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out2, "sshd.txtar")); err != nil {
 		t.Error(err)
+	}
+	// -split: one case per log line.
+	out3 := filepath.Join(dir, "cases3")
+	if code := runImport([]string{"-split", "-o", out3, ini}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-split: exit %d: %s", code, stderr.String())
+	}
+	for line, want := range map[int]string{2: "logtest -fresh 'one line'\n", 3: "logtest -fresh again\n"} {
+		data, err := os.ReadFile(filepath.Join(out3, "sshd", fmt.Sprintf("L%d.txtar", line)))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("L%d: %v\n%s", line, err, data)
+		}
 	}
 }
 
