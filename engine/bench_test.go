@@ -37,3 +37,7 @@ func benchmarkProcess(b *testing.B, rs *ruleset.Ruleset) {
 // BenchmarkProcessSmall runs the conformance lines through the
 // hand-built small ruleset (pre-decoding dominates).
 func BenchmarkProcessSmall(b *testing.B) { benchmarkProcess(b, smallRuleset(b)) }
+
+// BenchmarkProcessEmpty measures the engine without decoders or rules:
+// pre-decoding and the per-event bookkeeping.
+func BenchmarkProcessEmpty(b *testing.B) { benchmarkProcess(b, &ruleset.Ruleset{}) }

@@ -329,7 +329,7 @@ func nextPiece(s string) (piece, rest string) {
 }
 
 func (s *Session) processLine(line string) Result {
-	if len(cut(line)) < 2 {
+	if len(line) < 2 || line[0] == 0 || line[1] == 0 {
 		return Result{Log: line, Skipped: true}
 	}
 	return s.ProcessMessage(Message{Queue: QueueLocalFile, Location: "stdin", Text: line})

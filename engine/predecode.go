@@ -38,6 +38,30 @@ func cut(s string) string {
 	return s
 }
 
+// hasControl reports whether s holds a byte OSSEC counts as a control
+// character (0-31, 127; NUL included), eight bytes at a time.
+func hasControl(s string) bool {
+	const lo, hi, del = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x20, or a byte equal to 0x7f.
+		if (w-0x20*lo)&^w&hi != 0 {
+			return true
+		}
+		if x := w ^ del; (x-lo)&^x&hi != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 32 || s[i] == 127 {
+			return true
+		}
+	}
+	return false
+}
+
 // removeControl drops the bytes OSSEC counts as control characters
 // (0-31 and 127), allocating only when there is one.
 func removeControl(s string) string {
@@ -165,7 +189,10 @@ func (s *Session) preDecode(ev *event, location, text string) error {
 		return errFormat
 	}
 	ev.location = location
-	full := removeControl(cut(text))
+	full := text
+	if hasControl(text) {
+		full = removeControl(cut(text))
+	}
 	ev.fullLog = full
 	loglen := len(full) + 1
 
