@@ -101,6 +101,8 @@ type loader struct {
 	rulesByID    map[int]*Rule
 	nodesOf      map[int][]*RuleNode // the nodes of each rule id, in creation order
 	parentOf     map[*RuleNode]*RuleNode
+
+	pre *prefetch // documents and patterns prepared in parallel
 }
 
 // cfgPath is a file named by a configuration, with where it was named.
@@ -170,10 +172,42 @@ func (l *loader) run() {
 	l.rs.Config.EmailAlertLevel = l.mailLevel
 	l.rs.Config.EmailNotification = l.mailNotify == 1
 
+	l.prefetch()
 	l.loadDecoders()
 	l.loadLists()
 	l.loadRules()
 }
+
+// prefetch reads and compiles the decoder and rule files in parallel
+// ahead of the sequential pass.
+func (l *loader) prefetch() {
+	var files []string
+	path := func(f cfgPath) string {
+		if f.inBase {
+			return l.basePath(f.path)
+		}
+		return f.path
+	}
+	if !l.baseHasDecoders && l.src.Base != "" {
+		files = append(files, l.basePath("etc/decoder.xml"), l.basePath("etc/local_decoder.xml"))
+	}
+	for _, f := range l.decoderFiles {
+		files = append(files, path(f))
+	}
+	files = append(files, l.src.Decoders...)
+	nDec := len(files)
+	for _, f := range l.includes {
+		files = append(files, path(f))
+	}
+	files = append(files, l.src.Rules...)
+	if !noPrefetch {
+		l.pre = &prefetch{}
+		l.pre.run(files, nDec)
+	}
+}
+
+// noPrefetch turns the parallel prefetch off (benchmarks compare).
+var noPrefetch = false
 
 // readInternalOptions reads the analysisd values of
 // etc/local_internal_options.conf and etc/internal_options.conf in Base,
@@ -270,6 +304,11 @@ func isNum(s string) bool {
 // readXML reads a file with os_xml's rules and applies variables when
 // vars is set; a failure is reported and gives nil.
 func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecxml.Document, bool) {
+	if vars && file == display {
+		if doc := l.pre.doc(file); doc != nil {
+			return doc, true
+		}
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -301,6 +340,9 @@ func xpos(file string, p ossecxml.Pos) Pos {
 // compile compiles a pattern and reports a failure at the pattern's
 // position (moved to the failing offset when known).
 func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
+	if p := l.pre.pattern(kind, a.text, flags); p != nil {
+		return p
+	}
 	p, err := osregex.Compile(kind, a.text, flags)
 	if err == nil {
 		return p

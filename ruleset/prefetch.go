@@ -1,0 +1,156 @@
+package ruleset
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+)
+
+// prefetch reads the decoder and rule files and compiles the patterns
+// they hold on all CPUs before the loader's sequential pass, which then
+// finds them ready. It changes no result: a file or pattern that fails is
+// not kept, so the sequential pass meets the failure itself and reports it
+// in order.
+type prefetch struct {
+	docs map[string]*ossecxml.Document
+	pats map[patKey]*osregex.Pattern
+}
+
+type patKey struct {
+	kind    osregex.Kind
+	pattern string
+}
+
+// Pattern elements of rules and decoders and their dialects.
+var (
+	rulePatternKinds = map[string]osregex.Kind{
+		"regex": osregex.KindRegex, "if_matched_regex": osregex.KindRegex, "field": osregex.KindRegex,
+		"match": osregex.KindMatch, "user": osregex.KindMatch, "srcport": osregex.KindMatch,
+		"dstport": osregex.KindMatch, "id": osregex.KindMatch, "status": osregex.KindMatch,
+		"hostname": osregex.KindMatch, "extra_data": osregex.KindMatch, "program_name": osregex.KindMatch,
+		"url": osregex.KindMatch, "srcgeoip": osregex.KindMatch, "dstgeoip": osregex.KindMatch,
+		"if_matched_group": osregex.KindMatch,
+	}
+	decoderPatternKinds = map[string]osregex.Kind{
+		"prematch": osregex.KindRegex, "regex": osregex.KindRegex, "program_name": osregex.KindMatch,
+	}
+)
+
+func patternKind(element string, decoder bool) (osregex.Kind, bool) {
+	e := strings.ToLower(element)
+	if e == "pcre2" || strings.HasSuffix(e, "_pcre2") {
+		return osregex.KindPCRE2, true
+	}
+	if decoder {
+		k, ok := decoderPatternKinds[e]
+		return k, ok
+	}
+	k, ok := rulePatternKinds[e]
+	return k, ok
+}
+
+func flagsFor(kind osregex.Kind) osregex.Flags {
+	if kind == osregex.KindPCRE2 {
+		return osregex.Caseless
+	}
+	return 0
+}
+
+// run parses files (decoder files first in the list, rule files after,
+// nDecoders telling them apart) and compiles their patterns.
+func (p *prefetch) run(files []string, nDecoders int) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || len(files) < 2 {
+		return
+	}
+	docs := make([]*ossecxml.Document, len(files))
+	parallel(workers, len(files), func(i int) {
+		data, err := os.ReadFile(files[i])
+		if err != nil {
+			return
+		}
+		doc, err := ossecxml.Parse(files[i], data)
+		if err != nil || doc.ApplyVariables() != nil {
+			return
+		}
+		docs[i] = doc
+	})
+	p.docs = make(map[string]*ossecxml.Document, len(files))
+	seen := map[patKey]bool{}
+	var keys []patKey
+	for i, doc := range docs {
+		if doc == nil {
+			continue
+		}
+		p.docs[files[i]] = doc
+		for j := range doc.Items {
+			it := &doc.Items[j]
+			if it.IsAttr || it.Kind != ossecxml.KindElement {
+				continue
+			}
+			k, ok := patternKind(it.Name, i < nDecoders)
+			if !ok {
+				continue
+			}
+			key := patKey{k, it.Content}
+			if !seen[key] {
+				seen[key] = true
+				keys = append(keys, key)
+			}
+		}
+	}
+	compiled := make([]*osregex.Pattern, len(keys))
+	parallel(workers, len(keys), func(i int) {
+		if pat, err := osregex.Compile(keys[i].kind, keys[i].pattern, flagsFor(keys[i].kind)); err == nil {
+			compiled[i] = pat
+		}
+	})
+	p.pats = make(map[patKey]*osregex.Pattern, len(keys))
+	for i, pat := range compiled {
+		if pat != nil {
+			p.pats[keys[i]] = pat
+		}
+	}
+}
+
+// parallel calls f(0..n-1) on workers goroutines.
+func parallel(workers, n int, f func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// doc returns the prefetched document of file, once (the loader may
+// modify nothing in it, but a file named twice must be read twice as OSSEC
+// does, which gives the same document).
+func (p *prefetch) doc(file string) *ossecxml.Document {
+	if p == nil || p.docs == nil {
+		return nil
+	}
+	return p.docs[file]
+}
+
+func (p *prefetch) pattern(kind osregex.Kind, pattern string, flags osregex.Flags) *osregex.Pattern {
+	if p == nil || p.pats == nil || flags != flagsFor(kind) {
+		return nil
+	}
+	return p.pats[patKey{kind, pattern}]
+}
