@@ -7,8 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
 )
 
 // prefetch reads the decoder and rule files and compiles the patterns
