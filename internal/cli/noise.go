@@ -87,6 +87,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	year := fl.Int("year", 0, "the year of syslog timestamps (default: this year)")
 	window := fl.Int("follow-window", 1000, "how many later events of a host may carry an alert's follow-up")
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
+	labels := fl.String("labels", "", "name the two rulesets in reports: `BEFORE,AFTER` (default: their REF or DIR)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -177,6 +178,14 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 		}
 		defer cleanup()
 		sides[i] = side
+	}
+
+	if *labels != "" {
+		b, a, ok := strings.Cut(*labels, ",")
+		if !ok || b == "" || a == "" {
+			return fail(ExitUsage, "--labels: want BEFORE,AFTER, got %q", *labels)
+		}
+		sides[0].Label, sides[1].Label = b, a
 	}
 
 	src, err := corpus.Open(fl.Args(), corpus.Options{Plain: *plain})
@@ -272,7 +281,7 @@ func loadSide(base, repo, ref, hostname string) (noise.Side, func(), error) {
 func materialise(repo, ref string) (dir, label string, cleanup func(), err error) {
 	cleanup = func() {}
 	if ref == "none" {
-		return "", "base only", cleanup, nil
+		return "", "base", cleanup, nil
 	}
 	if fi, err := os.Stat(ref); err == nil && fi.IsDir() {
 		return ref, ref, cleanup, nil
