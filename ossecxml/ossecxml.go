@@ -91,6 +91,7 @@ type Error struct {
 	Err error
 }
 
+// Error formats the error as "file:line:col: message".
 func (e *Error) Error() string {
 	if e.Line == 0 {
 		if e.Err != nil {

@@ -15,6 +15,7 @@ const (
 	SeverityWarning
 )
 
+// String returns "error" or "warning".
 func (s Severity) String() string {
 	if s == SeverityWarning {
 		return "warning"
@@ -61,6 +62,7 @@ type Error struct {
 	Diagnostics []Diagnostic
 }
 
+// Error lists the error diagnostics, one per line.
 func (e *Error) Error() string {
 	var b strings.Builder
 	n := 0

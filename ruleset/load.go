@@ -31,7 +31,9 @@ type Sources struct {
 	Base string
 	// Config is the main configuration file, read as `ossec-logtest -c`
 	// reads it (an ordinary path, not inside Base). When empty and Base is
-	// set, it is Base/etc/ossec.conf; when both are empty there is none.
+	// set, it is Base/etc/ossec.conf (ossec-logtest itself reads
+	// /var/ossec/etc/ossec.conf without -c, whatever -D says); when both
+	// are empty there is none and OSSEC's defaults apply.
 	Config string
 	// Configs are extra ossec.conf files read after Config: their
 	// <global> and <alerts> settings override, their <rules> entries,
