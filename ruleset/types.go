@@ -222,8 +222,9 @@ type Rule struct {
 	Index int
 	// ID is the id attribute (sigid).
 	ID int
-	// Level is the level after load (0..16 normally; an accuracy="0"
-	// rule keeps its unscaled level as OSSEC does).
+	// Level is the level after load, as _setlevels leaves it: the level
+	// attribute, except that level="0" accuracy="0" gives 99 (OSSEC stores
+	// level 0 as 99 and only scales it back when it was multiplied by 100).
 	Level int
 	// MaxSize is the maxsize attribute (0: none). It sets DoExtraInfo.
 	MaxSize int
@@ -406,7 +407,9 @@ type IPMatch struct {
 	Negate bool
 	// Any is true for "any" / "!any" (a /0 that matches everything).
 	Any bool
-	// Prefix is the address and prefix length (32/128 when no /n).
+	// Prefix is the address and prefix length (32/128 when no /n). An
+	// IPv4-mapped IPv6 address is stored as IPv4, as OSSEC compares it.
+	// The address is not masked: compare the first Prefix.Bits() bits.
 	Prefix netip.Prefix
 }
 
@@ -523,7 +526,9 @@ type Decoder struct {
 	PrematchOffset Offset
 	// Regex is <regex> (OS_Regex, with substrings) or <pcre2>; nil when neither.
 	Regex *osregex.Pattern
-	// RegexOffset is the regex offset attribute.
+	// RegexOffset is the regex offset attribute (shared by <regex> and
+	// <pcre2>); after_prematch on a decoder without parent becomes
+	// after_parent, as OSSEC rewrites it.
 	RegexOffset Offset
 
 	// Order are the field setters of <order>, one per capture group.
