@@ -405,7 +405,8 @@ type IPMatch struct {
 	Text string
 	// Negate is true for a leading '!'.
 	Negate bool
-	// Any is true for "any" / "!any" (a /0 that matches everything).
+	// Any is true when the prefix length is 0 ("any", "!any", "x/0"):
+	// OSSEC's compare then matches every address of either family.
 	Any bool
 	// Prefix is the address and prefix length (32/128 when no /n). An
 	// IPv4-mapped IPv6 address is stored as IPv4, as OSSEC compares it.
