@@ -758,3 +758,74 @@ func TestFastAttachMatchesWalk(t *testing.T) {
 	}
 	t.Logf("stock tree: %d bytes as text, %d rules", len(a), len(fast.AllRules))
 }
+
+// TestLoadRandom is a short, deterministic fuzz run of Load: mutations
+// of valid rule and decoder files never panic, and every failure has
+// diagnostics with a file, a position inside the file and a code.
+func TestLoadRandom(t *testing.T) {
+	rules := `<var name="W">x|y</var>
+<group name="g,">
+  <rule id="10" level="3"><if_sid>1</if_sid><match>$W</match><description>d</description></rule>
+  <rule id="11" level="5" frequency="2" timeframe="60"><if_matched_sid>10</if_matched_sid><same_source_ip/></rule>
+  <rule id="12" level="0"><if_group>g</if_group><srcip>10.0.0.0/8</srcip><time>6 pm - 8 am</time></rule>
+  <rule id="13" level="2"><decoded_as>sshd</decoded_as><user_pcre2>^r</user_pcre2><options>no_log</options></rule>
+  <rule id="10" level="4" overwrite="yes"><if_sid>1</if_sid><regex>^(\d+)</regex></rule>
+</group>`
+	tokens := []string{"<", ">", "/", "\"", "=", " ", "\n", "rule", "group", "if_sid", "1", "0", "10", "level", "id",
+		"<match>", "</match>", "<if_sid>", "</if_sid>", "(", ")", "\\", "$W", "overwrite=\"yes\"", "<!--", "-->", "x"}
+	f := newFixture(t)
+	dec := f.file("d.xml", testDecoders)
+	root := f.file("root.xml", rootRule)
+	seed := uint64(1)
+	rnd := func(n int) int {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return int(seed % uint64(n))
+	}
+	loaded := 0
+	for i := 0; i < 300; i++ {
+		b := []byte(rules)
+		for m := 1 + rnd(3); m > 0; m-- {
+			at := rnd(len(b))
+			switch rnd(3) {
+			case 0: // delete a span
+				end := at + rnd(12)
+				if end > len(b) {
+					end = len(b)
+				}
+				b = append(b[:at:at], b[end:]...)
+			case 1: // insert a token
+				tok := tokens[rnd(len(tokens))]
+				b = append(b[:at:at], append([]byte(tok), b[at:]...)...)
+			default: // duplicate a span
+				end := at + rnd(40)
+				if end > len(b) {
+					end = len(b)
+				}
+				b = append(b[:end:end], append(append([]byte{}, b[at:end]...), b[end:]...)...)
+			}
+		}
+		r := f.file("r.xml", string(b))
+		rs, err := Load(Sources{Decoders: []string{dec}, Rules: []string{root, r}})
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || len(e.Diagnostics) == 0 {
+				t.Fatalf("mutation %d: error %v is not an *Error with diagnostics", i, err)
+			}
+			for _, d := range e.Diagnostics {
+				if d.Code == "" || d.Pos.File == "" || (d.Pos.File == r && d.Code != CodeFileNotFound && d.Pos.Line < 1) {
+					t.Fatalf("mutation %d: bad diagnostic %v for\n%s", i, d, b)
+				}
+			}
+			continue
+		}
+		loaded++
+		for j, x := range rs.AllRules {
+			if x.Index != j || (x.ID >= 10 && len(x.Nodes) == 0) {
+				t.Fatalf("mutation %d: rule %d index %d nodes %d", i, x.ID, x.Index, len(x.Nodes))
+			}
+		}
+	}
+	t.Logf("%d of 300 mutations loaded", loaded)
+}

@@ -883,14 +883,12 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 						} else {
 							l.errf(pos, CodeRuleIfSID, "rule %d: if_sid names rule %d, which is not loaded (yet)", r.ID, target)
 						}
-						l.unregister(r)
 						return false
 					}
 					val = true
 				}
 			default:
 				l.errf(s.ifSID.posAt(file, i), CodeRuleIfSID, "rule %d: if_sid %q must list rule ids separated by commas or spaces", r.ID, sid)
-				l.unregister(r)
 				return false
 			}
 		}
@@ -903,7 +901,6 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 		}
 		if !l.addToRule(attachSpec{level: lv * 100}, l.rs.Rules, r, ilevel) {
 			l.errf(s.ifLevel.posAt(file, -1), CodeRuleIfLevel, "rule %d: no rule of level %d or more for if_level", r.ID, lv)
-			l.unregister(r)
 			return false
 		}
 	case hasIfGroup:
@@ -913,13 +910,11 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 				pos = s.ifMatchedGroup.posAt(file, -1)
 			}
 			l.errf(pos, CodeRuleIfGroup, "rule %d: no rule in group %q for if_group", r.ID, r.IfGroup)
-			l.unregister(r)
 			return false
 		}
 	default:
 		if !l.addToRule(attachSpec{}, l.rs.Rules, r, ilevel) {
 			l.errf(at, CodeRuleCategory, "rule %d: no top-level rule of its category to attach to (give if_sid, if_group or if_level)", r.ID)
-			l.unregister(r)
 			return false
 		}
 	}
@@ -927,14 +922,13 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 	return true
 }
 
-// unregister drops the last rule added by addRule.
+// unregister drops the last rule added by addRule, which has no node.
+// (A rule that fails half attached stays: the load fails anyway.)
 func (l *loader) unregister(r *Rule) {
-	if n := len(l.rs.AllRules); n > 0 && l.rs.AllRules[n-1] == r {
+	if n := len(l.rs.AllRules); n > 0 && l.rs.AllRules[n-1] == r && len(r.Nodes) == 0 {
 		l.rs.AllRules = l.rs.AllRules[:n-1]
 		l.ilevel = l.ilevel[:n-1]
 	}
-	// Nodes already created (a partial if_sid list) stay, as in OSSEC,
-	// which exits anyway.
 }
 
 // attachByWalk turns off addToRuleFast (tests compare both).
