@@ -2,7 +2,10 @@ package harness
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +44,14 @@ type CaseResult struct {
 // log of passing cases is kept too.
 func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 	results := make([]CaseResult, len(files))
+	root, err := os.MkdirTemp("", "ossec-ruletest-run")
+	if err != nil {
+		for i, f := range files {
+			results[i] = CaseResult{Name: f, File: f, Status: Failed, Log: err.Error() + "\n"}
+		}
+		return results
+	}
+	defer os.RemoveAll(root)
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range max(1, min(runtime.GOMAXPROCS(0), len(files))) {
@@ -48,7 +59,7 @@ func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = runFile(cfg, files[i], verbose)
+				results[i] = runFile(cfg, files[i], filepath.Join(root, strconv.Itoa(i)), verbose)
 			}
 		}()
 	}
@@ -60,11 +71,16 @@ func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 	return results
 }
 
-func runFile(cfg *Config, file string, verbose bool) CaseResult {
+// runFile runs one case file in the work directory workdir.
+func runFile(cfg *Config, file, workdir string, verbose bool) CaseResult {
 	one := *cfg
 	one.file = file
 	p := one.Params()
 	p.Files = []string{file}
+	p.WorkdirRoot = workdir // one per file: cases may share a name
+	if err := os.MkdirAll(workdir, 0o755); err != nil {
+		return CaseResult{Name: file, File: file, Status: Failed, Log: err.Error() + "\n"}
+	}
 	top := &caseT{verbose: verbose}
 	start := time.Now()
 	top.run(func() { testscript.RunT(top, p) })

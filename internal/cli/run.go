@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	engineName, hostname := engineFlags(fl)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the current directory, when it has them)")
+	noRepo := fl.Bool("no-repo", false, "load no rules repository: only the base and the cases' own files")
 	jsonOut := fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
 	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
 	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
@@ -95,7 +97,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 	}
-	if *repo == "" && isRulesRepo(".") {
+	switch {
+	case *noRepo:
+		*repo = ""
+	case *repo == "" && isRulesRepo("."):
 		*repo = "."
 	}
 
@@ -115,7 +120,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx}
-	results := runCases(cfg, files, *verbose)
+	results := runCases(cfg, files, *verbose, stderr)
 	if n, ok := backend.(interface{ Notes() []string }); ok {
 		for _, note := range n.Notes() {
 			fmt.Fprintf(stderr, "note: %s\n", note)
@@ -238,56 +243,85 @@ func shardFiles(files []string, k, n int) []string {
 	return out
 }
 
-// runCases runs the files: txtar cases as they are, .ini files converted
-// to cases (initest). Results come in the order of files.
-func runCases(cfg *harness.Config, files []string, verbose bool) []harness.CaseResult {
-	results := make([]harness.CaseResult, len(files))
-	var scripts []string
-	var index []int
+// runCases runs the files: txtar cases as they are, and every log line of
+// an .ini file as a case of its own (initest.Cases), named FILE.ini:LINE,
+// so that a failing line hides no other. The warnings of .ini files go to
+// stderr. Results come in file order.
+func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Writer) []harness.CaseResult {
+	type job struct {
+		script string             // the txtar file to run ("" when res is final)
+		file   string             // the file to name in the results
+		pos    string             // for a .ini line: "FILE.ini:LINE"
+		res    harness.CaseResult // a result known without running
+	}
+	var jobs []job
 	tmp := ""
+	defer func() {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}()
 	for i, f := range files {
 		if !strings.HasSuffix(f, ".ini") {
-			scripts = append(scripts, f)
-			index = append(index, i)
+			jobs = append(jobs, job{script: f, file: f})
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(f), ".ini")
 		fail := func(err error) {
-			results[i] = harness.CaseResult{Name: name, File: f, Status: harness.Failed, Log: err.Error() + "\n"}
+			jobs = append(jobs, job{file: f, res: harness.CaseResult{Name: name, File: f, Status: harness.Failed, Log: err.Error() + "\n"}})
 		}
 		parsed, err := initest.Parse(f)
 		if err != nil {
 			fail(err)
 			continue
 		}
+		for _, w := range parsed.Warnings {
+			fmt.Fprintf(stderr, "%s:%d: warning: %s\n", f, w.Line, w.Msg)
+		}
 		if tmp == "" {
 			if tmp, err = os.MkdirTemp("", "ossec-ruletest-ini"); err != nil {
 				fail(err)
 				continue
 			}
-			defer os.RemoveAll(tmp)
 		}
 		dir := filepath.Join(tmp, strconv.Itoa(i))
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			fail(err)
 			continue
 		}
-		script := filepath.Join(dir, name+".txtar")
-		if err := os.WriteFile(script, txtar.Format(initest.Archive(parsed)), 0o644); err != nil {
-			fail(err)
+		for _, c := range initest.Cases(parsed) {
+			script := filepath.Join(dir, c.Name+".txtar")
+			if err := os.WriteFile(script, txtar.Format(c.Archive), 0o644); err != nil {
+				fail(err)
+				break
+			}
+			jobs = append(jobs, job{script: script, file: f, pos: filepath.Join(filepath.Dir(f), c.Name)})
+		}
+	}
+	var scripts []string
+	for _, j := range jobs {
+		if j.script != "" {
+			scripts = append(scripts, j.script)
+		}
+	}
+	ran := harness.RunFiles(cfg, scripts, verbose)
+	results := make([]harness.CaseResult, 0, len(jobs))
+	k := 0
+	for _, j := range jobs {
+		if j.script == "" {
+			results = append(results, j.res)
 			continue
 		}
-		scripts = append(scripts, script)
-		index = append(index, i)
-	}
-	for j, r := range harness.RunFiles(cfg, scripts, verbose) {
-		i := index[j]
-		if r.File != files[i] {
-			// A converted .ini file: name the file the user gave.
-			r.Log = strings.ReplaceAll(r.Log, r.File, files[i])
-			r.File = files[i]
+		r := ran[k]
+		k++
+		if j.pos != "" {
+			// A line of a .ini file: name its position, not the
+			// generated script's.
+			r.Log = regexp.MustCompile(regexp.QuoteMeta(r.File)+`:\d+`).ReplaceAllLiteralString(r.Log, j.pos)
+			r.Log = strings.ReplaceAll(r.Log, r.File, j.pos)
+			r.File = j.file
 		}
-		results[i] = r
+		results = append(results, r)
 	}
 	return results
 }
