@@ -1,17 +1,3 @@
-// Package engine runs events through a compiled ruleset the way OSSEC
-// 4.3.0's analysisd does, as ossec-logtest shows it: pre-decoding
-// (OS_CleanMSG), decoding (DecodeEvent and the plugin decoders), the
-// accumulator, rule matching (OS_CheckIfRuleMatch) with its correlation
-// state (if_matched_sid, if_matched_group, frequency, first-time-seen),
-// and the decision to log, mail and run active responses.
-//
-// An Engine is immutable and safe for concurrent use; a Session holds the
-// state one ossec-logtest process accumulates and is not:
-//
-//	e := engine.New(rs, engine.Options{Hostname: "melancia"})
-//	s := e.NewSession()
-//	r := s.Process("Jan  1 00:00:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2")
-//	if r.Rule != nil { fmt.Println(r.Rule.ID, r.Alert) }
 package engine
 
 import (

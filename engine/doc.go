@@ -1,0 +1,46 @@
+// Package engine runs events through a compiled ruleset the way OSSEC
+// 4.3.0's analysisd does, as ossec-logtest shows it: pre-decoding
+// (OS_CleanMSG), decoding (DecodeEvent and the plugin decoders), the
+// accumulator, rule matching (OS_CheckIfRuleMatch) with its correlation
+// state (if_matched_sid, if_matched_group, frequency and timeframe,
+// first-time-seen, check_diff), and the decision to log, mail and run
+// active responses.
+//
+// An Engine is immutable and safe for concurrent use; a Session holds the
+// state one ossec-logtest process accumulates and is not:
+//
+//	e := engine.New(rs, engine.Options{Hostname: "melancia"})
+//	s := e.NewSession()
+//	r := s.Process("Jan  1 00:00:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2")
+//	if r.Rule != nil {
+//		fmt.Println(r.Rule.ID, r.Alert)
+//	}
+//
+// # What a Session reproduces
+//
+// A fresh Session is a fresh ossec-logtest process on an installation
+// whose queue directory is empty. Like ossec-logtest it:
+//   - reads a line as fgets does (6135 bytes at a time, lines shorter
+//     than 2 bytes skipped) and analyses it as the message "1:stdin:line";
+//   - keeps first-time-seen entries only in memory (a new process sees
+//     every IDS event and every first login as new);
+//   - never adds to the ignore list (AddtoIGnore does nothing under
+//     ossec-logtest), so check_if_ignored never suppresses an alert;
+//   - restarts a rule's ignore timer the way testrule.c does;
+//   - keeps check_diff history, the rootcheck, syscheck and host
+//     information databases in memory;
+//   - uses the injected clock (Options.Now) in whole seconds for
+//     timeframes, <time> and <weekday>.
+//
+// Analysisd-only behaviour that ossec-logtest lacks is not reproduced:
+// the hourly statistics rule, the suppression of a syslog message
+// repeated verbatim (LastMsg_Stats), GeoIP lookups, and the reverse DNS
+// check of the is_valid_crawler compiled rule. Syscheck messages are
+// decoded with OSSEC's default <syscheck> settings (auto_ignore on,
+// alert_new_files off, no ignore list, no maintenance mode).
+//
+// Active responses are selected as analysisd selects them before
+// OS_Exec (the rule's responses whose command gets what it expects and
+// whose source IP is not allow-listed); ossec-logtest itself never runs
+// any, and a ruleset loaded as ossec-logtest loads it binds none.
+package engine
