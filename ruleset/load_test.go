@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -828,4 +829,31 @@ func TestLoadRandom(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 300 mutations loaded", loaded)
+}
+
+func TestParseCDB(t *testing.T) {
+	// A constant database with three records and empty hash tables.
+	var recs []byte
+	for _, kv := range [][2]string{{"a", "1"}, {"bb", "22"}, {"a", "3"}} {
+		var h [8]byte
+		binary.LittleEndian.PutUint32(h[0:], uint32(len(kv[0])))
+		binary.LittleEndian.PutUint32(h[4:], uint32(len(kv[1])))
+		recs = append(append(append(recs, h[:]...), kv[0]...), kv[1]...)
+	}
+	end := uint32(2048 + len(recs))
+	data := make([]byte, 2048)
+	for i := 0; i < 256; i++ {
+		binary.LittleEndian.PutUint32(data[i*8:], end)
+	}
+	data = append(data, recs...)
+	m, ok := parseCDB(data)
+	if !ok {
+		t.Fatal("parseCDB failed")
+	}
+	if diff := cmp.Diff(map[string]string{"a": "1", "bb": "22"}, m); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	if _, ok := parseCDB(data[:2050]); ok {
+		t.Errorf("truncated CDB accepted")
+	}
 }
