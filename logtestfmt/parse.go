@@ -1,3 +1,13 @@
+// Package logtestfmt prints and parses the text of OSSEC 4.3.0's
+// ossec-logtest: the phases of its default mode (on standard error), the -v
+// rule trace and the -a alerts (on standard output). The native engine's
+// logtest command prints with WriteEvent and AlertWriter; the logtest engine
+// reads a real ossec-logtest with Parse, ParseAlerts, Align and MergeAlerts:
+//
+//	results, err := logtestfmt.Parse(stderr)           // one per analysed event
+//	results, err = logtestfmt.Align(lines, results)    // one per input line
+//	alerts, err := logtestfmt.ParseAlerts(stdoutOfA)   // groups and mail flag
+//	err = logtestfmt.MergeAlerts(results, alerts)
 package logtestfmt
 
 import (
