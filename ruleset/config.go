@@ -159,12 +159,19 @@ func (l *loader) readGlobal(file string, kids []*ossecxml.Node) bool {
 // readGlobalSyscheck is Read_GlobalSK: analysisd reads the syscheck
 // options it uses and ignores the others.
 func (l *loader) readGlobalSyscheck(file string, kids []*ossecxml.Node) bool {
+	c := &l.rs.Config
 	for _, n := range kids {
 		switch n.Name {
-		case "auto_ignore", "alert_new_files":
-			if !l.yesNo(file, n, nil) {
+		case "auto_ignore":
+			if !l.yesNo(file, n, &c.SyscheckAutoIgnore) {
 				return false
 			}
+		case "alert_new_files":
+			if !l.yesNo(file, n, &c.SyscheckAlertNew) {
+				return false
+			}
+		case "ignore":
+			c.SyscheckIgnore = append(c.SyscheckIgnore, n.Content)
 		}
 	}
 	return true

@@ -127,6 +127,7 @@ func newLoader(src Sources) *loader {
 	c := &l.rs.Config
 	c.LogAlertLevel, c.EmailAlertLevel = 1, 7
 	c.Stats = 4
+	c.SyscheckAutoIgnore = true
 	c.MemorySize = 8192
 	c.DecoderOrderSize = defaultDecoderOrderSize
 	c.DefaultTimeframe = defaultTimeframe

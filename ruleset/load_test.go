@@ -70,6 +70,9 @@ func TestStockLoads(t *testing.T) {
 	if len(c.AllowList) != 6 || c.AllowList[1].Prefix.String() != "::1/128" {
 		t.Errorf("allow list = %v", c.AllowList)
 	}
+	if len(c.SyscheckIgnore) != 7 || c.SyscheckIgnore[0] != "/etc/mtab" || !c.SyscheckAutoIgnore || c.SyscheckAlertNew {
+		t.Errorf("syscheck: ignore %q auto_ignore %v alert_new_files %v", c.SyscheckIgnore, c.SyscheckAutoIgnore, c.SyscheckAlertNew)
+	}
 
 	// local_rules.xml: two <description>s are concatenated, srcip parsed.
 	r := rs.ByID[100001]
@@ -638,7 +641,8 @@ func TestLayers(t *testing.T) {
 		"<alerts><email_alert_level>9</email_alert_level></alerts></ossec_config>")
 	f.file("base/rules/root.xml", rootRule)
 	layer := f.file("layer.conf", "<ossec_config><alerts><email_alert_level>3</email_alert_level></alerts>"+
-		"<global><white_list>10.0.0.0/8</white_list></global></ossec_config>")
+		"<global><white_list>10.0.0.0/8</white_list></global>"+
+		"<syscheck><alert_new_files>yes</alert_new_files><ignore>/tmp</ignore></syscheck></ossec_config>")
 	dec := f.file("extra/d.xml", "<decoder name=\"extra\"><prematch>^extra</prematch></decoder>")
 	rules := f.file("extra/r.xml", "<group name=\"e,\"><rule id=\"100\" level=\"4\"><decoded_as>extra</decoded_as><if_sid>1</if_sid></rule></group>")
 	src := Sources{Base: filepath.Join(f.dir, "base"), Configs: []string{layer}, Decoders: []string{dec}, Rules: []string{rules}}
@@ -646,7 +650,7 @@ func TestLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.Config.EmailAlertLevel != 3 || len(rs.Config.AllowList) != 1 {
+	if rs.Config.EmailAlertLevel != 3 || len(rs.Config.AllowList) != 1 || !rs.Config.SyscheckAlertNew || len(rs.Config.SyscheckIgnore) != 1 {
 		t.Errorf("config %+v", rs.Config)
 	}
 	r := rs.ByID[100]
@@ -670,7 +674,8 @@ func TestLayers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading Files(): %v", err)
 	}
-	if len(rs2.AllRules) != len(rs.AllRules) || len(rs2.Decoders) != len(rs.Decoders) || rs2.Config.EmailAlertLevel != 3 || len(rs2.Config.AllowList) != 1 {
+	if len(rs2.AllRules) != len(rs.AllRules) || len(rs2.Decoders) != len(rs.Decoders) || rs2.Config.EmailAlertLevel != 3 ||
+		len(rs2.Config.AllowList) != 1 || !rs2.Config.SyscheckAlertNew {
 		t.Errorf("Files() installation: %d rules, %d decoders, config %+v; want %d, %d", len(rs2.AllRules), len(rs2.Decoders), rs2.Config, len(rs.AllRules), len(rs.Decoders))
 	}
 }

@@ -116,6 +116,14 @@ type Config struct {
 	// ActiveResponse is false when active response is disabled for the
 	// manager (no <active-response> kept, or all disabled).
 	ActiveResponse bool
+	// SyscheckIgnore are the <syscheck><ignore> entries, in order (every
+	// <syscheck> section adds to them; attributes such as type="sregex"
+	// are not read by analysisd).
+	SyscheckIgnore []string
+	// SyscheckAutoIgnore is <syscheck><auto_ignore> (default true).
+	SyscheckAutoIgnore bool
+	// SyscheckAlertNew is <syscheck><alert_new_files> (default false).
+	SyscheckAlertNew bool
 	// PreludeLogLevel, GeoIPDB, ZeroMQ and similar output-only settings are
 	// not kept: they do not change what a rule or decoder does.
 }
