@@ -272,7 +272,7 @@ func (l *loader) readDir(n *ossecxml.Node, re *osregex.Pattern, list []cfgPath, 
 		fname := n.Content + "/" + e.Name()
 		dup := false
 		for _, q := range list {
-			if q.path == fname || q.path == e.Name() || q.name == e.Name() {
+			if q.name == fname || q.name == e.Name() {
 				dup = true
 			}
 		}

@@ -862,3 +862,33 @@ func TestParseCDB(t *testing.T) {
 		t.Errorf("truncated CDB accepted")
 	}
 }
+
+func TestRuleDir(t *testing.T) {
+	f := newFixture(t)
+	f.file("etc/decoder.xml", testDecoders)
+	f.file("rules/root.xml", rootRule)
+	f.file("rules/more/b.xml", `<group name="b,"><rule id="11" level="1"><if_sid>10</if_sid><match>b</match></rule></group>`)
+	f.file("rules/more/a.xml", `<group name="a,"><rule id="10" level="1"><if_sid>1</if_sid><match>a</match></rule></group>`)
+	f.file("rules/more/skip.txt", `not a rule file`)
+	f.file("rules/more/c_rules.xml", `<group name="c,"><rule id="12" level="1"><if_sid>1</if_sid><match>c</match></rule></group>`)
+	cfg := f.file("etc/ossec.conf", `<ossec_config><rules>
+  <include>root.xml</include>
+  <rule_dir pattern="_rules.xml$">rules/more</rule_dir>
+  <rule_dir>rules/more</rule_dir>
+</rules></ossec_config>`)
+	rs, err := Load(Sources{Base: f.dir, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range rs.RuleFiles {
+		rel, _ := filepath.Rel(f.dir, p)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	// The first rule_dir takes c_rules.xml; the second adds a.xml and b.xml
+	// in name order and skips c_rules.xml, already listed.
+	want := []string{"rules/root.xml", "rules/more/c_rules.xml", "rules/more/a.xml", "rules/more/b.xml"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rule files (-want +got):\n%s", diff)
+	}
+}
