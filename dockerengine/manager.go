@@ -44,6 +44,9 @@ type Config struct {
 	// Endpoint is the Docker endpoint; "" means $DOCKER_HOST, else the
 	// local socket.
 	Endpoint string
+	// Hostname is the container's hostname, which ossec-logtest gives
+	// events without a syslog header (default "ruletest").
+	Hostname string
 	// Executable is the statically linked ossec-ruletest binary that goes
 	// into the stand-in image; "" means the running executable.
 	Executable string
@@ -70,6 +73,9 @@ func (c *Config) defaults() {
 	}
 	if c.Endpoint == "" {
 		c.Endpoint = "unix:///var/run/docker.sock"
+	}
+	if c.Hostname == "" {
+		c.Hostname = "ruletest"
 	}
 	if c.PingTimeout == 0 {
 		c.PingTimeout = 5 * time.Second
@@ -199,7 +205,7 @@ func (m *Manager) start(ctx context.Context) error {
 	defer cancel()
 	conf := &dc.Config{
 		Image:     m.image,
-		Hostname:  "ruletest",
+		Hostname:  m.cfg.Hostname,
 		OpenStdin: true, // the stand-in's main process waits on stdin
 		Labels: map[string]string{
 			LabelManaged: "1",

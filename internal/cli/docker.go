@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"os"
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/dockerengine"
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
+)
+
+// The docker engine's flags, shared by the flag sets of the commands that
+// run cases (only the parsed one sets them).
+var (
+	dockerImage    string
+	dockerEndpoint string
+)
+
+func init() {
+	RegisterEngine("docker", dockerFlags, openDocker)
+}
+
+func dockerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&dockerImage, "image", dockerengine.DefaultImage,
+		"docker engine: the OSSEC manager `image`, or \""+dockerengine.ImageStandin+"\" for the stand-in built from this binary")
+	fs.StringVar(&dockerEndpoint, "docker-endpoint", "",
+		"docker engine: the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
+}
+
+// openDocker starts the run's manager container; the run closes the
+// backend, which removes it.
+func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
+	return dockerengine.NewBackend(ctx, dockerengine.Config{
+		Image:    dockerImage,
+		Endpoint: dockerEndpoint,
+		Hostname: shortHost(o.Hostname),
+		Log:      os.Stderr,
+	})
+}
+
+// shortHost is the manager hostname ossec-logtest uses: the given one, or
+// this machine's without its domain.
+func shortHost(h string) string {
+	if h == "" {
+		h, _ = os.Hostname()
+	}
+	if i := strings.IndexByte(h, '.'); i >= 0 {
+		h = h[:i]
+	}
+	return h
+}
