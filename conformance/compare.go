@@ -320,3 +320,68 @@ func knownField(f string) bool {
 	}
 	return false
 }
+
+// ExceptionSet applies a list of exceptions to the differences of a run
+// and remembers which ones were needed.
+type ExceptionSet struct {
+	byKey map[[2]string]*Exception
+	used  map[*Exception]bool
+	list  []Exception
+}
+
+// NewExceptionSet returns the set of list.
+func NewExceptionSet(list []Exception) *ExceptionSet {
+	s := &ExceptionSet{byKey: map[[2]string]*Exception{}, used: map[*Exception]bool{}, list: list}
+	for i := range s.list {
+		s.byKey[[2]string{s.list[i].ID, s.list[i].Field}] = &s.list[i]
+	}
+	return s
+}
+
+// Excepted reports whether field of event id is a known difference.
+func (s *ExceptionSet) Excepted(id, field string) bool {
+	return s.byKey[[2]string{id, field}] != nil
+}
+
+// Apply splits the differences of event id into those no exception covers
+// (failing) and problems with the exceptions that cover the others: an
+// exception whose pinned native value is not the one the engine gives.
+func (s *ExceptionSet) Apply(id string, diffs []Diff) (failing []Diff, problems []string) {
+	for _, d := range diffs {
+		ex := s.byKey[[2]string{id, d.Field}]
+		if ex == nil {
+			failing = append(failing, d)
+			continue
+		}
+		s.used[ex] = true
+		var pinned, native any
+		if err := json.Unmarshal(ex.Native, &pinned); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", ex.Where, err))
+			continue
+		}
+		raw, err := json.Marshal(d.Got)
+		if err == nil {
+			err = json.Unmarshal(raw, &native)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: native value: %v", ex.Where, err))
+			continue
+		}
+		if !cmp.Equal(pinned, native) {
+			problems = append(problems, fmt.Sprintf("%s: exception %s %s pins the native value %s, the engine now gives %s: update or remove the exception", ex.Where, ex.ID, ex.Field, ex.Native, raw))
+		}
+	}
+	return failing, problems
+}
+
+// Unused returns a message for every exception Apply never needed: the
+// engine agrees with OSSEC there now (or the record is gone).
+func (s *ExceptionSet) Unused() []string {
+	var out []string
+	for i := range s.list {
+		if ex := &s.list[i]; !s.used[ex] {
+			out = append(out, fmt.Sprintf("%s: exception %s %s no longer needed: the native engine agrees with OSSEC (or the record is gone); remove it", ex.Where, ex.ID, ex.Field))
+		}
+	}
+	return out
+}

@@ -1,11 +1,15 @@
 package conformance
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // The OSSEC oddities the recordings show (conformance README, "Behaviour
@@ -98,5 +102,78 @@ func TestOddityMailAtLowLevel(t *testing.T) {
 	}
 	if !r.Alert || !r.Mail {
 		t.Errorf("alert=%v mail=%v, want both", r.Alert, r.Mail)
+	}
+}
+
+// TestTimedSequence checks the fake clock of sequence records: a record's
+// delay_before_s moves the time the engine sees, so a pause longer than
+// rule 5720's timeframe (360 s by default) before the 5th failure leaves
+// too few failures in the window at the 8th, where 5720 fires without it.
+func TestTimedSequence(t *testing.T) {
+	rs := stock(t)
+	const line = "Aug 18 07:30:25 192.168.1.5 sshd[20247]: [ID 800047 auth.notice] Failed none for root from 192.168.1.1 port 36942 ssh2"
+	seq := func(delay float64) *Record {
+		r := &Record{ID: "t"}
+		for i := 1; i <= 8; i++ {
+			it := &Record{ID: fmt.Sprintf("t#%d", i), Log: line}
+			if i == 5 {
+				it.DelayBeforeS = delay
+			}
+			r.Sequence = append(r.Sequence, it)
+		}
+		return r
+	}
+	last := func(r *Record) int {
+		evs := run(rs, r, func(msg string) { t.Error(msg) })
+		if len(evs) != 8 {
+			t.Fatalf("%d events, want 8", len(evs))
+		}
+		return evs[7].got.Rule.ID
+	}
+	if got := last(seq(0)); got != 5720 {
+		t.Errorf("no pause: 8th event is rule %d, want 5720", got)
+	}
+	if got := last(seq(400)); got != 5716 {
+		t.Errorf("400 s pause: 8th event is rule %d, want 5716", got)
+	}
+}
+
+// TestTimeframeWallClock: timeframes count the seconds of the clock when
+// each line is read. A rule with frequency 2 and timeframe 2 fires on the
+// 4th of four failures fed at once, and not at all when 3 s pass before
+// the 3rd (both seen on the real ossec-logtest, feeding it with a sleep).
+func TestTimeframeWallClock(t *testing.T) {
+	ruleFile := filepath.Join(t.TempDir(), "local.xml")
+	os.WriteFile(ruleFile, []byte(`<group name="local,">
+  <rule id="100200" level="8" frequency="2" timeframe="2">
+    <if_matched_sid>5716</if_matched_sid>
+    <same_source_ip />
+    <description>test timeframe</description>
+  </rule>
+</group>
+`), 0o644)
+	rs, err := ruleset.Load(ruleset.Sources{Base: rulesetDir(t), Rules: []string{ruleFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = "Aug 18 07:30:25 192.168.1.5 sshd[20247]: [ID 800047 auth.notice] Failed none for root from 192.168.1.1 port 36942 ssh2"
+	for _, tc := range []struct {
+		pause float64
+		want  []int
+	}{
+		{0, []int{5716, 5716, 5716, 100200}},
+		{3, []int{5716, 5716, 5716, 5716}},
+	} {
+		s, c := newTimedSession(rs)
+		var got []engine.Result
+		for i := range 4 {
+			if i == 2 {
+				c.advance(tc.pause)
+			}
+			got = append(got, s.Process(line))
+		}
+		if d := cmp.Diff(tc.want, rules(got)); d != "" {
+			t.Errorf("pause %gs (-want +got):\n%s", tc.pause, d)
+		}
 	}
 }

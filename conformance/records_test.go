@@ -132,3 +132,41 @@ func TestLoadExceptions(t *testing.T) {
 		}
 	}
 }
+
+func TestExceptionSet(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "ex.txt")
+	os.WriteFile(p, []byte("a rule \"5716\" pinned right\nb rule \"1\" pinned wrong\nc level 3 never needed\n"), 0o644)
+	list, err := LoadExceptions(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewExceptionSet(list)
+	ruleDiff := func(native string) []Diff {
+		return []Diff{{Field: "rule", Want: "5720", Got: native}, {Field: "mail", Want: true, Got: false}}
+	}
+	failing, problems := s.Apply("a", ruleDiff("5716"))
+	if len(failing) != 1 || failing[0].Field != "mail" || len(problems) != 0 {
+		t.Errorf("a: failing %+v, problems %q", failing, problems)
+	}
+	failing, problems = s.Apply("b", ruleDiff("5716"))
+	if len(failing) != 1 || len(problems) != 1 || !strings.Contains(problems[0], `pins the native value "1", the engine now gives "5716"`) {
+		t.Errorf("b: failing %+v, problems %q", failing, problems)
+	}
+	if failing, _ := s.Apply("z", ruleDiff("5716")); len(failing) != 2 {
+		t.Errorf("z: %d failing, want 2", len(failing))
+	}
+	unused := s.Unused()
+	if len(unused) != 1 || !strings.Contains(unused[0], "exception c level no longer needed") || !strings.HasPrefix(unused[0], p+":3: ") {
+		t.Errorf("unused = %q", unused)
+	}
+	if !s.Excepted("a", "rule") || s.Excepted("a", "mail") {
+		t.Error("Excepted is wrong")
+	}
+}
+
+// TestExceptionsFile checks that the repository's exceptions file loads.
+func TestExceptionsFile(t *testing.T) {
+	if _, err := LoadExceptions("exceptions.txt"); err != nil {
+		t.Fatal(err)
+	}
+}
