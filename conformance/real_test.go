@@ -16,8 +16,8 @@ import (
 // with the logtest engine (package realossec) and compares with the
 // recordings, as TestConformance does for the native engine: it checks
 // the logtest engine and its output parser against OSSEC itself. It needs
-// RULETEST_OSSEC_DIR and root, and takes minutes (about 800 ossec-logtest processes:
-// one or two per record), so -short skips it.
+// RULETEST_OSSEC_DIR and root, and takes minutes (one or two ossec-logtest
+// processes per record), so -short skips it.
 func TestRealOSSEC(t *testing.T) {
 	dir := os.Getenv(realossec.EnvDir)
 	switch {

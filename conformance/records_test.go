@@ -170,3 +170,14 @@ func TestExceptionsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCompareEmptyOutput(t *testing.T) {
+	rec := &Record{EmptyOutput: true}
+	if d := Compare(Expected(rec, "x"), Observed(engine.Result{Log: "x", Skipped: true})); len(d) != 0 {
+		t.Errorf("skipped line: %+v", d)
+	}
+	got := Compare(Expected(rec, "x"), Observed(engine.Result{Log: "x", Phase1: engine.Phase1{FullEvent: "x", Hostname: "h", Log: "x"}}))
+	if len(got) == 0 || got[0].Field != "empty_output" {
+		t.Errorf("analysed line where OSSEC printed nothing: %+v", got)
+	}
+}
