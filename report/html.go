@@ -262,7 +262,8 @@ func coverageHTML(b *bufio.Writer, r *coverage.Report) {
 	fmt.Fprintf(b, "<table><tr><th>file</th><th class=\"n\">rules covered</th><th class=\"n\">with negative</th><th class=\"n\">decoders covered</th><th></th></tr>\n")
 	for _, f := range append(append([]coverage.File(nil), r.Files...), t) {
 		fmt.Fprintf(b, "<tr><td>%s</td><td class=\"n\">%d/%d</td><td class=\"n\">%d/%d</td><td class=\"n\">%d/%d</td><td>%s</td></tr>\n",
-			esc(f.File), f.RulesCovered, f.Rules, f.RulesNegative, f.Rules, f.DecodersCovered, f.Decoders, meter(f.RulePercent()))
+			esc(f.File), f.RulesCovered, f.Rules, f.RulesNegative, f.Rules, f.DecodersCovered, f.Decoders,
+			meter(coverage.Percent(f.RulesCovered+f.DecodersCovered, f.Rules+f.Decoders)))
 	}
 	fmt.Fprintf(b, "</table>\n<table><tr><th>file:line</th><th class=\"n\">rule</th><th class=\"n\">level</th><th>description</th><th class=\"n\">events</th><th>positive cases</th><th>negative cases</th></tr>\n")
 	for _, x := range r.Rules {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/corpus"
+	"github.com/ossec-ruletest/ossec-ruletest/coverage"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/noise"
 	"github.com/ossec-ruletest/ossec-ruletest/report"
@@ -87,6 +89,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	year := fl.Int("year", 0, "the year of syslog timestamps (default: this year)")
 	window := fl.Int("follow-window", 1000, "how many later events of a host may carry an alert's follow-up")
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
+	withCov := fl.String("with-coverage", "", "show the coverage report in `FILE` (coverage --json) on the --html page too")
 	labels := fl.String("labels", "", "name the two rulesets in reports: `BEFORE,AFTER` (default: their REF or DIR)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -105,6 +108,17 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 			return fail(ExitUsage, "--known-changes: %v", err)
 		}
 	}
+	var cov *coverage.Report
+	if *withCov != "" {
+		data, err := os.ReadFile(*withCov)
+		if err != nil {
+			return fail(ExitUsage, "--with-coverage: %v", err)
+		}
+		cov = new(coverage.Report)
+		if err := json.Unmarshal(data, cov); err != nil {
+			return fail(ExitUsage, "--with-coverage: %s: not a coverage JSON report: %v", *withCov, err)
+		}
+	}
 	outputs := func(rep *noise.Report) int {
 		r, _ := report.For("text")
 		if *jsonOut {
@@ -117,7 +131,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 			if o.file == "" {
 				continue
 			}
-			if err := writeReportFile(o.file, o.format, rep); err != nil {
+			if err := writeReportFile(o.file, o.format, rep, cov); err != nil {
 				return fail(ExitFailed, "%v", err)
 			}
 		}
@@ -216,13 +230,18 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	return outputs(rep)
 }
 
-func writeReportFile(file, format string, rep *noise.Report) error {
+func writeReportFile(file, format string, rep *noise.Report, cov *coverage.Report) error {
 	r, err := report.For(format)
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	if err := r.Noise(&b, rep); err != nil {
+	if format == "html" {
+		err = report.HTML(&b, report.Page{Noise: rep, Coverage: cov})
+	} else {
+		err = r.Noise(&b, rep)
+	}
+	if err != nil {
 		return err
 	}
 	return os.WriteFile(file, b.Bytes(), 0o644)
