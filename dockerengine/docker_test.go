@@ -177,6 +177,12 @@ func TestParallelSessionsKeepTheirOwnState(t *testing.T) {
 				errs[i] = err
 				return
 			}
+			// A line without alert first: the -a process starts at the
+			// first alert and must catch up on it.
+			if b, err := lt.Next(context.Background(), "warm-up line"); err != nil || b.Alert != "" {
+				errs[i] = fmt.Errorf("warm-up line: %q, %v", b.Alert, err)
+				return
+			}
 			// Session i sends i+1 failures: only sessions with three or
 			// more see rule 100201, on their third line.
 			for j := 0; j <= i; j++ {

@@ -29,7 +29,10 @@ type Logtest struct {
 	stdin  *io.PipeWriter
 	outW   *io.PipeWriter
 	fr     *framer
-	alerts *alertStream // the -a process, nil without one
+	alerts *alertStream    // the -a process, nil until the first alert
+	cmd    []string        // the default-mode command line
+	withA  bool            // start an -a process at the first alert
+	sent   strings.Builder // all input so far, for the -a process
 	mu     sync.Mutex
 	broken error
 	closed bool
@@ -52,8 +55,10 @@ var sessionDirs = map[string]int64{"queue/fts": 0o1777, "logs": 0o1777}
 // etc/decoder.xml, rules/..., paths relative to the OSSEC directory) into a
 // fresh session directory and starts ossec-logtest on it with
 // "-D dir -c dir/etc/ossec.conf", as OSSEC's own tools take them. With
-// withAlerts, a second process in -a mode gets the same lines, for the
-// groups and mail flag that only alerts show.
+// withAlerts, a second process in -a mode starts at the first alert, is
+// fed every line so far (so it holds the same state) and from then on
+// gets the same lines: it gives the groups and mail flag that only alerts
+// show.
 func (m *Manager) OpenLogtest(ctx context.Context, files []File, withAlerts bool) (*Logtest, error) {
 	dir := m.newSessionDir()
 	if err := m.Upload(ctx, dir, files, sessionDirs); err != nil {
@@ -80,19 +85,11 @@ func (m *Manager) startLogtest(ctx context.Context, dir string, withAlerts bool)
 		return nil, err
 	}
 	lt := &Logtest{m: m, Dir: dir, p: p, stdin: inW, outW: outW,
-		fr: newFramer(inW, outR, m.runID)}
+		fr: newFramer(inW, outR, m.runID), cmd: cmd, withA: withAlerts}
 	go func() {
 		<-p.done
 		outW.CloseWithError(io.EOF)
 	}()
-	if withAlerts {
-		a, err := m.startAlertStream(ctx, append(cmd, "-a"))
-		if err != nil {
-			lt.Close()
-			return nil, err
-		}
-		lt.alerts = a
-	}
 	return lt, nil
 }
 
@@ -110,18 +107,27 @@ func (lt *Logtest) Next(ctx context.Context, line string) (Output, error) {
 	ch := make(chan error, 1)
 	var out Output
 	go func() {
+		input := line + "\n" + lt.fr.nextSyncLine() + "\n"
+		lt.sent.WriteString(input)
 		var err error
 		if lt.alerts != nil {
 			// The -a process gets the same input, sync lines included, so
 			// that both hold the same state.
-			if err = lt.alerts.send(line + "\n" + lt.fr.nextSyncLine() + "\n"); err != nil {
+			if err = lt.alerts.send(input); err != nil {
 				ch <- err
 				return
 			}
 		}
 		out.Block, err = lt.fr.next(line)
-		if err == nil && lt.alerts != nil && strings.Contains(out.Block, alertLine) {
-			out.Alert, err = lt.alerts.next()
+		if err == nil && lt.withA && strings.Contains(out.Block, alertLine) {
+			if lt.alerts == nil {
+				if lt.alerts, err = lt.m.startAlertStream(ctx, append(lt.cmd, "-a")); err == nil {
+					err = lt.alerts.send(lt.sent.String())
+				}
+			}
+			if err == nil {
+				out.Alert, err = lt.alerts.next()
+			}
 		}
 		ch <- err
 	}()
