@@ -16,7 +16,8 @@
 // reports each repetition as a warning naming file:line.
 //
 // Each log line is checked as `ossec-logtest -U rule:alert:decoder` checks
-// it (see ExitCode), in a fresh process of its own.
+// it (see Check.ExitCode), in a fresh process of its own. Script and Cases
+// turn a file into testscript cases.
 package initest
 
 import (
