@@ -53,6 +53,9 @@ func TestDiffConverted(t *testing.T) {
 	if prog == "" {
 		t.Skip("pcre2test not installed (apt-get install pcre2-utils): differential tests against real PCRE2 skipped")
 	}
+	if testing.Short() {
+		t.Skip("-short: the differential test of converted patterns is skipped")
+	}
 	type pat struct {
 		kind Kind
 		text string

@@ -39,6 +39,7 @@ const (
 	opBackStep          // move back n characters (lookbehind)
 	opBackref           // the text of group n (caseless if fold)
 	opFail
+	opAltSwitch // try the alternatives of alts that can start here
 )
 
 const (
@@ -62,6 +63,7 @@ type inst struct {
 	// literal that follows, or -1; positions where it cannot start are
 	// skipped when a repeat gives back or takes more characters.
 	next, nextAlt int
+	alts          *altTable
 }
 
 // nextAt reports whether the literal that follows a repeat can start at pos.
@@ -105,6 +107,21 @@ type compiler struct {
 	nregs int
 	err   *Error
 	pat   string
+	alts  []altSite
+}
+
+// altSite is an alternation: the split that starts it and where each
+// alternative starts.
+type altSite struct {
+	first    int
+	branches []int
+}
+
+// altTable lets opAltSwitch try only the alternatives that can start with
+// the next byte.
+type altTable struct {
+	branches []int
+	first    [][4]uint64
 }
 
 func (c *compiler) emit(i inst) int {
@@ -187,12 +204,14 @@ func (c *compiler) compileGroupBody(n *node) {
 // number of characters to step back first (lookbehind).
 func (c *compiler) compileAlt(alts []*node, back []int) {
 	var jumps []int
+	site := altSite{first: len(c.prog)}
 	for i, a := range alts {
 		split := -1
 		if i < len(alts)-1 {
 			split = c.emit(inst{op: opSplit})
 			c.prog[split].x = split + 1
 		}
+		site.branches = append(site.branches, len(c.prog))
 		if back != nil && back[i] > 0 {
 			c.emit(inst{op: opBackStep, n: back[i]})
 		}
@@ -205,6 +224,44 @@ func (c *compiler) compileAlt(alts []*node, back []int) {
 	for _, j := range jumps {
 		c.prog[j].x = len(c.prog)
 	}
+	if back == nil && len(alts) >= 2 {
+		c.alts = append(c.alts, site)
+	}
+}
+
+// altSwitches turns alternations whose alternatives all start with a known
+// set of bytes into opAltSwitch (run after the program is complete).
+func altSwitches(re *Regexp, sites []altSite) {
+	for _, site := range sites {
+		t := &altTable{branches: site.branches}
+		ok := true
+		for _, b := range site.branches {
+			var bits [4]uint64
+			if !firstBytes(re, b, &bits, map[int]bool{}) {
+				ok = false
+				break
+			}
+			t.first = append(t.first, bits)
+		}
+		if ok {
+			re.prog[site.first] = inst{op: opAltSwitch, alts: t}
+		}
+	}
+}
+
+// nextBranch returns the first alternative at or after i that can start
+// with the byte at pos, or -1.
+func (t *altTable) nextBranch(s string, pos, i int) int {
+	if pos >= len(s) {
+		return -1
+	}
+	c := s[pos]
+	for ; i < len(t.branches); i++ {
+		if t.first[i][c>>6]&(1<<(c&63)) != 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // compileConcat merges runs of literal characters into one instruction.

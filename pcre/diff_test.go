@@ -249,6 +249,9 @@ func TestDiffHandCases(t *testing.T) {
 // meets the lines that share a word with it and a few others.
 func TestDiffRuleset(t *testing.T) {
 	prog := pcre2testOrSkip(t)
+	if testing.Short() {
+		t.Skip("-short: the stock corpus differential test is skipped")
+	}
 	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
 	if rdir == "" || cdir == "" {
 		t.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")

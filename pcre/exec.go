@@ -5,12 +5,21 @@ import (
 	"sync"
 )
 
-// DefaultMatchLimit is PCRE2's default match limit: after this many
-// backtracking steps a match attempt fails with ErrMatchLimit.
+// DefaultMatchLimit is PCRE2's default match limit: a match attempt at one
+// start position fails with ErrMatchLimit after this many backtracking steps
+// (PCRE2 10.42's interpreter also counts per start position). The steps of
+// all start positions together are bounded by totalLimitFactor times the
+// limit, so that no subject can take long.
 const DefaultMatchLimit = 10_000_000
 
-// maxStack bounds the backtracking stack (entries), like PCRE2's heap limit.
-const maxStack = 1 << 21
+const totalLimitFactor = 10
+
+// maxStack bounds the backtracking stack (entries of 32 bytes: 16 MiB),
+// like PCRE2's heap limit (20 MB by default).
+const maxStack = 1 << 19
+
+// keepStack is the largest stack a pooled machine keeps.
+const keepStack = 1 << 14
 
 // Regexp is a compiled pattern. It is safe for concurrent use.
 type Regexp struct {
@@ -54,6 +63,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 		utf:        c.utf,
 		matchLimit: DefaultMatchLimit,
 	}
+	altSwitches(re, c.alts)
 	re.pre = analyze(re)
 	return re, nil
 }
@@ -90,7 +100,7 @@ func (re *Regexp) SetMatchLimit(n int) { re.matchLimit = n }
 func (re *Regexp) MatchString(s string) bool {
 	m := re.get()
 	ok, _ := m.search(s)
-	re.pool.Put(m)
+	re.put(m)
 	return ok
 }
 
@@ -102,11 +112,11 @@ func (re *Regexp) Exec(s string, dst []int) ([]int, error) {
 	m := re.get()
 	ok, err := m.search(s)
 	if !ok {
-		re.pool.Put(m)
+		re.put(m)
 		return nil, err
 	}
 	dst = append(dst[:0], m.slots...)
-	re.pool.Put(m)
+	re.put(m)
 	return dst, nil
 }
 
@@ -125,6 +135,14 @@ func (mt *Matcher) Exec(s string) ([]int, error) {
 		return nil, err
 	}
 	return mt.m.slots, nil
+}
+
+func (re *Regexp) put(m *machine) {
+	if cap(m.stack) > keepStack {
+		m.stack = make([]bt, 0, 32)
+	}
+	m.s = ""
+	re.pool.Put(m)
 }
 
 func (re *Regexp) get() *machine {
@@ -162,30 +180,33 @@ const (
 	btMark                    // opening of an atomic group or lookaround
 	btRepGreedy               // give back one character of a greedy repeat: n instruction, pos current end, aux minimum end
 	btRepLazy                 // take one more character for a lazy repeat: aux count so far
+	btAlt                     // try the next alternative of the opAltSwitch n from aux
 )
 
 type machine struct {
-	re    *Regexp
-	prog  []inst
-	s     string
-	slots []int
-	regs  []int
-	stack []bt
-	steps int
-	limit bool
+	re     *Regexp
+	prog   []inst
+	s      string
+	slots  []int
+	regs   []int
+	stack  []bt
+	steps  int // backtracking steps of this start position
+	budget int // steps allowed at this start position
+	total  int // steps left for the whole search
+	limit  bool
 }
 
 // search finds the leftmost match.
 func (m *machine) search(s string) (bool, error) {
 	re := m.re
 	m.s = s
-	m.steps = 0
+	m.total = m.re.matchLimit * totalLimitFactor
 	m.limit = false
 	pre := &re.pre
 	if len(s) < pre.minLen {
 		return false, nil
 	}
-	if pre.required != "" && !pre.hasRequired(s) {
+	if pre.required != nil && pre.required.index(s, 0) < 0 {
 		return false, nil
 	}
 	if pre.anchored {
@@ -193,16 +214,31 @@ func (m *machine) search(s string) (bool, error) {
 	}
 	end := len(s) - pre.minLen
 	for pos := 0; pos <= end; {
-		if pre.useFirst {
+		switch {
+		case pre.prefix != nil:
+			p := pre.prefix.index(s, pos)
+			if p < 0 || p > end {
+				return false, nil
+			}
+			pos = p
+		case pre.useFirst:
 			p := pre.next(s, pos, end)
 			if p < 0 {
 				return false, nil
 			}
 			pos = p
 		}
+		if m.re.utf && pos > 0 && s[pos]&0xc0 == 0x80 {
+			// PCRE2 never starts inside a character.
+			pos++
+			continue
+		}
 		ok, err := m.try(pos)
 		if ok || err != nil {
 			return ok, err
+		}
+		if pre.startRep != nil {
+			pos = m.skipRun(pre.startRep, pos)
 		}
 		pos++
 		if m.re.utf {
@@ -219,7 +255,10 @@ func (m *machine) try(pos int) (bool, error) {
 		m.slots[i] = -1
 	}
 	m.stack = m.stack[:0]
+	m.steps = 0
+	m.budget = min(m.re.matchLimit, m.total)
 	ok := m.run(0, pos)
+	m.total -= m.steps
 	if m.limit {
 		return false, ErrMatchLimit
 	}
@@ -330,18 +369,24 @@ func (m *machine) assert(a assertKind, pos int) bool {
 	return false
 }
 
-func lower(b byte) byte {
-	if b >= 'A' && b <= 'Z' {
-		return b + 32
+func lower(b byte) byte { return foldTable[b] }
+
+// foldTable maps ASCII upper-case letters to lower case.
+var foldTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'A' && i <= 'Z' {
+			t[i] = byte(i + 32)
+		}
 	}
-	return b
-}
+	return t
+}()
 
 // run executes the program from pc at pos with backtracking.
 func (m *machine) run(pc, pos int) bool {
 	s := m.s
 	prog := m.prog
-	limit := m.re.matchLimit
+	limit := m.budget
 	for {
 		in := &prog[pc]
 		switch in.op {
@@ -361,7 +406,7 @@ func (m *machine) run(pc, pos int) bool {
 				goto fail
 			}
 			for i := 0; i < len(l); i++ {
-				if lower(s[pos+i]) != l[i] {
+				if foldTable[s[pos+i]] != l[i] {
 					goto fail
 				}
 			}
@@ -537,6 +582,19 @@ func (m *machine) run(pc, pos int) bool {
 				continue
 			}
 			goto fail
+		case opAltSwitch:
+			t := in.alts
+			i := t.nextBranch(s, pos, 0)
+			if i < 0 {
+				goto fail
+			}
+			if t.nextBranch(s, pos, i+1) >= 0 {
+				if !m.push(bt{kind: btAlt, n: int32(pc), pos: pos, aux: i + 1}) {
+					return false
+				}
+			}
+			pc = t.branches[i]
+			continue
 		case opFail:
 			goto fail
 		}
@@ -580,6 +638,15 @@ func (m *machine) run(pc, pos int) bool {
 				} else {
 					e.pos = np
 				}
+			case btAlt:
+				t := prog[e.n].alts
+				i := t.nextBranch(s, e.pos, e.aux)
+				pc, pos = t.branches[i], e.pos
+				if t.nextBranch(s, e.pos, i+1) >= 0 {
+					e.aux = i + 1
+				} else {
+					m.stack = m.stack[:len(m.stack)-1]
+				}
 			case btRepLazy:
 				rep := &prog[e.n]
 				np := m.matchSet(rep.set, e.pos)
@@ -612,6 +679,26 @@ func (m *machine) run(pc, pos int) bool {
 			return false
 		}
 	}
+}
+
+// skipRun returns the end of the run of characters of set at pos (pos
+// itself when there is none).
+func (m *machine) skipRun(set *charSet, pos int) int {
+	s := m.s
+	if !m.re.utf || set.asciiOnly() {
+		for pos < len(s) && set.hasByte(s[pos]) {
+			pos++
+		}
+		return pos
+	}
+	for pos < len(s) {
+		p := m.matchSet(set, pos)
+		if p < 0 {
+			break
+		}
+		pos = p
+	}
+	return pos
 }
 
 // advance moves n characters of set forward from pos (they are known to match).

@@ -8,15 +8,20 @@ import (
 // prefilter holds what analysis of the program proves about any match, so
 // that most non-matching subjects are rejected without running the machine.
 type prefilter struct {
-	minLen   int       // a match needs at least this many bytes
-	anchored bool      // a match can only start at 0
-	useFirst bool      // first holds the bytes a match can start with
-	first    [4]uint64 // bitmap of those bytes
-	one      int       // -1, or the only first byte (two with oneAlt for a caseless letter)
-	oneAlt   int       // -1, or the other case of one
-	required string    // a literal every match contains
-	reqFold  bool      // required is lower case and compared ASCII-caseless
-	reqFirst [2]byte   // the two cases of required[0]
+	minLen   int        // a match needs at least this many bytes
+	anchored bool       // a match can only start at 0
+	useFirst bool       // first holds the bytes a match can start with
+	first    [4]uint64  // bitmap of those bytes
+	one      int        // -1, or the only first byte (two with oneAlt for a caseless letter)
+	oneAlt   int        // -1, or the other case of one
+	prefix   *litFinder // a literal every match starts with, or nil
+	required *litFinder // a literal every match contains, or nil (nil when it is prefix)
+	// startRep is the set of an unbounded repeat that every match starts
+	// with (in a pattern without back references), or nil. After a failed
+	// attempt at p, an attempt inside the run of its characters that
+	// follows p would only try a subset of the same continuations, so the
+	// search goes on after that run.
+	startRep *charSet
 }
 
 func sameFold(a, b rune) bool {
@@ -51,13 +56,18 @@ func analyze(re *Regexp) prefilter {
 			}
 		}
 	}
-	p.required, p.reqFold = requiredLiteral(re.prog)
-	if p.required != "" {
-		c := p.required[0]
-		p.reqFirst = [2]byte{c, c}
-		if p.reqFold && isASCIILetter(c) {
-			p.reqFirst[1] = c &^ 0x20
+	p.startRep = startRepeat(re.prog)
+	prefixLen := 0
+	if lit, fold, ok := prefixLiteral(re.prog); ok {
+		prefixLen = len(lit)
+		if !p.anchored {
+			p.prefix = newLitFinder(lit, fold)
 		}
+	}
+	// The required literal is worth a search of its own only when it is
+	// not the prefix (which the start scan or an anchored try checks).
+	if lit, fold := requiredLiteral(re.prog); len(lit) > prefixLen {
+		p.required = newLitFinder(lit, fold)
 	}
 	return p
 }
@@ -81,6 +91,14 @@ func minLength(prog []inst, pc int, depth int) int {
 			a := minLength(prog, in.x, depth+1)
 			b := minLength(prog, in.y, depth+1)
 			return n + min(a, b)
+		case opAltSwitch:
+			m := -1
+			for _, b := range in.alts.branches {
+				if l := minLength(prog, b, depth+1); m < 0 || l < m {
+					m = l
+				}
+			}
+			return n + m
 		case opJmp:
 			if in.x <= pc {
 				return n
@@ -122,6 +140,13 @@ func anchoredAt(prog []inst, pc int, seen map[int]bool) bool {
 			}
 		case opSplit:
 			return anchoredAt(prog, in.x, seen) && anchoredAt(prog, in.y, seen)
+		case opAltSwitch:
+			for _, b := range in.alts.branches {
+				if !anchoredAt(prog, b, seen) {
+					return false
+				}
+			}
+			return true
 		case opJmp:
 			pc = in.x
 			continue
@@ -175,6 +200,13 @@ func firstBytes(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool) bool {
 			}
 			pc = in.y
 			continue
+		case opAltSwitch:
+			for _, f := range in.alts.first {
+				for i := range bits {
+					bits[i] |= f[i]
+				}
+			}
+			return true
 		case opJmp:
 			pc = in.x
 			continue
@@ -202,6 +234,7 @@ func addSetBytes(re *Regexp, s *charSet, bits *[4]uint64) {
 // requiredLiteral returns the longest literal on the straight path from the
 // start that every match must contain.
 func requiredLiteral(prog []inst) (string, bool) {
+	// Only the straight path from the start counts: a split ends it.
 	best, bestFold := "", false
 	for pc := 0; pc < len(prog); pc++ {
 		in := &prog[pc]
@@ -251,42 +284,157 @@ func (p *prefilter) next(s string, pos, end int) int {
 	return -1
 }
 
-// hasRequired reports whether s contains the required literal.
-func (p *prefilter) hasRequired(s string) bool {
-	if !p.reqFold {
-		return strings.Contains(s, p.required)
-	}
-	r := p.required
-	a, b := p.reqFirst[0], p.reqFirst[1]
-	for i := 0; i+len(r) <= len(s); {
-		j := strings.IndexByte(s[i:len(s)-len(r)+1], a)
-		if a != b {
-			lim := len(s) - len(r) + 1 - i
-			if j >= 0 {
-				lim = j
-			}
-			if k := strings.IndexByte(s[i:i+lim], b); k >= 0 {
-				j = k
-			}
-		}
-		if j < 0 {
-			return false
-		}
-		i += j
-		if foldEqual(s[i:i+len(r)], r) {
-			return true
-		}
-		i++
-	}
-	return false
-}
-
 // foldEqual compares s with the lower-case literal l, ASCII-caseless.
 func foldEqual(s, l string) bool {
 	for i := 0; i < len(l); i++ {
-		if lower(s[i]) != l[i] {
+		if foldTable[s[i]] != l[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// prefixLiteral returns the literal that every match starts with, when the
+// first thing the program consumes is one.
+func prefixLiteral(prog []inst) (string, bool, bool) {
+	for pc := 0; pc < len(prog); pc++ {
+		switch in := &prog[pc]; in.op {
+		case opSave, opAssert:
+		case opLit, opLitFold:
+			return in.lit, in.op == opLitFold, true
+		default:
+			return "", false, false
+		}
+	}
+	return "", false, false
+}
+
+// litFinder searches a literal (ASCII-caseless when fold) by its rarest byte.
+type litFinder struct {
+	lit    string
+	fold   bool
+	rare   int  // offset in lit of the byte searched for
+	c1, c2 byte // that byte, in both cases
+}
+
+func newLitFinder(lit string, fold bool) *litFinder {
+	f := &litFinder{lit: lit, fold: fold}
+	best := 1 << 30
+	for i := 0; i < len(lit); i++ {
+		c := lit[i]
+		score := byteFreq(c)
+		if fold && isASCIILetter(c) {
+			score = score*2 + 1 // two bytes to look for
+		}
+		if score < best {
+			best, f.rare = score, i
+		}
+	}
+	f.c1 = lit[f.rare]
+	f.c2 = f.c1
+	if fold && isASCIILetter(f.c1) {
+		f.c2 = f.c1 &^ 0x20
+	}
+	return f
+}
+
+// byteFreq is a rough frequency rank of bytes in log lines (higher is more
+// frequent), used to pick the byte to search for.
+func byteFreq(c byte) int {
+	switch {
+	case c == ' ':
+		return 100
+	case c >= 'a' && c <= 'z':
+		return letterFreq[c-'a']
+	case c >= 'A' && c <= 'Z':
+		return letterFreq[c-'A'] / 2
+	case c >= '0' && c <= '9':
+		return 40
+	case c == '.' || c == ':' || c == '-' || c == '/' || c == '=' || c == '_' || c == ',':
+		return 30
+	case c >= 0x80:
+		return 5
+	}
+	return 10
+}
+
+var letterFreq = [26]int{
+	// a   b   c   d   e   f   g   h   i   j  k   l   m   n   o   p  q   r   s   t   u   v   w  x   y  z
+	60, 15, 35, 35, 80, 20, 15, 25, 55, 3, 8, 35, 25, 55, 55, 25, 2, 55, 55, 60, 30, 10, 12, 6, 12, 3,
+}
+
+// index returns the first position at or after from where the literal
+// occurs in s, or -1.
+func (f *litFinder) index(s string, from int) int {
+	n := len(f.lit)
+	if !f.fold && n > 0 && f.rare == 0 && n <= 4 {
+		if i := strings.Index(s[from:], f.lit); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+	n1, n2 := -2, -2
+	if f.c1 == f.c2 {
+		n2 = -1
+	}
+	for i := from + f.rare; i < len(s); {
+		if n1 == -2 || n1 >= 0 && n1 < i {
+			if j := strings.IndexByte(s[i:], f.c1); j >= 0 {
+				n1 = i + j
+			} else {
+				n1 = -1
+			}
+		}
+		if n2 == -2 || n2 >= 0 && n2 < i {
+			if j := strings.IndexByte(s[i:], f.c2); j >= 0 {
+				n2 = i + j
+			} else {
+				n2 = -1
+			}
+		}
+		j := n1
+		if j < 0 || n2 >= 0 && n2 < j {
+			j = n2
+		}
+		if j < 0 {
+			return -1
+		}
+		p := j - f.rare
+		if p+n <= len(s) {
+			if f.fold {
+				if foldEqual(s[p:p+n], f.lit) {
+					return p
+				}
+			} else if s[p:p+n] == f.lit {
+				return p
+			}
+		} else {
+			return -1
+		}
+		i = j + 1
+	}
+	return -1
+}
+
+// startRepeat returns the set of the repeat that a match starts with, when
+// skipping its run after a failure is safe (see prefilter.startRep).
+func startRepeat(prog []inst) *charSet {
+	for _, in := range prog {
+		if in.op == opBackref {
+			return nil
+		}
+	}
+	for pc := 0; pc < len(prog); pc++ {
+		switch in := &prog[pc]; in.op {
+		case opSave:
+		case opSetRep:
+			if in.max < 0 {
+				return in.set
+			}
+			return nil
+		default:
+			return nil
+		}
+	}
+	return nil
 }
