@@ -118,6 +118,9 @@ type Options struct {
 	// Year is the year of syslog timestamps, which have none (default:
 	// the current year).
 	Year int
+	// MaxLost is how many lost alerts the report lists (default 10000);
+	// it counts them all.
+	MaxLost int
 	// Inputs name the corpus in the report.
 	Inputs []string
 	// Progress, when set, is called from time to time with the number of
@@ -189,6 +192,9 @@ func Run(ctx context.Context, src Source, before, after Side, opts Options) (*Re
 	}
 	if opts.Year == 0 {
 		opts.Year = time.Now().Year()
+	}
+	if opts.MaxLost <= 0 {
+		opts.MaxLost = 10000
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -262,7 +268,7 @@ func Run(ctx context.Context, src Source, before, after Side, opts Options) (*Re
 		return nil, readErr
 	}
 
-	acc := newAccum(opts.Level)
+	acc := newAccum(opts.Level, opts.MaxLost, opts.Known)
 	for _, w := range workers {
 		acc.merge(w.acc)
 	}
@@ -273,7 +279,6 @@ func Run(ctx context.Context, src Source, before, after Side, opts Options) (*Re
 	rep.Level = opts.Level
 	rep.Inputs = opts.Inputs
 	rep.Shard = opts.Shard.String()
-	rep.applyKnown(opts.Known)
 	return rep, nil
 }
 
@@ -335,7 +340,7 @@ func newWorker(before, after Side, opts *Options) *worker {
 	w := &worker{
 		opts:  opts,
 		hosts: make(map[string]*hostState),
-		acc:   newAccum(opts.Level),
+		acc:   newAccum(opts.Level, opts.MaxLost, opts.Known),
 		epoch: time.Date(opts.Year, 1, 1, 0, 0, 0, 0, time.UTC),
 		names: [2]func(string) string{before.FileName, after.FileName},
 	}
@@ -502,7 +507,7 @@ func (w *worker) judge(seq int64, source string, line int, host, log string, own
 		return
 	}
 	t.Lost++
-	w.acc.lost = append(w.acc.lost, Lost{
+	w.acc.lose(Lost{
 		Seq: seq, Source: source, Line: line, Host: host, Log: log,
 		Before: own[0], After: own[1],
 		BeforeFollowUp: follow[0], AfterFollowUp: follow[1],

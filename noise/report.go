@@ -41,9 +41,12 @@ type Report struct {
 	// follow-up's), most frequent first.
 	Transitions []Transition `json:"transitions"`
 	// Lost are the events that alerted at or above Level before and not
-	// after, in corpus order. Accepted ones have Accepted set.
-	Lost []Lost `json:"lost"`
-	// LostCount counts the lost alerts no known change accepts.
+	// after and that no known change accepts, in corpus order: the first
+	// MaxLost of them.
+	Lost    []Lost `json:"lost"`
+	MaxLost int    `json:"max_lost"`
+	// LostCount counts the lost alerts no known change accepts (all of
+	// them, also those past MaxLost).
 	LostCount int64 `json:"lost_count"`
 	// AcceptedCount counts the lost alerts a known change accepts.
 	AcceptedCount int64 `json:"accepted_count"`
@@ -157,13 +160,16 @@ type Lost struct {
 	// follow-up's); FinalRule the rule the event ends on after.
 	BeforeRule int `json:"before_rule"`
 	FinalRule  int `json:"final_rule"`
-	// Accepted is the reason of the known change that accepts the loss.
-	Accepted string `json:"accepted,omitempty"`
 }
 
 // accum gathers counts; workers fill one each, then they are merged.
 type accum struct {
 	level    int // the threshold of Counts.Notable
+	maxLost  int
+	known    *KnownChanges
+	used     []int64 // losses accepted, by known change
+	accepted int64
+	lostN    int64 // losses not accepted
 	events   int64
 	replayed int64
 	skipped  int64
@@ -175,13 +181,34 @@ type accum struct {
 	lost     []Lost
 }
 
-func newAccum(level int) *accum {
-	return &accum{
-		level:  level,
+func newAccum(level, maxLost int, known *KnownChanges) *accum {
+	a := &accum{
+		level:   level,
+		maxLost: maxLost,
+		known:   known,
 		rules:  make(map[int]*RuleRow),
 		groups: make(map[string]*GroupRow),
 		levels: make(map[int]*LevelRow),
 		trans:  make(map[[3]int]*Transition),
+	}
+	if known != nil {
+		a.used = make([]int64, len(known.Changes))
+	}
+	return a
+}
+
+// lose records a lost alert: accepted by a known change, or listed.
+func (a *accum) lose(l Lost) {
+	if a.known != nil {
+		if j := a.known.match(l.BeforeRule, l.FinalRule); j >= 0 {
+			a.used[j]++
+			a.accepted++
+			return
+		}
+	}
+	a.lostN++
+	if len(a.lost) < a.maxLost {
+		a.lost = append(a.lost, l)
 	}
 }
 
@@ -317,6 +344,11 @@ func (a *accum) merge(b *accum) {
 		x.Lost += t.Lost
 	}
 	a.lost = append(a.lost, b.lost...)
+	a.lostN += b.lostN
+	a.accepted += b.accepted
+	for j := range b.used {
+		a.used[j] += b.used[j]
+	}
 }
 
 // report turns the counts into a report in canonical order.
@@ -350,12 +382,22 @@ func (a *accum) report() *Report {
 		r.Lost = []Lost{}
 	}
 	slices.SortFunc(r.Lost, func(x, y Lost) int { return cmp.Compare(x.Seq, y.Seq) })
+	if len(r.Lost) > a.maxLost {
+		r.Lost = r.Lost[:a.maxLost]
+	}
+	r.MaxLost = a.maxLost
+	r.LostCount, r.AcceptedCount = a.lostN, a.accepted
+	if a.known != nil {
+		for j, c := range a.known.Changes {
+			r.Known = append(r.Known, KnownUse{KnownChange: c, Used: a.used[j]})
+		}
+	}
 	return r
 }
 
 // accumOf turns a report back into counts, for merging.
 func accumOf(r *Report) *accum {
-	a := newAccum(r.Level)
+	a := newAccum(r.Level, r.MaxLost, r.knownChanges())
 	a.events, a.replayed, a.skipped, a.totals = r.Events, r.Replayed, r.Skipped, r.Totals
 	for i := range r.Rules {
 		x := r.Rules[i]
@@ -373,54 +415,25 @@ func accumOf(r *Report) *accum {
 		x := r.Transitions[i]
 		a.trans[[3]int{x.BeforeRule, x.AfterRule, x.FinalRule}] = &x
 	}
-	for _, l := range r.Lost {
-		l.Accepted = ""
-		a.lost = append(a.lost, l)
+	a.lost = append(a.lost, r.Lost...)
+	a.lostN, a.accepted = r.LostCount, r.AcceptedCount
+	for j, u := range r.Known {
+		a.used[j] = u.Used
 	}
 	return a
 }
 
-// applyKnown marks the lost alerts that known changes accept and counts both.
-func (r *Report) applyKnown(k *KnownChanges) {
-	r.LostCount, r.AcceptedCount = 0, 0
-	r.Known = nil
-	var used []int64
-	if k != nil {
-		used = make([]int64, len(k.Changes))
-	}
-	for i := range r.Lost {
-		l := &r.Lost[i]
-		l.Accepted = ""
-		if k != nil {
-			if j := k.match(l.BeforeRule, l.FinalRule); j >= 0 {
-				l.Accepted = k.Changes[j].Reason
-				used[j]++
-			}
-		}
-		if l.Accepted != "" {
-			r.AcceptedCount++
-		} else {
-			r.LostCount++
-		}
-	}
-	if k != nil {
-		for j, c := range k.Changes {
-			r.Known = append(r.Known, KnownUse{KnownChange: c, Used: used[j]})
-		}
-	}
-}
-
 // Merge combines the JSON reports of the N shards of one replay into the
-// report a single run would have given. known, when not nil, replaces the
-// known changes the shards were run with.
-func Merge(shards []*Report, known *KnownChanges) (*Report, error) {
+// report a single run would have given. The shards must have been run with
+// the same known changes.
+func Merge(shards []*Report) (*Report, error) {
 	if len(shards) == 0 {
 		return nil, fmt.Errorf("merge: no shard reports")
 	}
 	first := shards[0]
 	var n int
 	seen := map[int]bool{}
-	acc := newAccum(first.Level)
+	acc := newAccum(first.Level, first.MaxLost, first.knownChanges())
 	for i, s := range shards {
 		sh, err := ParseShard(s.Shard)
 		if err != nil {
@@ -436,6 +449,10 @@ func Merge(shards []*Report, known *KnownChanges) (*Report, error) {
 			return nil, fmt.Errorf("merge: shard %s given twice", s.Shard)
 		case s.Before != first.Before || s.After != first.After || s.Level != first.Level || !slices.Equal(s.Inputs, first.Inputs):
 			return nil, fmt.Errorf("merge: shard %s is from another replay (rulesets, level or inputs differ from shard %s)", s.Shard, first.Shard)
+		case !sameKnown(s.Known, first.Known):
+			return nil, fmt.Errorf("merge: shard %s was run with other known changes than shard %s", s.Shard, first.Shard)
+		case s.MaxLost != first.MaxLost:
+			return nil, fmt.Errorf("merge: shard %s lists %d lost alerts at most, shard %s %d", s.Shard, s.MaxLost, first.Shard, first.MaxLost)
 		case s.Events != first.Events:
 			return nil, fmt.Errorf("merge: shard %s read %d events, shard %s %d: not the same corpus", s.Shard, s.Events, first.Shard, first.Events)
 		}
@@ -456,11 +473,11 @@ func Merge(shards []*Report, known *KnownChanges) (*Report, error) {
 	acc.events = first.Events
 	r := acc.report()
 	r.Before, r.After, r.Level, r.Inputs = first.Before, first.After, first.Level, first.Inputs
-	if known == nil {
-		known = first.knownChanges()
-	}
-	r.applyKnown(known)
 	return r, nil
+}
+
+func sameKnown(a, b []KnownUse) bool {
+	return slices.EqualFunc(a, b, func(x, y KnownUse) bool { return x.KnownChange == y.KnownChange })
 }
 
 func (r *Report) knownChanges() *KnownChanges {

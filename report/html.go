@@ -127,15 +127,18 @@ func noiseHTML(b *bufio.Writer, r *noise.Report) {
 		}
 		fmt.Fprintf(b, "</table>\n")
 	}
-	lost := unaccepted(r)
-	fmt.Fprintf(b, "<h2>Lost alerts (%d)</h2>\n", len(lost))
+	lost := r.Lost
+	fmt.Fprintf(b, "<h2>Lost alerts (%d)</h2>\n", r.LostCount)
+	if n := listed(r); n != "" {
+		fmt.Fprintf(b, "<p>Listing %s.</p>\n", esc(n))
+	}
 	if len(lost) == 0 {
 		fmt.Fprintf(b, "<p class=\"ok\">No event that alerted at level ≥ %d before is silent after.</p>\n", r.Level)
 	} else {
 		fmt.Fprintf(b, "<table><tr><th>event</th><th>host</th><th>before</th><th>after</th><th>log</th></tr>\n")
 		for i, l := range lost {
 			if i == htmlMaxLost {
-				fmt.Fprintf(b, "<tr><td colspan=\"5\">… and %d more (see the JSON report)</td></tr>\n", len(lost)-htmlMaxLost)
+				fmt.Fprintf(b, "<tr><td colspan=\"5\">… and %d more (see the JSON report)</td></tr>\n", r.LostCount-htmlMaxLost)
 				break
 			}
 			fmt.Fprintf(b, "<tr><td>%s:%d</td><td>%s</td><td>%s</td><td class=\"no\">%s</td><td><code>%s</code></td></tr>\n",

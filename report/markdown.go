@@ -45,11 +45,11 @@ func (markdownReporter) Noise(w io.Writer, r *noise.Report) error {
 		}
 		fmt.Fprintln(b)
 	}
-	if lost := unaccepted(r); len(lost) > 0 {
+	if lost := r.Lost; len(lost) > 0 {
 		fmt.Fprintf(b, "### Lost alerts\n\n| event | host | before | after | log |\n|---|---|---|---|---|\n")
 		for i, l := range lost {
 			if i == mdMaxLost {
-				fmt.Fprintf(b, "\n…and %d more (see the JSON or HTML report).\n", len(lost)-mdMaxLost)
+				fmt.Fprintf(b, "\n…and %d more (see the JSON or HTML report).\n", r.LostCount-mdMaxLost)
 				break
 			}
 			fmt.Fprintf(b, "| %s:%d | %s | %s | %s | `%s` |\n", md(l.Source), l.Line, md(l.Host), md(outcome(l.Before, l.BeforeFollowUp)), md(outcome(l.After, l.AfterFollowUp)), md(l.Log))

@@ -124,12 +124,10 @@ func acceptedGroups(r *noise.Report) []noise.KnownUse {
 	return out
 }
 
-func unaccepted(r *noise.Report) []noise.Lost {
-	var out []noise.Lost
-	for _, l := range r.Lost {
-		if l.Accepted == "" {
-			out = append(out, l)
-		}
+// listed says how many of the lost alerts a report lists.
+func listed(r *noise.Report) string {
+	if int64(len(r.Lost)) < r.LostCount {
+		return fmt.Sprintf("the first %d of %d lost alerts", len(r.Lost), r.LostCount)
 	}
-	return out
+	return ""
 }

@@ -41,7 +41,10 @@ func (textReporter) Noise(w io.Writer, r *noise.Report) error {
 			fmt.Fprintf(b, "  unused known change %s: %s -> %s\n", k.Pos, k.Before, k.After)
 		}
 	}
-	for _, l := range unaccepted(r) {
+	if n := listed(r); n != "" {
+		fmt.Fprintf(b, "  listing %s\n", n)
+	}
+	for _, l := range r.Lost {
 		fmt.Fprintf(b, "LOST %s:%d [%s] %s\n", l.Source, l.Line, l.Host, l.Log)
 		fmt.Fprintf(b, "     before: %s\n", outcome(l.Before, l.BeforeFollowUp))
 		fmt.Fprintf(b, "     after:  %s\n", outcome(l.After, l.AfterFollowUp))

@@ -88,6 +88,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	plain := fl.Bool("plain", false, "read every corpus line as an ossec-logtest line, never as a queue message")
 	year := fl.Int("year", 0, "the year of syslog timestamps (default: this year)")
 	window := fl.Int("follow-window", 1000, "how many later events of a host may carry an alert's follow-up")
+	maxLost := fl.Int("max-lost", 10000, "list at most `N` lost alerts (all are counted)")
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
 	withCov := fl.String("with-coverage", "", "show the coverage report in `FILE` (coverage --json) on the --html page too")
 	labels := fl.String("labels", "", "name the two rulesets in reports: `BEFORE,AFTER` (default: their REF or DIR)")
@@ -143,8 +144,8 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if *merge {
-		if *before != "" || *after != "" || *shard != "" {
-			return fail(ExitUsage, "--merge takes shard reports, not --before, --after or --shard")
+		if *before != "" || *after != "" || *shard != "" || known != nil {
+			return fail(ExitUsage, "--merge takes shard reports, not --before, --after, --shard or --known-changes (give those to the shard runs)")
 		}
 		if fl.NArg() == 0 {
 			return fail(ExitUsage, "--merge: give the JSON reports of the shards")
@@ -161,7 +162,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 			}
 			shards = append(shards, r)
 		}
-		rep, err := noise.Merge(shards, known)
+		rep, err := noise.Merge(shards)
 		if err != nil {
 			return fail(ExitUsage, "%v", err)
 		}
@@ -214,7 +215,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := noise.Run(ctx, src, sides[0], sides[1], noise.Options{
 		Level: *level, Workers: *workers, Shard: sh, Known: known, FollowWindow: *window,
-		Year: *year, Inputs: fl.Args(), Progress: prog.update,
+		Year: *year, Inputs: fl.Args(), Progress: prog.update, MaxLost: *maxLost,
 	})
 	prog.done()
 	if ctx.Err() != nil {
