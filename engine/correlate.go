@@ -90,7 +90,8 @@ type eventList struct {
 // correlation: in the rule's sid history, else in the group histories it
 // feeds, and in the global event list.
 func (s *Session) remember(ev *event, r *ruleset.Rule) {
-	p := &pastEvent{
+	p := s.newPastEvent()
+	*p = pastEvent{
 		time:      ev.time,
 		matched:   ev.matched,
 		decoder:   ev.decoder,
@@ -115,6 +116,17 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 		}
 	}
 	s.addEvent(p)
+}
+
+// newPastEvent takes a pastEvent from a block of them, one allocation
+// per 32 remembered events.
+func (s *Session) newPastEvent() *pastEvent {
+	if len(s.pastBlock) == 0 {
+		s.pastBlock = make([]pastEvent, 32)
+	}
+	p := &s.pastBlock[0]
+	s.pastBlock = s.pastBlock[1:]
+	return p
 }
 
 // addEvent is OS_AddEvent_List, with its trimming rule: once the list

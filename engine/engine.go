@@ -245,6 +245,8 @@ type Session struct {
 	subs  []string
 	subs2 []string
 
+	pastBlock []pastEvent
+
 	// The receive time's local clock reading, recomputed when the second
 	// changes.
 	clockSec  int64
@@ -269,6 +271,7 @@ func (e *Engine) NewSession() *Session {
 		subs:    make([]string, 0, 16),
 		subs2:   make([]string, 0, 16),
 	}
+	s.ev.arena = &arena{}
 	s.ev.dyn = make([]string, e.maxOrder)
 	s.ev.dynSet = make([]bool, e.maxOrder)
 	s.events.max = e.memSize

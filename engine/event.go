@@ -94,7 +94,7 @@ type event struct {
 	generated *ruleset.Rule
 
 	fields []Field // what phase 2 printed
-	trace  bool    // record printed fields
+	arena  *arena
 }
 
 func (ev *event) reset() {
@@ -102,8 +102,8 @@ func (ev *event) reset() {
 		ev.dyn[i] = ""
 		ev.dynSet[i] = false
 	}
-	dyn, dynSet := ev.dyn, ev.dynSet
-	*ev = event{dyn: dyn, dynSet: dynSet}
+	dyn, dynSet, a := ev.dyn, ev.dynSet, ev.arena
+	*ev = event{dyn: dyn, dynSet: dynSet, arena: a}
 }
 
 func (ev *event) has(s slot) bool { return ev.set&(1<<s) != 0 }
@@ -124,9 +124,28 @@ func (ev *event) setPrinted(s slot, v string) {
 
 func (ev *event) addField(name, v string) {
 	if ev.fields == nil {
-		ev.fields = make([]Field, 0, 8)
+		ev.fields = ev.arena.fields()
 	}
 	ev.fields = append(ev.fields, Field{Name: name, Value: v})
+}
+
+// arena hands out small slices carved from larger blocks, so that the
+// field list of a result costs an allocation only every few dozen events.
+// A result's slice has its capacity capped: appending to it cannot
+// overwrite another result's fields.
+type arena struct {
+	block []Field
+}
+
+const fieldsPerEvent = 8
+
+func (a *arena) fields() []Field {
+	if len(a.block) < fieldsPerEvent {
+		a.block = make([]Field, 64*fieldsPerEvent)
+	}
+	f := a.block[:0:fieldsPerEvent]
+	a.block = a.block[fieldsPerEvent:]
+	return f
 }
 
 func (ev *event) setDynamic(i int, name, v string) {
