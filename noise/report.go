@@ -186,10 +186,10 @@ func newAccum(level, maxLost int, known *KnownChanges) *accum {
 		level:   level,
 		maxLost: maxLost,
 		known:   known,
-		rules:  make(map[int]*RuleRow),
-		groups: make(map[string]*GroupRow),
-		levels: make(map[int]*LevelRow),
-		trans:  make(map[[3]int]*Transition),
+		rules:   make(map[int]*RuleRow),
+		groups:  make(map[string]*GroupRow),
+		levels:  make(map[int]*LevelRow),
+		trans:   make(map[[3]int]*Transition),
 	}
 	if known != nil {
 		a.used = make([]int64, len(known.Changes))
