@@ -2,12 +2,10 @@ package dockerengine
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
@@ -19,7 +17,10 @@ import (
 // for the whole run, one ossec-logtest session per case. Close removes
 // the container.
 type Backend struct {
-	m *Manager
+	m        *Manager
+	baseOnce sync.Once
+	baseDir  string // the image's installation, copied here
+	baseErr  error
 }
 
 var _ harness.Backend = (*Backend)(nil)
@@ -41,31 +42,54 @@ func (b *Backend) Name() string { return "docker" }
 // Manager returns the backend's manager container.
 func (b *Backend) Manager() *Manager { return b.m }
 
-// Close removes the manager container.
-func (b *Backend) Close() error { return b.m.Close() }
+// Close removes the manager container and the copy of its installation.
+func (b *Backend) Close() error {
+	err := b.m.Close()
+	if b.baseDir != "" {
+		os.RemoveAll(b.baseDir)
+	}
+	return err
+}
 
 // Open copies the ruleset of src into the container and starts the
-// case's ossec-logtest session on it.
+// case's ossec-logtest session on it. Without a base in src, a real
+// manager image's own installation (/var/ossec) is the base.
 func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Session, error) {
-	files, useImageBase, err := sessionFiles(src, b.m.standin)
+	if src.Base == "" && !b.m.standin {
+		base, err := b.imageBase(ctx)
+		if err != nil {
+			return nil, err
+		}
+		src.Base = base
+	}
+	rf, err := src.Files()
 	if err != nil {
 		return nil, err
 	}
+	files := make([]File, len(rf))
+	hasLists := false
+	for i, f := range rf {
+		files[i] = File{Path: f.Path, Data: f.Data}
+		hasLists = hasLists || strings.HasPrefix(f.Path, "lists/")
+	}
 	dir := b.m.newSessionDir()
-	if useImageBase {
-		// The real image's own installation is the base: copy its etc/
-		// and rules/ into the session directory first.
-		res, err := b.m.Exec(ctx, []string{"/bin/sh", "-c",
-			`set -e; mkdir -p "$1"; cp -R /var/ossec/etc /var/ossec/rules "$1"/`, "sh", dir}, nil)
+	if err := b.m.Upload(ctx, dir, files, sessionDirs); err != nil {
+		return nil, err
+	}
+	if !b.m.standin {
+		// Real OSSEC reads etc/internal_options.conf and compiled lists.
+		script := `set -e; d=$1; [ -f "$d/etc/internal_options.conf" ] || cp /var/ossec/etc/internal_options.conf "$d/etc/"`
+		if hasLists {
+			script += `; /var/ossec/bin/ossec-makelists -c "$d/etc/ossec.conf" -D "$d" >/dev/null`
+		}
+		res, err := b.m.Exec(ctx, []string{"/bin/sh", "-c", script, "sh", dir}, nil)
 		if err != nil {
 			return nil, err
 		}
 		if res.ExitCode != 0 {
-			return nil, b.m.errorf(CodeExec, nil, "cannot copy the image's /var/ossec into %s: %s", dir, strings.TrimSpace(string(res.Stderr)))
+			return nil, b.m.errorf(CodeExec, nil, "cannot prepare the session directory %s: %s", dir,
+				strings.TrimSpace(string(res.Stdout)+string(res.Stderr)))
 		}
-	}
-	if err := b.m.Upload(ctx, dir, files, sessionDirs); err != nil {
-		return nil, err
 	}
 	lt, err := b.m.startLogtest(ctx, dir, true)
 	if err != nil {
@@ -74,62 +98,13 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 	return &Session{lt: lt}, nil
 }
 
-// sessionFiles lists the files of src as they go into a session
-// directory. Without a base, a real manager image's own installation is
-// the base (useImageBase); the stand-in has none.
-func sessionFiles(src ruleset.Sources, standin bool) (files []File, useImageBase bool, err error) {
-	if len(src.Configs)+len(src.Decoders)+len(src.Rules)+len(src.Lists) > 0 {
-		return nil, false, &harness.UnsupportedError{Engine: "docker",
-			What: "layer rules, decoders, lists or ossec.conf files over the base yet (needs ruleset.Sources.Files)"}
-	}
-	if src.Base == "" {
-		if standin {
-			return nil, false, &harness.UnsupportedError{Engine: "docker", What: "run without a base ruleset on the stand-in image (give --base)"}
-		}
-		if src.Config != "" {
-			data, err := os.ReadFile(src.Config)
-			if err != nil {
-				return nil, false, err
-			}
-			files = append(files, File{Path: "etc/ossec.conf", Data: data})
-		}
-		return files, true, nil
-	}
-	for _, sub := range []string{"etc", "rules"} {
-		root := filepath.Join(src.Base, sub)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && p == root {
-					return nil
-				}
-				return err
-			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			rel, err := filepath.Rel(src.Base, p)
-			if err != nil {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			files = append(files, File{Path: filepath.ToSlash(rel), Data: data})
-			return nil
-		})
-		if err != nil {
-			return nil, false, fmt.Errorf("reading the base ruleset %s: %w", src.Base, err)
-		}
-	}
-	if src.Config != "" {
-		data, err := os.ReadFile(src.Config)
-		if err != nil {
-			return nil, false, err
-		}
-		files = append(files, File{Path: "etc/ossec.conf", Data: data})
-	}
-	return files, false, nil
+// imageBase copies the image's /var/ossec/etc and /var/ossec/rules to a
+// directory on this host, once, and returns it.
+func (b *Backend) imageBase(ctx context.Context) (string, error) {
+	b.baseOnce.Do(func() {
+		b.baseDir, b.baseErr = b.m.Download(ctx, "/var/ossec", "etc", "rules")
+	})
+	return b.baseDir, b.baseErr
 }
 
 // Session is one case on the docker engine: an ossec-logtest process

@@ -1,10 +1,14 @@
 package dockerengine
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -54,6 +58,73 @@ func (m *Manager) Upload(ctx context.Context, dir string, files []File, dirs map
 		return m.errorf(CodeExec, err, "cannot copy files into %s in the container", dir)
 	}
 	return nil
+}
+
+// Download copies the trees subs of dir (an absolute path in the
+// container) into a new temporary directory on this host and returns it.
+// Only directories and regular files are copied.
+func (m *Manager) Download(ctx context.Context, dir string, subs ...string) (string, error) {
+	if m.isClosed() {
+		return "", m.closedError()
+	}
+	tmp, err := os.MkdirTemp("", "ruletest-image-base-")
+	if err != nil {
+		return "", err
+	}
+	for _, sub := range subs {
+		var buf bytes.Buffer
+		err := m.pool.Client.DownloadFromContainer(m.ContainerID(), dc.DownloadFromContainerOptions{
+			Path: path.Join(dir, sub), OutputStream: &buf, Context: ctx})
+		if err == nil {
+			err = untar(tmp, &buf)
+		}
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", m.errorf(CodeExec, err, "cannot copy %s out of the container", path.Join(dir, sub))
+		}
+	}
+	return tmp, nil
+}
+
+// untar extracts the directories and regular files of a tar stream under
+// dst, refusing names that leave it.
+func untar(dst string, r io.Reader) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := path.Clean(h.Name)
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return fmt.Errorf("tar entry %q leaves the directory", h.Name)
+		}
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // process is a command running inside the container through docker exec.

@@ -79,7 +79,7 @@ func (f *framer) next(line string) (string, error) {
 		}
 		l, err := f.r.ReadString('\n')
 		if err != nil {
-			out := strings.Join(append(buf, l), "")
+			out := strings.Join(append(buf, l), "\n")
 			if err == io.EOF {
 				return "", fmt.Errorf("ossec-logtest ended before it analysed the line; it printed:\n%s", strings.TrimSpace(f.pending+out))
 			}
