@@ -324,9 +324,13 @@ func (s *Session) processLine(line string) Result {
 	return s.ProcessMessage(Message{Queue: QueueLocalFile, Location: "stdin", Text: line})
 }
 
-// ProcessMessage analyses one queue message as analysisd would.
-// Syscheck, rootcheck and host-information messages go to their special
-// decoders; everything else is a log line.
+// ProcessMessage analyses one queue message: Location and Text are the
+// parts of "<queue>:<location>:<text>" (a location holding ':' is split
+// again the way OS_CleanMSG splits). Syscheck, rootcheck and
+// host-information messages go to their special decoders, everything else
+// is a log line. The analysis is ossec-logtest's (see the package
+// documentation for how it differs from a running analysisd). A message
+// analysisd rejects or drops before rule matching has Error set.
 func (s *Session) ProcessMessage(m Message) Result {
 	res := Result{Log: m.Text}
 	location, text := m.Location, m.Text
