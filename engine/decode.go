@@ -140,6 +140,9 @@ func (s *Session) decode(ev *event) {
 				end, s.subs = exec(rd.Regex, log[llog:], s.subs[:0])
 			}
 			if end < 0 {
+				// A failed regex leaves OSSEC's regex_prev NULL: the next
+				// after_regex decoder starts after the prematch again.
+				regexPrev = -1
 				if rd.GetNext {
 					nn, ci = nextSibling(node, nn, ci)
 					continue
