@@ -461,3 +461,13 @@ func interruptChild(t *testing.T) {
 	time.Sleep(time.Minute)
 	t.Fatal("child was not killed by the signal")
 }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, bin := range []string{fakeBin, realBin} {
+		if bin != "" {
+			os.RemoveAll(filepath.Dir(bin))
+		}
+	}
+	os.Exit(code)
+}

@@ -15,6 +15,7 @@ import (
 	"path"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
@@ -130,7 +131,27 @@ func ensureStandin(ctx context.Context, pool *dockertest.Pool, cfg Config) (stri
 		return "", &Error{Code: CodeStandin, Image: ref, Endpoint: cfg.Endpoint, Msg: "building the stand-in image failed",
 			Err: fmt.Errorf("%w\n%s", err, lastLines(out.String(), 10))}
 	}
+	pruneStandins(pool, ref)
 	return ref, nil
+}
+
+// pruneStandins removes the stand-in images of earlier binaries that are
+// over an hour old, except keep; images that a container uses stay (their
+// removal fails), and young ones may be about to be used by another run.
+func pruneStandins(pool *dockertest.Pool, keep string) {
+	imgs, err := pool.Client.ListImages(dc.ListImagesOptions{Filters: map[string][]string{"reference": {StandinRepository}}})
+	if err != nil {
+		return
+	}
+	for _, img := range imgs {
+		mine := false
+		for _, tag := range img.RepoTags {
+			mine = mine || tag == keep
+		}
+		if !mine && time.Since(time.Unix(img.Created, 0)) > time.Hour {
+			pool.Client.RemoveImageExtended(img.ID, dc.RemoveImageOptions{Force: false})
+		}
+	}
 }
 
 func lastLines(s string, n int) string {
