@@ -147,7 +147,7 @@ func noiseHTML(b *bufio.Writer, r *noise.Report) {
 		fmt.Fprintf(b, "</table>\n")
 	}
 	if len(r.Transitions) > 0 {
-		fmt.Fprintf(b, "<h2>Where the alerts at level ≥ %d went</h2>\n<table><tr><th>before</th><th>after</th><th>final (follow-up)</th><th class=\"n\">events</th><th class=\"n\">lost</th></tr>\n", r.Level)
+		fmt.Fprintf(b, "<h2>Where the alerts at level ≥ %d went</h2>\n<table><tr><th>before</th><th>after</th><th>final (follow-up)</th><th class=\"n\">events</th><th class=\"n\">silent after (lost or accepted)</th></tr>\n", r.Level)
 		for _, x := range r.Transitions {
 			fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n", ruleName(x.BeforeRule), ruleName(x.AfterRule), ruleName(x.FinalRule), x.Events, x.Lost)
 		}

@@ -52,7 +52,7 @@ func (textReporter) Noise(w io.Writer, r *noise.Report) error {
 
 	if len(r.Transitions) > 0 {
 		fmt.Fprintf(b, "\nwhere the alerts at level >= %d went:\n", r.Level)
-		fmt.Fprintf(b, "  %-8s %-8s %-8s %9s %9s\n", "before", "after", "final", "events", "lost")
+		fmt.Fprintf(b, "  %-8s %-8s %-8s %9s %9s\n", "before", "after", "final", "events", "silent")
 		for _, x := range r.Transitions {
 			fmt.Fprintf(b, "  %-8s %-8s %-8s %9d %9d\n", ruleName(x.BeforeRule), ruleName(x.AfterRule), ruleName(x.FinalRule), x.Events, x.Lost)
 		}
