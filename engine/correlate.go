@@ -181,6 +181,46 @@ func (s *Session) freeEvent(p *pastEvent) {
 	}
 }
 
+// lastOwner is the rule whose last_events buffer r writes.
+func lastOwner(r *ruleset.Rule) *ruleset.Rule {
+	if r.LastEvents != nil {
+		return r.LastEvents
+	}
+	return r
+}
+
+// freeLast is OS_FreeRuleLastEvents: it empties the buffer r uses, but
+// only when r itself filled it.
+func (s *Session) freeLast(r *ruleset.Rule) {
+	if st := &s.rules[r.Index]; st.lastCopied {
+		s.rules[lastOwner(r).Index].last = nil
+		st.lastCopied = false
+	}
+}
+
+// setLast is OS_SetRuleLastEvent: entry idx of r's buffer becomes log
+// and the list ends after it.
+func (s *Session) setLast(r *ruleset.Rule, idx int, log string) {
+	o := &s.rules[lastOwner(r).Index]
+	if idx > len(o.last) {
+		return
+	}
+	o.last = append(o.last[:idx:idx], log)
+	s.rules[r.Index].lastCopied = true
+}
+
+// moveLast is OS_MoveRuleLastEvents: the buffer goes to the event.
+func (s *Session) moveLast(r *ruleset.Rule, ev *event) {
+	st := &s.rules[r.Index]
+	if !st.lastCopied {
+		return
+	}
+	o := &s.rules[lastOwner(r).Index]
+	ev.lastEvents = o.last
+	o.last = nil
+	st.lastCopied = false
+}
+
 func strEq(a *pastEvent, ev *event, sl slot) bool {
 	x, ok1 := a.get(sl)
 	y, ok2 := ev.get(sl)
@@ -196,7 +236,8 @@ func strDiffer(a *pastEvent, ev *event, sl slot) bool {
 // searchHistory is Search_LastSids (sid) and Search_LastGroups: walk a
 // history from the newest event back, within the timeframe and below the
 // rule's level, and fire once more than frequency events fit.
-func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList) bool {
+func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList, sids bool) bool {
+	s.freeLast(r)
 	if h == nil || h.last == nil {
 		return false
 	}
@@ -239,13 +280,20 @@ func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList) bool {
 				continue
 			}
 		}
+		if sids && freq <= 10 {
+			s.setLast(r, freq, p.fullLog)
+		}
 		if freq < r.Frequency {
+			if !sids && freq <= 10 {
+				s.setLast(r, freq, p.fullLog)
+			}
 			freq++
 			continue
 		}
 		ev.matched = level
 		p.matched = level
 		firstEv.matched = level
+		s.moveLast(r, ev)
 		return true
 	}
 	return false
@@ -253,19 +301,21 @@ func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList) bool {
 
 func (s *Session) searchLastSids(ev *event, r *ruleset.Rule) bool {
 	if r.SidSearch == nil {
+		s.freeLast(r)
 		return false
 	}
-	return s.searchHistory(ev, r, s.rules[r.SidSearch.Index].sidHist)
+	return s.searchHistory(ev, r, s.rules[r.SidSearch.Index].sidHist, true)
 }
 
 func (s *Session) searchLastGroups(ev *event, r *ruleset.Rule) bool {
-	return s.searchHistory(ev, r, s.rules[r.Index].groupHist)
+	return s.searchHistory(ev, r, s.rules[r.Index].groupHist, false)
 }
 
 // searchLastEvents is Search_LastEvents: the same walk over the global
 // event list, for events of the same type whose log matches
 // if_matched_regex.
 func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
+	s.freeLast(r)
 	l := &s.events
 	if l.first == nil {
 		return false
@@ -304,12 +354,16 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 			continue
 		}
 		if freq < r.Frequency {
+			if freq <= 10 {
+				s.setLast(r, freq, p.fullLog)
+			}
 			freq++
 			continue
 		}
 		ev.matched = level
 		p.matched = level
 		firstEv.matched = level
+		s.moveLast(r, ev)
 		return true
 	}
 	return false
@@ -319,7 +373,8 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 // from the one last seen for this rule and host. The first one is only
 // stored. OSSEC keeps it in queue/diff; a Session keeps it in memory.
 func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
-	if len(ev.log) >= 8192 {
+	s.freeLast(r)
+	if ev.size >= 8192 {
 		return false
 	}
 	host := ev.hostname
@@ -345,5 +400,8 @@ func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
 		return false
 	}
 	s.diff[key] = ev.log
+	s.setLast(r, 0, "Previous output:")
+	s.setLast(r, 1, last)
+	s.moveLast(r, ev)
 	return true
 }

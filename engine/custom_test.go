@@ -27,14 +27,23 @@ func TestCustomRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(input), "\n"), "\n")
-	want := parseRecorded(t, lines, "testdata/custom/logtest.out", "testdata/custom/logtest-a.out")
+	want, alerts := parseRecorded(t, lines, "testdata/custom/logtest.out", "testdata/custom/logtest-a.out")
 
 	s := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock}).NewSession()
-	alerts, fired := 0, map[int]bool{}
+	nalerts, fired := 0, map[int]bool{}
+	withLast := 0
 	for i, l := range lines {
 		got := s.Process(l)
 		if got.Alert {
-			alerts++
+			if nalerts < len(alerts) {
+				if d := compareAlert(alerts[nalerts], got); d != "" {
+					t.Errorf("testdata/custom/input.txt:%d: alert %d: %s", i+1, nalerts+1, d)
+				}
+				if len(alerts[nalerts].LastEvents) > 0 {
+					withLast++
+				}
+			}
+			nalerts++
 			fired[got.Rule.ID] = true
 		}
 		if d := conformance.Compare(conformance.Observed(want[i]), conformance.Observed(got)); len(d) > 0 {
@@ -48,12 +57,54 @@ func TestCustomRecorded(t *testing.T) {
 			t.Errorf("rule %d never alerted", id)
 		}
 	}
-	if alerts < 60 {
-		t.Errorf("only %d alerts", alerts)
+	if nalerts != len(alerts) {
+		t.Errorf("%d alerts, ossec-logtest -a printed %d", nalerts, len(alerts))
+	}
+	if nalerts < 60 || withLast < 3 {
+		t.Errorf("only %d alerts, %d with last events", nalerts, withLast)
 	}
 }
 
-func parseRecorded(t *testing.T, lines []string, plain, alertsFile string) []engine.Result {
+// compareAlert compares the parts of an -a alert that come from the
+// engine (not the clock): location, fields, full log, last events.
+func compareAlert(a logtestfmt.Alert, r engine.Result) string {
+	loc := a.Location
+	if a.Host != "" {
+		loc = a.Host + "->" + a.Location
+	}
+	if loc != r.AlertLocation {
+		return "location " + r.AlertLocation + ", want " + loc
+	}
+	got := map[string]string{}
+	for _, f := range r.AlertFields {
+		got[f.Name] = f.Value
+	}
+	for name, v := range map[string]string{"srcip": a.SrcIP, "srcport": a.SrcPort, "dstip": a.DstIP, "dstport": a.DstPort, "dstuser": a.User} {
+		if got[name] != v {
+			return name + " " + got[name] + ", want " + v
+		}
+	}
+	cut := func(s string) string {
+		if len(s) > 1256 {
+			return s[:1256]
+		}
+		return s
+	}
+	if cut(r.AlertLog) != a.FullLog {
+		return "full log " + r.AlertLog + ", want " + a.FullLog
+	}
+	if len(r.LastEvents) != len(a.LastEvents) {
+		return "last events " + strings.Join(r.LastEvents, " | ") + ", want " + strings.Join(a.LastEvents, " | ")
+	}
+	for i := range a.LastEvents {
+		if cut(r.LastEvents[i]) != a.LastEvents[i] {
+			return "last event " + r.LastEvents[i] + ", want " + a.LastEvents[i]
+		}
+	}
+	return ""
+}
+
+func parseRecorded(t *testing.T, lines []string, plain, alertsFile string) ([]engine.Result, []logtestfmt.Alert) {
 	t.Helper()
 	f, err := os.Open(plain)
 	if err != nil {
@@ -80,5 +131,5 @@ func parseRecorded(t *testing.T, lines []string, plain, alertsFile string) []eng
 	if err := logtestfmt.MergeAlerts(al, alerts); err != nil {
 		t.Fatalf("%s: %v", alertsFile, err)
 	}
-	return al
+	return al, alerts
 }

@@ -258,6 +258,11 @@ type Session struct {
 // ruleState is the per-rule state analysisd keeps in RuleInfo.
 type ruleState struct {
 	timeIgnored int64
+	// last is the rule's last_events buffer (used through the rules whose
+	// Rule.LastEvents names this one); lastCopied is the rule's own
+	// last_events_copied flag.
+	last       []string
+	lastCopied bool
 	sidHist     *evList // sid_prev_matched
 	groupHist   *evList // group_search of an if_matched_group rule
 }

@@ -86,6 +86,9 @@ type event struct {
 	ftsDone bool
 	matched int
 	size    int
+	// lastEvents are the correlation context the event's rule search
+	// moved onto it (lf->alert_last_events); nil when none.
+	lastEvents []string
 	time    int64
 	hour    string // "HH:MM:SS" of the receive time
 	wday    int

@@ -311,7 +311,9 @@ func (s *Session) ossecAlertDecode(ev *event, n *decNode) {
 	ev.location = loc
 	ev.hostname = loc
 	ev.hasHostname = true
-	ev.hostIsLocation = true
+	// OSSEC points hostname at the location, then duplicates it: the
+	// alert shows "loc->loc".
+	ev.hostIsLocation = false
 	t = t[c+1:]
 	for len(t) >= 1 && t[0] == ' ' && (len(t) < 2 || t[1] != ' ') {
 		t = t[1:]

@@ -49,6 +49,20 @@ type Result struct {
 	Mail bool
 	// ActiveResponses lists the active responses the alert triggers.
 	ActiveResponses []ActiveResponse
+	// The alert as OS_LogOutput (ossec-logtest -a) prints it, set when
+	// Alert is: AlertLocation is "hostname->location", or the location
+	// alone for an event from an agent; AlertFields are srcip, srcport,
+	// dstip, dstport and dstuser as the event holds them at that point
+	// (after the accumulator, plugin decoders included), those set, in
+	// that order; AlertLog is the event's full log (the input without
+	// control characters, or what the syscheck / OSSEC-alert decoders made
+	// of it); LastEvents are the earlier logs the alert lists after it
+	// (frequency context, check_diff's previous output). OSSEC prints at
+	// most 1256 bytes of AlertLog and of each last event.
+	AlertLocation string
+	AlertFields   []Field
+	AlertLog      string
+	LastEvents    []string
 	// Error is set when analysisd rejects the message before decoding
 	// (OSSEC logs IMSG_ERROR and prints nothing else for it).
 	Error string

@@ -46,6 +46,7 @@ func (s *Session) analyze(ev *event, res *Result) {
 		if cur.AlertOpts&ruleset.DoLogAlert != 0 {
 			res.Alert = true
 			res.Mail = cur.AlertOpts&ruleset.DoMailAlert != 0
+			s.alertOutput(ev, cur, res)
 		}
 		if len(cur.ActiveResponses) > 0 {
 			res.ActiveResponses = s.activeResponses(ev, cur)
@@ -415,4 +416,34 @@ func dbSearch(l *ruleset.ListRule, key string) bool {
 		return !(r == 1 && valueMatches(v))
 	}
 	return false
+}
+
+// alertOutput fills what ossec-logtest -a prints for the alert, and
+// frees the rule's last events as OS_LogOutput does when it printed them
+// from the rule rather than from the event.
+func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
+	if ev.hostIsLocation {
+		res.AlertLocation = ev.location
+	} else {
+		res.AlertLocation = ev.hostname + "->" + ev.location
+	}
+	for _, sl := range [...]slot{slotSrcIP, slotSrcPort, slotDstIP, slotDstPort, slotDstUser} {
+		if v, ok := ev.get(sl); ok {
+			res.AlertFields = append(res.AlertFields, Field{Name: slotLabel[sl], Value: v})
+		}
+	}
+	res.AlertLog = ev.fullLog
+	if ev.lastEvents != nil {
+		res.LastEvents = ev.lastEvents
+		return
+	}
+	if owner := r.LastEvents; owner != nil {
+		if l := s.rules[owner.Index].last; len(l) > 0 {
+			res.LastEvents = append([]string(nil), l...)
+		}
+		if s.rules[r.Index].lastCopied {
+			s.rules[owner.Index].last = nil
+			s.rules[r.Index].lastCopied = false
+		}
+	}
 }

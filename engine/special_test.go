@@ -11,7 +11,7 @@ import (
 // specialRuleset has rules on the syscheck and rootcheck decoders, as the
 // stock ossec_rules.xml has (550 integrity changed, 510 rootcheck).
 func specialRuleset() *ruleset.Ruleset {
-	rs := &ruleset.Ruleset{DecoderNames: []string{"", "rootcheck", "syscheck_integrity_changed",
+	rs := &ruleset.Ruleset{Config: ruleset.Config{SyscheckAutoIgnore: true}, DecoderNames: []string{"", "rootcheck", "syscheck_integrity_changed",
 		"syscheck_integrity_changed_2nd", "syscheck_integrity_changed_3rd", "syscheck_new_entry", "syscheck_deleted",
 		"hostinfo_new", "hostinfo_modified"}}
 	add := func(r *ruleset.Rule, parent *ruleset.RuleNode) *ruleset.RuleNode {
@@ -34,6 +34,7 @@ func specialRuleset() *ruleset.Ruleset {
 	add(&ruleset.Rule{ID: 551, Level: 7, DecodedAs: 3}, top)
 	add(&ruleset.Rule{ID: 552, Level: 7, DecodedAs: 4}, top)
 	add(&ruleset.Rule{ID: 553, Level: 7, DecodedAs: 6}, top)
+	add(&ruleset.Rule{ID: 554, Level: 7, DecodedAs: 5}, top)
 	add(&ruleset.Rule{ID: 510, Level: 7, DecodedAs: 1, AlertOpts: ruleset.DoFTS}, top)
 	add(&ruleset.Rule{ID: 580, Level: 8, DecodedAs: 8}, top)
 	add(&ruleset.Rule{ID: 581, Level: 8, DecodedAs: 7}, top)
@@ -113,5 +114,32 @@ func TestRootcheckAndHostinfo(t *testing.T) {
 	}
 	if r := hi("22(tcp) 80(tcp)"); r.Rule == nil || r.Rule.ID != 580 {
 		t.Errorf("changed host: %+v, want 580", r.Rule)
+	}
+}
+
+func TestSyscheckSettings(t *testing.T) {
+	rs := specialRuleset()
+	rs.Config.SyscheckIgnore = []string{"/etc/MTAB"}
+	rs.Config.SyscheckAlertNew = true
+	rs.Config.SyscheckAutoIgnore = false
+	s := engine.New(rs, engine.Options{Hostname: "m", Now: fixedClock}).NewSession()
+	msg := func(text string) engine.Result {
+		return s.ProcessMessage(engine.Message{Queue: engine.QueueSyscheck, Location: "syscheck", Text: text})
+	}
+	if r := msg("1:33188:0:0:a:b /etc/mtab"); r.Rule != nil || r.Error == "" {
+		t.Errorf("ignored file (case-insensitive prefix): rule %+v", r.Rule)
+	}
+	if r := msg("1:33188:0:0:a:b /etc/mtab2"); r.Rule != nil {
+		t.Errorf("ignored file prefix: rule %+v", r.Rule)
+	}
+	r := msg("5:33261:1:2:m:s:h /etc/new")
+	if r.Rule == nil || r.Rule.ID != 554 || r.Decoder != "syscheck_integrity_changed" {
+		t.Fatalf("new file: rule %+v decoder %q, want 554", r.Rule, r.Decoder)
+	}
+	// Without auto_ignore every change is a first change.
+	for i, sum := range []string{"6:33261:1:2:m:s:h", "7:33261:1:2:m:s:h", "8:33261:1:2:m:s:h", "9:33261:1:2:m:s:h", "10:33261:1:2:m:s:h"} {
+		if r := msg(sum + " /etc/new"); r.Rule == nil || r.Rule.ID != 550 {
+			t.Errorf("change %d without auto_ignore: rule %+v, want 550", i+1, r.Rule)
+		}
 	}
 }

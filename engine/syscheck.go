@@ -98,11 +98,12 @@ func trunc(s string, n int) string {
 	return s
 }
 
-// decodeSyscheck is DecodeSyscheck with OSSEC's default settings
-// (auto_ignore on, alert_new_files off, no ignore list, maintenance mode
-// off): "checksum filename" messages are compared with the integrity
-// database. The first sighting of a file, an unchanged checksum and a
-// file changed more than three times are dropped (false).
+// decodeSyscheck is DecodeSyscheck with the ruleset's <syscheck>
+// settings (ignore list, auto_ignore, alert_new_files; maintenance mode is
+// never on): "checksum filename" messages are compared with the integrity
+// database. An ignored file, an unchanged checksum, a file seen for the
+// first time (unless alert_new_files) and, with auto_ignore, a file
+// changed more than three times are dropped (false).
 func (s *Session) decodeSyscheck(ev *event) bool {
 	log := ev.log
 	sp := strings.IndexByte(log, ' ')
@@ -113,6 +114,12 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 	data, hasData := "", false
 	if nl := strings.IndexByte(fname, '\n'); nl >= 0 {
 		fname, data, hasData = fname[:nl], fname[nl+1:], true
+	}
+	cfg := &s.e.rs.Config
+	for _, ig := range cfg.SyscheckIgnore {
+		if len(fname) >= len(ig) && strings.EqualFold(fname[:len(ig)], ig) {
+			return false
+		}
 	}
 	ev.put(slotFileName, fname)
 	sk := &s.sk
@@ -127,7 +134,11 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 	ent := db[fname]
 	if ent == nil {
 		db[fname] = &skEntry{prefix: "+++", sum: sum}
-		return false
+		if !cfg.SyscheckAlertNew {
+			return false
+		}
+		s.setSyscheckEvent(ev, "syscheck_new_entry", newFileMessage(fname, sum))
+		return true
 	}
 	saved := ent.sum
 	if saved == sum {
@@ -150,16 +161,17 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 			}
 		}
 	}
-	name := ""
-	switch p {
-	case 0:
-		name = "syscheck_integrity_changed"
-	case 1:
-		name = "syscheck_integrity_changed_2nd"
-	case 2:
-		name = "syscheck_integrity_changed_3rd"
-	default:
-		return false
+	name := "syscheck_integrity_changed"
+	if cfg.SyscheckAutoIgnore {
+		switch p {
+		case 0:
+		case 1:
+			name = "syscheck_integrity_changed_2nd"
+		case 2:
+			name = "syscheck_integrity_changed_3rd"
+		default:
+			return false
+		}
 	}
 	np := []byte{'!', '+', '+'}
 	if p >= 1 {
@@ -183,16 +195,54 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 	default:
 		comment = s.syscheckChanges(fname, saved, sum, data, hasData)
 	}
-	d := s.specialDecoderFor(name)
+	s.setSyscheckEvent(ev, name, comment)
+	return true
+}
+
+// setSyscheckEvent makes the event what DecodeSyscheck leaves: the
+// syscheck decoder (always named syscheck_integrity_changed, its id
+// telling the kind), the message as full_log and log, no extra_data.
+func (s *Session) setSyscheckEvent(ev *event, idName, comment string) {
+	d := s.specialDecoderFor(idName)
 	d.name = "syscheck_integrity_changed"
 	ev.special = d
 	if len(comment) > 6144 {
 		comment = comment[:6144]
 	}
 	ev.fullLog, ev.log = comment, comment
+	// DecodeSyscheck duplicates the hostname: the alert shows it even
+	// for an agent ("(a) ip->syscheck->(a) ip->syscheck").
+	ev.hostIsLocation = false
 	ev.set &^= 1 << slotData
 	ev.vals[slotData] = ""
-	return true
+}
+
+// newFileMessage is the alert_new_files text: the 5th, 6th and 7th
+// ':'-separated tokens of the checksum (strtok: empty tokens skipped) are
+// the md5, sha1 and sha256.
+func newFileMessage(fname, sum string) string {
+	var tok []string
+	for _, t := range strings.Split(sum, ":") {
+		if t != "" {
+			tok = append(tok, t)
+		}
+	}
+	md5, sha1, sha256 := "Unknown", "Unknown", ""
+	if len(tok) >= 5 {
+		md5 = tok[4]
+	}
+	if len(tok) >= 6 {
+		sha1 = tok[5]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "New file '%s' added to the file system.\n", trunc(fname, 756))
+	b.WriteString(trunc(fmt.Sprintf("New sha1sum is : '%s'\n", sha1), 255))
+	b.WriteString(trunc(fmt.Sprintf("New md5sum is : '%s'\n", md5), 255))
+	if len(tok) >= 7 {
+		sha256 = tok[6]
+		b.WriteString(trunc(fmt.Sprintf("New sha256sum is : '%s'\n", sha256), 255))
+	}
+	return b.String()
 }
 
 // sumFields splits an old and a new checksum in step, as OSSEC does:
