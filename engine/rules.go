@@ -429,6 +429,9 @@ func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
 	}
 	for _, sl := range [...]slot{slotSrcIP, slotSrcPort, slotDstIP, slotDstPort, slotDstUser} {
 		if v, ok := ev.get(sl); ok {
+			if res.AlertFields == nil {
+				res.AlertFields = ev.arena.fields()
+			}
 			res.AlertFields = append(res.AlertFields, Field{Name: slotLabel[sl], Value: v})
 		}
 	}
