@@ -78,7 +78,7 @@ func cmdDecoded(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("want no decoder, got decoder %q\n%s", r.Decoder, ev.context())
 			}
 		case 1:
-			if strings.EqualFold(r.Decoder, args[0]) {
+			if r.Decoder == args[0] {
 				ts.Fatalf("want a decoder other than %q, got it\n%s", args[0], ev.context())
 			}
 		default:

@@ -15,7 +15,8 @@ import (
 //	decoder=syscheck_integrity_changed rule=106002 level=1 alert !mail ar=ossec-ar-verify-file(filename=/etc/hosts)
 //	decoder=none rule=none noalert
 //
-// A line ossec-logtest ignores (shorter than two bytes) is "skipped"; a
+// A line ossec-logtest ignores (shorter than two bytes) is "skipped", a
+// message analysisd drops before decoding "noevent: REASON"; a
 // line too long for ossec-logtest, analysed as several events, gets one
 // more line "+ ..." per further event.
 func Summary(r engine.Result) string {
@@ -23,7 +24,7 @@ func Summary(r engine.Result) string {
 		return "skipped"
 	}
 	if r.Error != "" {
-		return "rejected: " + r.Error
+		return "noevent: " + r.Error
 	}
 	var b strings.Builder
 	b.WriteString("decoder=")
