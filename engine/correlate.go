@@ -193,7 +193,8 @@ func lastOwner(r *ruleset.Rule) *ruleset.Rule {
 // only when r itself filled it.
 func (s *Session) freeLast(r *ruleset.Rule) {
 	if st := &s.rules[r.Index]; st.lastCopied {
-		s.rules[lastOwner(r).Index].last = nil
+		o := &s.rules[lastOwner(r).Index]
+		o.last = o.last[:0]
 		st.lastCopied = false
 	}
 }
@@ -205,7 +206,8 @@ func (s *Session) setLast(r *ruleset.Rule, idx int, log string) {
 	if idx > len(o.last) {
 		return
 	}
-	o.last = append(o.last[:idx:idx], log)
+	// The buffer is never shared: moveLast hands it over whole.
+	o.last = append(o.last[:idx], log)
 	s.rules[r.Index].lastCopied = true
 }
 

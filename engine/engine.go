@@ -247,6 +247,10 @@ type Session struct {
 
 	pastBlock []pastEvent
 
+	// The last "hostname->location" built for an alert, reused while
+	// they do not change.
+	alertHost, alertLoc, alertHostLoc string
+
 	// The receive time's local clock reading, recomputed when the second
 	// changes.
 	clockSec  int64

@@ -422,10 +422,14 @@ func dbSearch(l *ruleset.ListRule, key string) bool {
 // frees the rule's last events as OS_LogOutput does when it printed them
 // from the rule rather than from the event.
 func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
-	if ev.hostIsLocation {
+	switch {
+	case ev.hostIsLocation:
 		res.AlertLocation = ev.location
-	} else {
+	case ev.hostname == s.alertHost && ev.location == s.alertLoc:
+		res.AlertLocation = s.alertHostLoc
+	default:
 		res.AlertLocation = ev.hostname + "->" + ev.location
+		s.alertHost, s.alertLoc, s.alertHostLoc = ev.hostname, ev.location, res.AlertLocation
 	}
 	for _, sl := range [...]slot{slotSrcIP, slotSrcPort, slotDstIP, slotDstPort, slotDstUser} {
 		if v, ok := ev.get(sl); ok {
@@ -445,7 +449,7 @@ func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
 			res.LastEvents = append([]string(nil), l...)
 		}
 		if s.rules[r.Index].lastCopied {
-			s.rules[owner.Index].last = nil
+			s.rules[owner.Index].last = s.rules[owner.Index].last[:0]
 			s.rules[r.Index].lastCopied = false
 		}
 	}
