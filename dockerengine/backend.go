@@ -55,22 +55,9 @@ func (b *Backend) Close() error {
 // case's ossec-logtest session on it. Without a base in src, a real
 // manager image's own installation (/var/ossec) is the base.
 func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Session, error) {
-	if src.Base == "" && !b.m.standin {
-		base, err := b.imageBase(ctx)
-		if err != nil {
-			return nil, err
-		}
-		src.Base = base
-	}
-	rf, err := src.Files()
+	files, hasLists, err := b.caseFiles(ctx, src)
 	if err != nil {
 		return nil, err
-	}
-	files := make([]File, len(rf))
-	hasLists := false
-	for i, f := range rf {
-		files[i] = File{Path: f.Path, Data: f.Data}
-		hasLists = hasLists || strings.HasPrefix(f.Path, "lists/")
 	}
 	dir := b.m.newSessionDir()
 	if err := b.m.Upload(ctx, dir, files, sessionDirs); err != nil {
@@ -82,13 +69,8 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 		if hasLists {
 			script += `; /var/ossec/bin/ossec-makelists -c "$d/etc/ossec.conf" -D "$d" >/dev/null`
 		}
-		res, err := b.m.Exec(ctx, []string{"/bin/sh", "-c", script, "sh", dir}, nil)
-		if err != nil {
-			return nil, err
-		}
-		if res.ExitCode != 0 {
-			return nil, b.m.errorf(CodeExec, nil, "cannot prepare the session directory %s: %s", dir,
-				strings.TrimSpace(string(res.Stdout)+string(res.Stderr)))
+		if _, err := b.m.sh(ctx, script, dir); err != nil {
+			return nil, b.m.errorf(CodeExec, err, "cannot prepare the session directory %s", dir)
 		}
 	}
 	lt, err := b.m.startLogtest(ctx, dir, true)
@@ -96,6 +78,60 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 		return nil, err
 	}
 	return &Session{lt: lt}, nil
+}
+
+// caseFiles returns the files of src's ruleset; without a base in src, a
+// real image's own installation is the base.
+func (b *Backend) caseFiles(ctx context.Context, src ruleset.Sources) (files []File, hasLists bool, err error) {
+	if src.Base == "" && !b.m.standin {
+		base, err := b.imageBase(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		src.Base = base
+	}
+	rf, err := src.Files()
+	if err != nil {
+		return nil, false, err
+	}
+	files = make([]File, len(rf))
+	for i, f := range rf {
+		files[i] = File{Path: f.Path, Data: f.Data}
+		hasLists = hasLists || strings.HasPrefix(f.Path, "lists/")
+	}
+	return files, hasLists, nil
+}
+
+// LiveBackend is the "docker-live" engine: cases run by live injection
+// into a real manager's daemons (see Live), one case at a time.
+type LiveBackend struct {
+	*Backend
+}
+
+// NewLiveBackend starts the manager container for live injection.
+func NewLiveBackend(ctx context.Context, cfg Config) (*LiveBackend, error) {
+	b, err := NewBackend(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if b.m.standin {
+		b.Close()
+		return nil, b.m.errorf(CodeLive, nil, "live injection needs a real OSSEC manager image (the stand-in has no daemons)")
+	}
+	return &LiveBackend{Backend: b}, nil
+}
+
+// Name returns "docker-live".
+func (b *LiveBackend) Name() string { return "docker-live" }
+
+// Open installs src's ruleset in the manager and starts its daemons on
+// it, after the previous live case closed.
+func (b *LiveBackend) Open(ctx context.Context, src ruleset.Sources) (harness.Session, error) {
+	files, _, err := b.caseFiles(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	return b.m.StartLive(ctx, files)
 }
 
 // imageBase copies the image's /var/ossec/etc and /var/ossec/rules to a

@@ -111,6 +111,10 @@ type Manager struct {
 	removed  chan struct{} // closed once the container is removed
 	reason   string        // why it was closed, for later errors
 	nextSess int
+
+	liveLock   sync.Mutex // one live session at a time
+	helperOnce sync.Once  // the injection helper is copied in once
+	helperErr  error
 }
 
 // Start connects to the Docker daemon, makes sure the image is there

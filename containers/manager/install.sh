@@ -41,6 +41,11 @@ for f in "$dir"/etc/ruletest-decoders/*.xml; do
 done
 
 chmod 0750 "$dir/active-response/bin/ossec-ar-verify-file"
+# ossec-ar-verify-file reads its configuration only when root owns it and
+# no one else may write it.
+chown root:root "$dir/etc/ossec-ar-verify.conf"
+chmod 0644 "$dir/etc/ossec-ar-verify.conf"
+touch "$dir/logs/ar-verify.log"
 if grep -q '^ossec:' /etc/group; then
   chgrp ossec "$conf" "$dir/etc/local_decoder.xml" "$dir/active-response/bin/ossec-ar-verify-file"
   chgrp -R ossec "$dir/rules/ruletest"

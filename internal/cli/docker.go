@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"io"
 	"os"
 	"strings"
 
@@ -19,6 +20,11 @@ var (
 
 func init() {
 	RegisterEngine("docker", dockerFlags, openDocker)
+	RegisterEngine("docker-live", nil, openDockerLive) // shares the docker flags
+	// The container-side helper of live injection; hidden from the help.
+	RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
+		return dockerengine.HelperMain(args, os.Stdin, stdout, stderr)
+	})
 }
 
 func dockerFlags(fs *flag.FlagSet) {
@@ -32,6 +38,18 @@ func dockerFlags(fs *flag.FlagSet) {
 // backend, which removes it.
 func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
 	return dockerengine.NewBackend(ctx, dockerengine.Config{
+		Image:    dockerImage,
+		Endpoint: dockerEndpoint,
+		Hostname: shortHost(o.Hostname),
+		Log:      os.Stderr,
+	})
+}
+
+// openDockerLive starts the manager container for live injection: each
+// case's ruleset is installed in the manager, its daemons restarted, and
+// the events sent to its syslog listener and analysis queue.
+func openDockerLive(ctx context.Context, o EngineOptions) (harness.Backend, error) {
+	return dockerengine.NewLiveBackend(ctx, dockerengine.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,
 		Hostname: shortHost(o.Hostname),
