@@ -267,8 +267,8 @@ type ruleState struct {
 	// last_events_copied flag.
 	last       []string
 	lastCopied bool
-	sidHist     *evList // sid_prev_matched
-	groupHist   *evList // group_search of an if_matched_group rule
+	sidHist    *evList // sid_prev_matched
+	groupHist  *evList // group_search of an if_matched_group rule
 }
 
 // NewSession starts a fresh analysisd state.

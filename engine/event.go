@@ -89,9 +89,9 @@ type event struct {
 	// lastEvents are the correlation context the event's rule search
 	// moved onto it (lf->alert_last_events); nil when none.
 	lastEvents []string
-	time    int64
-	hour    string // "HH:MM:SS" of the receive time
-	wday    int
+	time       int64
+	hour       string // "HH:MM:SS" of the receive time
+	wday       int
 
 	// generated is the rule the OSSEC alert plugin points at.
 	generated *ruleset.Rule
