@@ -14,7 +14,10 @@
 // taken from the syslog timestamps of its lines. Correlation between
 // events of one host (frequency, if_matched_sid, the file-integrity
 // database of an agent) behaves as in OSSEC; correlation across hosts does
-// not happen. In exchange, the result does not depend on how hosts are
+// not happen. Events without a host (the manager's own file-integrity
+// events, lines without a syslog header) belong to Options.Hostname, so
+// that the manager's verdict lines, which carry its hostname, follow up its
+// own file-integrity alerts. In exchange, the result does not depend on how hosts are
 // spread over workers or shards: a run on one core, on all cores, or as N
 // shards merged gives the same report. Hosts go to workers by a stable
 // hash of their name, and to shards (Shard) by another.
@@ -121,6 +124,9 @@ type Options struct {
 	// MaxLost is how many lost alerts the report lists (default 10000);
 	// it counts them all.
 	MaxLost int
+	// Hostname is the host of events that name none: the manager's
+	// hostname as its own syslog lines give it.
+	Hostname string
 	// Inputs name the corpus in the report.
 	Inputs []string
 	// Progress, when set, is called from time to time with the number of
@@ -241,6 +247,9 @@ func Run(ctx context.Context, src Source, before, after Side, opts Options) (*Re
 			break
 		}
 		n++
+		if ev.Host == "" {
+			ev.Host = opts.Hostname
+		}
 		if !opts.Shard.Contains(ev.Host) {
 			continue
 		}

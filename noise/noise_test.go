@@ -198,6 +198,28 @@ func TestRunWorkedExample(t *testing.T) {
 	}
 }
 
+// TestManagerHost: the manager's own file-integrity event (location
+// syscheck, no host) is followed up by its verdict line, which carries the
+// manager's hostname.
+func TestManagerHost(t *testing.T) {
+	lines := []string{
+		"8:syscheck:1024:33188:0:0:a:b:c /etc/shadow",
+		"Sep 15 00:26:11 ossec-mgr ossec-ar-verify: file managed by RPM (/etc/shadow) changed outside of RPM",
+	}
+	for _, tt := range []struct {
+		hostname string
+		lost     int64
+	}{{"ossec-mgr", 0}, {"other", 1}} {
+		rep, err := Run(context.Background(), source(lines...), stockRules.side("stock", 7), ourRules.side("ours", 9), Options{Hostname: tt.hostname})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.LostCount != tt.lost {
+			t.Errorf("hostname %s: lost %d, want %d", tt.hostname, rep.LostCount, tt.lost)
+		}
+	}
+}
+
 func TestFollowWindow(t *testing.T) {
 	lines := []string{fim("h", "/etc/a")}
 	for range 5 {

@@ -84,7 +84,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	junit := fl.String("junit", "", "also write the report as JUnit XML to `FILE`")
 	markdown := fl.String("markdown", "", "also write the report as Markdown to `FILE` (e.g. $GITHUB_STEP_SUMMARY)")
 	htmlOut := fl.String("html", "", "also write the report as a self-contained HTML page to `FILE`")
-	hostname := fl.String("hostname", "manager", "the manager's hostname, given to events without a syslog header")
+	hostname := fl.String("hostname", "manager", "the manager's hostname: given to events without a syslog header, and the host of the manager's own file-integrity events")
 	plain := fl.Bool("plain", false, "read every corpus line as an ossec-logtest line, never as a queue message")
 	year := fl.Int("year", 0, "the year of syslog timestamps (default: this year)")
 	window := fl.Int("follow-window", 1000, "how many later events of a host may carry an alert's follow-up")
@@ -215,7 +215,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := noise.Run(ctx, src, sides[0], sides[1], noise.Options{
 		Level: *level, Workers: *workers, Shard: sh, Known: known, FollowWindow: *window,
-		Year: *year, Inputs: fl.Args(), Progress: prog.update, MaxLost: *maxLost,
+		Year: *year, Inputs: fl.Args(), Progress: prog.update, MaxLost: *maxLost, Hostname: *hostname,
 	})
 	prog.done()
 	if ctx.Err() != nil {
