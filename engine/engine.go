@@ -39,6 +39,17 @@ type Observer interface {
 	RuleMatched(r *ruleset.Rule)
 }
 
+// ChildrenObserver is an Observer that also wants to know when the
+// children of a matched rule are about to be tried (where ossec-logtest -v
+// prints "*Trying child rules."): that depends on the rule's place in the
+// tree (its RuleNode), which RuleMatched does not say.
+type ChildrenObserver interface {
+	Observer
+	// TryingChildren is called after RuleMatched(r) when the node where r
+	// matched has children, before the first of them is tried.
+	TryingChildren(r *ruleset.Rule)
+}
+
 // Engine is a compiled ruleset ready to analyse events. It is immutable
 // and may serve any number of Sessions concurrently.
 type Engine struct {
@@ -46,6 +57,7 @@ type Engine struct {
 	hostname string
 	now      func() time.Time
 	obs      Observer
+	childObs ChildrenObserver
 
 	pname   []*decNode // OSSEC's forpname list
 	nopname []*decNode // OSSEC's nopname list
@@ -88,6 +100,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.childObs, _ = e.obs.(ChildrenObserver)
 
 	nodes := map[*ruleset.Decoder]*decNode{}
 	var node func(d *ruleset.Decoder) *decNode

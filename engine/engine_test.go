@@ -231,6 +231,21 @@ func itoa(n int) string {
 	return string(b)
 }
 
+type childRecorder struct{ recorder }
+
+func (o *childRecorder) TryingChildren(r *ruleset.Rule) { o.events = append(o.events, "ch:"+itoa(r.ID)) }
+
+func TestChildrenObserver(t *testing.T) {
+	o := &childRecorder{}
+	e := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia", Observer: o})
+	e.NewSession().Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
+	want := []string{"dt:sshd", "dm:sshd", "dt:ssh-failed", "dm:ssh-failed", "dm:ssh-failed",
+		"rt:1", "rm:1", "ch:1", "rt:1002", "rt:5700", "rm:5700", "ch:5700", "rt:5716", "rm:5716", "ch:5716", "rt:5720"}
+	if diff := cmp.Diff(want, o.events); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
+
 func TestObserver(t *testing.T) {
 	o := &recorder{}
 	e := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia", Observer: o})

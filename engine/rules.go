@@ -222,6 +222,9 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	}
 	if obs := s.e.obs; obs != nil {
 		obs.RuleMatched(r)
+		if co := s.e.childObs; co != nil && len(node.Children) > 0 {
+			co.TryingChildren(r)
+		}
 	}
 	for _, c := range node.Children {
 		if m := s.checkRule(ev, c); m != nil {
