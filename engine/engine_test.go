@@ -233,7 +233,9 @@ func itoa(n int) string {
 
 type childRecorder struct{ recorder }
 
-func (o *childRecorder) TryingChildren(r *ruleset.Rule) { o.events = append(o.events, "ch:"+itoa(r.ID)) }
+func (o *childRecorder) TryingChildren(r *ruleset.Rule) {
+	o.events = append(o.events, "ch:"+itoa(r.ID))
+}
 
 func TestChildrenObserver(t *testing.T) {
 	o := &childRecorder{}
