@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ossec-ruletest/ossec-ruletest/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/examples/fleet"
 	"github.com/ossec-ruletest/ossec-ruletest/noise"
 )
@@ -252,5 +254,41 @@ func TestNoiseUsage(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, errOut, ExitUsage, tt.want)
 		}
+	}
+}
+
+// TestProgress: on a terminal, after a second, the progress line gives the
+// rate and the time left; before a second, and off a terminal, nothing.
+func TestProgress(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "c.log")
+	os.WriteFile(f, []byte(strings.Repeat("Sep 15 00:00:00 h x: y\n", 100)), 0o644)
+	src, err := corpus.Open([]string{f}, corpus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		src.Next()
+	}
+	var b bytes.Buffer
+	p := newProgress(&b, src)
+	p.update(50)
+	if b.Len() != 0 {
+		t.Errorf("not a terminal: printed %q", b.String())
+	}
+	p.tty, p.total = true, src.TotalSize()
+	p.update(50)
+	if b.Len() != 0 {
+		t.Errorf("before a second: printed %q", b.String())
+	}
+	p.start = p.start.Add(-2 * time.Second)
+	p.update(50)
+	got := b.String()
+	if !strings.Contains(got, "50 events, ") || !strings.Contains(got, " events/s, ") || !strings.Contains(got, "ETA ") {
+		t.Errorf("progress line %q: want events, events/s and ETA", got)
+	}
+	p.done()
+	if !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Errorf("done does not clear the line: %q", b.String())
 	}
 }
