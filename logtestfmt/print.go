@@ -119,7 +119,10 @@ type AlertWriter struct {
 const maxFullLog = 1256
 
 // Write writes the alert of r, read at time t, if r generated one (and
-// those of r.Extra).
+// those of r.Extra): the alert-time location, fields, log and earlier
+// events of r (Result.AlertLocation, ...), or, where the engine did not set
+// them (results parsed from ossec-logtest's default output), what phase 1
+// and 2 show.
 func (a *AlertWriter) Write(r *engine.Result, t time.Time) error {
 	var b strings.Builder
 	a.write(&b, r, t)
@@ -135,29 +138,54 @@ func (a *AlertWriter) write(b *strings.Builder, r *engine.Result, t time.Time) {
 		if r.Mail {
 			mail = " mail "
 		}
-		loc := a.Location
-		if loc == "" {
-			loc = "stdin"
+		where := r.AlertLocation
+		if where == "" {
+			loc := a.Location
+			if loc == "" {
+				loc = "stdin"
+			}
+			where = r.Phase1.Hostname + "->" + loc
 		}
 		fmt.Fprintf(b, "** Alert %d.%d:%s - %s\n", t.Unix(), a.n, mail, GroupString(m))
-		fmt.Fprintf(b, "%d %s %02d %s %s->%s\n", t.Year(), t.Format("Jan"), t.Day(), t.Format("15:04:05"), r.Phase1.Hostname, loc)
+		fmt.Fprintf(b, "%d %s %02d %s %s\n", t.Year(), t.Format("Jan"), t.Day(), t.Format("15:04:05"), where)
 		fmt.Fprintf(b, "Rule: %d (level %d) -> '%s'", m.ID, m.Level, nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
-		for _, f := range []struct{ label, field string }{
-			{"Src IP", "srcip"}, {"Src Port", "srcport"}, {"Dst IP", "dstip"}, {"Dst Port", "dstport"}, {"User", "dstuser"},
-		} {
-			if v, ok := r.Field(f.field); ok {
-				fmt.Fprintf(b, "\n%s: %s", f.label, v)
+		fields := r.AlertFields
+		if r.AlertLocation == "" {
+			for _, name := range []string{"srcip", "srcport", "dstip", "dstport", "dstuser"} {
+				if v, ok := r.Field(name); ok {
+					fields = append(fields, engine.Field{Name: name, Value: v})
+				}
 			}
 		}
-		full := r.Phase1.FullEvent
-		if len(full) > maxFullLog {
-			full = full[:maxFullLog]
+		for _, f := range fields {
+			fmt.Fprintf(b, "\n%s: %s", alertLabels[f.Name], f.Value)
 		}
-		fmt.Fprintf(b, "\n%s\n\n", full)
+		full := r.AlertLog
+		if full == "" {
+			full = r.Phase1.FullEvent
+		}
+		fmt.Fprintf(b, "\n%s\n", clip1256(full))
+		for _, l := range r.LastEvents {
+			fmt.Fprintf(b, "%s\n", clip1256(l))
+		}
+		b.WriteByte('\n')
 	}
 	for i := range r.Extra {
 		a.write(b, &r.Extra[i], t)
 	}
+}
+
+// alertLabels are the names OS_LogOutput gives the fields it prints.
+var alertLabels = map[string]string{
+	"srcip": "Src IP", "srcport": "Src Port", "dstip": "Dst IP", "dstport": "Dst Port", "dstuser": "User",
+}
+
+// clip1256 is s as printf's %.1256s prints it.
+func clip1256(s string) string {
+	if len(s) > maxFullLog {
+		return s[:maxFullLog]
+	}
+	return s
 }
 
 // GroupString is the rule's group string as OSSEC keeps and prints it

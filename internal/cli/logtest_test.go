@@ -55,6 +55,41 @@ func TestLogtestRecorded(t *testing.T) {
 	}
 }
 
+// alertTime matches what differs between two -a runs: the time in the
+// alert header and the date line.
+var alertTime = regexp.MustCompile(`(?m)^(\*\* Alert )\d+(\.)|^\d{4} \w{3} \d\d \d\d:\d\d:\d\d `)
+
+// TestLogtestAlertsRecorded compares `logtest -a` with the alerts the real
+// ossec-logtest printed for the same input, except the read times.
+func TestLogtestAlertsRecorded(t *testing.T) {
+	base := os.Getenv("OSSEC_RULESET")
+	if base == "" {
+		t.Skip("needs the stock ruleset: set OSSEC_RULESET")
+	}
+	for _, name := range []string{"mix", "freq"} {
+		t.Run(name, func(t *testing.T) {
+			in, err := os.ReadFile("../../logtestfmt/testdata/" + name + ".log")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile("../../logtestfmt/testdata/" + name + "-a.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			logtestStdin = bytes.NewReader(in)
+			defer func() { logtestStdin = os.Stdin }()
+			var stdout, stderr bytes.Buffer
+			if code := runLogtest([]string{"-a", "-D", base, "--hostname", "melancia"}, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+			}
+			norm := func(s string) []string { return strings.Split(alertTime.ReplaceAllString(s, "${1}T${2}"), "\n") }
+			if d := cmp.Diff(norm(string(want)), norm(stdout.String())); d != "" {
+				t.Errorf("logtestfmt/testdata/%s-a.txt: alerts differ (-recorded +ours):\n%s", name, d)
+			}
+		})
+	}
+}
+
 // TestLogtestUnitTestExitCodes checks -U's exit codes on our ruleset.
 func TestLogtestUnitTestExitCodes(t *testing.T) {
 	line := "Sep 15 00:26:10 ether ossec-ar-verify: file ok (/etc/cron.d/puppet-job)\n"
