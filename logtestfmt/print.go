@@ -151,6 +151,7 @@ func (a *AlertWriter) write(b *strings.Builder, r *engine.Result, t time.Time) {
 		fmt.Fprintf(b, "Rule: %d (level %d) -> '%s'", m.ID, m.Level, nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
 		fields := r.AlertFields
 		if r.AlertLocation == "" {
+			fields = nil
 			for _, name := range []string{"srcip", "srcport", "dstip", "dstport", "dstuser"} {
 				if v, ok := r.Field(name); ok {
 					fields = append(fields, engine.Field{Name: name, Value: v})

@@ -96,6 +96,10 @@ func TestAlertWriterRecorded(t *testing.T) {
 					}
 				}
 				r.LastEvents = a.LastEvents
+				r.AlertLocation = a.Location
+				if a.Host != "" {
+					r.AlertLocation = a.Host + "->" + a.Location
+				}
 				// The -a run read the line at its own time.
 				if err := w.Write(r, time.Unix(a.Time, 0)); err != nil {
 					t.Fatal(err)
