@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"os"
 	"sync"
 	"testing"
 
@@ -21,6 +22,9 @@ var (
 // recorded with.
 func stock(t testing.TB) *ruleset.Ruleset {
 	t.Helper()
+	if _, err := os.Stat(stockDir); err != nil {
+		t.Skipf("stock ruleset not available: %v", err)
+	}
 	stockOnce.Do(func() {
 		stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: stockDir})
 	})
@@ -114,4 +118,17 @@ func TestConcurrentSessions(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+// FuzzProcessStock runs arbitrary lines end to end through the stock
+// ruleset, three times in one session so that correlation runs too.
+func FuzzProcessStock(f *testing.F) {
+	addSeeds(f)
+	e := engine.New(stock(f), engine.Options{Hostname: "melancia", Now: fixedClock})
+	f.Fuzz(func(t *testing.T, line string) {
+		s := e.NewSession()
+		for i := 0; i < 3; i++ {
+			checkResult(t, line, s.Process(line))
+		}
+	})
 }
