@@ -21,13 +21,15 @@ type JSONAlert struct {
 	ID        string  `json:"id"`        // "TIME.OFFSET", as in alerts.log
 	TimeStamp float64 `json:"TimeStamp"` // milliseconds since the epoch
 	Rule      struct {
-		Level      int    `json:"level"`
-		Comment    string `json:"comment"`
-		SIDID      int    `json:"sidid"`
-		CVE        string `json:"cve"`
-		Info       string `json:"info"`
-		Frequency  int    `json:"frequency"`
-		FiredTimes int    `json:"firedtimes"`
+		Level      int      `json:"level"`
+		Comment    string   `json:"comment"`
+		SIDID      int      `json:"sidid"`
+		CVE        string   `json:"cve"`
+		Info       string   `json:"info"`
+		Frequency  int      `json:"frequency"`
+		FiredTimes int      `json:"firedtimes"`
+		Group      string   `json:"group"`  // as in rules, "syslog,sshd,"
+		Groups     []string `json:"groups"` // split
 	} `json:"rule"`
 	Decoder        string        `json:"decoder"`
 	DecoderParent  string        `json:"decoder_parent"`
@@ -37,6 +39,12 @@ type JSONAlert struct {
 	Hostname       string        `json:"hostname"`
 	ProgramName    string        `json:"program_name"`
 	SyscheckFile   *SyscheckFile `json:"SyscheckFile"`
+	// Added by json_extended.c: the agent's name and address, the time
+	// as alerts.log prints it, the log's location.
+	AgentName string `json:"agent_name"`
+	AgentIP   string `json:"agentip"`
+	Timestamp string `json:"timestamp"`
+	Logfile   string `json:"logfile"`
 	// Fields holds every string member at the top level that is not one
 	// of the above: the static fields (srcip, dstuser, action, ...) and
 	// the decoder's dynamic ones.
@@ -62,7 +70,8 @@ type SyscheckFile struct {
 
 var jsonKnown = map[string]bool{"id": true, "TimeStamp": true, "rule": true, "decoder": true, "decoder_parent": true,
 	"location": true, "full_log": true, "previous_output": true, "hostname": true, "program_name": true,
-	"SyscheckFile": true, "decoder_desc": true}
+	"SyscheckFile": true, "decoder_desc": true, "agent_name": true, "agentip": true, "timestamp": true,
+	"logfile": true, "PCI_DSS": true, "CIS": true}
 
 // ParseAlertsJSON reads alerts.json: one JSON object per line. A line that
 // is not a JSON object is an error naming name and the line number. A last
@@ -170,8 +179,11 @@ func liveResult(text string, j *JSONAlert, l *logtestfmt.Alert) engine.Result {
 	}
 	r.Rule = &engine.RuleMatch{ID: j.Rule.SIDID, Level: j.Rule.Level, Description: j.Rule.Comment}
 	r.Alert = true
+	if j.Rule.Group != "" {
+		r.Rule.Groups = logtestfmt.SplitGroups(j.Rule.Group)
+	}
 	if l != nil {
-		r.Rule.Groups = l.Groups
+		r.Rule.Groups = l.Groups // as printed, blanks kept
 		r.Mail = l.Mail
 	}
 	return r
