@@ -36,8 +36,10 @@
 // the hourly statistics rule, the suppression of a syslog message
 // repeated verbatim (LastMsg_Stats), GeoIP lookups, and the reverse DNS
 // check of the is_valid_crawler compiled rule. Syscheck messages are
-// decoded with OSSEC's default <syscheck> settings (auto_ignore on,
-// alert_new_files off, no ignore list, no maintenance mode).
+// decoded with the ruleset's <syscheck> settings (ignore, auto_ignore,
+// alert_new_files); the FIM maintenance mode is never on. The
+// first-time-seen list sizes are those of the stock internal_options.conf
+// (32 entries, 14 bytes).
 //
 // Active responses are selected as analysisd selects them before
 // OS_Exec (the rule's responses whose command gets what it expects and
