@@ -18,9 +18,13 @@
 // The ruleset of a case is a base OSSEC installation (Config.Base), the
 // rules repository's ossec.conf, decoders/ and rules/ (Config.Repo), and the
 // files of the case's own archive (ossec.conf, decoders/*.xml, rules/*.xml,
-// lists/*), in that order. Each case gets one engine session, so correlation
-// state lives as long as the case.
+// lists/*), in that order (Sources). Each case gets one engine session, so
+// correlation state lives as long as the case. Without a base, Load stands
+// in category roots for the stock rules_config.xml and leaves out rule
+// files that need stock rules.
 //
-// Engines plug in through Backend; Native runs the pure-Go engine. Other
-// packages (the real ossec-logtest, containers) implement Backend too.
+// Engines plug in through Backend; Native runs the pure-Go engine and caches
+// the rulesets it loads. Other packages (the real ossec-logtest, containers)
+// implement Backend too. Config.Params gives the testscript parameters for
+// `go test`; RunFiles runs cases outside it (the run command).
 package harness
