@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/realossec"
+)
+
+// TestCasesOnRealOSSEC runs the repository's cases on a real ossec-logtest
+// (the logtest engine): the cases that feed log lines must pass there as
+// they do on the native engine; file-integrity cases skip (ossec-logtest
+// reads only log lines). It needs an OSSEC installation
+// ($RULETEST_OSSEC_DIR) and the stock ruleset ($OSSEC_RULESET).
+func TestCasesOnRealOSSEC(t *testing.T) {
+	dir, base := os.Getenv(realossec.EnvDir), os.Getenv("OSSEC_RULESET")
+	if dir == "" || base == "" {
+		t.Skipf("needs a real OSSEC: set %s and OSSEC_RULESET", realossec.EnvDir)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--engine", "logtest", "--ossec-dir", dir, "--base", base, "--repo", "../..", "../../cases"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if strings.HasPrefix(lastLine(stdout.String()), "0 passed") {
+		t.Fatalf("no case ran:\n%s", stdout.String())
+	}
+	t.Log(lastLine(stdout.String()))
+}
