@@ -105,7 +105,7 @@ type event struct {
 
 // run feeds a record (or each item of a sequence) to fresh sessions as the
 // recording did and returns every event with its result; problems that are
-// not field differences (an extra event too many) go to bad.
+// not field differences (an extra event too many, a bad wall_clock) go to bad.
 func run(rs *ruleset.Ruleset, r *Record, bad func(string)) []event {
 	var out []event
 	add := func(id string, rec *Record, res engine.Result) {
@@ -121,34 +121,43 @@ func run(rs *ruleset.Ruleset, r *Record, bad func(string)) []event {
 			bad(fmt.Sprintf("%s: %s: native engine gives %d extra events, OSSEC printed %d", rec.Where(), id, len(res.Extra), len(rec.ExtraEvents)))
 		}
 	}
-	if len(r.Sequence) > 0 {
-		s, _ := newSession(rs)
-		for _, it := range r.Sequence {
-			if it.DelayBeforeS > 0 {
-				// The clock must move: replay the sequence on an
-				// engine of its own.
-				runTimed(rs, r, add)
-				return out
-			}
+	at := start
+	if r.WallClock != "" {
+		t, err := time.Parse(time.RFC3339, r.WallClock)
+		if err != nil {
+			bad(fmt.Sprintf("%s: %s: wall_clock: %v", r.Where(), r.ID, err))
+			return nil
 		}
-		for _, it := range r.Sequence {
+		at = t
+	}
+	timed := !at.Equal(start)
+	for _, it := range r.Sequence {
+		timed = timed || it.DelayBeforeS > 0
+	}
+	if timed {
+		// The clock is not the shared engine's, or must move: replay on
+		// an engine of its own.
+		s, c := newTimedSession(rs)
+		c.t = at
+		items := r.Sequence
+		if len(items) == 0 {
+			items = []*Record{r}
+		}
+		for _, it := range items {
+			c.advance(it.DelayBeforeS)
 			add(it.ID, it, s.Process(it.Log))
 		}
 		return out
 	}
 	s, _ := newSession(rs)
+	if len(r.Sequence) > 0 {
+		for _, it := range r.Sequence {
+			add(it.ID, it, s.Process(it.Log))
+		}
+		return out
+	}
 	add(r.ID, r, s.Process(r.Log))
 	return out
-}
-
-// runTimed feeds a sequence whose items wait (delay_before_s) to an engine
-// with a fake clock that advances by the recorded delays.
-func runTimed(rs *ruleset.Ruleset, r *Record, add func(string, *Record, engine.Result)) {
-	s, c := newTimedSession(rs)
-	for _, it := range r.Sequence {
-		c.advance(it.DelayBeforeS)
-		add(it.ID, it, s.Process(it.Log))
-	}
 }
 
 func TestConformance(t *testing.T) {
@@ -158,7 +167,64 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exList, err := LoadExceptions("exceptions.txt")
+	check(t, rs, recs, "exceptions.txt", dir)
+}
+
+// ExtraGlob names our own recordings of real ossec-logtest (made with
+// conformance/internal/record from the differential corpora, see
+// testdata/README.md): they need only the stock ruleset.
+const ExtraGlob = "testdata/extra-*.jsonl"
+
+// customDir holds the decoders, rules and CDB lists that the
+// testdata/extra-custom-*.jsonl recordings were made with, on top of the
+// stock ruleset.
+const customDir = "testdata/extra-custom"
+
+// customSources returns the stock ruleset with the custom layer.
+func customSources(base string) ruleset.Sources {
+	return ruleset.Sources{
+		Base:     base,
+		Decoders: []string{customDir + "/decoders.xml"},
+		Rules:    []string{customDir + "/rules.xml"},
+		Lists:    []string{customDir + "/lists/rt-ips", customDir + "/lists/rt-users", customDir + "/lists/rt-urls"},
+	}
+}
+
+func TestExtraConformance(t *testing.T) {
+	rs := stock(t)
+	custom, err := ruleset.Load(customSources(rulesetDir(t)))
+	if err != nil {
+		t.Fatalf("loading the custom layer: %v", err)
+	}
+	paths, err := filepath.Glob(ExtraGlob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no %s", ExtraGlob)
+	}
+	var recs []*Record
+	for _, p := range paths {
+		rr, err := LoadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(filepath.Base(p), "extra-custom-") {
+			for _, r := range rr {
+				r.ruleset = custom
+			}
+		}
+		recs = append(recs, rr...)
+	}
+	check(t, rs, recs, "testdata/extra-exceptions.txt", ExtraGlob)
+}
+
+// check runs recs through the native engine, compares every event with the
+// recording under the exceptions of exceptionsFile, and logs the agreement
+// table (also written to $RULETEST_CONFORMANCE_TABLE for the shared data).
+func check(t *testing.T, rs *ruleset.Ruleset, recs []*Record, exceptionsFile, what string) {
+	t.Helper()
+	exList, err := LoadExceptions(exceptionsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +233,11 @@ func TestConformance(t *testing.T) {
 	table := NewTable()
 	reported, unreported := 0, 0
 	for _, r := range recs {
-		for _, ev := range run(rs, r, func(msg string) { t.Error(msg) }) {
+		rrs := rs
+		if r.ruleset != nil {
+			rrs = r.ruleset
+		}
+		for _, ev := range run(rrs, r, func(msg string) { t.Error(msg) }) {
 			want, got := Expected(ev.rec, ev.input), Observed(ev.got)
 			diffs := Compare(want, got)
 			failing, problems := exceptions.Apply(ev.id, diffs)
@@ -200,8 +270,8 @@ func TestConformance(t *testing.T) {
 
 	var b strings.Builder
 	table.Write(&b)
-	t.Logf("agreement with real OSSEC 4.3.0 (%d records of %s):\n%s", len(recs), dir, b.String())
-	if p := os.Getenv(TableEnv); p != "" {
+	t.Logf("agreement with real OSSEC 4.3.0 (%d records of %s):\n%s", len(recs), what, b.String())
+	if p := os.Getenv(TableEnv); p != "" && exceptionsFile == "exceptions.txt" {
 		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 			t.Error(err)
 		}

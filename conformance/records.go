@@ -25,6 +25,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // Record is one recorded event (or, when Sequence is set, one sequence of
@@ -56,6 +58,10 @@ type Record struct {
 	ExtraEvents []*Record `json:"extra_events,omitempty"`
 	// DelayBeforeS is the pause before this item of a sequence, in seconds.
 	DelayBeforeS float64 `json:"delay_before_s,omitempty"`
+	// WallClock, when set (RFC 3339), is the wall-clock time the
+	// recording ran at (a faked clock): <time> and <weekday> rules saw it.
+	// Without it the recording ran at a time no such rule matched.
+	WallClock string `json:"wall_clock,omitempty"`
 
 	INI            *INI            `json:"ini,omitempty"`
 	RunnerVariants []RunnerVariant `json:"runner_variants,omitempty"`
@@ -67,6 +73,9 @@ type Record struct {
 	// File and Line locate the record in its data file.
 	File string `json:"-"`
 	Line int    `json:"-"`
+	// ruleset, when set, is the ruleset the record was made with, if not
+	// the stock one (tests only).
+	ruleset *ruleset.Ruleset
 }
 
 // Phase1 is what ossec-logtest printed for pre-decoding.
