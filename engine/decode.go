@@ -57,6 +57,9 @@ func (s *Session) decode(ev *event) {
 		}
 		d := node.d
 		if d.Prematch != nil {
+			if !canStart(node.pre, log) {
+				continue
+			}
 			var end int
 			end, s.subs = exec(d.Prematch, log, s.subs[:0])
 			if end < 0 {
@@ -82,7 +85,7 @@ func (s *Session) decode(ev *event) {
 					if c.d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
 						base = pmatch
 					}
-					if base >= 0 {
+					if base >= 0 && canStart(c.pre, log[base:]) {
 						var end int
 						end, s.subs = exec(c.d.Prematch, log[base:], s.subs[:0])
 						if end >= 0 {

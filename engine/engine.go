@@ -74,6 +74,7 @@ type Engine struct {
 
 	sonic *sonicPatterns
 	pn    pnameIndex
+	first []ruleFirst // by Rule.Index
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -81,7 +82,8 @@ type decNode struct {
 	d        *ruleset.Decoder
 	idx      int
 	children []*decNode
-	names    []string // dynamic field name per order position ("" for others)
+	names    []string   // dynamic field name per order position ("" for others)
+	pre      *[256]bool // first bytes a prematch match can start with, nil: unknown
 }
 
 // New prepares rs for analysis. rs must not change afterwards.
@@ -138,6 +140,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	}
 	e.ndec = len(nodes)
 	e.indexProgramNames()
+	e.computeFirstBytes(nodes)
 
 	e.matches = make([]*RuleMatch, len(rs.AllRules))
 	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))

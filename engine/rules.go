@@ -78,6 +78,10 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	if !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
 		return nil
 	}
+	fb := &s.e.first[r.Index]
+	if !canStart(fb.match, ev.log) || !canStart(fb.regex, ev.log) {
+		return nil
+	}
 	if r.Match != nil {
 		if !r.Match.Match(ev.log) {
 			return nil
