@@ -48,6 +48,9 @@ func cmdLogtest(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("logtest: %v (an argument <FILE feeds a file; a log line starting with '<' must contain a space)", err)
 		}
+		if len(data) == 0 {
+			ts.Fatalf("logtest: %s is empty", name)
+		}
 		text := strings.TrimSuffix(string(data), "\n")
 		for i, line := range strings.Split(text, "\n") {
 			inputs = append(inputs, input{line, fmt.Sprintf("%s:%d: %q", name, i+1, line)})

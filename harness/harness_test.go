@@ -58,6 +58,7 @@ func TestFailures(t *testing.T) {
 		{"usage syscheck attr", "syscheck changed /etc/x colour=red\n", []string{`unknown attribute "colour"`}, Failed},
 		{"usage ut", "logtest x1\nut 1:2\n", []string{`"1:2" is not RULE:ALERT:DECODER`}, Failed},
 		{"missing file", "logtest <nofile.log\n", []string{"nofile.log", "a log line starting with '<' must contain a space"}, Failed},
+		{"empty file", "logtest <empty.log\n-- empty.log --\n", []string{"logtest: empty.log is empty"}, Failed},
 		{"unknown condition", "[bogus] logtest x1\n", []string{`unknown condition "bogus"`}, Failed},
 		{"base skip", "[!base] skip 'needs the stock ruleset'\nrule 1\n", []string{"needs the stock ruleset"}, Skipped},
 		{"pass", "logtest 'dec=a rule=1'\nrule 1\n", nil, Passed},
