@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -191,11 +192,14 @@ func replay(ctx context.Context, cmd *realossec.Command, lines []string, delays 
 		pieces = append(pieces, p...)
 		counts = append(counts, len(p))
 	}
-	run := cmd.Run
-	if len(wait) > 0 {
-		run = func(ctx context.Context, alerts bool, _ []byte) ([]byte, []byte, error) {
+	run := func(ctx context.Context, alerts bool, stdin []byte) ([]byte, []byte, error) {
+		if err := resetState(cmd.Dir); err != nil {
+			return nil, nil, err
+		}
+		if len(wait) > 0 {
 			return streamRun(ctx, cmd, alerts, pieces, wait)
 		}
+		return cmd.Run(ctx, alerts, stdin)
 	}
 	res, err := realossec.Replay(ctx, run, pieces)
 	if err != nil {
@@ -214,6 +218,56 @@ func replay(ctx context.Context, cmd *realossec.Command, lines []string, delays 
 		k += n
 	}
 	return out, nil
+}
+
+// installed lists the files of each installation directory as Install
+// made it, before any run.
+var installed = map[string]map[string]bool{}
+
+// resetState gives a run the state a fresh installation has: check_diff
+// keeps the previous output of a rule in queue/diff/HOST/RULE/last-entry,
+// so every process starts with an empty queue/diff, as a session of the
+// native engine does (without that directory OSSEC cannot store anything and
+// never fires), and whatever earlier runs wrote elsewhere (a hostname such as
+// ".." puts the file outside queue/diff) is removed.
+func resetState(dir string) error {
+	diff := filepath.Join(dir, "queue", "diff")
+	if err := os.MkdirAll(diff, 0o755); err != nil {
+		return err
+	}
+	if installed[dir] == nil {
+		seen := map[string]bool{}
+		err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+			seen[p] = true
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		installed[dir] = seen
+	}
+	var extra []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !installed[dir][p] {
+			extra = append(extra, p)
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range extra {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // streamRun runs ossec-logtest as cmd.Run does, but writes its input one
