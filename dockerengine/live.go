@@ -154,13 +154,17 @@ func (m *Manager) sh(ctx context.Context, script string, args ...string) (string
 
 // waitReady sends probe lines until one shows in the archive.
 func (l *Live) waitReady(ctx context.Context) error {
-	deadline := time.Now().Add(l.m.cfg.StartTimeout)
+	deadline := time.Now().Add(l.m.cfg.DaemonTimeout)
 	probe := "ossec-ruletest live probe " + l.m.runID
 	for time.Now().Before(deadline) {
 		if err := l.send(ctx, "syslog", liveSyslogAddr, probe); err != nil {
 			return err
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 		out, err := l.m.sh(ctx, `cat "$1"`, archivesPath)
 		if err != nil {
 			return err
@@ -172,7 +176,7 @@ func (l *Live) waitReady(ctx context.Context) error {
 	}
 	logs, _ := l.m.sh(ctx, `tail -n 20 /var/ossec/logs/ossec.log`)
 	return l.m.errorf(CodeLive, nil, "the manager did not archive a probe line sent to its syslog listener within %v; ossec.log ends with:\n%s",
-		l.m.cfg.StartTimeout, logs)
+		l.m.cfg.DaemonTimeout, logs)
 }
 
 func (l *Live) send(ctx context.Context, kind, target, line string) error {
@@ -247,7 +251,7 @@ func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, 
 	}
 	var mine *JSONAlert
 	for i := l.alertsN; i < len(alerts); i++ {
-		if strings.HasPrefix(msg.Text, alerts[i].FullLog) || strings.HasSuffix(alerts[i].FullLog, msg.Text) {
+		if alertOf(&alerts[i], msg, syslog) {
 			mine = &alerts[i]
 		}
 	}
@@ -281,7 +285,21 @@ func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, 
 	return r, nil
 }
 
-// archived returns the archive's lines.
+// alertOf reports whether a is the alert of the injected msg: a log line
+// is its full log; a file-integrity event's alert names its file; other
+// queue messages match by location.
+func alertOf(a *JSONAlert, msg engine.Message, syslog bool) bool {
+	if syslog {
+		return a.FullLog == msg.Text || strings.HasSuffix(a.FullLog, msg.Text)
+	}
+	if a.SyscheckFile != nil {
+		_, file, ok := strings.Cut(msg.Text, " ")
+		return ok && a.SyscheckFile.Path == file
+	}
+	return a.Location == msg.Location && strings.Contains(msg.Text, a.FullLog)
+}
+
+// archivedLines returns the archive's lines.
 func (l *Live) archivedLines(ctx context.Context) ([]string, error) {
 	out, err := l.m.sh(ctx, `cat "$1"`, archivesPath)
 	if err != nil {

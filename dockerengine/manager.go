@@ -56,6 +56,9 @@ type Config struct {
 	PullTimeout time.Duration
 	// StartTimeout bounds creating and starting the container (default 1m).
 	StartTimeout time.Duration
+	// DaemonTimeout bounds the start of a manager's daemons in live
+	// injection, until remoted passes a line to analysisd (default 2m).
+	DaemonTimeout time.Duration
 	// Lifetime is how long the idle main process of a real manager
 	// container lives before it exits on its own, a safety net for a run
 	// killed with SIGKILL (default 6h).
@@ -85,6 +88,9 @@ func (c *Config) defaults() {
 	}
 	if c.StartTimeout == 0 {
 		c.StartTimeout = time.Minute
+	}
+	if c.DaemonTimeout == 0 {
+		c.DaemonTimeout = 2 * time.Minute
 	}
 	if c.Lifetime == 0 {
 		c.Lifetime = 6 * time.Hour

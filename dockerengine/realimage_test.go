@@ -93,7 +93,7 @@ func TestRealImageLogtestAgreesWithNative(t *testing.T) {
 func TestRealImageLive(t *testing.T) {
 	img := realImageOrSkip(t)
 	ctx := context.Background()
-	b, err := NewLiveBackend(ctx, Config{Image: img, Log: testWriter{t}})
+	b, err := NewLiveBackend(ctx, Config{Image: img, Executable: realRuletest(t), Log: testWriter{t}})
 	if err != nil {
 		t.Fatal(err)
 	}

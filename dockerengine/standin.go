@@ -40,7 +40,7 @@ func CheckStatic(exe string) error {
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("%s is dynamically linked; the stand-in image needs a static binary: build it with CGO_ENABLED=0 go build ./cmd/ossec-ruletest", exe)
+			return fmt.Errorf("%s is dynamically linked; to run inside a container it must be static: build it with CGO_ENABLED=0 go build ./cmd/ossec-ruletest", exe)
 		}
 	}
 	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "386": elf.EM_386}[runtime.GOARCH]
