@@ -175,7 +175,11 @@ func liveResult(text string, j *JSONAlert, l *logtestfmt.Alert) engine.Result {
 	r.Phase1.HasProgramName = j.ProgramName != ""
 	r.Decoder = j.Decoder
 	for _, k := range sortedKeys(j.Fields) {
-		r.Fields = append(r.Fields, engine.Field{Name: k, Value: j.Fields[k]})
+		name := k
+		if n, ok := jsonFieldNames[k]; ok {
+			name = n
+		}
+		r.Fields = append(r.Fields, engine.Field{Name: name, Value: j.Fields[k]})
 	}
 	r.Rule = &engine.RuleMatch{ID: j.Rule.SIDID, Level: j.Rule.Level, Description: j.Rule.Comment}
 	r.Alert = true
@@ -188,6 +192,10 @@ func liveResult(text string, j *JSONAlert, l *logtestfmt.Alert) engine.Result {
 	}
 	return r
 }
+
+// jsonFieldNames maps alerts.json's names of static fields to the names
+// ossec-logtest prints (decoders/decoder.c); the others are the same.
+var jsonFieldNames = map[string]string{"data": "extra_data", "protocol": "proto", "systemname": "system_name"}
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

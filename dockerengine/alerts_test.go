@@ -120,3 +120,13 @@ func TestLiveResultWithoutAlert(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestLiveResultUsesLogtestFieldNames(t *testing.T) {
+	j := &JSONAlert{Fields: map[string]string{"data": "/etc/hosts", "protocol": "tcp", "systemname": "web", "srcip": "1.2.3.4"}}
+	j.Rule.SIDID = 1
+	r := liveResult("x", j, nil)
+	want := []engine.Field{{Name: "extra_data", Value: "/etc/hosts"}, {Name: "proto", Value: "tcp"}, {Name: "srcip", Value: "1.2.3.4"}, {Name: "system_name", Value: "web"}}
+	if diff := cmp.Diff(want, r.Fields); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
