@@ -237,7 +237,7 @@ func altSwitches(re *Regexp, sites []altSite) {
 		ok := true
 		for _, b := range site.branches {
 			var bits [4]uint64
-			if !firstBytes(re, b, &bits, map[int]bool{}) {
+			if !firstBytesMode(re, b, &bits, map[int]bool{}, true) {
 				ok = false
 				break
 			}
@@ -274,7 +274,7 @@ func (c *compiler) compileConcat(subs []*node) {
 			buf = buf[:0]
 		}
 	}
-	for _, s := range subs {
+	for i, s := range subs {
 		if s.kind == nChar {
 			if lit, fold, ok := c.charLit(s); ok {
 				neutral := !hasASCIILetter(lit)
@@ -293,9 +293,44 @@ func (c *compiler) compileConcat(subs []*node) {
 			}
 		}
 		flush()
+		if i+1 < len(subs) && pcre2PossessesNewline(s, subs[i+1]) {
+			r := *s
+			r.mode = possessive
+			c.compile(&r)
+			continue
+		}
 		c.compile(s)
 	}
 	flush()
+}
+
+// pcre2PossessesNewline reports whether PCRE2 10.42 auto-possessifies the
+// repeat n (of \R) because of what follows. Its table marks \R as
+// disjoint from \d, \s, \w, dot and \h and from \z, although \R and \s
+// (or dot) share characters: so "\R?\s" does not match "\n" in PCRE2, and
+// neither here. Only a following item that must match (not one repeated
+// from 0) is considered.
+func pcre2PossessesNewline(n, next *node) bool {
+	if n.kind != nRepeat || n.mode == possessive || n.subs[0].esc != 'R' {
+		return false
+	}
+	if next.kind == nAssert {
+		return next.a == aEnd
+	}
+	if next.kind == nRepeat {
+		if next.min == 0 {
+			return false
+		}
+		next = next.subs[0]
+	}
+	if next.kind != nSet {
+		return false
+	}
+	switch next.esc {
+	case 'd', 's', 'w', '.', 'N', 'h':
+		return true
+	}
+	return false
 }
 
 func hasASCIILetter(s string) bool {
@@ -364,6 +399,22 @@ func isSingleChar(n *node) bool { return n.kind == nChar || n.kind == nSet }
 
 func (c *compiler) compileRepeat(n *node) {
 	sub := n.subs[0]
+	if sub.kind == nLook {
+		// PCRE2: {0} drops the assertion, a minimum of 0 makes it
+		// optional ({0,1}), anything else runs it once.
+		switch {
+		case n.max == 0:
+		case n.min == 0:
+			mode := n.mode
+			if mode == possessive {
+				mode = greedy
+			}
+			c.compileGroupRepeat(sub, 0, 1, mode)
+		default:
+			c.compile(sub)
+		}
+		return
+	}
 	if isSingleChar(sub) {
 		if n.min == 1 && n.max == 1 {
 			c.compile(sub)

@@ -2,6 +2,8 @@ package pcre
 
 import (
 	"errors"
+	"math/rand"
+	"strconv"
 	"os"
 	"strings"
 	"testing"
@@ -143,6 +145,56 @@ type diffStats struct {
 	patterns, compileAgree, unsupported, skipped int
 	subjects, agree                              int
 	failures                                     []string
+	// tolerate, if set, rechecks mismatches with PCRE2's optimizations
+	// turned off: a mismatch that disappears is one of PCRE2 10.42's
+	// optimization quirks (counted in known and logged, not failed).
+	tolerate bool
+	suspects []suspect
+	known    []string
+}
+
+type suspect struct {
+	c   pcre2test.Case
+	got []string
+	msg string
+}
+
+// recheck runs the suspects again through pcre2test without
+// auto-possessification and without start-of-match optimizations.
+func (d *diffStats) recheck(t *testing.T, prog string) {
+	t.Helper()
+	if len(d.suspects) == 0 {
+		return
+	}
+	quirks := []string{"no_auto_possess", "no_start_optimize"}
+	var cases []pcre2test.Case
+	for _, s := range d.suspects {
+		for _, q := range quirks {
+			c := s.c
+			c.Modifiers = []string{q}
+			cases = append(cases, c)
+		}
+	}
+	res, err := pcre2test.Run(prog, cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range d.suspects {
+		why := ""
+		for k, q := range quirks {
+			r := res[i*len(quirks)+k]
+			if len(r.Subjects) == 1 && strings.Join(r.Subjects[0], "\n") == strings.Join(s.got, "\n") {
+				why = "PCRE2 10.42 gives this result with " + q
+				break
+			}
+		}
+		if why == "" {
+			d.fail(s.msg)
+			continue
+		}
+		d.known = append(d.known, why+": "+s.msg)
+	}
+	d.suspects = nil
 }
 
 func (d *diffStats) fail(msg string) {
@@ -164,12 +216,16 @@ func flagsOf(c pcre2test.Case) Flags {
 
 // compare runs cases through pcre2test and through this package.
 func compare(t *testing.T, prog string, cases []pcre2test.Case) *diffStats {
+	return compareTolerating(t, prog, cases, false)
+}
+
+func compareTolerating(t *testing.T, prog string, cases []pcre2test.Case, tolerate bool) *diffStats {
 	t.Helper()
 	res, err := pcre2test.Run(prog, cases)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &diffStats{}
+	d := &diffStats{tolerate: tolerate}
 	for i, c := range cases {
 		r := res[i]
 		if r.Skipped != "" {
@@ -206,7 +262,12 @@ func compare(t *testing.T, prog string, cases []pcre2test.Case) *diffStats {
 				d.agree++
 				continue
 			}
-			d.fail("pattern " + quote(c.Pattern) + " flags " + flagsOf(c).String() + " subject " + quote(s) + ":\n  pcre2test: " + strings.Join(want, " | ") + "\n  pcre:      " + strings.Join(got, " | "))
+			msg := "pattern " + quote(c.Pattern) + " flags " + flagsOf(c).String() + " subject " + quote(s) + ":\n  pcre2test: " + strings.Join(want, " | ") + "\n  pcre:      " + strings.Join(got, " | ")
+			if d.tolerate {
+				d.suspects = append(d.suspects, suspect{c: pcre2test.Case{Pattern: c.Pattern, Caseless: c.Caseless, UTF: c.UTF, Subjects: []string{s}}, got: got, msg: msg})
+				continue
+			}
+			d.fail(msg)
 		}
 	}
 	return d
@@ -230,8 +291,11 @@ func errOK(err error) string {
 
 func (d *diffStats) report(t *testing.T, name string) {
 	t.Helper()
-	t.Logf("%s: patterns %d (compile agreement %d, unsupported %d, not expressible %d); subjects %d, agreement %d (%.2f%%)",
-		name, d.patterns, d.compileAgree, d.unsupported, d.skipped, d.subjects, d.agree, 100*float64(d.agree)/float64(max(d.subjects, 1)))
+	t.Logf("%s: patterns %d (compile agreement %d, unsupported %d, not expressible %d); subjects %d, agreement %d (%.3f%%), known differences %d",
+		name, d.patterns, d.compileAgree, d.unsupported, d.skipped, d.subjects, d.agree, 100*float64(d.agree)/float64(max(d.subjects, 1)), len(d.known))
+	for _, k := range d.known {
+		t.Log("known difference: " + k)
+	}
 	for _, f := range d.failures {
 		t.Error(f)
 	}
@@ -280,3 +344,82 @@ func TestDiffRuleset(t *testing.T) {
 	d := compare(t, prog, cases)
 	d.report(t, "stock <pcre2> patterns")
 }
+
+// randomPattern builds a pattern from a small grammar over a few letters,
+// so that random subjects often match.
+func randomPattern(r *rand.Rand, depth int) string {
+	atoms := []string{"a", "b", "c", "A", "é", "k", ".", `\d`, `\w`, `\s`, `\S`, `[ab]`, `[^a]`, `[a-c]`, `\b`, `\B`, "^", "$", `\z`, `\Z`, `1`, ` `, `\n`,
+		`(?i)`, `(?-i)`, `(?m)`, `(?s)`, `[[:alpha:]]`, `[[:^digit:]]`, `\h`, `\v`, `\R`, `\x{e9}`, `[é-ë]`, `\N`, `[\w-]`, `[^\s]`, `\t`}
+	var b strings.Builder
+	n := 1 + r.Intn(4)
+	for i := 0; i < n; i++ {
+		if depth < 3 && r.Intn(4) == 0 {
+			inner := randomPattern(r, depth+1)
+			if r.Intn(3) == 0 {
+				inner += "|" + randomPattern(r, depth+1)
+			}
+			switch r.Intn(9) {
+			case 8:
+				b.WriteString("(?<n" + strconv.Itoa(r.Intn(1000)) + ">" + inner + ")")
+			case 0:
+				b.WriteString("(?:" + inner + ")")
+			case 1:
+				b.WriteString("(?>" + inner + ")")
+			case 2:
+				b.WriteString("(?=" + inner + ")")
+			case 3:
+				b.WriteString("(?!" + inner + ")")
+			case 4:
+				b.WriteString("(?<=" + []string{"a", "b|cc", `\d`, "a(b)"}[r.Intn(4)] + ")")
+			default:
+				b.WriteString("(" + inner + ")")
+			}
+		} else {
+			b.WriteString(atoms[r.Intn(len(atoms))])
+		}
+		if strings.HasSuffix(b.String(), ")") && strings.Contains(b.String(), "(?=") || strings.HasSuffix(b.String(), "^") || strings.HasSuffix(b.String(), "$") || strings.HasSuffix(b.String(), `\b`) || strings.HasSuffix(b.String(), `\B`) || strings.HasSuffix(b.String(), `\z`) {
+			continue
+		}
+		if r.Intn(3) == 0 {
+			b.WriteString([]string{"*", "+", "?", "{2}", "{1,3}", "{2,}"}[r.Intn(6)])
+			b.WriteString([]string{"", "", "?", "+"}[r.Intn(4)])
+		}
+	}
+	if r.Intn(10) == 0 {
+		b.WriteString(`\1`)
+	}
+	return b.String()
+}
+
+// TestDiffRandom runs random patterns and subjects through pcre2test.
+func TestDiffRandom(t *testing.T) {
+	prog := pcre2testOrSkip(t)
+	seed := int64(1)
+	if v, err := strconv.ParseInt(os.Getenv("PCRE2TEST_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	r := rand.New(rand.NewSource(seed))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	if os.Getenv("PCRE2TEST_FULL") == "1" {
+		n = 30000
+	}
+	var cases []pcre2test.Case
+	for i := 0; i < n; i++ {
+		c := pcre2test.Case{Pattern: randomPattern(r, 0), Caseless: r.Intn(2) == 0, UTF: r.Intn(2) == 0}
+		for k := 0; k < 8; k++ {
+			var s strings.Builder
+			for l := 1 + r.Intn(10); l > 0; l-- {
+				s.WriteString([]string{"a", "b", "c", "A", "B", "1", " ", "é", "É", "k", "K", "\n", "aa", "ab", "\r\n", "\t", "ë", "\u212a"}[r.Intn(18)])
+			}
+			c.Subjects = append(c.Subjects, s.String())
+		}
+		cases = append(cases, c)
+	}
+	d := compareTolerating(t, prog, cases, true)
+	d.recheck(t, prog)
+	d.report(t, "random patterns")
+}
+

@@ -157,6 +157,7 @@ func (re *Regexp) newMachine() *machine {
 		re:    re,
 		prog:  re.prog,
 		slots: make([]int, 2*(re.ncap+1)),
+		open:  make([]int, re.ncap+1),
 		regs:  make([]int, re.nregs),
 		stack: make([]bt, 0, 32),
 	}
@@ -187,7 +188,8 @@ type machine struct {
 	re     *Regexp
 	prog   []inst
 	s      string
-	slots  []int
+	slots  []int // committed capture offsets (the ovector)
+	open   []int // pending start of each group
 	regs   []int
 	stack  []bt
 	steps  int // backtracking steps of this start position
@@ -228,7 +230,7 @@ func (m *machine) search(s string) (bool, error) {
 			}
 			pos = p
 		}
-		if m.re.utf && pos > 0 && s[pos]&0xc0 == 0x80 {
+		if m.re.utf && pos > 0 && pos < len(s) && s[pos]&0xc0 == 0x80 {
 			// PCRE2 never starts inside a character.
 			pos++
 			continue
@@ -497,10 +499,23 @@ func (m *machine) run(pc, pos int) bool {
 			pc = in.x
 			continue
 		case opSave:
-			if !m.push(bt{kind: btSlot, n: int32(in.n), pos: m.slots[in.n]}) {
-				return false
+			// A group's start is pending until the group ends, when both
+			// offsets are set: a back reference inside the group sees the
+			// previous iteration, as in PCRE2.
+			g := in.n >> 1
+			if in.n&1 == 0 {
+				if !m.push(bt{kind: btSlot, n: int32(-g - 1), pos: m.open[g]}) {
+					return false
+				}
+				m.open[g] = pos
+			} else {
+				if !m.push(bt{kind: btSlot, n: int32(in.n - 1), pos: m.slots[in.n-1]}) ||
+					!m.push(bt{kind: btSlot, n: int32(in.n), pos: m.slots[in.n]}) {
+					return false
+				}
+				m.slots[in.n-1] = m.open[g]
+				m.slots[in.n] = pos
 			}
-			m.slots[in.n] = pos
 			pc++
 			continue
 		case opAssert:
@@ -554,7 +569,7 @@ func (m *machine) run(pc, pos int) bool {
 				e := m.stack[len(m.stack)-1]
 				m.stack = m.stack[:len(m.stack)-1]
 				if e.kind == btSlot {
-					m.slots[e.n] = e.pos
+					m.restoreSlot(e)
 				} else if e.kind == btReg {
 					m.regs[e.n] = e.pos
 				} else if e.kind == btMark {
@@ -610,7 +625,7 @@ func (m *machine) run(pc, pos int) bool {
 				pc, pos = int(e.pc), e.pos
 				m.stack = m.stack[:len(m.stack)-1]
 			case btSlot:
-				m.slots[e.n] = e.pos
+				m.restoreSlot(*e)
 				m.stack = m.stack[:len(m.stack)-1]
 				continue
 			case btReg:
@@ -699,6 +714,16 @@ func (m *machine) skipRun(set *charSet, pos int) int {
 		pos = p
 	}
 	return pos
+}
+
+// restoreSlot undoes a capture change: n >= 0 is a slot, n < 0 the
+// pending start of group -n-1.
+func (m *machine) restoreSlot(e bt) {
+	if e.n >= 0 {
+		m.slots[e.n] = e.pos
+	} else {
+		m.open[-e.n-1] = e.pos
+	}
 }
 
 // advance moves n characters of set forward from pos (they are known to match).

@@ -60,6 +60,10 @@ type node struct {
 	mode    repeatMode
 	offset  int // where the node starts in the pattern
 	refName string
+	// esc is the escape letter a single-character node came from ('d',
+	// 's', 'w', 'h', ...; '.' for dot; 'R' for the \R group), 0 otherwise:
+	// PCRE2's auto-possessification treats these "types" by a table.
+	esc byte
 }
 
 // options are the inline-settable options.
@@ -79,6 +83,11 @@ type parser struct {
 }
 
 const maxRepeat = 65535
+
+// parensNestLimit is PCRE2's default limit on nested parentheses (the
+// library's default compile context, which OSSEC uses; pcre2test's own
+// default is lower, 220).
+const parensNestLimit = 250
 
 func (p *parser) errf(code ErrorCode, off int, msg string) *Error {
 	return &Error{Code: code, Offset: off, Msg: msg, Pattern: p.pat}
@@ -114,12 +123,12 @@ func parse(pat string, flags Flags) (*node, int, map[string]int, error) {
 		if r.refName != "" {
 			i, ok := p.names[r.refName]
 			if !ok {
-				return nil, 0, nil, p.errf(ErrSyntax, r.offset, "reference to non-existent subpattern")
+				return nil, 0, nil, p.errf(ErrSyntax, r.offset+1, "reference to non-existent subpattern")
 			}
 			r.cap = i
 		}
 		if r.cap > p.ncap {
-			return nil, 0, nil, p.errf(ErrSyntax, r.offset, "reference to non-existent subpattern")
+			return nil, 0, nil, p.errf(ErrSyntax, r.offset+1, "reference to non-existent subpattern")
 		}
 	}
 	return n, p.ncap, p.names, nil
@@ -310,14 +319,14 @@ func (p *parser) parseQuantifier(atom *node, atomStart int) (*node, error) {
 		}
 	}
 	switch atom.kind {
-	case nAssert, nLook:
-		return nil, p.unsupported(qpos, "quantifier after an assertion")
+	case nAssert:
+		return nil, p.errf(ErrSyntax, qpos, "quantifier does not follow a repeatable item")
 	case nRepeat:
 		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
 	}
 	p.skipExtended()
 	if isQuantStart(p.pat[p.pos:]) {
-		return nil, p.errf(ErrSyntax, p.pos+1, "quantifier does not follow a repeatable item")
+		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
 	}
 	return &node{kind: nRepeat, subs: []*node{atom}, min: lo, max: hi, mode: mode, offset: atomStart}, nil
 }
@@ -349,7 +358,11 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		} else {
 			b.add(0, 0x10ffff)
 		}
-		return []*node{{kind: nSet, set: b.build(false, p.utf), offset: start}}, nil
+		esc := byte('.')
+		if p.opt.dotall {
+			esc = 0
+		}
+		return []*node{{kind: nSet, set: b.build(false, p.utf), offset: start, esc: esc}}, nil
 	case '^':
 		p.pos++
 		if p.opt.multiline {
@@ -419,7 +432,7 @@ func (p *parser) parseEscapeAtom() ([]*node, error) {
 	}
 	switch {
 	case e.set != nil:
-		return []*node{{kind: nSet, set: e.set, offset: start}}, nil
+		return []*node{{kind: nSet, set: e.set, offset: start, esc: p.pat[start+1]}}, nil
 	case e.assert != 0:
 		return []*node{{kind: nAssert, a: e.assert, offset: start}}, nil
 	case e.backref != 0 || e.refName != "":
@@ -438,7 +451,7 @@ func (p *parser) newlineSeq(off int) *node {
 	b.addClass(vspaceRanges(p.utf))
 	crlf := &node{kind: nConcat, subs: []*node{{kind: nChar, c: '\r'}, {kind: nChar, c: '\n'}}}
 	alt := &node{kind: nAlt, subs: []*node{crlf, {kind: nSet, set: b.build(false, p.utf)}}}
-	return &node{kind: nGroup, atomic: true, subs: []*node{alt}, offset: off}
+	return &node{kind: nGroup, atomic: true, subs: []*node{alt}, offset: off, esc: 'R'}
 }
 
 // escape is what a backslash sequence stands for.
@@ -490,7 +503,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		if inClass {
 			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
 		}
-		if p.pos < len(p.pat) && p.pat[p.pos] == '{' {
+		if p.pos < len(p.pat) && p.pat[p.pos] == '{' && !isQuantStart(p.pat[p.pos:]) {
 			return escape{}, p.unsupported(start, "\\N{...}")
 		}
 		return classEsc([]rng{{'\n', '\n'}}, true)
@@ -635,7 +648,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		return escape{}, p.unsupported(start, "\\"+string(ch)+" here")
 	}
 	if isAlnum(ch) {
-		return escape{}, p.errf(ErrSyntax, p.pos, "unrecognized character follows \\")
+		return escape{}, p.errf(ErrSyntax, p.pos-1, "unrecognized character follows \\")
 	}
 	// Escaped punctuation or a non-ASCII character stands for itself.
 	p.pos--
@@ -911,6 +924,9 @@ func posixName(s string) (name string, neg bool, n int, ok bool) {
 func (p *parser) parseGroup(depth int) (*node, error) {
 	start := p.pos
 	p.pos++
+	if depth >= parensNestLimit {
+		return nil, p.errf(ErrSyntax, p.pos, "parentheses are too deeply nested")
+	}
 	rest := p.pat[p.pos:]
 	n := &node{kind: nGroup, offset: start}
 	switch {
@@ -946,7 +962,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		}
 		name := rest[open : open+end]
 		if _, dup := p.names[name]; dup {
-			return nil, p.errf(ErrSyntax, p.pos+open, "two named subpatterns have the same name (PCRE2_DUPNAMES not set)")
+			return nil, p.errf(ErrSyntax, p.pos+open+end+1, "two named subpatterns have the same name (PCRE2_DUPNAMES not set)")
 		}
 		p.ncap++
 		n.cap = p.ncap

@@ -35,7 +35,7 @@ func sameFold(a, b rune) bool {
 
 func analyze(re *Regexp) prefilter {
 	p := prefilter{one: -1, oneAlt: -1}
-	p.minLen = minLength(re.prog, 0, 0)
+	p.minLen = minLength(re.prog, 0, map[int]int{})
 	p.anchored = anchoredAt(re.prog, 0, map[int]bool{})
 	if !p.anchored {
 		var bits [4]uint64
@@ -72,14 +72,21 @@ func analyze(re *Regexp) prefilter {
 	return p
 }
 
-// minLength is the least number of bytes matched from pc to opMatch along
-// the straight path (a conservative lower bound).
-func minLength(prog []inst, pc int, depth int) int {
+// minLength is the least number of bytes matched from pc to opMatch (a
+// conservative lower bound: loops and anything unusual count as 0). memo
+// caches it per instruction, so that the walk is linear.
+func minLength(prog []inst, pc int, memo map[int]int) int {
+	if v, ok := memo[pc]; ok {
+		return v
+	}
+	memo[pc] = 0 // a cycle counts as 0
+	start := pc
 	n := 0
-	for pc < len(prog) && depth < 50 {
+	for pc < len(prog) {
 		in := &prog[pc]
 		switch in.op {
 		case opMatch:
+			memo[start] = n
 			return n
 		case opLit, opLitFold:
 			n += len(in.lit)
@@ -88,19 +95,22 @@ func minLength(prog []inst, pc int, depth int) int {
 		case opSetRep:
 			n += in.min
 		case opSplit:
-			a := minLength(prog, in.x, depth+1)
-			b := minLength(prog, in.y, depth+1)
-			return n + min(a, b)
+			n += min(minLength(prog, in.x, memo), minLength(prog, in.y, memo))
+			memo[start] = n
+			return n
 		case opAltSwitch:
 			m := -1
 			for _, b := range in.alts.branches {
-				if l := minLength(prog, b, depth+1); m < 0 || l < m {
+				if l := minLength(prog, b, memo); m < 0 || l < m {
 					m = l
 				}
 			}
-			return n + m
+			n += m
+			memo[start] = n
+			return n
 		case opJmp:
 			if in.x <= pc {
+				memo[start] = n
 				return n
 			}
 			pc = in.x
@@ -111,10 +121,12 @@ func minLength(prog []inst, pc int, depth int) int {
 				continue
 			}
 		case opRepEnd, opBackStep, opBackref, opFail, opNegLookEnd, opLookEnd:
+			memo[start] = n
 			return n
 		}
 		pc++
 	}
+	memo[start] = n
 	return n
 }
 
@@ -159,7 +171,15 @@ func anchoredAt(prog []inst, pc int, seen map[int]bool) bool {
 
 // firstBytes adds to bits the bytes a match from pc can start with; it
 // returns false when any byte is possible (or the match can be empty).
+//
+// In strict mode (for opAltSwitch) the walk gives up at the end of an
+// atomic group or lookaround: past it, a failure would no longer be a
+// failure of the alternative being analysed.
 func firstBytes(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool) bool {
+	return firstBytesMode(re, pc, bits, seen, false)
+}
+
+func firstBytesMode(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool, strict bool) bool {
 	prog := re.prog
 	for {
 		if seen[pc] {
@@ -188,14 +208,18 @@ func firstBytes(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool) bool {
 			if in.min > 0 {
 				return true
 			}
-		case opSave, opRepStart, opCut, opAssert:
+		case opSave, opRepStart, opAssert:
+		case opCut:
+			if strict {
+				return false
+			}
 		case opMark:
 			if in.n != markAtomic {
 				pc = in.x
 				continue
 			}
 		case opSplit:
-			if !firstBytes(re, in.x, bits, seen) {
+			if !firstBytesMode(re, in.x, bits, seen, strict) {
 				return false
 			}
 			pc = in.y

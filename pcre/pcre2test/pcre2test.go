@@ -21,6 +21,9 @@ type Case struct {
 	Caseless bool
 	UTF      bool
 	Subjects []string
+	// Modifiers are extra pcre2test pattern modifiers, such as
+	// "no_auto_possess" or "no_start_optimize".
+	Modifiers []string
 }
 
 // Result is pcre2test's answer for one Case.
@@ -120,6 +123,9 @@ func Run(prog string, cases []Case) ([]Result, error) {
 			mods += "utf,"
 		}
 		mods += "aftertext,allcaptures"
+		for _, m := range c.Modifiers {
+			mods += "," + m
+		}
 		w := written{idx: i, patLine: d + c.Pattern + d + mods}
 		b.WriteString(w.patLine + "\n")
 		for _, s := range c.Subjects {
