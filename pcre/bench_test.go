@@ -1,6 +1,7 @@
 package pcre
 
 import (
+	"sort"
 	"syscall"
 	"testing"
 
@@ -128,3 +129,32 @@ func BenchmarkAnchoredMiss(b *testing.B) {
 	benchOne(b, `^Accepted \S+ for (\S+)`, Caseless, sshLine)
 }
 func BenchmarkUnanchoredHit(b *testing.B) { benchOne(b, ` from (\S+) port (\d+)`, Caseless, sshLine) }
+
+// BenchmarkStockPerPattern runs every stock pattern over every conformance
+// line once per op and logs the costliest patterns (CPU time per line).
+func BenchmarkStockPerPattern(b *testing.B) {
+	res, subjects := stockCorpus(b)
+	type cost struct {
+		pattern string
+		cpu     int64
+	}
+	costs := make([]cost, len(res))
+	c := startCPU(b)
+	for n := 0; n < b.N; n++ {
+		for i, re := range res {
+			t0 := cpuNow()
+			for _, s := range subjects {
+				re.MatchString(s)
+			}
+			costs[i].pattern = re.String()
+			costs[i].cpu += cpuNow() - t0
+		}
+	}
+	c.stop(b)
+	sort.Slice(costs, func(i, j int) bool { return costs[i].cpu > costs[j].cpu })
+	per := func(x cost) float64 { return float64(x.cpu) / float64(b.N*len(subjects)) }
+	b.ReportMetric(per(costs[len(costs)/2]), "median-cpu-ns/match")
+	for _, x := range costs[:min(8, len(costs))] {
+		b.Logf("%10.0f cpu-ns per line: %.70q", per(x), x.pattern)
+	}
+}

@@ -3,8 +3,8 @@ package pcre
 import (
 	"errors"
 	"math/rand"
-	"strconv"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -422,4 +422,3 @@ func TestDiffRandom(t *testing.T) {
 	d.recheck(t, prog)
 	d.report(t, "random patterns")
 }
-

@@ -123,12 +123,12 @@ func TestInvalidUTF8(t *testing.T) {
 		pattern, subject string
 		want             []int
 	}{
-		{`^.$`, "\xff", []int{0, 1}},          // a lone byte is a character
-		{`^.$`, "\xc3", []int{0, 1}},          // truncated sequence: the lead byte alone
-		{`^.$`, "\xc3\x28", []int{0, 2}},      // the lead byte takes the next byte, whatever it is
-		{`^..$`, "\xc0\x80", []int{0, 2}},     // overlong: the lead byte alone
+		{`^.$`, "\xff", []int{0, 1}},            // a lone byte is a character
+		{`^.$`, "\xc3", []int{0, 1}},            // truncated sequence: the lead byte alone
+		{`^.$`, "\xc3\x28", []int{0, 2}},        // the lead byte takes the next byte, whatever it is
+		{`^..$`, "\xc0\x80", []int{0, 2}},       // overlong: the lead byte alone
 		{`^[\x{e8}]$`, "\xc3\x28", []int{0, 2}}, // value (0xc3&0x1f)<<6 | 0x28&0x3f
-		{`^\x{e8}$`, "\xc3\x28", nil},          // a literal compares bytes, as PCRE2 does
+		{`^\x{e8}$`, "\xc3\x28", nil},           // a literal compares bytes, as PCRE2 does
 		{`a`, "\x80a", []int{1, 2}},
 		{`(?<=[\x{80}])a`, "\x80a", []int{1, 2}},
 		{`[^a]+`, "\xe2\x82", []int{0, 2}},
