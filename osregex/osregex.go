@@ -354,10 +354,37 @@ func wordMatchOne(alt, s string) bool {
 	case s == "":
 		return false
 	}
-	for i := 0; i+len(alt) <= len(s); i++ {
-		if asciiEqualFold(s[i:i+len(alt)], alt) {
-			return true
-		}
+	return indexFold(s, alt) >= 0
+}
+
+// indexFold is the first index of lit in s, ASCII-caseless, or -1. It looks
+// for the first byte of lit in both cases and compares the rest there.
+func indexFold(s, lit string) int {
+	c1 := lowerASCII(lit[0])
+	c2 := c1
+	if c1 >= 'a' && c1 <= 'z' {
+		c2 = c1 - 32
 	}
-	return false
+	for i := 0; i+len(lit) <= len(s); {
+		rest := s[i : len(s)-len(lit)+1]
+		j := strings.IndexByte(rest, c1)
+		if c2 != c1 {
+			lim := len(rest)
+			if j >= 0 {
+				lim = j
+			}
+			if k := strings.IndexByte(rest[:lim], c2); k >= 0 {
+				j = k
+			}
+		}
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if asciiEqualFold(s[i:i+len(lit)], lit) {
+			return i
+		}
+		i++
+	}
+	return -1
 }

@@ -1,0 +1,101 @@
+package osregex
+
+import (
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+)
+
+// stock compiles every pattern of the stock ruleset as analysisd does.
+func stock(b *testing.B) ([]*Pattern, []string) {
+	b.Helper()
+	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
+	if rdir == "" || cdir == "" {
+		b.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
+	}
+	pats, err := pcre2test.RulesetPatterns(rdir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	subjects, err := pcre2test.Subjects(cdir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []*Pattern
+	for _, p := range pats {
+		kind, flags := KindMatch, Flags(0)
+		switch {
+		case p.IsPCRE2():
+			kind, flags = KindPCRE2, Caseless
+		case p.Element == "regex" || p.Element == "prematch":
+			kind = KindRegex
+		}
+		c, err := Compile(kind, p.Text, flags)
+		if err != nil {
+			continue // OSSEC refuses it too (the empty pcre2 pattern)
+		}
+		out = append(out, c)
+	}
+	return out, subjects
+}
+
+// BenchmarkStockMatch is one Match of a stock pattern on a conformance line.
+func BenchmarkStockMatch(b *testing.B) {
+	pats, subjects := stock(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i, j := 0, 0
+	for n := 0; n < b.N; n++ {
+		pats[i].Match(subjects[j])
+		if i++; i == len(pats) {
+			i = 0
+			if j++; j == len(subjects) {
+				j = 0
+			}
+		}
+	}
+}
+
+// BenchmarkStockExec is one Exec (with substrings) of a stock pattern.
+func BenchmarkStockExec(b *testing.B) {
+	pats, subjects := stock(b)
+	dst := make([]string, 0, 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i, j := 0, 0
+	for n := 0; n < b.N; n++ {
+		_, dst, _ = pats[i].Exec(subjects[j], dst[:0])
+		if i++; i == len(pats) {
+			i = 0
+			if j++; j == len(subjects) {
+				j = 0
+			}
+		}
+	}
+}
+
+const sshd = "sshd[1234]: Failed password for invalid user admin from 192.168.1.100 port 51234 ssh2"
+
+func BenchmarkRegexExec(b *testing.B) {
+	p, _ := Compile(KindRegex, `^sshd[\d+]: Failed \S+ for invalid user (\S+) from (\S+) port (\d+) `, 0)
+	dst := make([]string, 0, 4)
+	b.ReportAllocs()
+	for n := 0; n < b.N; n++ {
+		_, dst, _ = p.Exec(sshd, dst[:0])
+	}
+}
+
+func BenchmarkFastPathPrefix(b *testing.B) {
+	p, _ := Compile(KindMatch, `^sshd[`, 0)
+	b.ReportAllocs()
+	for n := 0; n < b.N; n++ {
+		p.Match(sshd)
+	}
+}
+
+func BenchmarkWordMatch(b *testing.B) {
+	b.ReportAllocs()
+	for n := 0; n < b.N; n++ {
+		WordMatch("authentication_failed|invalid_login|sshd", sshd)
+	}
+}
