@@ -98,8 +98,11 @@ func (re *Regexp) SetMatchLimit(n int) { re.matchLimit = n }
 // MatchString reports whether re matches s. A match-limit failure counts
 // as no match, as OSSEC treats it.
 func (re *Regexp) MatchString(s string) bool {
+	if re.pre.reject(s) {
+		return false
+	}
 	m := re.get()
-	ok, _ := m.search(s)
+	ok, _ := m.searchChecked(s)
 	re.put(m)
 	return ok
 }
@@ -109,8 +112,11 @@ func (re *Regexp) MatchString(s string) bool {
 // -1 for a group that did not participate. It returns nil when there is no
 // match; err is ErrMatchLimit when matching gave up.
 func (re *Regexp) Exec(s string, dst []int) ([]int, error) {
+	if re.pre.reject(s) {
+		return nil, nil
+	}
 	m := re.get()
-	ok, err := m.search(s)
+	ok, err := m.searchChecked(s)
 	if !ok {
 		re.put(m)
 		return nil, err
@@ -204,19 +210,28 @@ func (m *machine) search(s string) (bool, error) {
 	m.s = s
 	m.total = m.re.matchLimit * totalLimitFactor
 	m.limit = false
+	if re.pre.reject(s) {
+		return false, nil
+	}
+	return m.searchChecked(s)
+}
+
+// searchChecked is search once the prefilter's reject has said no.
+func (m *machine) searchChecked(s string) (bool, error) {
+	re := m.re
+	m.s = s
+	m.total = m.re.matchLimit * totalLimitFactor
+	m.limit = false
 	pre := &re.pre
-	if len(s) < pre.minLen {
-		return false, nil
-	}
-	if pre.required != nil && pre.required.index(s, 0) < 0 {
-		return false, nil
-	}
 	if pre.anchored {
 		return m.try(0)
 	}
 	end := len(s) - pre.minLen
 	for pos := 0; pos <= end; {
 		switch {
+		case pos == 0 && pre.useFirst:
+			// Position 0 is always tried: the first-byte set leaves out
+			// alternatives that start with ^ (see firstBytes).
 		case pre.prefix != nil:
 			p := pre.prefix.index(s, pos)
 			if p < 0 || p > end {

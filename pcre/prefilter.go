@@ -22,6 +22,33 @@ type prefilter struct {
 	// follows p would only try a subset of the same continuations, so the
 	// search goes on after that run.
 	startRep *charSet
+	// startLit is the literal an anchored pattern starts with ("" if none).
+	startLit  string
+	startFold bool
+}
+
+// reject reports whether s cannot match, from the cheap checks that need
+// no machine.
+func (p *prefilter) reject(s string) bool {
+	if len(s) < p.minLen {
+		return true
+	}
+	if p.startLit != "" {
+		if len(s) < len(p.startLit) {
+			return true
+		}
+		if p.startFold {
+			if !foldEqual(s[:len(p.startLit)], p.startLit) {
+				return true
+			}
+		} else if s[:len(p.startLit)] != p.startLit {
+			return true
+		}
+	}
+	if p.required != nil && p.required.index(s, 0) < 0 {
+		return true
+	}
+	return false
 }
 
 func sameFold(a, b rune) bool {
@@ -39,7 +66,7 @@ func analyze(re *Regexp) prefilter {
 	p.anchored = anchoredAt(re.prog, 0, map[int]bool{})
 	if !p.anchored {
 		var bits [4]uint64
-		if firstBytes(re, 0, &bits, map[int]bool{}) {
+		if firstBytesWalk(re, 0, &bits, map[int]bool{}, skipStart) {
 			p.first = bits
 			var bs []int
 			for b := 0; b < 256; b++ {
@@ -62,6 +89,8 @@ func analyze(re *Regexp) prefilter {
 		prefixLen = len(lit)
 		if !p.anchored {
 			p.prefix = newLitFinder(lit, fold)
+		} else {
+			p.startLit, p.startFold = lit, fold
 		}
 	}
 	// The required literal is worth a search of its own only when it is
@@ -175,11 +204,26 @@ func anchoredAt(prog []inst, pc int, seen map[int]bool) bool {
 // In strict mode (for opAltSwitch) the walk gives up at the end of an
 // atomic group or lookaround: past it, a failure would no longer be a
 // failure of the alternative being analysed.
+//
+// In skipStart mode a path through a start assertion (^, \A, \G) adds
+// nothing: it can only match at 0, which the search always tries.
 func firstBytes(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool) bool {
 	return firstBytesMode(re, pc, bits, seen, false)
 }
 
+// skipStart is a third mode of firstBytesMode (see firstBytes).
+const skipStart = 2
+
 func firstBytesMode(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool, strict bool) bool {
+	mode := 0
+	if strict {
+		mode = 1
+	}
+	return firstBytesWalk(re, pc, bits, seen, mode)
+}
+
+func firstBytesWalk(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool, mode int) bool {
+	strict := mode == 1
 	prog := re.prog
 	for {
 		if seen[pc] {
@@ -208,7 +252,11 @@ func firstBytesMode(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool, stri
 			if in.min > 0 {
 				return true
 			}
-		case opSave, opRepStart, opAssert:
+		case opAssert:
+			if mode == skipStart && in.a == aStart {
+				return true
+			}
+		case opSave, opRepStart:
 		case opCut:
 			if strict {
 				return false
@@ -219,12 +267,20 @@ func firstBytesMode(re *Regexp, pc int, bits *[4]uint64, seen map[int]bool, stri
 				continue
 			}
 		case opSplit:
-			if !firstBytesMode(re, in.x, bits, seen, strict) {
+			if !firstBytesWalk(re, in.x, bits, seen, mode) {
 				return false
 			}
 			pc = in.y
 			continue
 		case opAltSwitch:
+			if mode == skipStart {
+				for _, b := range in.alts.branches {
+					if !firstBytesWalk(re, b, bits, seen, mode) {
+						return false
+					}
+				}
+				return true
+			}
 			for _, f := range in.alts.first {
 				for i := range bits {
 					bits[i] |= f[i]
