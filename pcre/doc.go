@@ -9,7 +9,7 @@
 //
 //	re, err := pcre.Compile(`for user (\S+)`, pcre.Caseless)
 //	if err != nil { ... }
-//	ov := re.FindIndex("Failed password for user root", nil) // [0 23 9 13]... offsets
+//	ov, err := re.Exec("Failed password FOR USER root", nil) // [16 29 25 29]
 //
 // Supported syntax: literals and escapes (\d \D \s \S \w \W \h \H \v \V \R
 // \N \b \B \A \z \Z \G, \t \n \r \f \e \a \0 \ddd \o{} \xhh \x{h..} \cX,
@@ -42,7 +42,40 @@
 // giving back a repeated character) skips bytes of the form 10xxxxxx, as
 // PCRE2's BACKCHAR does.
 //
-// Matching stops with ErrMatchLimit after DefaultMatchLimit backtracking
-// steps (PCRE2's default match limit), and the backtracking stack is bounded,
-// so no subject can hang the caller.
+// Literal characters in a UTF pattern are compared byte for byte, as PCRE2
+// compares code units; classes, dot and caseless non-ASCII letters decode
+// the subject as above.
+//
+// Limits: a match attempt at one start position stops with ErrMatchLimit
+// after DefaultMatchLimit backtracking steps, counted per start position as
+// PCRE2 10.42's interpreter does (the count is close to PCRE2's, not equal:
+// PCRE2 counts internal calls, this package counts resumed choice points and
+// given-back characters, and skips positions where a following literal
+// cannot start). All start positions together get 10 times that budget, and
+// the backtracking stack is bounded (16 MiB, PCRE2's heap limit is 20 MB),
+// so no subject can take long. Parentheses nest at most 250 deep (PCRE2's
+// library default; pcre2test's is 220). Counted repeats of groups are
+// compiled as copies, as in PCRE2, up to a program size limit (ErrTooLarge).
+//
+// Semantics follow the regular expression, with one exception copied from
+// PCRE2 10.42: its auto-possessification table treats \R as disjoint from
+// \s, \d, \w, \h, dot, \N and \z, so a repeated \R directly followed by one
+// of them never gives characters back ("\R?\s" does not match "\n"). Other
+// PCRE2 10.42 optimisation quirks are not reproduced: a repeat followed by a
+// possessive optional group such as (x)?+ is sometimes made possessive by
+// PCRE2, and a pattern starting with a lookahead whose alternatives start
+// with the same letter, one under (?i), only starts at the case-sensitive
+// letter; in both cases real PCRE2 misses matches that this package finds.
+// The differential tests find these cases and confirm each one by rerunning
+// pcre2test with no_auto_possess or no_start_optimize.
+//
+// Speed: the machine does not allocate per match (machines are pooled;
+// Matcher gives a caller-owned one). Before running it, a search rejects a
+// subject that is too short, lacks a required literal (found by its rarest
+// byte), or does not start with the literal an anchored pattern starts with;
+// it then scans for a literal prefix or a first-byte set, skips the run of an
+// unbounded leading repeat after a failed attempt (the later attempts would
+// only retry a subset), dispatches alternations on their first byte, and
+// makes repeats possessive where nothing that follows could use a given-back
+// character.
 package pcre
