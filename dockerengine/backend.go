@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -135,12 +136,44 @@ func (b *LiveBackend) Open(ctx context.Context, src ruleset.Sources) (harness.Se
 }
 
 // imageBase copies the image's /var/ossec/etc and /var/ossec/rules to a
-// directory on this host, once, and returns it.
+// directory on this host, once, and returns it. An image built from
+// containers/manager gives back the OSSEC image it started from: its
+// install.sh kept the original ossec.conf and local_decoder.xml, and the
+// repository's files in rules/ruletest come again from the run's layers.
 func (b *Backend) imageBase(ctx context.Context) (string, error) {
 	b.baseOnce.Do(func() {
 		b.baseDir, b.baseErr = b.m.Download(ctx, "/var/ossec", "etc", "rules")
+		if b.baseErr == nil {
+			b.baseErr = upstreamBase(b.baseDir)
+		}
 	})
 	return b.baseDir, b.baseErr
+}
+
+// upstreamBase undoes containers/manager/install.sh in a copy of an
+// image's installation.
+func upstreamBase(dir string) error {
+	etc := filepath.Join(dir, "etc")
+	if _, err := os.Stat(filepath.Join(etc, "ossec.conf.upstream")); err != nil {
+		return nil // not one of our manager images
+	}
+	if err := os.Rename(filepath.Join(etc, "ossec.conf.upstream"), filepath.Join(etc, "ossec.conf")); err != nil {
+		return err
+	}
+	local := filepath.Join(etc, "local_decoder.xml")
+	if err := os.Rename(local+".upstream", local); err != nil {
+		if _, none := os.Stat(local + ".none"); none != nil {
+			return fmt.Errorf("manager image: neither %s.upstream nor .none: %w", local, err)
+		}
+		os.Remove(local)
+	}
+	for _, p := range []string{local + ".none", filepath.Join(etc, "ruletest-ossec.conf"), filepath.Join(etc, "ruletest-live.conf"),
+		filepath.Join(etc, "ruletest-install.sh"), filepath.Join(etc, "ruletest-decoders"), filepath.Join(dir, "rules", "ruletest")} {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Session is one case on the docker engine: an ossec-logtest process

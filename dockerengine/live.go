@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,12 +153,13 @@ func (m *Manager) sh(ctx context.Context, script string, args ...string) (string
 	return out, nil
 }
 
-// waitReady sends probe lines until one shows in the archive.
+// waitReady sends probe lines until one shows in the archive. Each probe
+// is a new line: a manager may drop a repeat of the line it just analysed.
 func (l *Live) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(l.m.cfg.DaemonTimeout)
-	probe := "ossec-ruletest live probe " + l.m.runID
-	for time.Now().Before(deadline) {
-		if err := l.send(ctx, "syslog", liveSyslogAddr, probe); err != nil {
+	prefix := fmt.Sprintf("ossec-ruletest live probe %s %d ", l.m.runID, time.Now().UnixNano())
+	for n := 0; time.Now().Before(deadline); n++ {
+		if err := l.send(ctx, "syslog", liveSyslogAddr, prefix+strconv.Itoa(n)); err != nil {
 			return err
 		}
 		select {
@@ -169,8 +171,7 @@ func (l *Live) waitReady(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if strings.Contains(out, probe) {
-			l.seen[probe] = strings.Count(out, probe)
+		if strings.Contains(out, prefix) {
 			return nil
 		}
 	}
@@ -330,7 +331,7 @@ func (l *Live) waitArchived(ctx context.Context, done func([]string) bool, wait 
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return l.m.errorf(CodeLive, nil, "the manager did not archive the event within %v", wait)
+			return l.m.errorf(CodeLive, nil, "the manager did not archive the event within %v (managers can drop a line identical to one they analysed just before)", wait)
 		}
 		select {
 		case <-ctx.Done():
