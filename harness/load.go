@@ -15,7 +15,7 @@ import (
 
 // Load loads src as ruleset.Load does, with two allowances for running
 // without a base installation (no Base, no Config), so that the rules of a
-// repository that need no stock rule can be tested alone:
+// repository that need no stock rule can be tested alone (NoBaseSources):
 //
 //   - OSSEC hangs every rule below a top-level rule of its category, which
 //     an installation defines in rules/rules_config.xml; Load puts in their
@@ -28,22 +28,41 @@ import (
 //
 // With a base, Load is ruleset.Load.
 func Load(src ruleset.Sources) (*ruleset.Ruleset, []string, error) {
-	var notes []string
-	if src.Base == "" && src.Config == "" {
-		roots, err := noBaseRules()
-		if err != nil {
-			return nil, nil, err
-		}
-		src.Rules = append([]string{roots}, src.Rules...)
+	if src.Base != "" || src.Config != "" {
+		rs, err := ruleset.Load(src)
+		return rs, nil, err
 	}
+	_, rs, notes, err := noBase(src)
+	return rs, notes, err
+}
+
+// NoBaseSources returns the sources Load loads for src when src has no
+// base (see Load), with its notes, so that other engines (a stand-in
+// manager container) load what the native engine loads. src with a base
+// is returned as it is. The error is that of loading the result, if any.
+func NoBaseSources(src ruleset.Sources) (ruleset.Sources, []string, error) {
+	if src.Base != "" || src.Config != "" {
+		return src, nil, nil
+	}
+	out, _, notes, err := noBase(src)
+	return out, notes, err
+}
+
+func noBase(src ruleset.Sources) (ruleset.Sources, *ruleset.Ruleset, []string, error) {
+	var notes []string
+	roots, err := noBaseRules()
+	if err != nil {
+		return src, nil, nil, err
+	}
+	src.Rules = append([]string{roots}, src.Rules...)
 	for {
 		rs, err := ruleset.Load(src)
-		if err == nil || src.Base != "" || src.Config != "" {
-			return rs, notes, err
+		if err == nil {
+			return src, rs, notes, nil
 		}
 		drop := filesNeedingBase(err, src.Rules)
 		if len(drop) == 0 {
-			return rs, notes, err
+			return src, nil, notes, err
 		}
 		var e *ruleset.Error
 		errors.As(err, &e)

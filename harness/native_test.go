@@ -92,3 +92,30 @@ func TestAsserted(t *testing.T) {
 		t.Errorf("asserted %q, want %q", got, want)
 	}
 }
+
+// TestNoBaseSources: without a base, the category roots come first and the
+// rule file that needs stock rules is left out; with a base, nothing changes.
+func TestNoBaseSources(t *testing.T) {
+	src, err := Sources("", "..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, notes, err := NoBaseSources(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rules) == 0 || filepath.Base(got.Rules[0]) != "nobase_rules.xml" {
+		t.Errorf("rules %q: want nobase_rules.xml first", got.Rules)
+	}
+	if slices.Contains(got.Rules, filepath.Join("..", "rules", "syscheck-verify_rules.xml")) ||
+		!slices.Contains(got.Rules, filepath.Join("..", "rules", "ossec-ar-verify_rules.xml")) {
+		t.Errorf("rules %q: want ossec-ar-verify_rules.xml and not syscheck-verify_rules.xml", got.Rules)
+	}
+	if len(notes) != 1 {
+		t.Errorf("notes %q, want one", notes)
+	}
+	src.Base = "/somewhere"
+	if same, notes, err := NoBaseSources(src); err != nil || notes != nil || !slices.Equal(same.Rules, src.Rules) {
+		t.Errorf("with a base: %q, %q, %v; want the sources unchanged", same.Rules, notes, err)
+	}
+}

@@ -203,11 +203,10 @@ func GroupString(m *engine.RuleMatch) string {
 // "Trying rule: ID - DESCRIPTION", "*Rule ID matched." and "*Trying child
 // rules.". Take returns the lines of the event just analysed.
 type Tracer struct {
-	lines   []string
-	matched *ruleset.Rule // the last rule matched, whose children may follow
+	lines []string
 }
 
-var _ engine.Observer = (*Tracer)(nil)
+var _ engine.ChildrenObserver = (*Tracer)(nil)
 
 // DecoderTried does nothing: ossec-logtest does not trace decoders.
 func (t *Tracer) DecoderTried(*ruleset.Decoder) {}
@@ -215,18 +214,8 @@ func (t *Tracer) DecoderTried(*ruleset.Decoder) {}
 // DecoderMatched does nothing.
 func (t *Tracer) DecoderMatched(*ruleset.Decoder) {}
 
-// RuleTried records "Trying rule", preceded by "*Trying child rules." when
-// r is the first child of the rule that matched just before.
+// RuleTried records "Trying rule".
 func (t *Tracer) RuleTried(r *ruleset.Rule) {
-	if p := t.matched; p != nil {
-		t.matched = nil
-		for _, n := range p.Nodes {
-			if len(n.Children) > 0 && n.Children[0].Rule == r {
-				t.lines = append(t.lines, "       *Trying child rules.")
-				break
-			}
-		}
-	}
 	desc := "(null)"
 	if r.HasDescription {
 		desc = r.Description
@@ -234,10 +223,14 @@ func (t *Tracer) RuleTried(r *ruleset.Rule) {
 	t.lines = append(t.lines, "    Trying rule: "+strconv.Itoa(r.ID)+" - "+desc)
 }
 
+// TryingChildren records "*Trying child rules.".
+func (t *Tracer) TryingChildren(*ruleset.Rule) {
+	t.lines = append(t.lines, "       *Trying child rules.")
+}
+
 // RuleMatched records "*Rule ID matched.".
 func (t *Tracer) RuleMatched(r *ruleset.Rule) {
 	t.lines = append(t.lines, "       *Rule "+strconv.Itoa(r.ID)+" matched.")
-	t.matched = r
 }
 
 // Take returns the trace recorded since the last Take (never nil) and
@@ -247,7 +240,7 @@ func (t *Tracer) Take() []string {
 	if l == nil {
 		l = []string{}
 	}
-	t.lines, t.matched = nil, nil
+	t.lines = nil
 	return l
 }
 
