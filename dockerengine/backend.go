@@ -82,14 +82,22 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 }
 
 // caseFiles returns the files of src's ruleset; without a base in src, a
-// real image's own installation is the base.
+// real image's own installation is the base, and the stand-in loads what
+// the native engine loads without one (harness.NoBaseSources).
 func (b *Backend) caseFiles(ctx context.Context, src ruleset.Sources) (files []File, hasLists bool, err error) {
-	if src.Base == "" && !b.m.standin {
+	switch {
+	case src.Base == "" && !b.m.standin:
 		base, err := b.imageBase(ctx)
 		if err != nil {
 			return nil, false, err
 		}
 		src.Base = base
+	case src.Base == "" && src.Config == "":
+		// The stand-in has no installation: load what the native engine
+		// loads without a base.
+		if src, _, err = harness.NoBaseSources(src); err != nil {
+			return nil, false, err
+		}
 	}
 	rf, err := src.Files()
 	if err != nil {
