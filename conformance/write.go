@@ -97,14 +97,31 @@ func WriteRecord(w io.Writer, rec *Record) error {
 	// Park the stray bytes while encoding; unpark restores them after.
 	rec.walkStrings(park)
 	defer rec.walkStrings(unpark)
+	var v any = rec
+	if len(rec.Sequence) > 0 {
+		// A sequence record carries only its items, as in the shared data.
+		v = seqRecord{rec.ID, rec.Source, rec.KeptBecause, rec.RepeatOf, rec.WallClock, rec.Sequence}
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = w.Write(escapeParked(b.Bytes()))
+	// Items of a sequence and extra events have no source of their own.
+	js := bytes.ReplaceAll(b.Bytes(), []byte(`"source":"",`), nil)
+	_, err = w.Write(escapeParked(js))
 	return err
+}
+
+// seqRecord is the JSON form of a sequence record.
+type seqRecord struct {
+	ID          string    `json:"id"`
+	Source      string    `json:"source"`
+	KeptBecause string    `json:"kept_because,omitempty"`
+	RepeatOf    string    `json:"repeat_of,omitempty"`
+	WallClock   string    `json:"wall_clock,omitempty"`
+	Sequence    []*Record `json:"sequence"`
 }
 
 func isParked(r rune) bool { return r >= surrogateBase+0x80 && r <= surrogateBase+0xFF }

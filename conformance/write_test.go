@@ -101,3 +101,33 @@ func TestWriteRecordRefusesParkedRunes(t *testing.T) {
 		t.Errorf("WriteRecord = %v, want an error about U+F780-U+F7FF", err)
 	}
 }
+
+// TestWriteSequenceRecord checks that a sequence record is written with
+// its items only, as the shared sequences.jsonl has it, and reads back.
+func TestWriteSequenceRecord(t *testing.T) {
+	item := FromResult("s/L1-2#1", "", engine.Result{Log: "ab", Phase1: engine.Phase1{FullEvent: "ab", Hostname: "melancia", Log: "ab"}})
+	item2 := FromResult("s/L1-2#2", "", engine.Result{Log: "a", Skipped: true})
+	item2.DelayBeforeS = 1.5
+	rec := &Record{ID: "s/L1-2", Source: "s", WallClock: "2026-11-25T12:00:00Z", Sequence: []*Record{item, item2}}
+	var buf bytes.Buffer
+	if err := WriteRecord(&buf, rec); err != nil {
+		t.Fatal(err)
+	}
+	line := buf.String()
+	for _, bad := range []string{`"log":""`, `"decoder"`, `"source":""`} {
+		if strings.Contains(line[:strings.Index(line, `"sequence"`)], bad) || (bad == `"source":""` && strings.Contains(line, bad)) {
+			t.Errorf("sequence record has %s:\n%s", bad, line)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || len(recs[0].Sequence) != 2 || recs[0].WallClock != rec.WallClock || recs[0].Sequence[1].DelayBeforeS != 1.5 {
+		t.Fatalf("read back %+v", recs)
+	}
+}
