@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunDockerFailsFastOnADeadEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.txtar"), []byte("logtest 'Nov 26 10:00:00 h sshd[1]: hello'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := "unix://" + filepath.Join(dir, "docker.sock")
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--engine", "docker", "--image", "standin", "--docker-endpoint", sock, dir}, &stdout, &stderr)
+	if code != ExitUsage {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "cannot reach the Docker daemon") || !strings.Contains(stderr.String(), sock) {
+		t.Errorf("stderr does not name the dead endpoint:\n%s", stderr.String())
+	}
+}
+
+func TestDockerHelperUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"docker-helper"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: ossec-ruletest docker-helper") {
+		t.Errorf("docker-helper without arguments: %d, %q", code, stderr.String())
+	}
+	var help bytes.Buffer
+	Run([]string{"help"}, &help, &help)
+	if strings.Contains(help.String(), "docker-helper") {
+		t.Errorf("the container-side helper shows in the help:\n%s", help.String())
+	}
+	if !strings.Contains(help.String(), "run") {
+		t.Fatalf("help lists no commands:\n%s", help.String())
+	}
+}
