@@ -2,6 +2,7 @@ package pcre
 
 import (
 	"errors"
+	"regexp"
 	"math/rand"
 	"os"
 	"strconv"
@@ -144,6 +145,7 @@ func pcre2testOrSkip(t *testing.T) string {
 type diffStats struct {
 	patterns, compileAgree, unsupported, skipped int
 	subjects, agree                              int
+	errors, offsetAgree                          int // both refuse; and at the same offset
 	failures                                     []string
 	// tolerate, if set, rechecks mismatches with PCRE2's optimizations
 	// turned off: a mismatch that disappears is one of PCRE2 10.42's
@@ -246,6 +248,12 @@ func compareTolerating(t *testing.T, prog string, cases []pcre2test.Case, tolera
 		}
 		d.compileAgree++
 		if err != nil {
+			d.errors++
+			if m := offsetRE.FindStringSubmatch(r.CompileError); m != nil && m[1] == strconv.Itoa(pe.Offset) {
+				d.offsetAgree++
+			} else if os.Getenv("PCRE2TEST_OFFSETS") == "1" {
+				t.Logf("offset: %q: pcre2test %q, pcre %v", c.Pattern, r.CompileError, pe)
+			}
 			continue
 		}
 		for si, s := range c.Subjects {
@@ -273,6 +281,8 @@ func compareTolerating(t *testing.T, prog string, cases []pcre2test.Case, tolera
 	return d
 }
 
+var offsetRE = regexp.MustCompile(`at offset (\d+)`)
+
 func quote(s string) string { return "`" + s + "`" }
 
 func orOK(s string) string {
@@ -291,8 +301,8 @@ func errOK(err error) string {
 
 func (d *diffStats) report(t *testing.T, name string) {
 	t.Helper()
-	t.Logf("%s: patterns %d (compile agreement %d, unsupported %d, not expressible %d); subjects %d, agreement %d (%.3f%%), known differences %d",
-		name, d.patterns, d.compileAgree, d.unsupported, d.skipped, d.subjects, d.agree, 100*float64(d.agree)/float64(max(d.subjects, 1)), len(d.known))
+	t.Logf("%s: patterns %d (compile agreement %d, unsupported %d, not expressible %d; both refuse %d, at the same offset %d); subjects %d, agreement %d (%.3f%%), known differences %d",
+		name, d.patterns, d.compileAgree, d.unsupported, d.skipped, d.errors, d.offsetAgree, d.subjects, d.agree, 100*float64(d.agree)/float64(max(d.subjects, 1)), len(d.known))
 	for _, k := range d.known {
 		t.Log("known difference: " + k)
 	}

@@ -64,6 +64,8 @@ type node struct {
 	// 's', 'w', 'h', ...; '.' for dot; 'R' for the \R group), 0 otherwise:
 	// PCRE2's auto-possessification treats these "types" by a table.
 	esc byte
+	// refOff is where a reference to a missing group is reported.
+	refOff int
 }
 
 // options are the inline-settable options.
@@ -107,7 +109,8 @@ func parse(pat string, flags Flags) (*node, int, map[string]int, error) {
 		for i := 0; i < len(pat); {
 			r, n := utf8.DecodeRuneInString(pat[i:])
 			if r == utf8.RuneError && n <= 1 {
-				return nil, 0, nil, p.errf(ErrSyntax, i, "UTF-8 error in pattern")
+				// PCRE2_NO_UTF_CHECK makes this undefined in PCRE2.
+				return nil, 0, nil, p.unsupported(i, "pattern is not valid UTF-8 in UTF mode")
 			}
 			i += n
 		}
@@ -123,12 +126,12 @@ func parse(pat string, flags Flags) (*node, int, map[string]int, error) {
 		if r.refName != "" {
 			i, ok := p.names[r.refName]
 			if !ok {
-				return nil, 0, nil, p.errf(ErrSyntax, r.offset+1, "reference to non-existent subpattern")
+				return nil, 0, nil, p.errf(ErrSyntax, r.refOff, "reference to non-existent subpattern")
 			}
 			r.cap = i
 		}
 		if r.cap > p.ncap {
-			return nil, 0, nil, p.errf(ErrSyntax, r.offset+1, "reference to non-existent subpattern")
+			return nil, 0, nil, p.errf(ErrSyntax, r.refOff, "reference to non-existent subpattern")
 		}
 	}
 	return n, p.ncap, p.names, nil
@@ -217,6 +220,18 @@ func (p *parser) skipExtended() {
 			return
 		}
 	}
+}
+
+// quantLen is the length of the quantifier at the start of s (without a
+// lazy or possessive suffix). PCRE2 reports a misplaced quantifier at its
+// last character.
+func quantLen(s string) int {
+	if s != "" && s[0] == '{' {
+		if _, _, n := parseBraces(s); n > 0 {
+			return n
+		}
+	}
+	return 1
 }
 
 func isQuantStart(s string) bool {
@@ -319,14 +334,12 @@ func (p *parser) parseQuantifier(atom *node, atomStart int) (*node, error) {
 		}
 	}
 	switch atom.kind {
-	case nAssert:
-		return nil, p.errf(ErrSyntax, qpos, "quantifier does not follow a repeatable item")
-	case nRepeat:
-		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
+	case nAssert, nRepeat:
+		return nil, p.errf(ErrSyntax, qpos+quantLen(p.pat[qpos:])-1, "quantifier does not follow a repeatable item")
 	}
 	p.skipExtended()
 	if isQuantStart(p.pat[p.pos:]) {
-		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
+		return nil, p.errf(ErrSyntax, p.pos+quantLen(p.pat[p.pos:])-1, "quantifier does not follow a repeatable item")
 	}
 	return &node{kind: nRepeat, subs: []*node{atom}, min: lo, max: hi, mode: mode, offset: atomStart}, nil
 }
@@ -379,7 +392,7 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
 	case '{':
 		if isQuantStart(p.pat[p.pos:]) {
-			return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
+			return nil, p.errf(ErrSyntax, p.pos+quantLen(p.pat[p.pos:])-1, "quantifier does not follow a repeatable item")
 		}
 	case '\\':
 		return p.parseEscapeAtom()
@@ -436,7 +449,7 @@ func (p *parser) parseEscapeAtom() ([]*node, error) {
 	case e.assert != 0:
 		return []*node{{kind: nAssert, a: e.assert, offset: start}}, nil
 	case e.backref != 0 || e.refName != "":
-		n := &node{kind: nBackref, cap: e.backref, refName: e.refName, fold: p.opt.caseless, offset: start}
+		n := &node{kind: nBackref, cap: e.backref, refName: e.refName, fold: p.opt.caseless, offset: start, refOff: e.refOff}
 		p.refs = append(p.refs, n)
 		return []*node{n}, nil
 	case e.newlineSeq:
@@ -463,6 +476,7 @@ type escape struct {
 	assert     assertKind
 	backref    int
 	refName    string
+	refOff     int // where PCRE2 reports a reference to a missing group
 	newlineSeq bool
 }
 
@@ -608,7 +622,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 			if n > maxRepeat {
 				return escape{}, p.errf(ErrSyntax, d, "subpattern number is too big")
 			}
-			return escape{backref: n}, nil
+			return escape{backref: n, refOff: p.pos - 1}, nil
 		}
 		p.pos = d
 		return p.octal(start)
@@ -635,8 +649,9 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 				end := strings.IndexByte(p.pat[p.pos+1:], close)
 				if end > 0 && isName(p.pat[p.pos+1:p.pos+1+end]) {
 					name := p.pat[p.pos+1 : p.pos+1+end]
+					off := p.pos + 1
 					p.pos += end + 2
-					return escape{refName: name}, nil
+					return escape{refName: name, refOff: off}, nil
 				}
 			}
 		}
@@ -703,7 +718,7 @@ func (p *parser) parseG(start int) (escape, error) {
 		end := strings.IndexByte(p.pat[s:], '}')
 		if end > 0 && isName(p.pat[s:s+end]) {
 			p.pos = s + end + 1
-			return escape{refName: p.pat[s : s+end]}, nil
+			return escape{refName: p.pat[s : s+end], refOff: s}, nil
 		}
 		return escape{}, p.errf(ErrSyntax, s, "\\g is not followed by a braced, angle-bracketed, or quoted name/number or by a plain number")
 	}
@@ -730,7 +745,7 @@ func (p *parser) parseG(start int) (escape, error) {
 	if n == 0 {
 		return escape{}, p.errf(ErrSyntax, start, "a numbered reference must not be zero")
 	}
-	return escape{backref: n}, nil
+	return escape{backref: n, refOff: p.pos - 1}, nil
 }
 
 func isHex(c byte) bool {
@@ -795,7 +810,7 @@ func (p *parser) parseClass() (*charSet, error) {
 			if name, neg, n, ok := posixName(p.pat[p.pos:]); ok {
 				rs, known := posixClasses[name]
 				if !known {
-					return nil, p.errf(ErrSyntax, p.pos, "unknown POSIX class name")
+					return nil, p.errf(ErrSyntax, p.pos+2, "unknown POSIX class name")
 				}
 				if p.opt.caseless && (name == "lower" || name == "upper") {
 					rs = posixClasses["alpha"]
@@ -974,7 +989,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 			return nil, p.errf(ErrSyntax, p.pos+3, "syntax error in subpattern name (missing terminator?)")
 		}
 		p.pos += end + 1
-		r := &node{kind: nBackref, refName: rest[3:end], fold: p.opt.caseless, offset: start}
+		r := &node{kind: nBackref, refName: rest[3:end], fold: p.opt.caseless, offset: start, refOff: start + 4}
 		p.refs = append(p.refs, r)
 		return r, nil
 	case strings.HasPrefix(rest, "?#"):
