@@ -2,9 +2,9 @@ package pcre
 
 import (
 	"errors"
-	"regexp"
 	"math/rand"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -431,4 +431,35 @@ func TestDiffRandom(t *testing.T) {
 	d := compareTolerating(t, prog, cases, true)
 	d.recheck(t, prog)
 	d.report(t, "random patterns")
+}
+
+// TestDiffSoup runs random strings of pattern metacharacters through
+// pcre2test: most do not compile, and both sides must agree on which, and
+// where.
+func TestDiffSoup(t *testing.T) {
+	prog := pcre2testOrSkip(t)
+	seed := int64(1)
+	if v, err := strconv.ParseInt(os.Getenv("PCRE2TEST_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	r := rand.New(rand.NewSource(seed))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	if os.Getenv("PCRE2TEST_FULL") == "1" {
+		n = 30000
+	}
+	pieces := []string{"(", ")", "[", "]", "{", "}", "*", "+", "?", "|", "^", "$", ".", "-", ":", "=", "!", "<", ">", "'", ",", "\\", "a", "b", "1", "2", "0", "x", "k", "g", "P", "Q", "E", "d", "w", "s", "b", "B", "n", "c", "o", "e", "^", "#", " ", "(?", "(?<", "[:", ":]", "{2}", "{1,", "\\x{", "\\g{", "\\k<", "(?i)", "(?x)", "é"}
+	var cases []pcre2test.Case
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		for l := 1 + r.Intn(12); l > 0; l-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		cases = append(cases, pcre2test.Case{Pattern: b.String(), Caseless: r.Intn(2) == 0, UTF: r.Intn(2) == 0, Subjects: []string{"ab12 x{2}:-é", "k\\Q"}})
+	}
+	d := compareTolerating(t, prog, cases, true)
+	d.recheck(t, prog)
+	d.report(t, "metacharacter soup")
 }

@@ -178,11 +178,24 @@ func (p *parser) parseConcat(depth int) (*node, error) {
 			break
 		}
 		atomStart := p.pos
+		rest := p.pat[p.pos:]
+		transparent := strings.HasPrefix(rest, `\E`) || strings.HasPrefix(rest, `\Q`) || strings.HasPrefix(rest, "(?#")
 		atoms, err := p.parseAtom(depth)
 		if err != nil {
 			return nil, err
 		}
 		if atoms == nil {
+			// \E, an empty \Q\E and a comment are invisible to a
+			// quantifier: it applies to the item before them.
+			if transparent && len(items) > 0 {
+				p.skipExtended()
+				last := items[len(items)-1]
+				q, err := p.parseQuantifier(last, last.offset)
+				if err != nil {
+					return nil, err
+				}
+				items[len(items)-1] = q
+			}
 			continue
 		}
 		// A quantifier applies to the last atom only.
@@ -357,6 +370,15 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		}
 		return []*node{n}, nil
 	case '[':
+		if strings.HasPrefix(p.pat[p.pos:], "[[:<:]]") || strings.HasPrefix(p.pat[p.pos:], "[[:>:]]") {
+			return nil, p.unsupported(p.pos, "[[:<:]] and [[:>:]]")
+		}
+		if _, ok := posixSyntax(p.pat[p.pos:]); ok && len(p.pat)-p.pos >= 4 {
+			if p.pat[p.pos+1] == ':' {
+				return nil, p.errf(ErrSyntax, p.pos, "POSIX named classes are supported only within a class")
+			}
+			return nil, p.errf(ErrSyntax, p.pos, "POSIX collating elements are not supported")
+		}
 		s, err := p.parseClass()
 		if err != nil {
 			return nil, err
@@ -515,7 +537,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		return classEsc(vspaceRanges(p.utf), ch == 'V')
 	case 'N':
 		if inClass {
-			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
+			return escape{}, p.errf(ErrSyntax, p.pos, "\\N is not supported in a class")
 		}
 		if p.pos < len(p.pat) && p.pat[p.pos] == '{' && !isQuantStart(p.pat[p.pos:]) {
 			return escape{}, p.unsupported(start, "\\N{...}")
@@ -523,7 +545,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		return classEsc([]rng{{'\n', '\n'}}, true)
 	case 'R':
 		if inClass {
-			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
+			return escape{}, p.errf(ErrSyntax, p.pos-1, "escape sequence is invalid in character class")
 		}
 		return escape{newlineSeq: true}, nil
 	case 'b', 'B', 'A', 'z', 'Z', 'G':
@@ -531,7 +553,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 			if ch == 'b' {
 				return escape{c: '\b'}, nil
 			}
-			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
+			return escape{}, p.errf(ErrSyntax, p.pos-1, "escape sequence is invalid in character class")
 		}
 		return escape{assert: map[byte]assertKind{'b': aWordB, 'B': aNotWordB, 'A': aStart, 'z': aEnd, 'Z': aEndNL, 'G': aStart}[ch]}, nil
 	case 't':
@@ -628,12 +650,12 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		return p.octal(start)
 	case 'g':
 		if inClass {
-			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
+			return escape{c: 'g'}, nil // PCRE2 takes \g in a class as "g"
 		}
 		return p.parseG(start)
 	case 'k':
 		if inClass {
-			return escape{}, p.errf(ErrSyntax, p.pos, "escape sequence is invalid in character class")
+			return escape{}, p.errf(ErrSyntax, p.pos-1, "escape sequence is invalid in character class")
 		}
 		if p.pos < len(p.pat) {
 			var close byte
@@ -646,13 +668,13 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 				close = '}'
 			}
 			if close != 0 {
-				end := strings.IndexByte(p.pat[p.pos+1:], close)
-				if end > 0 && isName(p.pat[p.pos+1:p.pos+1+end]) {
-					name := p.pat[p.pos+1 : p.pos+1+end]
-					off := p.pos + 1
-					p.pos += end + 2
-					return escape{refName: name, refOff: off}, nil
+				off := p.pos + 1
+				name, next, err := p.readName(off, close)
+				if err != nil {
+					return escape{}, err
 				}
+				p.pos = next
+				return escape{refName: name, refOff: off}, nil
 			}
 		}
 		return escape{}, p.errf(ErrSyntax, p.pos, "\\k is not followed by a braced, angle-bracketed, or quoted name")
@@ -715,12 +737,12 @@ func (p *parser) parseG(start int) (escape, error) {
 	}
 	num := p.pat[s:e]
 	if braced && (num == "" || num == "-" || num == "+") {
-		end := strings.IndexByte(p.pat[s:], '}')
-		if end > 0 && isName(p.pat[s:s+end]) {
-			p.pos = s + end + 1
-			return escape{refName: p.pat[s : s+end], refOff: s}, nil
+		name, next, err := p.readName(s, '}')
+		if err != nil {
+			return escape{}, err
 		}
-		return escape{}, p.errf(ErrSyntax, s, "\\g is not followed by a braced, angle-bracketed, or quoted name/number or by a plain number")
+		p.pos = next
+		return escape{refName: name, refOff: s}, nil
 	}
 	if num == "" || num == "-" || num == "+" {
 		return escape{}, p.errf(ErrSyntax, s, "\\g is not followed by a braced, angle-bracketed, or quoted name/number or by a plain number")
@@ -746,6 +768,31 @@ func (p *parser) parseG(start int) (escape, error) {
 		return escape{}, p.errf(ErrSyntax, start, "a numbered reference must not be zero")
 	}
 	return escape{backref: n, refOff: p.pos - 1}, nil
+}
+
+// readName reads a group name at at, up to the terminator term, as PCRE2's
+// read_name does, and returns it with the offset after the terminator.
+func (p *parser) readName(at int, term byte) (string, int, error) {
+	if at >= len(p.pat) {
+		return "", 0, p.errf(ErrSyntax, len(p.pat), "subpattern name expected")
+	}
+	if c := p.pat[at]; c >= '0' && c <= '9' {
+		return "", 0, p.errf(ErrSyntax, at, "subpattern name must start with a non-digit")
+	}
+	i := at
+	for i < len(p.pat) && (isAlnum(p.pat[i]) || p.pat[i] == '_') {
+		i++
+	}
+	if i == at {
+		return "", 0, p.errf(ErrSyntax, i, "subpattern name expected")
+	}
+	if i-at > 32 {
+		return "", 0, p.errf(ErrSyntax, i, "subpattern name is too long (maximum 32 code units)")
+	}
+	if i >= len(p.pat) || p.pat[i] != term {
+		return "", 0, p.errf(ErrSyntax, i, "syntax error in subpattern name (missing terminator?)")
+	}
+	return p.pat[at:i], i + 1, nil
 }
 
 func isHex(c byte) bool {
@@ -807,10 +854,18 @@ func (p *parser) parseClass() (*charSet, error) {
 		}
 		first = false
 		if ch == '[' {
-			if name, neg, n, ok := posixName(p.pat[p.pos:]); ok {
+			if end, ok := posixSyntax(p.pat[p.pos:]); ok {
+				if p.pat[p.pos+1] != ':' {
+					return nil, p.errf(ErrSyntax, p.pos, "POSIX collating elements are not supported")
+				}
+				name, neg, n := posixName(p.pat[p.pos:], end)
 				rs, known := posixClasses[name]
 				if !known {
-					return nil, p.errf(ErrSyntax, p.pos+2, "unknown POSIX class name")
+					off := p.pos + 2
+					if neg {
+						off++
+					}
+					return nil, p.errf(ErrSyntax, off, "unknown POSIX class name")
 				}
 				if p.opt.caseless && (name == "lower" || name == "upper") {
 					rs = posixClasses["alpha"]
@@ -857,7 +912,7 @@ func (p *parser) parseClass() (*charSet, error) {
 			save := p.pos
 			p.pos++
 			if p.pat[p.pos] == '[' {
-				if _, _, _, ok := posixName(p.pat[p.pos:]); ok {
+				if _, ok := posixSyntax(p.pat[p.pos:]); ok {
 					return nil, p.errf(ErrSyntax, p.pos, "invalid range in character class")
 				}
 			}
@@ -914,24 +969,36 @@ func (p *parser) classAtom(b *setBuilder, max rune) (rune, bool, error) {
 	return e.c, false, nil
 }
 
-// posixName recognises [:name:] or [:^name:] at the start of s.
-func posixName(s string) (name string, neg bool, n int, ok bool) {
-	if len(s) < 4 || s[1] != ':' {
-		return "", false, 0, false
+// posixSyntax reports whether s (starting at '[') opens a POSIX item
+// "[:...:]", "[.....]" or "[=...=]" as PCRE2's check_posix_syntax decides,
+// and returns the offset of the terminator (':', '.' or '=' before the ']').
+func posixSyntax(s string) (int, bool) {
+	if len(s) < 4 || (s[1] != ':' && s[1] != '.' && s[1] != '=') {
+		return 0, false
 	}
+	term := s[1]
+	for i := 2; len(s)-i >= 2; i++ {
+		switch {
+		case s[i] == '\\' && (s[i+1] == ']' || s[i+1] == '\\'):
+			i++
+		case s[i] == '[' && s[i+1] == term || s[i] == ']':
+			return 0, false
+		case s[i] == term && s[i+1] == ']':
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// posixName reads the POSIX item at the start of s (posixSyntax is true):
+// its name, whether it is negated, and its length.
+func posixName(s string, end int) (name string, neg bool, n int) {
 	i := 2
 	if s[i] == '^' {
 		neg = true
 		i++
 	}
-	j := i
-	for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
-		j++
-	}
-	if j+1 < len(s) && s[j] == ':' && s[j+1] == ']' {
-		return s[i:j], neg, j + 2, true
-	}
-	return "", false, 0, false
+	return s[i:end], neg, end + 2
 }
 
 // parseGroup parses a parenthesised construct at p.pos. It returns nil for
@@ -947,6 +1014,8 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 	switch {
 	case strings.HasPrefix(rest, "*"):
 		return nil, p.unsupported(start, "backtracking verb or (*...) construct")
+	case strings.HasPrefix(rest, "?*"), strings.HasPrefix(rest, "?<*"):
+		return nil, p.unsupported(start, "non-atomic assertion")
 	case !strings.HasPrefix(rest, "?"):
 		if !p.opt.noAutoCapture {
 			p.ncap++
@@ -971,25 +1040,24 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		} else if rest[1] == '\'' {
 			close = '\''
 		}
-		end := strings.IndexByte(rest[open:], close)
-		if end < 0 || !isName(rest[open:open+end]) {
-			return nil, p.errf(ErrSyntax, p.pos+open, "syntax error in subpattern name (missing terminator?)")
+		name, next, err := p.readName(p.pos+open, close)
+		if err != nil {
+			return nil, err
 		}
-		name := rest[open : open+end]
 		if _, dup := p.names[name]; dup {
-			return nil, p.errf(ErrSyntax, p.pos+open+end+1, "two named subpatterns have the same name (PCRE2_DUPNAMES not set)")
+			return nil, p.errf(ErrSyntax, next, "two named subpatterns have the same name (PCRE2_DUPNAMES not set)")
 		}
 		p.ncap++
 		n.cap = p.ncap
 		p.names[name] = n.cap
-		p.pos += open + end + 1
+		p.pos = next
 	case strings.HasPrefix(rest, "?P="):
-		end := strings.IndexByte(rest, ')')
-		if end < 0 || !isName(rest[3:end]) {
-			return nil, p.errf(ErrSyntax, p.pos+3, "syntax error in subpattern name (missing terminator?)")
+		name, next, err := p.readName(p.pos+3, ')')
+		if err != nil {
+			return nil, err
 		}
-		p.pos += end + 1
-		r := &node{kind: nBackref, refName: rest[3:end], fold: p.opt.caseless, offset: start, refOff: start + 4}
+		p.pos = next
+		r := &node{kind: nBackref, refName: name, fold: p.opt.caseless, offset: start, refOff: start + 4}
 		p.refs = append(p.refs, r)
 		return r, nil
 	case strings.HasPrefix(rest, "?#"):
