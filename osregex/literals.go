@@ -1,0 +1,625 @@
+package osregex
+
+import "strings"
+
+// Literals describes a pattern by the literal text its matches need, so
+// that a caller holding many patterns can decide most of them from one
+// scan of the subject (see Pattern.Literals). A match of the pattern is a
+// match of one of its Branches; the zero-width and repeated parts of a
+// branch are not described, only what every match of it must contain.
+//
+// Literal comparisons are ASCII-caseless when Fold is set (Lit and
+// Prefix are then lower case; compare them with the subject's ASCII
+// letters lowered) and byte for byte otherwise. All of it is about the
+// subject as Pattern.Match sees it: cut at its first NUL byte.
+type Literals struct {
+	// Branches are the top-level alternatives, in order. There is at
+	// least one.
+	Branches []LitBranch
+	// Exact is true when every branch is nothing but its literal and its
+	// anchors: the pattern matches s exactly when some branch holds for s
+	// (see LitBranch). Otherwise a branch's description is only a
+	// condition that every match of the branch meets.
+	Exact bool
+	// Fold is true when the pattern is caseless: literals compare
+	// ignoring ASCII case.
+	Fold bool
+	// UTF is true when the pattern runs in UTF mode (OS_Match and
+	// OS_Regex): then the description only holds for subjects without
+	// bytes >= 0x80, where Unicode case folding (K, ſ) and the decoding
+	// of multi-byte characters cannot come into play. Without UTF the
+	// description holds for every subject.
+	UTF bool
+}
+
+// LitBranch is one top-level alternative of a pattern.
+//
+// For an exact branch it holds for s when: Start and End: s is Lit, or
+// Lit followed by one newline; Start only: s starts with Lit; End only: s
+// ends with Lit, or with Lit and one newline (PCRE2's $); neither: s
+// contains Lit (the empty Lit: always).
+//
+// For a branch that is not exact, every match of it needs: when Start,
+// the subject starts with Prefix and its first byte is in First (when
+// First is not nil; an empty subject fails); and the subject contains Lit
+// anywhere (when Lit is not empty). A branch with none of these
+// conditions matches anything as far as the description can tell.
+type LitBranch struct {
+	Start bool // anchored at the start of the subject
+	End   bool // exact branches only: ends with PCRE2's $
+	// Lit is, for an exact branch, its whole literal; otherwise the
+	// longest literal every match of the branch contains ("" if none).
+	Lit string
+	// Prefix is, for a Start branch that is not exact, the literal every
+	// match starts with ("" if none).
+	Prefix string
+	// First is, for a Start branch that is not exact, the set of bytes a
+	// subject may start with (nil: any).
+	First *[256]bool
+}
+
+// Literals describes p by its literals, or returns nil when that says
+// nothing useful: the pattern runs as a string comparison (Match is then
+// cheap anyway), one of its branches can match without any literal or
+// anchored first byte, or it uses syntax the description does not
+// analyse (inline options, verbs, \Q..\E, back references, escapes with
+// arguments, non-ASCII text in a UTF pattern, ...).
+func (p *Pattern) Literals() *Literals {
+	if p == nil || p.exec != execPCRE2 {
+		return nil
+	}
+	utf := p.kind != KindPCRE2
+	toks, ok := lexLiterals(p.pcre2, utf)
+	if !ok {
+		return nil
+	}
+	l := &Literals{Fold: p.caseless, UTF: utf, Exact: true}
+	var exact []bool
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && toks[i].kind != tokAlt {
+			continue
+		}
+		b, ex := describeBranch(toks[start:i], p.caseless)
+		start = i + 1
+		l.Exact = l.Exact && ex
+		l.Branches = append(l.Branches, b)
+		exact = append(exact, ex)
+	}
+	if l.Exact {
+		return l
+	}
+	// Some branch is not exact: describe the exact ones as conditions
+	// too.
+	for i := range l.Branches {
+		b := &l.Branches[i]
+		b.End = false
+		if exact[i] && b.Start && b.Lit != "" {
+			b.Prefix, b.Lit = b.Lit, ""
+		}
+		if b.Lit == "" && b.Prefix == "" && b.First == nil {
+			return nil
+		}
+	}
+	return l
+}
+
+// tokKind is the kind of a lexical item of a PCRE2 pattern, as far as
+// literal analysis cares.
+type tokKind uint8
+
+const (
+	tokChar  tokKind = iota // one literal byte
+	tokAtom                 // something that consumes input: a class, an escape, '.', a group
+	tokZero                 // a zero-width assertion: \b \B \A \z \Z \G
+	tokCaret                // ^
+	tokDollar               // $
+	tokAlt                  // | at the top level
+)
+
+// tok is one item; min is the smallest number of times a following
+// quantifier repeats it (1 without one); set is, for a tokChar or a
+// tokAtom, the bytes it can start with (nil: unknown or any); empty is
+// true for an atom that may match the empty string (a group).
+type tok struct {
+	kind  tokKind
+	c     byte
+	min   int
+	quant bool
+	set   *[256]bool
+	empty bool
+}
+
+// lexLiterals splits a PCRE2 pattern (compiled without extended mode)
+// into items. It gives up (ok false) on anything it does not know to be
+// harmless.
+func lexLiterals(src string, utf bool) (toks []tok, ok bool) {
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch c {
+		case '\\':
+			t, n, ok := lexEscape(src[i:])
+			if !ok {
+				return nil, false
+			}
+			toks = append(toks, t)
+			i += n
+		case '[':
+			set, n, ok := lexClass(src[i:])
+			if !ok {
+				return nil, false
+			}
+			toks = append(toks, tok{kind: tokAtom, set: set, min: 1})
+			i += n
+		case '(':
+			n, ok := skipGroup(src[i:])
+			if !ok {
+				return nil, false
+			}
+			toks = append(toks, tok{kind: tokAtom, min: 1, empty: true})
+			i += n
+		case ')':
+			return nil, false
+		case '|':
+			toks = append(toks, tok{kind: tokAlt})
+			i++
+		case '^':
+			toks = append(toks, tok{kind: tokCaret})
+			i++
+		case '$':
+			toks = append(toks, tok{kind: tokDollar})
+			i++
+		case '.':
+			toks = append(toks, tok{kind: tokAtom, min: 1})
+			i++
+		case '*', '+', '?', '{':
+			min, n, ok := lexQuant(src[i:])
+			if !ok || len(toks) == 0 {
+				return nil, false
+			}
+			t := &toks[len(toks)-1]
+			if t.quant || (t.kind != tokChar && t.kind != tokAtom) {
+				return nil, false
+			}
+			t.quant, t.min = true, min
+			i += n
+		default:
+			if c >= 0x80 && utf {
+				return nil, false
+			}
+			toks = append(toks, tok{kind: tokChar, c: c, min: 1})
+			i++
+		}
+	}
+	return toks, true
+}
+
+// lexQuant reads a quantifier (*, +, ?, {n}, {n,}, {n,m}) and its lazy or
+// possessive suffix; min is its lower bound. A '{' that does not start a
+// quantifier of exactly these forms gives up.
+func lexQuant(s string) (min, n int, ok bool) {
+	switch s[0] {
+	case '*':
+		min, n = 0, 1
+	case '+':
+		min, n = 1, 1
+	case '?':
+		min, n = 0, 1
+	case '{':
+		i := 1
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if min < 1<<16 {
+				min = min*10 + int(s[i]-'0')
+			}
+			i++
+		}
+		if i == 1 || i >= len(s) {
+			return 0, 0, false
+		}
+		if s[i] == ',' {
+			i++
+			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+				i++
+			}
+		}
+		if i >= len(s) || s[i] != '}' {
+			return 0, 0, false
+		}
+		n = i + 1
+	}
+	if n < len(s) && (s[n] == '?' || s[n] == '+') {
+		n++
+	}
+	return min, n, true
+}
+
+// lexEscape reads a backslash escape at the start of s.
+func lexEscape(s string) (tok, int, bool) {
+	if len(s) < 2 {
+		return tok{}, 0, false
+	}
+	c := s[1]
+	switch {
+	case c >= 0x80:
+		return tok{}, 0, false
+	case !isAlnum(c):
+		return tok{kind: tokChar, c: c, min: 1}, 2, true
+	}
+	switch c {
+	case 'd':
+		return tok{kind: tokAtom, set: &digitSet, min: 1}, 2, true
+	case 'w':
+		return tok{kind: tokAtom, set: &wordSet, min: 1}, 2, true
+	case 'D', 'W', 's', 'S', 'h', 'H', 'v', 'V', 'R', 't', 'n', 'r', 'f', 'e', 'a':
+		return tok{kind: tokAtom, min: 1}, 2, true
+	case 'N':
+		if len(s) > 2 && s[2] == '{' {
+			return tok{}, 0, false
+		}
+		return tok{kind: tokAtom, min: 1}, 2, true
+	case 'b', 'B', 'A', 'z', 'Z', 'G':
+		return tok{kind: tokZero}, 2, true
+	}
+	return tok{}, 0, false
+}
+
+var digitSet, wordSet = func() (d, w [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		d[c] = b >= '0' && b <= '9'
+		w[c] = isAlnum(b) || b == '_'
+	}
+	return
+}()
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// lexClass reads a character class at the start of s. set is the bytes
+// it can match first (before case folding), nil when the class holds
+// anything the analysis does not follow (escapes other than escaped
+// punctuation and \d \w, POSIX classes).
+func lexClass(s string) (*[256]bool, int, bool) {
+	i := 1
+	neg := false
+	if i < len(s) && s[i] == '^' {
+		neg = true
+		i++
+	}
+	var set [256]bool
+	known := true
+	first := true
+	prev := -1 // the previous single byte, for ranges
+	for {
+		if i >= len(s) {
+			return nil, 0, false
+		}
+		c := s[i]
+		if c == ']' && !first {
+			i++
+			break
+		}
+		first = false
+		switch {
+		case c == '[' && i+1 < len(s) && (s[i+1] == ':' || s[i+1] == '.' || s[i+1] == '='):
+			end := strings.Index(s[i+2:], string(s[i+1])+"]")
+			if end < 0 {
+				return nil, 0, false
+			}
+			known = false
+			prev = -1
+			i += 2 + end + 2
+		case c == '\\':
+			if i+1 >= len(s) {
+				return nil, 0, false
+			}
+			e := s[i+1]
+			switch {
+			case e >= 0x80:
+				return nil, 0, false
+			case !isAlnum(e):
+				set[e] = true
+				prev = int(e)
+			case e == 'd' || e == 'w':
+				src := &digitSet
+				if e == 'w' {
+					src = &wordSet
+				}
+				for b, in := range src {
+					set[b] = set[b] || in
+				}
+				prev = -1
+			case e == 'D' || e == 'W' || e == 's' || e == 'S' || e == 'h' || e == 'H' ||
+				e == 'v' || e == 'V' || e == 't' || e == 'n' || e == 'r' || e == 'f' || e == 'e' || e == 'a' || e == 'b':
+				known = false
+				prev = -1
+			default:
+				return nil, 0, false
+			}
+			i += 2
+		case c == '-' && prev >= 0 && i+1 < len(s) && s[i+1] != ']':
+			hi := s[i+1]
+			if hi == '\\' || hi == '[' || hi >= 0x80 || int(hi) < prev {
+				return nil, 0, false
+			}
+			for b := prev; b <= int(hi); b++ {
+				set[b] = true
+			}
+			prev = -1
+			i += 2
+		default:
+			if c >= 0x80 {
+				// A multi-byte character in UTF mode, or a byte: the
+				// set no longer says which bytes come first.
+				known = false
+				prev = -1
+			} else {
+				set[c] = true
+				prev = int(c)
+			}
+			i++
+		}
+	}
+	if !known {
+		return nil, i, true
+	}
+	if neg {
+		// Complementing before folding can only add bytes: caseless
+		// [^a] excludes A too, but the folded complement keeps both.
+		for b := range set {
+			set[b] = !set[b]
+		}
+	}
+	return &set, i, true
+}
+
+// skipGroup returns the length of the group at the start of s, which it
+// treats as a whole. It gives up on groups that change how the rest of
+// the pattern reads or means (options, comments, verbs, conditions,
+// recursion).
+func skipGroup(s string) (int, bool) {
+	depth := 0
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '\\':
+			if i+1 >= len(s) || s[i+1] == 'Q' || s[i+1] == 'E' || s[i+1] == 'c' {
+				return 0, false
+			}
+			i += 2
+		case '[':
+			_, n, ok := lexClass(s[i:])
+			if !ok {
+				return 0, false
+			}
+			i += n
+		case '(':
+			if !plainGroupOpen(s[i+1:]) {
+				return 0, false
+			}
+			depth++
+			i++
+		case ')':
+			depth--
+			i++
+			if depth == 0 {
+				return i, true
+			}
+		default:
+			i++
+		}
+	}
+	return 0, false
+}
+
+// plainGroupOpen reports whether the text after '(' opens a group whose
+// kind the analysis accepts: capturing, non-capturing, named, atomic or
+// a lookaround.
+func plainGroupOpen(s string) bool {
+	if s == "" || s[0] == '*' {
+		return false
+	}
+	if s[0] != '?' {
+		return true
+	}
+	s = s[1:]
+	switch {
+	case s == "":
+		return false
+	case s[0] == ':' || s[0] == '=' || s[0] == '!' || s[0] == '>':
+		return true
+	case strings.HasPrefix(s, "<=") || strings.HasPrefix(s, "<!"):
+		return true
+	case s[0] == '<' || s[0] == '\'' || strings.HasPrefix(s, "P<"):
+		i := 1
+		if s[0] == 'P' {
+			i = 2
+		}
+		j := i
+		for j < len(s) && (isAlnum(s[j]) || s[j] == '_') {
+			j++
+		}
+		close := byte('>')
+		if s[0] == '\'' {
+			close = '\''
+		}
+		return j > i && j < len(s) && s[j] == close
+	}
+	return false
+}
+
+// describeBranch describes the items of one top-level alternative.
+func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
+	var b LitBranch
+	exact := true
+	i := 0
+	if i < len(toks) && toks[i].kind == tokCaret {
+		b.Start = true
+		i++
+	}
+	end := len(toks)
+	if end > i && toks[end-1].kind == tokDollar {
+		b.End = true
+		end--
+	}
+	body := toks[i:end]
+	for _, t := range body {
+		if t.kind != tokChar || t.quant {
+			exact = false
+			break
+		}
+	}
+	if exact {
+		lit := make([]byte, len(body))
+		for k, t := range body {
+			lit[k] = foldByte(t.c, fold)
+		}
+		b.Lit = string(lit)
+		return b, true
+	}
+
+	// Literal runs: consecutive required bytes. A byte repeated at least
+	// once still counts but ends its run (more copies may follow); an
+	// optional one breaks the run without counting.
+	var runs []string
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 {
+			runs = append(runs, string(cur))
+			cur = cur[:0]
+		}
+	}
+	prefixRun := -1 // index in runs of the run that starts the branch
+	for k, t := range body {
+		if t.kind == tokChar && t.min >= 1 {
+			if k == 0 && b.Start {
+				prefixRun = 0
+			}
+			cur = append(cur, foldByte(t.c, fold))
+			if t.quant {
+				flush()
+			}
+			continue
+		}
+		flush()
+	}
+	flush()
+	if prefixRun == 0 && len(runs) > 0 {
+		b.Prefix = runs[0]
+	}
+	for k, r := range runs {
+		if k == prefixRun {
+			continue
+		}
+		if len(r) > len(b.Lit) {
+			b.Lit = r
+		}
+	}
+	if b.Start {
+		b.First = firstSet(body, fold)
+	}
+	return b, false
+}
+
+// firstSet is the set of bytes the first consumed byte of a match of the
+// items can be, nil when it cannot be told (the first consuming item may
+// be skipped or may match the empty string).
+func firstSet(body []tok, fold bool) *[256]bool {
+	for _, t := range body {
+		switch t.kind {
+		case tokZero, tokCaret, tokDollar:
+			continue
+		case tokChar:
+			if t.min == 0 {
+				return nil
+			}
+			var set [256]bool
+			set[t.c] = true
+			return foldSet(&set, fold)
+		case tokAtom:
+			if t.min == 0 || t.empty || t.set == nil {
+				return nil
+			}
+			return foldSet(t.set, fold)
+		}
+		return nil
+	}
+	return nil
+}
+
+// foldSet adds the other case of the ASCII letters in set when fold.
+func foldSet(set *[256]bool, fold bool) *[256]bool {
+	out := *set
+	if fold {
+		for c := 'a'; c <= 'z'; c++ {
+			if set[c] || set[c-32] {
+				out[c], out[c-32] = true, true
+			}
+		}
+	}
+	return &out
+}
+
+func foldByte(c byte, fold bool) byte {
+	if fold && c >= 'A' && c <= 'Z' {
+		return c + 32
+	}
+	return c
+}
+
+// Holds reports whether the description allows a match of s (cut at its
+// first NUL, as Match cuts it): for an Exact description that is whether
+// the pattern matches; otherwise false means that the pattern cannot
+// match s. For a UTF description it must only be asked about subjects
+// without bytes >= 0x80. It is the reference for callers that evaluate
+// the description their own way.
+func (l *Literals) Holds(s string) bool {
+	s = cstring(s)
+	if l.Fold {
+		s = lowerString(s)
+	}
+	for i := range l.Branches {
+		if l.Branches[i].holds(s, l.Exact) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds is Holds for one branch on a subject already lowered when Fold.
+func (b *LitBranch) holds(s string, exact bool) bool {
+	if exact {
+		switch {
+		case b.Start && b.End:
+			return s == b.Lit || len(s) == len(b.Lit)+1 && s[len(s)-1] == '\n' && s[:len(b.Lit)] == b.Lit
+		case b.Start:
+			return strings.HasPrefix(s, b.Lit)
+		case b.End:
+			return strings.HasSuffix(s, b.Lit) || strings.HasSuffix(s, b.Lit+"\n")
+		}
+		return strings.Contains(s, b.Lit)
+	}
+	if b.Start {
+		if !strings.HasPrefix(s, b.Prefix) {
+			return false
+		}
+		if b.First != nil && (s == "" || !b.First[s[0]]) {
+			return false
+		}
+	}
+	return strings.Contains(s, b.Lit)
+}
+
+// lowerString lowers the ASCII letters of s.
+func lowerString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = foldByte(b[j], true)
+			}
+			return string(b)
+		}
+	}
+	return s
+}
