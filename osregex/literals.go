@@ -109,12 +109,12 @@ func (p *Pattern) Literals() *Literals {
 type tokKind uint8
 
 const (
-	tokChar  tokKind = iota // one literal byte
-	tokAtom                 // something that consumes input: a class, an escape, '.', a group
-	tokZero                 // a zero-width assertion: \b \B \A \z \Z \G
-	tokCaret                // ^
-	tokDollar               // $
-	tokAlt                  // | at the top level
+	tokChar   tokKind = iota // one literal byte
+	tokAtom                  // something that consumes input: a class, an escape, '.', a group
+	tokZero                  // a zero-width assertion: \b \B \A \z \Z \G
+	tokCaret                 // ^
+	tokDollar                // $
+	tokAlt                   // | at the top level
 )
 
 // tok is one item; min is the smallest number of times a following
