@@ -30,6 +30,10 @@
 //
 // Subjects are C strings in OSSEC: a subject is cut at its first NUL byte.
 // A match that gives up on PCRE2's match limit is no match, as in OSSEC.
+// OS_Regex and OS_Match run PCRE2 in UTF mode, and pcre2_match checks the
+// subject (OSSEC's PCRE2_NO_UTF_CHECK only covers the pattern): a subject
+// that is not valid UTF-8 never matches their PCRE2 translation, while
+// their string-comparison fast paths compare bytes regardless.
 package osregex
 
 import (

@@ -125,6 +125,14 @@ func TestExec(t *testing.T) {
 		{KindRegex, `x\.`, 0, "xé", true, 3, nil}, // UTF: one character, two bytes
 		{KindRegex, `\w+\s+\w+\d+\s$`, 0, "a aa11 ", true, 7, nil},
 		{KindRegex, `abc$`, 0, "abc\x00def", true, 3, nil}, // a C string ends at NUL
+		// pcre2_match checks UTF-8 subjects (OSSEC's NO_UTF_CHECK is
+		// for the pattern only): invalid UTF-8 never matches on PCRE2, but
+		// the string comparisons do not care.
+		{KindRegex, `^(\S+) (\S+) (\S*)`, 0, "drop 172.16.0.\x87 192.168.1.1", false, 0, nil},
+		{KindRegex, `^TNOP `, 0, "TNOP drop 172.16.0.\x87 192.168.1.1", true, 5, nil},
+		{KindMatch, `drop`, 0, "drop \x87", false, 0, nil},
+		{KindMatch, `^drop`, 0, "drop \x87", true, 4, nil},
+		{KindPCRE2, `(\S+) (\S+)`, Caseless, "drop \x87", true, 6, []string{"drop", "\x87"}}, // not UTF
 		// OS_Match.
 		{KindMatch, ``, 0, "whatever", true, 0, nil},
 		{KindMatch, `^a.c$`, 0, "A.C", true, 3, nil}, // fast path: '.' is literal

@@ -11,10 +11,15 @@ type Flags uint32
 
 const (
 	Caseless  Flags = 1 << iota // PCRE2_CASELESS
-	UTF                         // PCRE2_UTF (subjects are not checked: see the package doc)
+	UTF                         // PCRE2_UTF: a subject that is not valid UTF-8 fails with ErrBadUTF
 	Multiline                   // PCRE2_MULTILINE
 	DotAll                      // PCRE2_DOTALL
 	Extended                    // PCRE2_EXTENDED
+	// NoUTFCheck is PCRE2_NO_UTF_CHECK given to pcre2_match: subjects
+	// are not checked, and invalid UTF-8 is decoded as the package doc
+	// describes. (OSSEC passes PCRE2_NO_UTF_CHECK only to pcre2_compile,
+	// where it covers the pattern, so OSSEC's subjects are checked.)
+	NoUTFCheck
 )
 
 // opcode is a machine instruction.
@@ -500,7 +505,7 @@ func (f Flags) String() string {
 	for _, x := range []struct {
 		f    Flags
 		name string
-	}{{Caseless, "CASELESS"}, {UTF, "UTF"}, {Multiline, "MULTILINE"}, {DotAll, "DOTALL"}, {Extended, "EXTENDED"}} {
+	}{{Caseless, "CASELESS"}, {UTF, "UTF"}, {Multiline, "MULTILINE"}, {DotAll, "DOTALL"}, {Extended, "EXTENDED"}, {NoUTFCheck, "NO_UTF_CHECK"}} {
 		if f&x.f != 0 {
 			parts = append(parts, x.name)
 		}

@@ -30,9 +30,12 @@
 // matching uses Unicode simple case folding (Go's unicode tables). \d, \w,
 // \s and POSIX classes stay ASCII in both modes (PCRE2_UCP is never set).
 //
-// Invalid UTF-8 in UTF mode: OSSEC passes PCRE2_NO_UTF_CHECK, which leaves
-// this undefined. This package decodes as PCRE2's interpreter does with no
-// check: a byte below 0xC0 is one character with that value; a lead byte
+// Invalid UTF-8 in UTF mode: as pcre2_match does by default, a subject that
+// is not valid UTF-8 does not match (ErrBadUTF; a subject that the cheap
+// prefilters already rule out just gives no match). OSSEC passes
+// PCRE2_NO_UTF_CHECK only to pcre2_compile, where it covers the pattern, so
+// its subjects are checked. With the NoUTFCheck flag (undefined behaviour
+// in PCRE2) this package decodes as PCRE2's interpreter does with no check: a byte below 0xC0 is one character with that value; a lead byte
 // 0xC0-0xFF takes the following 1-5 bytes whatever they are (the value is
 // built from their low six bits). Two cases differ from PCRE2, which reads
 // on blindly: a sequence that would run past the end of the subject, and an

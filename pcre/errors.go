@@ -50,3 +50,8 @@ func (e *Error) Error() string {
 // up after too many backtracking steps or too deep a backtracking stack,
 // as PCRE2_ERROR_MATCHLIMIT / PCRE2_ERROR_HEAPLIMIT do.
 var ErrMatchLimit = errors.New("pcre: match limit exceeded")
+
+// ErrBadUTF is returned by the Exec methods of a UTF pattern (without
+// NoUTFCheck) for a subject that is not valid UTF-8, as pcre2_match
+// returns a UTF-8 error: no match.
+var ErrBadUTF = errors.New("pcre: subject is not valid UTF-8")

@@ -3,6 +3,7 @@ package pcre
 import (
 	"math"
 	"sync"
+	"unicode/utf8"
 )
 
 // DefaultMatchLimit is PCRE2's default match limit: a match attempt at one
@@ -23,15 +24,16 @@ const keepStack = 1 << 14
 
 // Regexp is a compiled pattern. It is safe for concurrent use.
 type Regexp struct {
-	pattern string
-	flags   Flags
-	prog    []inst
-	ncap    int
-	nregs   int
-	names   map[string]int
-	utf     bool
-	pre     prefilter
-	pool    sync.Pool
+	pattern  string
+	flags    Flags
+	prog     []inst
+	ncap     int
+	nregs    int
+	names    map[string]int
+	utf      bool
+	checkUTF bool // UTF without NoUTFCheck: subjects must be valid UTF-8
+	pre      prefilter
+	pool     sync.Pool
 	// MatchLimit is the number of backtracking steps after which matching
 	// gives up (DefaultMatchLimit when Compile returns).
 	matchLimit int
@@ -61,6 +63,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 		nregs:      c.nregs,
 		names:      names,
 		utf:        c.utf,
+		checkUTF:   c.utf && flags&NoUTFCheck == 0,
 		matchLimit: DefaultMatchLimit,
 	}
 	altSwitches(re, c.alts)
@@ -219,6 +222,9 @@ func (m *machine) search(s string) (bool, error) {
 // searchChecked is search once the prefilter's reject has said no.
 func (m *machine) searchChecked(s string) (bool, error) {
 	re := m.re
+	if re.checkUTF && !utf8.ValidString(s) {
+		return false, ErrBadUTF
+	}
 	m.s = s
 	m.total = m.re.matchLimit * totalLimitFactor
 	m.limit = false

@@ -41,7 +41,7 @@ func checkOvector(t *testing.T, re *Regexp, s string, ov []int) {
 func FuzzCompile(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, pattern, subject string, flags uint8) {
-		re, err := Compile(pattern, Flags(flags)&(Caseless|UTF|Multiline|DotAll|Extended))
+		re, err := Compile(pattern, Flags(flags)&(Caseless|UTF|Multiline|DotAll|Extended|NoUTFCheck))
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -54,7 +54,7 @@ func FuzzCompile(f *testing.F) {
 		}
 		re.SetMatchLimit(20000)
 		ov, err := re.Exec(subject, nil)
-		if err != nil && !errors.Is(err, ErrMatchLimit) {
+		if err != nil && !errors.Is(err, ErrMatchLimit) && !errors.Is(err, ErrBadUTF) {
 			t.Fatal(err)
 		}
 		checkOvector(t, re, subject, ov)
@@ -67,7 +67,7 @@ func FuzzCompile(f *testing.F) {
 func FuzzMatch(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, pattern, subject string, flags uint8) {
-		re, err := Compile(pattern, Flags(flags)&(Caseless|UTF))
+		re, err := Compile(pattern, Flags(flags)&(Caseless|UTF|NoUTFCheck))
 		if err != nil {
 			return
 		}

@@ -119,7 +119,8 @@ func TestExec(t *testing.T) {
 }
 
 // TestInvalidUTF8 pins the documented behaviour for invalid UTF-8 subjects
-// in UTF mode (PCRE2_NO_UTF_CHECK leaves it undefined).
+// in UTF mode: ErrBadUTF by default, as pcre2_match; with NoUTFCheck
+// (undefined in PCRE2) the decoding of the package doc.
 func TestInvalidUTF8(t *testing.T) {
 	tests := []struct {
 		pattern, subject string
@@ -136,11 +137,23 @@ func TestInvalidUTF8(t *testing.T) {
 		{`[^a]+`, "\xe2\x82", []int{0, 2}},
 	}
 	for _, tt := range tests {
-		re := MustCompile(tt.pattern, UTF)
+		re := MustCompile(tt.pattern, UTF|NoUTFCheck)
 		got, _ := re.Exec(tt.subject, nil)
 		if !cmp.Equal(got, tt.want) {
 			t.Errorf("%q on %q = %v, want %v", tt.pattern, tt.subject, got, tt.want)
 		}
+		// Checked (PCRE2's default, and OSSEC's): no match, ErrBadUTF
+		// (or no error when the prefilter already rules the subject out).
+		checked := MustCompile(tt.pattern, UTF)
+		if ov, err := checked.Exec(tt.subject, nil); ov != nil || err != nil && !errors.Is(err, ErrBadUTF) {
+			t.Errorf("%q on %q with the UTF check = %v, %v; want nil, ErrBadUTF", tt.pattern, tt.subject, ov, err)
+		}
+		if checked.MatchString(tt.subject) {
+			t.Errorf("%q on %q with the UTF check: MatchString is true", tt.pattern, tt.subject)
+		}
+	}
+	if _, err := MustCompile(`.`, UTF).Exec("a\xff", nil); !errors.Is(err, ErrBadUTF) {
+		t.Errorf("err = %v, want ErrBadUTF", err)
 	}
 }
 
