@@ -237,6 +237,33 @@ func (p *Pattern) NumCaptures() int {
 	return p.re.NumCaptures()
 }
 
+// FirstBytes returns, when every match starts at offset 0 of the subject
+// and consumes at least one byte, the set of bytes the subject's first byte
+// must be in; ok is false otherwise. It lets a caller skip Match and Exec
+// for most subjects with one table lookup (an empty subject never matches
+// such a pattern).
+func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
+	switch p.exec {
+	case execPCRE2:
+		return p.re.AnchoredFirstBytes()
+	case execEqual, execPrefix:
+		if p.lit == "" {
+			return nil, false
+		}
+		set = new([256]bool)
+		c := p.lit[0]
+		set[c] = true
+		if p.caseless {
+			set[lowerASCII(c)] = true
+			if c >= 'a' && c <= 'z' {
+				set[c-32] = true
+			}
+		}
+		return set, true
+	}
+	return nil, false
+}
+
 // Match reports whether the pattern matches s (OSMatch_Execute,
 // OSRegex_Execute != NULL, OSPcre2_Execute != NULL).
 func (p *Pattern) Match(s string) bool {

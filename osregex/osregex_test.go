@@ -295,3 +295,55 @@ func TestWordMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstBytes(t *testing.T) {
+	tests := []struct {
+		kind    Kind
+		pattern string
+		flags   Flags
+		want    string // the bytes of the set; "-" for not ok
+	}{
+		{KindMatch, `^abc`, 0, "Aa"},
+		{KindMatch, `^abc`, CaseSensitive, "a"},
+		{KindMatch, `^abc$`, 0, "Aa"},
+		{KindMatch, `^1`, 0, "1"},
+		{KindMatch, `abc$`, 0, "-"},
+		{KindMatch, `^`, 0, "-"},
+		{KindMatch, ``, 0, "-"},
+		{KindMatch, `abc`, 0, "-"},
+		{KindPCRE2, `^\d{4}-`, Caseless, "0123456789"},
+		{KindPCRE2, `^%PIX-|^%ASA-`, Caseless, "%"},
+		{KindPCRE2, `^x|y`, Caseless, "-"},
+		{KindPCRE2, `^a?b`, 0, "ab"},
+		{KindPCRE2, `^a?`, 0, "-"}, // can match empty
+		{KindPCRE2, `^(?:a|)b`, 0, "ab"},
+		{KindPCRE2, `(?m)^a`, 0, "-"},
+	}
+	for _, tt := range tests {
+		p, err := Compile(tt.kind, tt.pattern, tt.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, ok := p.FirstBytes()
+		got := "-"
+		if ok {
+			got = ""
+			for b := 0; b < 256; b++ {
+				if set[b] {
+					got += string(rune(b))
+				}
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%v %q: FirstBytes = %q, want %q", tt.kind, tt.pattern, got, tt.want)
+		}
+	}
+	// UTF caseless: 'k' also starts the Kelvin sign (0xE2 0x84 0xAA).
+	pk, _ := Compile(KindRegex, `^k\w`, 0)
+	if set, ok := pk.FirstBytes(); !ok || !set['k'] || !set['K'] || !set[0xe2] {
+		t.Errorf("^k\\w: FirstBytes = %v, %v; want k, K and 0xE2", ok, set)
+	}
+	if !pk.Match("\u212aa") {
+		t.Error("^k\\w does not match the Kelvin sign")
+	}
+}

@@ -7,7 +7,7 @@ import (
 )
 
 // stock compiles every pattern of the stock ruleset as analysisd does.
-func stock(b *testing.B) ([]*Pattern, []string) {
+func stock(b testing.TB) ([]*Pattern, []string) {
 	b.Helper()
 	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
 	if rdir == "" || cdir == "" {
@@ -98,4 +98,28 @@ func BenchmarkWordMatch(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		WordMatch("authentication_failed|invalid_login|sshd", sshd)
 	}
+}
+
+// TestFirstBytesSound checks FirstBytes against Match on every stock
+// pattern and conformance line: a line outside the set never matches.
+func TestFirstBytesSound(t *testing.T) {
+	pats, subjects := stock(t)
+	subjects = append(subjects, "", "\x00x", "\u212a", "\xff")
+	used := 0
+	for _, p := range pats {
+		set, ok := p.FirstBytes()
+		if !ok {
+			continue
+		}
+		used++
+		for _, s := range subjects {
+			if (s == "" || !set[s[0]]) && p.Match(s) {
+				t.Errorf("%v %q: FirstBytes excludes %q, which matches", p.Kind(), p.String(), s)
+			}
+		}
+	}
+	if used < 100 {
+		t.Errorf("FirstBytes is ok for only %d stock patterns", used)
+	}
+	t.Logf("FirstBytes ok for %d of %d stock patterns", used, len(pats))
 }

@@ -518,3 +518,22 @@ func startRepeat(prog []inst) *charSet {
 	}
 	return nil
 }
+
+// AnchoredFirstBytes returns, when every match of re starts at offset 0 of
+// the subject and consumes at least one byte, the set of bytes that first
+// byte can be; ok is false otherwise. A caller can skip MatchString for a
+// subject whose first byte is not in the set (an empty subject included).
+func (re *Regexp) AnchoredFirstBytes() (set *[256]bool, ok bool) {
+	if !re.pre.anchored {
+		return nil, false
+	}
+	var bits [4]uint64
+	if !firstBytes(re, 0, &bits, map[int]bool{}) {
+		return nil, false
+	}
+	set = new([256]bool)
+	for b := 0; b < 256; b++ {
+		set[b] = bits[b>>6]&(1<<(uint(b)&63)) != 0
+	}
+	return set, true
+}
