@@ -45,7 +45,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{utf: flags&UTF != 0, pat: pattern}
+	c := &compiler{utf: flags&UTF != 0, pat: pattern, prog: make([]inst, 0, len(pattern)/2+8)}
 	c.emit(inst{op: opSave, n: 0})
 	c.compile(tree)
 	c.emit(inst{op: opSave, n: 1})

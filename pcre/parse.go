@@ -82,6 +82,7 @@ type parser struct {
 	names map[string]int
 	// backrefs to check once all groups are known
 	refs []*node
+	slab []node // free nodes for charNode
 }
 
 const maxRepeat = 65535
@@ -424,7 +425,14 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 }
 
 func (p *parser) charNode(c rune, off int) *node {
-	return &node{kind: nChar, c: c, fold: p.opt.caseless, offset: off}
+	// Literal characters are most nodes: take them from a slab.
+	if len(p.slab) == 0 {
+		p.slab = make([]node, min(64, len(p.pat)+1))
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	n.kind, n.c, n.fold, n.offset = nChar, c, p.opt.caseless, off
+	return n
 }
 
 // nextChar reads one literal character of the pattern.
