@@ -51,6 +51,7 @@ type Live struct {
 	ARWait    time.Duration // how long to wait for active responses after an alert (default 5s)
 	EventWait time.Duration // how long to wait for a log line to be archived (default 30s)
 	QueueWait time.Duration // how long to wait for a queue message to be archived (default 5s)
+	closed    bool
 }
 
 // StartLive installs files (the case's effective ruleset, as for
@@ -371,6 +372,10 @@ func (l *Live) waitAR(ctx context.Context) ([]ARLine, error) {
 // Close stops the daemons and frees the container for the next live
 // session.
 func (l *Live) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
 	defer l.m.liveLock.Unlock()
 	if l.m.isClosed() {
 		return nil
