@@ -460,12 +460,19 @@ func (m *machine) run(pc, pos int) bool {
 					count++
 				}
 			} else {
-				for count < target {
-					p := m.matchSet(in.set, pos)
-					if p < 0 {
-						break
+				for count < target && pos < len(s) {
+					if c := s[pos]; c < 0x80 {
+						if !in.set.hasByte(c) {
+							break
+						}
+						pos++
+					} else {
+						p := m.matchSet(in.set, pos)
+						if p < 0 {
+							break
+						}
+						pos = p
 					}
-					pos = p
 					count++
 				}
 			}
@@ -493,12 +500,19 @@ func (m *machine) run(pc, pos int) bool {
 				}
 			case lazy:
 				if in.next >= 0 {
-					for count < max && !in.nextAt(s, pos) {
-						p := m.matchSet(in.set, pos)
-						if p < 0 {
-							break
+					for count < max && pos < len(s) && !in.nextAt(s, pos) {
+						if c := s[pos]; c < 0x80 || !m.re.utf {
+							if !in.set.hasByte(c) {
+								break
+							}
+							pos++
+						} else {
+							p := m.matchSet(in.set, pos)
+							if p < 0 {
+								break
+							}
+							pos = p
 						}
-						pos = p
 						count++
 					}
 				}
