@@ -153,6 +153,12 @@ func Compile(kind Kind, pattern string, flags Flags) (*Pattern, error) {
 		}
 		p.caseless = flags&CaseSensitive == 0
 		check = regexCheck
+		if kind == KindRegex && pattern == "" {
+			// OSSEC reads pattern[-1] here (undefined); then its
+			// translation of "" is a NULL pattern, which pcre2_compile
+			// (10.42) refuses.
+			return fail(-1, "empty regex pattern: OSSEC's PCRE2 translation is a NULL pattern, which PCRE2 refuses")
+		}
 		if kind == KindMatch {
 			check = matchCheck
 			if pattern == "" {

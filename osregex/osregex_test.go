@@ -240,6 +240,7 @@ func TestCompileErrors(t *testing.T) {
 		unsupported bool
 	}{
 		{KindPCRE2, ``, false},
+		{KindRegex, ``, false},
 		{KindRegex, long, false},
 		{KindMatch, long, false},
 		{KindPCRE2, `(a`, false},
