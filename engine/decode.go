@@ -57,11 +57,7 @@ func (s *Session) decode(ev *event) {
 		}
 		d := node.d
 		if d.Prematch != nil {
-			if !canStart(node.pre, log) {
-				continue
-			}
-			var end int
-			end, s.subs = exec(d.Prematch, log, s.subs[:0])
+			end := s.execDecoder(d.Prematch, node.pre, log, 0)
 			if end < 0 {
 				continue
 			}
@@ -85,10 +81,8 @@ func (s *Session) decode(ev *event) {
 					if c.d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
 						base = pmatch
 					}
-					if base >= 0 && canStart(c.pre, log[base:]) {
-						var end int
-						end, s.subs = exec(c.d.Prematch, log[base:], s.subs[:0])
-						if end >= 0 {
+					if base >= 0 {
+						if end := s.execDecoder(c.d.Prematch, c.pre, log, base); end >= 0 {
 							cmatch = base + end
 							s.setDecoder(ev, c)
 							nn, ci = c, i
@@ -140,7 +134,7 @@ func (s *Session) decode(ev *event) {
 			}
 			end := -1
 			if llog >= 0 {
-				end, s.subs = exec(rd.Regex, log[llog:], s.subs[:0])
+				end = s.execDecoder(rd.Regex, nn.re, log, llog)
 			}
 			if end < 0 {
 				// A failed regex leaves OSSEC's regex_prev NULL: the next

@@ -74,7 +74,7 @@ type Engine struct {
 
 	sonic *sonicPatterns
 	pn    pnameIndex
-	first []ruleFirst // by Rule.Index
+	ruleF []ruleFilters // by Rule.Index
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -83,7 +83,7 @@ type decNode struct {
 	idx      int
 	children []*decNode
 	names    []string   // dynamic field name per order position ("" for others)
-	pre      *[256]bool // first bytes a prematch match can start with, nil: unknown
+	pre, re  *patFilter // filters of the prematch and the regex (nil: none)
 }
 
 // New prepares rs for analysis. rs must not change afterwards.
@@ -140,7 +140,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	}
 	e.ndec = len(nodes)
 	e.indexProgramNames()
-	e.computeFirstBytes(nodes)
+	e.buildFilters(nodes)
 
 	e.matches = make([]*RuleMatch, len(rs.AllRules))
 	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))
@@ -260,6 +260,9 @@ type Session struct {
 
 	subs  []string
 	subs2 []string
+
+	// sc is the literal scan of the current event's log.
+	sc logScan
 
 	pastBlock []pastEvent
 

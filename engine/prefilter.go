@@ -1,9 +1,116 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
+
+// The engine decides most pattern calls on the event's log without
+// making them. At New it takes the literal description of every pattern
+// that runs on the log (osregex.Pattern.Literals: rule <match>, <regex>,
+// <pcre2> and their variants, decoder <prematch> and <regex>). The first
+// pattern test of an event records, in a small bitmap, the hashes of the
+// log's case-folded trigrams; a literal of three bytes or more can only
+// be in the log when the bits of its trigrams are set (shorter ones are
+// searched for directly). From then on a literal-only pattern (an
+// alternation of plain, ^-anchored or $-anchored literals) is answered
+// with the bitmap and a few string comparisons, and any other pattern is
+// skipped when none of its branches can match (a required literal is
+// absent, or an anchored branch's first byte or prefix is wrong).
+// Whatever the description cannot decide goes to the pattern.
+
+// verdict is what a filter says about a pattern on a subject.
+type verdict uint8
+
+const (
+	maybe verdict = iota // run the pattern
+	no                   // the pattern does not match
+	yes                  // the pattern matches (Match would say true)
+)
+
+// patFilter is the engine's view of one pattern.
+type patFilter struct {
+	// first is the pattern's first-byte set when osregex offers one
+	// (firstByter), nil otherwise.
+	first *[256]bool
+	// described is true when the pattern has a literal description.
+	described  bool
+	exact      bool
+	fold, utf  bool
+	branches   []litBranch
+	hasAnchors bool
+}
+
+// litBranch is a branch of a described pattern. Literals are lower case
+// when the pattern folds case.
+type litBranch struct {
+	start, end bool
+	// lit is an exact branch's literal.
+	lit string
+	// prefix is, for a start branch, what the subject starts with (an
+	// exact branch's literal, or the described prefix).
+	prefix string
+	// first is a start branch's first-byte set (nil: any).
+	first *[256]bool
+	// need is the literal the branch needs anywhere in the subject
+	// (lit: "" for none).
+	need gramKey
+}
+
+// newFilter builds the filter of p (nil for a nil pattern, or when
+// nothing is known about it).
+func newFilter(p *osregex.Pattern) *patFilter {
+	if p == nil {
+		return nil
+	}
+	f := &patFilter{first: firstBytes(p)}
+	l := p.Literals()
+	if l == nil {
+		if f.first == nil {
+			return nil
+		}
+		return f
+	}
+	f.described, f.exact, f.fold, f.utf = true, l.Exact, l.Fold, l.UTF
+	for _, b := range l.Branches {
+		lb := litBranch{start: b.Start, end: b.End, first: b.First}
+		if l.Exact {
+			lb.lit = b.Lit
+			if b.Start {
+				lb.prefix = b.Lit
+			} else {
+				lb.need = newGramKey(b.Lit)
+			}
+		} else {
+			lb.prefix = b.Prefix
+			lb.need = newGramKey(b.Lit)
+		}
+		f.branches = append(f.branches, lb)
+	}
+	return f
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lower(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 32
+	}
+	return c
+}
 
 // firstByter is implemented by patterns that can tell which bytes a
 // match must start with: FirstBytes returns ok when every match starts
@@ -41,26 +148,287 @@ func canStart(set *[256]bool, s string) bool {
 	return set[s[0]]
 }
 
-// ruleFirst are the first-byte sets of the patterns a rule runs on the
-// log.
-type ruleFirst struct {
-	match, regex *[256]bool
+// ruleFilters are the filters of the patterns a rule runs on the log.
+type ruleFilters struct {
+	match, regex *patFilter
 }
 
-func (e *Engine) computeFirstBytes(nodes map[*ruleset.Decoder]*decNode) {
-	for d, n := range nodes {
-		n.pre = firstBytes(d.Prematch)
+// buildFilters makes the filters of every decoder and rule pattern that
+// runs on the log.
+func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
+	for _, d := range e.rs.Decoders {
+		if n := nodes[d]; n != nil {
+			n.pre, n.re = newFilter(d.Prematch), newFilter(d.Regex)
+		}
 	}
-	e.first = make([]ruleFirst, len(e.rs.AllRules))
+	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
-		m := r.Match
-		if m == nil {
-			m = r.MatchPCRE2
+		e.ruleF[r.Index] = ruleFilters{
+			match: newFilter(first(r.Match, r.MatchPCRE2)),
+			regex: newFilter(first(r.Regex, r.PCRE2)),
 		}
-		x := r.Regex
-		if x == nil {
-			x = r.PCRE2
-		}
-		e.first[r.Index] = ruleFirst{match: firstBytes(m), regex: firstBytes(x)}
 	}
+}
+
+// gramBits is the size of the trigram bitmap (a power of two).
+const gramBits = 1 << 15
+
+// gramHash is the bit of the trigram whose bytes (case-folded) are the
+// low 24 bits of g.
+func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - 15) }
+
+// gramKey is a literal (lower case) and the bits of up to four of its
+// trigrams, spread over it; n == 0 for a literal shorter than three bytes.
+type gramKey struct {
+	lit string
+	n   uint8
+	h   [4]uint16
+}
+
+func newGramKey(lit string) gramKey {
+	k := gramKey{lit: lowerASCII(lit)}
+	if len(lit) < 3 {
+		return k
+	}
+	last := len(k.lit) - 3
+	for _, at := range [...]int{0, last, last / 3, 2 * last / 3} {
+		h := uint16(gramHash(uint32(k.lit[at])<<16 | uint32(k.lit[at+1])<<8 | uint32(k.lit[at+2])))
+		dup := false
+		for _, x := range k.h[:k.n] {
+			dup = dup || x == h
+		}
+		if !dup {
+			k.h[k.n] = h
+			k.n++
+		}
+	}
+	return k
+}
+
+// logScan is what the engine knows about the log of the current event.
+type logScan struct {
+	log   string
+	valid bool
+	high  bool // the log has a byte >= 0x80
+	nul   bool // the log has a NUL byte
+	grams [gramBits / 64]uint64
+}
+
+// scan returns the scan of log, scanning it if it is not the one
+// scanned last.
+func (s *Session) scan(log string) *logScan {
+	sc := &s.sc
+	if sc.valid && len(sc.log) == len(log) && sc.log == log {
+		return sc
+	}
+	sc.log, sc.valid = log, true
+	clear(sc.grams[:])
+	var or byte
+	var g uint32
+	for i := 0; i < len(log); i++ {
+		c := log[i]
+		or |= c
+		g = g<<8 | uint32(lower(c))
+		if i >= 2 {
+			h := gramHash(g & 0xffffff)
+			sc.grams[h>>6] |= 1 << (h & 63)
+		}
+	}
+	sc.high = or >= 0x80
+	sc.nul = strings.IndexByte(log, 0) >= 0
+	return sc
+}
+
+// mayHave reports whether the scanned log may contain k's literal
+// (ignoring case); false is certain.
+func (sc *logScan) mayHave(k *gramKey) bool {
+	if k.n == 0 {
+		return k.lit == "" || indexFold(sc.log, k.lit) >= 0
+	}
+	for _, h := range k.h[:k.n] {
+		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFold is the index of the first occurrence of lit (lower case) in
+// s ignoring the case of ASCII letters, or -1.
+func indexFold(s, lit string) int {
+	if lit == "" {
+		return 0
+	}
+	c0 := lit[0]
+	up := c0
+	if c0 >= 'a' && c0 <= 'z' {
+		up = c0 - 32
+	}
+	for i := 0; i+len(lit) <= len(s); {
+		rest := s[i : len(s)-len(lit)+1]
+		j := strings.IndexByte(rest, c0)
+		if up != c0 {
+			lim := len(rest)
+			if j >= 0 {
+				lim = j
+			}
+			if k := strings.IndexByte(rest[:lim], up); k >= 0 {
+				j = k
+			}
+		}
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if hasPrefix(s[i:], lit, true) {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// test runs f on the subject log[off:], where log is the event's log.
+func (s *Session) test(f *patFilter, log string, off int) verdict {
+	if f == nil {
+		return maybe
+	}
+	sub := log[off:]
+	if !canStart(f.first, sub) {
+		return no
+	}
+	if !f.described {
+		return maybe
+	}
+	sc := s.scan(log)
+	if f.utf && sc.high {
+		return maybe
+	}
+	if f.exact && off == 0 && !sc.nul {
+		for i := range f.branches {
+			if f.branches[i].holds(sub, sc, f.fold) {
+				return yes
+			}
+		}
+		return no
+	}
+	for i := range f.branches {
+		b := &f.branches[i]
+		if b.start {
+			if !hasPrefix(sub, b.prefix, f.fold) {
+				continue
+			}
+			if b.first != nil && (sub == "" || !b.first[sub[0]]) {
+				continue
+			}
+		}
+		if !sc.mayHave(&b.need) {
+			continue
+		}
+		return maybe
+	}
+	return no
+}
+
+// holds is an exact branch on the whole log (sub, without NUL), as
+// osregex.LitBranch documents it.
+func (b *litBranch) holds(sub string, sc *logScan, fold bool) bool {
+	lit := b.lit
+	switch {
+	case b.start && b.end:
+		if len(sub) == len(lit)+1 && sub[len(lit)] == '\n' {
+			sub = sub[:len(lit)]
+		}
+		return len(sub) == len(lit) && hasPrefix(sub, lit, fold)
+	case b.start:
+		return hasPrefix(sub, lit, fold)
+	case b.end:
+		if hasSuffix(sub, lit, fold) {
+			return true
+		}
+		return len(sub) > 0 && sub[len(sub)-1] == '\n' && hasSuffix(sub[:len(sub)-1], lit, fold)
+	case lit == "":
+		return true
+	case !sc.mayHave(&b.need):
+		return false
+	case fold:
+		return indexFold(sub, lit) >= 0
+	}
+	return strings.Contains(sub, lit)
+}
+
+// hasPrefix reports whether s starts with p, ignoring the case of ASCII
+// letters when fold (p is then lower case).
+func hasPrefix(s, p string, fold bool) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	if !fold {
+		return s[:len(p)] == p
+	}
+	for i := 0; i < len(p); i++ {
+		if lower(s[i]) != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSuffix(s, p string, fold bool) bool {
+	return len(s) >= len(p) && hasPrefix(s[len(s)-len(p):], p, fold)
+}
+
+// exactEnd is, for an exact filter, where the pattern's leftmost match
+// in sub (a C string) ends, as Exec reports it, or -1 when it does not
+// match. PCRE2 takes the leftmost start, and there the first branch in
+// order that matches.
+func (f *patFilter) exactEnd(sub string) int {
+	best, bestEnd := -1, -1
+	for i := range f.branches {
+		b := &f.branches[i]
+		lit := b.lit
+		pos := -1
+		switch {
+		case b.start && b.end:
+			if b.holds(sub, nil, f.fold) {
+				pos = 0
+			}
+		case b.start:
+			if hasPrefix(sub, lit, f.fold) {
+				pos = 0
+			}
+		case b.end:
+			// At the end, or before a newline that ends the subject.
+			if n := len(sub) - 1 - len(lit); n >= 0 && sub[len(sub)-1] == '\n' && hasPrefix(sub[n:], lit, f.fold) {
+				pos = n
+			}
+			if n := len(sub) - len(lit); n >= 0 && hasPrefix(sub[n:], lit, f.fold) && (pos < 0 || n < pos) {
+				pos = n
+			}
+		case f.fold:
+			pos = indexFold(sub, lit)
+		default:
+			pos = strings.Index(sub, lit)
+		}
+		if pos >= 0 && (best < 0 || pos < best) {
+			best, bestEnd = pos, pos+len(lit)
+		}
+	}
+	return bestEnd
+}
+
+// execDecoder runs a decoder's pattern p (with its filter f) on
+// log[off:] as exec does: the end of the match or -1, the captures in
+// s.subs.
+func (s *Session) execDecoder(p *osregex.Pattern, f *patFilter, log string, off int) int {
+	s.subs = s.subs[:0]
+	if s.test(f, log, off) == no {
+		return -1
+	}
+	if f != nil && f.exact && !(f.utf && s.sc.high) {
+		return f.exactEnd(cut(log[off:]))
+	}
+	var end int
+	end, s.subs = exec(p, log[off:], s.subs)
+	return end
 }

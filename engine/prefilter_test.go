@@ -2,11 +2,14 @@ package engine
 
 import (
 	"encoding/json"
+	"math/rand"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -106,4 +109,259 @@ func TestFirstBytesStock(t *testing.T) {
 		t.Skip("no first-byte sets (osregex.Pattern has no FirstBytes method yet)")
 	}
 	t.Logf("%d patterns with first-byte sets checked on %d lines", checked, len(lines))
+}
+
+// filtered is a pattern the engine filters, with its filter.
+type filtered struct {
+	what string
+	p    *osregex.Pattern
+	f    *patFilter
+	// decoder: also run at offsets and through execDecoder.
+	decoder bool
+}
+
+func engineFilters(e *Engine) []filtered {
+	var out []filtered
+	seen := map[*decNode]bool{}
+	var walk func(n *decNode)
+	walk = func(n *decNode) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		if n.d.Prematch != nil {
+			out = append(out, filtered{"decoder " + n.d.Name + " prematch", n.d.Prematch, n.pre, true})
+		}
+		if n.d.Regex != nil {
+			out = append(out, filtered{"decoder " + n.d.Name + " regex", n.d.Regex, n.re, true})
+		}
+		for _, c := range n.children {
+			walk(c)
+		}
+	}
+	for _, n := range append(append([]*decNode(nil), e.pname...), e.nopname...) {
+		walk(n)
+	}
+	for _, r := range e.rs.AllRules {
+		rf := e.ruleF[r.Index]
+		if p := first(r.Match, r.MatchPCRE2); p != nil {
+			out = append(out, filtered{"rule " + itoa(r.ID) + " match", p, rf.match, false})
+		}
+		if p := first(r.Regex, r.PCRE2); p != nil {
+			out = append(out, filtered{"rule " + itoa(r.ID) + " regex", p, rf.regex, false})
+		}
+	}
+	return out
+}
+
+// filterStats counts the verdicts of a differential run.
+type filterStats struct{ calls, yes, no int }
+
+// checkFilter compares the engine's filter of one pattern with the
+// pattern itself on log[off:]. A "maybe" needs no check (the engine
+// then runs the pattern), nor does execDecoder when it runs exec itself.
+func checkFilter(t testing.TB, s *Session, x filtered, log string, off int, st *filterStats) {
+	t.Helper()
+	sub := log[off:]
+	v := s.test(x.f, log, off)
+	st.calls++
+	if v != maybe {
+		want := x.p.Match(sub)
+		if v == yes {
+			st.yes++
+		} else {
+			st.no++
+		}
+		if want != (v == yes) {
+			t.Fatalf("%s %q on %q (offset %d): filter says %v, Match %v", x.what, x.p.String(), log, off, v == yes, want)
+		}
+	}
+	if !x.decoder {
+		return
+	}
+	gotEnd := s.execDecoder(x.p, x.f, log, off)
+	if v == no || x.f != nil && x.f.exact && !(x.f.utf && s.sc.high) {
+		wantEnd, wantSubs := exec(x.p, sub, nil)
+		if gotEnd != wantEnd || !slices.Equal(s.subs, wantSubs) {
+			t.Fatalf("%s %q on %q (offset %d): execDecoder = %d %q, exec = %d %q", x.what, x.p.String(), log, off, gotEnd, s.subs, wantEnd, wantSubs)
+		}
+	}
+}
+
+// mutateLine returns a variant of s with what the literal checks must
+// get right: case changes, Unicode letters that fold to ASCII (K, ſ),
+// other non-ASCII and invalid UTF-8 bytes, NUL, a final newline, cuts.
+func mutateLine(r *rand.Rand, s string) string {
+	b := []byte(s)
+	for n := 1 + r.Intn(3); n > 0 && len(b) > 0; n-- {
+		i := r.Intn(len(b))
+		switch r.Intn(9) {
+		case 0:
+			b[i] ^= 0x20
+		case 1:
+			b = slices.Insert(b, i, []byte("\u212a\u017f")...)
+		case 2:
+			b[i] = byte(0x80 + r.Intn(128))
+		case 3:
+			b = slices.Insert(b, i, 0)
+		case 4:
+			b = append(b, '\n')
+		case 5:
+			b = b[i:]
+		case 6:
+			b = b[:i]
+		case 7:
+			b = []byte(strings.ToUpper(string(b)))
+		case 8:
+			b = slices.Insert(b, i, 0xc3)
+		}
+	}
+	return string(b)
+}
+
+// testSubjects returns the recorded lines of the shared conformance data
+// and n lines drawn from the extra recordings.
+func testSubjects(t testing.TB, r *rand.Rand, n int) []string {
+	shared, err := pcre2test.Subjects("../../shared/conformance")
+	if err != nil || len(shared) == 0 {
+		t.Skipf("conformance data: %v", err)
+	}
+	extra, err := pcre2test.Subjects("../conformance/testdata")
+	if err != nil || len(extra) == 0 {
+		t.Skipf("extra conformance data: %v", err)
+	}
+	for i := 0; i < n; i++ {
+		shared = append(shared, extra[r.Intn(len(extra))])
+	}
+	return shared
+}
+
+// TestPrefilterStock checks the engine's filter of every stock pattern
+// that runs on the log against the pattern itself, on the recorded
+// lines, on mutations of them and on lines made of the patterns' own
+// literals, at offset 0 and (for decoders) inside the line; and that the
+// filters decide most calls.
+func TestPrefilterStock(t *testing.T) {
+	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	if err != nil {
+		t.Skipf("stock ruleset: %v", err)
+	}
+	n := 400
+	if testing.Short() {
+		n = 50
+	}
+	r := rand.New(rand.NewSource(1))
+	subjects := testSubjects(t, r, n)
+	e := New(rs, Options{Hostname: "melancia"})
+	s := e.NewSession()
+	xs := engineFilters(e)
+	var mutated []string
+	for i := 0; i < n; i++ {
+		mutated = append(mutated, mutateLine(r, subjects[r.Intn(len(subjects))]))
+	}
+	var recorded, other filterStats
+	for _, x := range xs {
+		for _, log := range subjects {
+			checkFilter(t, s, x, log, 0, &recorded)
+		}
+		own := []string{x.p.String(), "x " + strings.ToUpper(x.p.String()) + "\n"}
+		if x.f != nil {
+			for _, b := range x.f.branches {
+				own = append(own, b.lit, b.prefix+" "+b.need.lit, strings.ToUpper(b.prefix+b.lit+b.need.lit)+"\n", "\u212a"+b.lit)
+			}
+		}
+		for _, set := range [][]string{mutated, own} {
+			for _, log := range set {
+				checkFilter(t, s, x, log, 0, &other)
+				if x.decoder && len(log) > 2 {
+					checkFilter(t, s, x, log, 1, &other)
+					checkFilter(t, s, x, log, len(log)/2, &other)
+				}
+			}
+		}
+	}
+	t.Logf("%d patterns; recorded lines: %d calls, %d yes, %d no; others: %d calls, %d yes, %d no",
+		len(xs), recorded.calls, recorded.yes, recorded.no, other.calls, other.yes, other.no)
+	if decided := recorded.yes + recorded.no; decided < recorded.calls*3/4 {
+		t.Errorf("the filters decide only %d of %d calls on the recorded lines", decided, recorded.calls)
+	}
+}
+
+// FuzzPrefilter checks every stock filter against its pattern on any
+// line.
+func FuzzPrefilter(f *testing.F) {
+	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	if err != nil {
+		f.Skipf("stock ruleset: %v", err)
+	}
+	for _, l := range []string{"Failed password for root from 1.2.3.4 port 22 ssh2", "\u212a\u017f su root\n", "[warn] x\x00y", "ILLEGAL ROOT LOGIN on \xc3tty"} {
+		f.Add(l, uint8(0))
+	}
+	e := New(rs, Options{Hostname: "melancia"})
+	xs := engineFilters(e)
+	f.Fuzz(func(t *testing.T, log string, off uint8) {
+		s := e.NewSession()
+		var st filterStats
+		o := int(off) % (len(log) + 1)
+		for _, x := range xs {
+			checkFilter(t, s, x, log, 0, &st)
+			if x.decoder {
+				checkFilter(t, s, x, log, o, &st)
+			}
+		}
+	})
+}
+
+// TestPrefilterPatterns checks filters of hand-picked patterns of every
+// dialect (UTF ones with letters that Unicode folds to ASCII, anchors,
+// case-sensitive ones) against the patterns on tricky lines.
+func TestPrefilterPatterns(t *testing.T) {
+	pats := []struct {
+		kind  osregex.Kind
+		flags osregex.Flags
+		src   string
+	}{
+		{osregex.KindMatch, 0, "kelvin|^ssh|su root$"},
+		{osregex.KindMatch, 0, "Kelvin"},
+		{osregex.KindMatch, 0, "^sshd|x|^$"},
+		{osregex.KindMatch, osregex.CaseSensitive, "Root|^Su|ok$"},
+		{osregex.KindMatch, 0, "a.b(c)|"},
+		{osregex.KindRegex, 0, `^ssh\S+ for \w+`},
+		{osregex.KindRegex, 0, `kelvin \d+|^s`},
+		{osregex.KindPCRE2, osregex.Caseless, `kelvin|^ssh|su root$`},
+		{osregex.KindPCRE2, osregex.Caseless, `^\[[a-z]+\] x|^%ASA-\d|y$`},
+		{osregex.KindPCRE2, 0, `Root|^Su \S+`},
+		{osregex.KindPCRE2, osregex.Caseless, "caf\xe9|^\xc3x"},
+		{osregex.KindPCRE2, osregex.Caseless, `^\d{4} (?:a|b) kk+`},
+	}
+	lines := []string{
+		"", "\n", "kelvin", "KELVIN", "\u212aelvin", "ssh", "\u017fsh", "SSHD", "\u017fshd", "x su root", "x su root\n",
+		"x \u017fu root", "su root\n\n", "\xc3su root", "\xc3kelvin", "root Su", "Su root", "su ok", "ok\n", "OK",
+		"a.b(c)", "A.B(C)", "sshd: a for b", "ssh\u212a for \u212a", "[abc] x", "[ab\u212a] x", "%asa-1", "%ASA-x",
+		"y\n", "Y", "caf\xe9", "CAF\xc9", "\xc3x", "\xc3X", "2024 a kkk", "2024 b \u212a\u212a", "ab\x00kelvin", "kel\x00vin",
+	}
+	e := New(&ruleset.Ruleset{}, Options{Hostname: "melancia"})
+	s := e.NewSession()
+	var st filterStats
+	for _, pt := range pats {
+		p, err := osregex.Compile(pt.kind, pt.src, pt.flags)
+		if err != nil {
+			t.Fatalf("%q: %v", pt.src, err)
+		}
+		f := newFilter(p)
+		if f == nil {
+			t.Errorf("%v %q: no filter", pt.kind, pt.src)
+			continue
+		}
+		x := filtered{what: pt.kind.String(), p: p, f: f, decoder: true}
+		for _, l := range lines {
+			for _, pre := range []string{"", "ab ", "\u212a"} {
+				log := pre + l
+				for _, off := range []int{0, len(pre)} {
+					checkFilter(t, s, x, log, off, &st)
+				}
+			}
+		}
+	}
+	t.Logf("%d calls, %d yes, %d no", st.calls, st.yes, st.no)
 }

@@ -78,26 +78,25 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 	if !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
 		return nil
 	}
-	fb := &s.e.first[r.Index]
-	if !canStart(fb.match, ev.log) || !canStart(fb.regex, ev.log) {
-		return nil
-	}
-	if r.Match != nil {
-		if !r.Match.Match(ev.log) {
+	rf := &s.e.ruleF[r.Index]
+	if m := first(r.Match, r.MatchPCRE2); m != nil {
+		switch s.test(rf.match, ev.log, 0) {
+		case no:
 			return nil
-		}
-	} else if r.MatchPCRE2 != nil {
-		if !r.MatchPCRE2.Match(ev.log) {
-			return nil
+		case maybe:
+			if !m.Match(ev.log) {
+				return nil
+			}
 		}
 	}
-	if r.Regex != nil {
-		if !r.Regex.Match(ev.log) {
+	if x := first(r.Regex, r.PCRE2); x != nil {
+		switch s.test(rf.regex, ev.log, 0) {
+		case no:
 			return nil
-		}
-	} else if r.PCRE2 != nil {
-		if !r.PCRE2.Match(ev.log) {
-			return nil
+		case maybe:
+			if !x.Match(ev.log) {
+				return nil
+			}
 		}
 	}
 	if r.HasAction {
