@@ -41,7 +41,9 @@ type Regexp struct {
 
 // Compile compiles pattern with flags. The error is an *Error.
 func Compile(pattern string, flags Flags) (*Regexp, error) {
-	tree, ncap, names, err := parse(pattern, flags)
+	p := newParser()
+	defer p.release()
+	tree, ncap, names, err := p.parse(pattern, flags)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package pcre
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -44,28 +45,29 @@ const (
 	possessive
 )
 
+// node is a syntax tree node (its fields are ordered to keep it small).
 type node struct {
-	kind    nodeKind
-	c       rune
-	fold    bool
 	set     *charSet
-	a       assertKind
 	subs    []*node
+	refName string
 	cap     int
-	atomic  bool
-	behind  bool
-	neg     bool
 	min     int
 	max     int
-	mode    repeatMode
 	offset  int // where the node starts in the pattern
-	refName string
+	// refOff is where a reference to a missing group is reported.
+	refOff int
+	c      rune
+	kind   nodeKind
+	fold   bool
+	a      assertKind
+	atomic bool
+	behind bool
+	neg    bool
+	mode   repeatMode
 	// esc is the escape letter a single-character node came from ('d',
 	// 's', 'w', 'h', ...; '.' for dot; 'R' for the \R group), 0 otherwise:
 	// PCRE2's auto-possessification treats these "types" by a table.
 	esc byte
-	// refOff is where a reference to a missing group is reported.
-	refOff int
 }
 
 // options are the inline-settable options.
@@ -82,7 +84,17 @@ type parser struct {
 	names map[string]int
 	// backrefs to check once all groups are known
 	refs []*node
-	slab []node // free nodes for charNode
+	slab []node // free nodes for newNode
+	// nodeChunk and ptrChunk are the slabs slab and ptrs were last cut
+	// from: release keeps them for the next parse.
+	nodeChunk []node
+	ptrChunk  []*node
+	// one holds the single atom parseAtom returns (no slice per atom).
+	one [1]*node
+	// stack holds the items of the concatenations being parsed, innermost
+	// last; ptrs is a slab their final subs slices are cut from.
+	stack []*node
+	ptrs  []*node
 }
 
 const maxRepeat = 65535
@@ -100,8 +112,15 @@ func (p *parser) unsupported(off int, what string) *Error {
 	return p.errf(ErrUnsupported, off, what)
 }
 
-func parse(pat string, flags Flags) (*node, int, map[string]int, error) {
-	p := &parser{pat: pat, utf: flags&UTF != 0, names: map[string]int{}}
+// parserPool holds parsers whose slabs a new parse reuses: the tree of
+// one pattern is garbage once Compile has turned it into a program.
+var parserPool = sync.Pool{New: func() any { return new(parser) }}
+
+// parse parses pat. The tree lives in memory of p: it stays valid until
+// p.release, which the caller calls once it no longer uses the tree (nil
+// names when the pattern names no group).
+func (p *parser) parse(pat string, flags Flags) (*node, int, map[string]int, error) {
+	p.pat, p.utf = pat, flags&UTF != 0
 	p.opt.caseless = flags&Caseless != 0
 	p.opt.multiline = flags&Multiline != 0
 	p.opt.dotall = flags&DotAll != 0
@@ -141,28 +160,30 @@ func parse(pat string, flags Flags) (*node, int, map[string]int, error) {
 // parseAlt parses alternatives up to ')' or the end. depth > 0 inside a group.
 func (p *parser) parseAlt(depth int) (*node, error) {
 	start := p.pos
-	var alts []*node
+	base := len(p.stack) // alternatives are p.stack[base:]
+	defer func() { p.stack = p.stack[:base] }()
 	for {
 		c, err := p.parseConcat(depth)
 		if err != nil {
 			return nil, err
 		}
-		alts = append(alts, c)
+		p.stack = append(p.stack, c)
 		if p.pos < len(p.pat) && p.pat[p.pos] == '|' {
 			p.pos++
 			continue
 		}
 		break
 	}
-	if len(alts) == 1 {
-		return alts[0], nil
+	if alts := p.stack[base:]; len(alts) > 1 {
+		return p.newNode(node{kind: nAlt, subs: p.subs(alts...), offset: start}), nil
 	}
-	return &node{kind: nAlt, subs: alts, offset: start}, nil
+	return p.stack[base], nil
 }
 
 func (p *parser) parseConcat(depth int) (*node, error) {
 	start := p.pos
-	var items []*node
+	base := len(p.stack) // items are p.stack[base:]
+	defer func() { p.stack = p.stack[:base] }()
 	for {
 		p.skipExtended()
 		if p.pos >= len(p.pat) {
@@ -188,14 +209,14 @@ func (p *parser) parseConcat(depth int) (*node, error) {
 		if atoms == nil {
 			// \E, an empty \Q\E and a comment are invisible to a
 			// quantifier: it applies to the item before them.
-			if transparent && len(items) > 0 {
+			if transparent && len(p.stack) > base {
 				p.skipExtended()
-				last := items[len(items)-1]
+				last := p.stack[len(p.stack)-1]
 				q, err := p.parseQuantifier(last, last.offset)
 				if err != nil {
 					return nil, err
 				}
-				items[len(items)-1] = q
+				p.stack[len(p.stack)-1] = q
 			}
 			continue
 		}
@@ -206,15 +227,71 @@ func (p *parser) parseConcat(depth int) (*node, error) {
 			return nil, err
 		}
 		atoms[len(atoms)-1] = q
-		items = append(items, atoms...)
+		p.stack = append(p.stack, atoms...)
 	}
-	switch len(items) {
+	switch items := p.stack[base:]; len(items) {
 	case 0:
-		return &node{kind: nEmpty, offset: start}, nil
+		return p.newNode(node{kind: nEmpty, offset: start}), nil
 	case 1:
 		return items[0], nil
+	default:
+		return p.newNode(node{kind: nConcat, subs: p.subs(items...), offset: start}), nil
 	}
-	return &node{kind: nConcat, subs: items, offset: start}, nil
+}
+
+// Slab sizes: a parse that needs more takes another slab.
+const (
+	nodeSlab = 128
+	ptrSlab  = 256
+)
+
+// newNode returns a copy of v taken from the parser's node slab.
+func (p *parser) newNode(v node) *node {
+	if len(p.slab) == 0 {
+		p.nodeChunk = make([]node, nodeSlab)
+		p.slab = p.nodeChunk
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	*n = v
+	return n
+}
+
+// subs returns a copy of items cut from the parser's slab of node
+// pointers (its capacity is its length, so appending to it copies).
+func (p *parser) subs(items ...*node) []*node {
+	if len(items) > len(p.ptrs) {
+		p.ptrChunk = make([]*node, max(len(items), ptrSlab))
+		p.ptrs = p.ptrChunk
+	}
+	s := p.ptrs[:len(items):len(items)]
+	p.ptrs = p.ptrs[len(items):]
+	copy(s, items)
+	return s
+}
+
+// newParser returns a parser from the pool.
+func newParser() *parser { return parserPool.Get().(*parser) }
+
+// release returns p to the pool, with its last slabs cleared (the tree
+// they held is dead) for the next parse.
+func (p *parser) release() {
+	clear(p.nodeChunk)
+	clear(p.ptrChunk)
+	clear(p.stack[:cap(p.stack)])
+	*p = parser{
+		slab: p.nodeChunk, nodeChunk: p.nodeChunk,
+		ptrs: p.ptrChunk, ptrChunk: p.ptrChunk,
+		stack: p.stack[:0],
+	}
+	parserPool.Put(p)
+}
+
+// single returns n as the one atom parseAtom returns, without allocating
+// a slice: the caller uses it before the next atom is parsed.
+func (p *parser) single(n *node) []*node {
+	p.one[0] = n
+	return p.one[:]
 }
 
 // skipExtended skips white space and # comments in extended mode.
@@ -355,7 +432,7 @@ func (p *parser) parseQuantifier(atom *node, atomStart int) (*node, error) {
 	if isQuantStart(p.pat[p.pos:]) {
 		return nil, p.errf(ErrSyntax, p.pos+quantLen(p.pat[p.pos:])-1, "quantifier does not follow a repeatable item")
 	}
-	return &node{kind: nRepeat, subs: []*node{atom}, min: lo, max: hi, mode: mode, offset: atomStart}, nil
+	return p.newNode(node{kind: nRepeat, subs: p.subs(atom), min: lo, max: hi, mode: mode, offset: atomStart}), nil
 }
 
 // parseAtom parses one atom; it returns several nodes for \Q..\E and nil for
@@ -369,7 +446,7 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		if n == nil || err != nil {
 			return nil, err
 		}
-		return []*node{n}, nil
+		return p.single(n), nil
 	case '[':
 		if strings.HasPrefix(p.pat[p.pos:], "[[:<:]]") || strings.HasPrefix(p.pat[p.pos:], "[[:>:]]") {
 			return nil, p.unsupported(p.pos, "[[:<:]] and [[:>:]]")
@@ -384,7 +461,7 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []*node{{kind: nSet, set: s, offset: start}}, nil
+		return p.single(p.newNode(node{kind: nSet, set: s, offset: start})), nil
 	case '.':
 		p.pos++
 		b := &setBuilder{}
@@ -398,19 +475,19 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		if p.opt.dotall {
 			esc = 0
 		}
-		return []*node{{kind: nSet, set: b.build(false, p.utf), offset: start, esc: esc}}, nil
+		return p.single(p.newNode(node{kind: nSet, set: b.build(false, p.utf), offset: start, esc: esc})), nil
 	case '^':
 		p.pos++
 		if p.opt.multiline {
-			return []*node{{kind: nAssert, a: aLineStart, offset: start}}, nil
+			return p.single(p.newNode(node{kind: nAssert, a: aLineStart, offset: start})), nil
 		}
-		return []*node{{kind: nAssert, a: aStart, offset: start}}, nil
+		return p.single(p.newNode(node{kind: nAssert, a: aStart, offset: start})), nil
 	case '$':
 		p.pos++
 		if p.opt.multiline {
-			return []*node{{kind: nAssert, a: aLineEnd, offset: start}}, nil
+			return p.single(p.newNode(node{kind: nAssert, a: aLineEnd, offset: start})), nil
 		}
-		return []*node{{kind: nAssert, a: aEndNL, offset: start}}, nil
+		return p.single(p.newNode(node{kind: nAssert, a: aEndNL, offset: start})), nil
 	case '*', '+', '?':
 		return nil, p.errf(ErrSyntax, p.pos, "quantifier does not follow a repeatable item")
 	case '{':
@@ -421,18 +498,11 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		return p.parseEscapeAtom()
 	}
 	c := p.nextChar()
-	return []*node{p.charNode(c, start)}, nil
+	return p.single(p.charNode(c, start)), nil
 }
 
 func (p *parser) charNode(c rune, off int) *node {
-	// Literal characters are most nodes: take them from a slab.
-	if len(p.slab) == 0 {
-		p.slab = make([]node, min(64, len(p.pat)+1))
-	}
-	n := &p.slab[0]
-	p.slab = p.slab[1:]
-	n.kind, n.c, n.fold, n.offset = nChar, c, p.opt.caseless, off
-	return n
+	return p.newNode(node{kind: nChar, c: c, fold: p.opt.caseless, offset: off})
 }
 
 // nextChar reads one literal character of the pattern.
@@ -475,17 +545,17 @@ func (p *parser) parseEscapeAtom() ([]*node, error) {
 	}
 	switch {
 	case e.set != nil:
-		return []*node{{kind: nSet, set: e.set, offset: start, esc: p.pat[start+1]}}, nil
+		return p.single(p.newNode(node{kind: nSet, set: e.set, offset: start, esc: p.pat[start+1]})), nil
 	case e.assert != 0:
-		return []*node{{kind: nAssert, a: e.assert, offset: start}}, nil
+		return p.single(p.newNode(node{kind: nAssert, a: e.assert, offset: start})), nil
 	case e.backref != 0 || e.refName != "":
 		n := &node{kind: nBackref, cap: e.backref, refName: e.refName, fold: p.opt.caseless, offset: start, refOff: e.refOff}
 		p.refs = append(p.refs, n)
-		return []*node{n}, nil
+		return p.single(n), nil
 	case e.newlineSeq:
-		return []*node{p.newlineSeq(start)}, nil
+		return p.single(p.newlineSeq(start)), nil
 	}
-	return []*node{p.charNode(e.c, start)}, nil
+	return p.single(p.charNode(e.c, start)), nil
 }
 
 // newlineSeq is \R: (?>\r\n|[\n\v\f\r\x85\x{2028}\x{2029}]).
@@ -1018,7 +1088,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		return nil, p.errf(ErrSyntax, p.pos, "parentheses are too deeply nested")
 	}
 	rest := p.pat[p.pos:]
-	n := &node{kind: nGroup, offset: start}
+	n := p.newNode(node{kind: nGroup, offset: start})
 	switch {
 	case strings.HasPrefix(rest, "*"):
 		return nil, p.unsupported(start, "backtracking verb or (*...) construct")
@@ -1054,6 +1124,9 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		}
 		if _, dup := p.names[name]; dup {
 			return nil, p.errf(ErrSyntax, next, "two named subpatterns have the same name (PCRE2_DUPNAMES not set)")
+		}
+		if p.names == nil {
+			p.names = map[string]int{}
 		}
 		p.ncap++
 		n.cap = p.ncap
@@ -1097,7 +1170,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 			return nil, p.errf(ErrSyntax, len(p.pat), "missing closing parenthesis")
 		}
 		p.pos++
-		n.subs = []*node{sub}
+		n.subs = p.subs(sub)
 		return n, nil
 	}
 	saved := p.opt
@@ -1114,7 +1187,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		if sub.kind == nAlt {
 			n.subs = sub.subs
 		} else {
-			n.subs = []*node{sub}
+			n.subs = p.subs(sub)
 		}
 		if n.behind {
 			for _, a := range n.subs {
@@ -1125,7 +1198,7 @@ func (p *parser) parseGroup(depth int) (*node, error) {
 		}
 		return n, nil
 	}
-	n.subs = []*node{sub}
+	n.subs = p.subs(sub)
 	return n, nil
 }
 
