@@ -75,6 +75,7 @@ type Engine struct {
 	sonic *sonicPatterns
 	pn    pnameIndex
 	ruleF []ruleFilters // by Rule.Index
+	nlits int           // number of literals the filters look for
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -299,6 +300,8 @@ func (e *Engine) NewSession() *Session {
 		subs:    make([]string, 0, 16),
 		subs2:   make([]string, 0, 16),
 	}
+	s.sc.litGen = make([]uint32, e.nlits)
+	s.sc.litHas = make([]bool, e.nlits)
 	s.ev.arena = &arena{}
 	s.ev.dyn = make([]string, e.maxOrder)
 	s.ev.dynSet = make([]bool, e.maxOrder)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -10,16 +11,18 @@ import (
 // The engine decides most pattern calls on the event's log without
 // making them. At New it takes the literal description of every pattern
 // that runs on the log (osregex.Pattern.Literals: rule <match>, <regex>,
-// <pcre2> and their variants, decoder <prematch> and <regex>). The first
-// pattern test of an event records, in a small bitmap, the hashes of the
-// log's case-folded trigrams; a literal of three bytes or more can only
-// be in the log when the bits of its trigrams are set (shorter ones are
-// searched for directly). From then on a literal-only pattern (an
-// alternation of plain, ^-anchored or $-anchored literals) is answered
-// with the bitmap and a few string comparisons, and any other pattern is
-// skipped when none of its branches can match (a required literal is
-// absent, or an anchored branch's first byte or prefix is wrong).
-// Whatever the description cannot decide goes to the pattern.
+// <pcre2> and their variants, decoder <prematch> and <regex>) and
+// numbers the distinct literals. The first pattern test of an event
+// records, in a small bitmap, the hashes of the log's case-folded
+// trigrams; whether the log holds a literal is then decided once per
+// event and literal: absent when one of its trigram bits is clear,
+// otherwise by a search. A literal-only pattern (an alternation of
+// plain, ^-anchored or $-anchored literals, or a pattern OSSEC runs as a
+// string comparison) is answered from that and a few string comparisons;
+// any other pattern is skipped when none of its branches can match (a
+// required literal is absent, or an anchored branch's first byte or
+// prefix is wrong). Whatever the description cannot decide goes to the
+// pattern.
 
 // verdict is what a filter says about a pattern on a subject.
 type verdict uint8
@@ -36,11 +39,13 @@ type patFilter struct {
 	// (firstByter), nil otherwise.
 	first *[256]bool
 	// described is true when the pattern has a literal description.
-	described  bool
-	exact      bool
-	fold, utf  bool
-	branches   []litBranch
-	hasAnchors bool
+	described bool
+	exact     bool
+	fold, utf bool
+	// endOnly: an end-anchored branch must end the subject (no final
+	// newline allowance).
+	endOnly  bool
+	branches []litBranch
 }
 
 // litBranch is a branch of a described pattern. Literals are lower case
@@ -56,12 +61,54 @@ type litBranch struct {
 	first *[256]bool
 	// need is the literal the branch needs anywhere in the subject
 	// (lit: "" for none).
-	need gramKey
+	need *litKey
 }
 
-// newFilter builds the filter of p (nil for a nil pattern, or when
-// nothing is known about it).
-func newFilter(p *osregex.Pattern) *patFilter {
+// litKey is a literal (lower case) the engine looks for in logs: its
+// number, for the per-event answer, and the bits of up to four of its
+// trigrams, spread over it (n == 0 for a literal shorter than three
+// bytes).
+type litKey struct {
+	lit string
+	id  int32
+	n   uint8
+	h   [4]uint16
+}
+
+// litTable numbers the literals of all filters while the engine is
+// built.
+type litTable struct {
+	keys map[string]*litKey
+	n    int32
+}
+
+func (t *litTable) key(lit string) *litKey {
+	if lit == "" {
+		return nil
+	}
+	lit = lowerASCII(lit)
+	if k, ok := t.keys[lit]; ok {
+		return k
+	}
+	k := &litKey{lit: lit, id: t.n}
+	t.n++
+	t.keys[lit] = k
+	if len(lit) >= 3 {
+		last := len(lit) - 3
+		for _, at := range [...]int{0, last, last / 3, 2 * last / 3} {
+			h := uint16(gramHash(uint32(lit[at])<<16 | uint32(lit[at+1])<<8 | uint32(lit[at+2])))
+			if !slices.Contains(k.h[:k.n], h) {
+				k.h[k.n] = h
+				k.n++
+			}
+		}
+	}
+	return k
+}
+
+// filter builds the filter of p (nil for a nil pattern, or when nothing
+// is known about it).
+func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 	if p == nil {
 		return nil
 	}
@@ -73,7 +120,7 @@ func newFilter(p *osregex.Pattern) *patFilter {
 		}
 		return f
 	}
-	f.described, f.exact, f.fold, f.utf = true, l.Exact, l.Fold, l.UTF
+	f.described, f.exact, f.fold, f.utf, f.endOnly = true, l.Exact, l.Fold, l.UTF, l.DollarEndOnly
 	for _, b := range l.Branches {
 		lb := litBranch{start: b.Start, end: b.End, first: b.First}
 		if l.Exact {
@@ -81,11 +128,11 @@ func newFilter(p *osregex.Pattern) *patFilter {
 			if b.Start {
 				lb.prefix = b.Lit
 			} else {
-				lb.need = newGramKey(b.Lit)
+				lb.need = t.key(b.Lit)
 			}
 		} else {
 			lb.prefix = b.Prefix
-			lb.need = newGramKey(b.Lit)
+			lb.need = t.key(b.Lit)
 		}
 		f.branches = append(f.branches, lb)
 	}
@@ -156,18 +203,20 @@ type ruleFilters struct {
 // buildFilters makes the filters of every decoder and rule pattern that
 // runs on the log.
 func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
+	t := &litTable{keys: map[string]*litKey{}}
 	for _, d := range e.rs.Decoders {
 		if n := nodes[d]; n != nil {
-			n.pre, n.re = newFilter(d.Prematch), newFilter(d.Regex)
+			n.pre, n.re = t.filter(d.Prematch), t.filter(d.Regex)
 		}
 	}
 	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
 		e.ruleF[r.Index] = ruleFilters{
-			match: newFilter(first(r.Match, r.MatchPCRE2)),
-			regex: newFilter(first(r.Regex, r.PCRE2)),
+			match: t.filter(first(r.Match, r.MatchPCRE2)),
+			regex: t.filter(first(r.Regex, r.PCRE2)),
 		}
 	}
+	e.nlits = int(t.n)
 }
 
 // gramBits is the size of the trigram bitmap (a power of two).
@@ -177,34 +226,6 @@ const gramBits = 1 << 15
 // low 24 bits of g.
 func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - 15) }
 
-// gramKey is a literal (lower case) and the bits of up to four of its
-// trigrams, spread over it; n == 0 for a literal shorter than three bytes.
-type gramKey struct {
-	lit string
-	n   uint8
-	h   [4]uint16
-}
-
-func newGramKey(lit string) gramKey {
-	k := gramKey{lit: lowerASCII(lit)}
-	if len(lit) < 3 {
-		return k
-	}
-	last := len(k.lit) - 3
-	for _, at := range [...]int{0, last, last / 3, 2 * last / 3} {
-		h := uint16(gramHash(uint32(k.lit[at])<<16 | uint32(k.lit[at+1])<<8 | uint32(k.lit[at+2])))
-		dup := false
-		for _, x := range k.h[:k.n] {
-			dup = dup || x == h
-		}
-		if !dup {
-			k.h[k.n] = h
-			k.n++
-		}
-	}
-	return k
-}
-
 // logScan is what the engine knows about the log of the current event.
 type logScan struct {
 	log   string
@@ -212,6 +233,11 @@ type logScan struct {
 	high  bool // the log has a byte >= 0x80
 	nul   bool // the log has a NUL byte
 	grams [gramBits / 64]uint64
+	// gen numbers the scans; litGen[id] == gen when litHas[id] is the
+	// answer for literal id in this log.
+	gen    uint32
+	litGen []uint32
+	litHas []bool
 }
 
 // scan returns the scan of log, scanning it if it is not the one
@@ -222,6 +248,11 @@ func (s *Session) scan(log string) *logScan {
 		return sc
 	}
 	sc.log, sc.valid = log, true
+	sc.gen++
+	if sc.gen == 0 {
+		clear(sc.litGen)
+		sc.gen = 1
+	}
 	clear(sc.grams[:])
 	var or byte
 	var g uint32
@@ -239,18 +270,94 @@ func (s *Session) scan(log string) *logScan {
 	return sc
 }
 
-// mayHave reports whether the scanned log may contain k's literal
-// (ignoring case); false is certain.
-func (sc *logScan) mayHave(k *gramKey) bool {
-	if k.n == 0 {
-		return k.lit == "" || indexFold(sc.log, k.lit) >= 0
+// has reports whether the scanned log contains k's literal, ignoring
+// ASCII case (true for a nil key).
+func (sc *logScan) has(k *litKey) bool {
+	if k == nil {
+		return true
 	}
+	if sc.litGen[k.id] == sc.gen {
+		return sc.litHas[k.id]
+	}
+	found := true
 	for _, h := range k.h[:k.n] {
 		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
-			return false
+			found = false
+			break
 		}
 	}
-	return true
+	if found {
+		found = indexFold(sc.log, k.lit) >= 0
+	}
+	sc.litGen[k.id], sc.litHas[k.id] = sc.gen, found
+	return found
+}
+
+// test runs f on the subject log[off:], where log is the event's log.
+func (s *Session) test(f *patFilter, log string, off int) verdict {
+	if f == nil {
+		return maybe
+	}
+	sub := log[off:]
+	if !canStart(f.first, sub) {
+		return no
+	}
+	if !f.described {
+		return maybe
+	}
+	sc := s.scan(log)
+	if f.utf && sc.high {
+		return maybe
+	}
+	if f.exact && off == 0 && !sc.nul {
+		for i := range f.branches {
+			if f.branches[i].holds(sub, sc, f.fold, f.endOnly) {
+				return yes
+			}
+		}
+		return no
+	}
+	for i := range f.branches {
+		b := &f.branches[i]
+		if b.start {
+			if !hasPrefix(sub, b.prefix, f.fold) {
+				continue
+			}
+			if b.first != nil && (sub == "" || !b.first[sub[0]]) {
+				continue
+			}
+		}
+		if !sc.has(b.need) {
+			continue
+		}
+		return maybe
+	}
+	return no
+}
+
+// holds is an exact branch on the whole log (sub, without NUL), as
+// osregex.LitBranch documents it.
+func (b *litBranch) holds(sub string, sc *logScan, fold, endOnly bool) bool {
+	lit := b.lit
+	switch {
+	case b.start && b.end:
+		if !endOnly && len(sub) == len(lit)+1 && sub[len(lit)] == '\n' {
+			sub = sub[:len(lit)]
+		}
+		return len(sub) == len(lit) && hasPrefix(sub, lit, fold)
+	case b.start:
+		return hasPrefix(sub, lit, fold)
+	case b.end:
+		if hasSuffix(sub, lit, fold) {
+			return true
+		}
+		return !endOnly && len(sub) > 0 && sub[len(sub)-1] == '\n' && hasSuffix(sub[:len(sub)-1], lit, fold)
+	case !sc.has(b.need):
+		return false
+	case fold:
+		return true
+	}
+	return strings.Contains(sub, lit)
 }
 
 // indexFold is the index of the first occurrence of lit (lower case) in
@@ -288,75 +395,6 @@ func indexFold(s, lit string) int {
 	return -1
 }
 
-// test runs f on the subject log[off:], where log is the event's log.
-func (s *Session) test(f *patFilter, log string, off int) verdict {
-	if f == nil {
-		return maybe
-	}
-	sub := log[off:]
-	if !canStart(f.first, sub) {
-		return no
-	}
-	if !f.described {
-		return maybe
-	}
-	sc := s.scan(log)
-	if f.utf && sc.high {
-		return maybe
-	}
-	if f.exact && off == 0 && !sc.nul {
-		for i := range f.branches {
-			if f.branches[i].holds(sub, sc, f.fold) {
-				return yes
-			}
-		}
-		return no
-	}
-	for i := range f.branches {
-		b := &f.branches[i]
-		if b.start {
-			if !hasPrefix(sub, b.prefix, f.fold) {
-				continue
-			}
-			if b.first != nil && (sub == "" || !b.first[sub[0]]) {
-				continue
-			}
-		}
-		if !sc.mayHave(&b.need) {
-			continue
-		}
-		return maybe
-	}
-	return no
-}
-
-// holds is an exact branch on the whole log (sub, without NUL), as
-// osregex.LitBranch documents it.
-func (b *litBranch) holds(sub string, sc *logScan, fold bool) bool {
-	lit := b.lit
-	switch {
-	case b.start && b.end:
-		if len(sub) == len(lit)+1 && sub[len(lit)] == '\n' {
-			sub = sub[:len(lit)]
-		}
-		return len(sub) == len(lit) && hasPrefix(sub, lit, fold)
-	case b.start:
-		return hasPrefix(sub, lit, fold)
-	case b.end:
-		if hasSuffix(sub, lit, fold) {
-			return true
-		}
-		return len(sub) > 0 && sub[len(sub)-1] == '\n' && hasSuffix(sub[:len(sub)-1], lit, fold)
-	case lit == "":
-		return true
-	case !sc.mayHave(&b.need):
-		return false
-	case fold:
-		return indexFold(sub, lit) >= 0
-	}
-	return strings.Contains(sub, lit)
-}
-
 // hasPrefix reports whether s starts with p, ignoring the case of ASCII
 // letters when fold (p is then lower case).
 func hasPrefix(s, p string, fold bool) bool {
@@ -390,7 +428,7 @@ func (f *patFilter) exactEnd(sub string) int {
 		pos := -1
 		switch {
 		case b.start && b.end:
-			if b.holds(sub, nil, f.fold) {
+			if b.holds(sub, nil, f.fold, f.endOnly) {
 				pos = 0
 			}
 		case b.start:
@@ -399,7 +437,7 @@ func (f *patFilter) exactEnd(sub string) int {
 			}
 		case b.end:
 			// At the end, or before a newline that ends the subject.
-			if n := len(sub) - 1 - len(lit); n >= 0 && sub[len(sub)-1] == '\n' && hasPrefix(sub[n:], lit, f.fold) {
+			if n := len(sub) - 1 - len(lit); !f.endOnly && n >= 0 && sub[len(sub)-1] == '\n' && hasPrefix(sub[n:], lit, f.fold) {
 				pos = n
 			}
 			if n := len(sub) - len(lit); n >= 0 && hasPrefix(sub[n:], lit, f.fold) && (pos < 0 || n < pos) {

@@ -267,7 +267,11 @@ func TestPrefilterStock(t *testing.T) {
 		own := []string{x.p.String(), "x " + strings.ToUpper(x.p.String()) + "\n"}
 		if x.f != nil {
 			for _, b := range x.f.branches {
-				own = append(own, b.lit, b.prefix+" "+b.need.lit, strings.ToUpper(b.prefix+b.lit+b.need.lit)+"\n", "\u212a"+b.lit)
+				need := ""
+				if b.need != nil {
+					need = b.need.lit
+				}
+				own = append(own, b.lit, b.prefix+" "+need, strings.ToUpper(b.prefix+b.lit+need)+"\n", "\u212a"+b.lit)
 			}
 		}
 		for _, set := range [][]string{mutated, own} {
@@ -333,22 +337,31 @@ func TestPrefilterPatterns(t *testing.T) {
 		{osregex.KindPCRE2, 0, `Root|^Su \S+`},
 		{osregex.KindPCRE2, osregex.Caseless, "caf\xe9|^\xc3x"},
 		{osregex.KindPCRE2, osregex.Caseless, `^\d{4} (?:a|b) kk+`},
+		// String comparisons.
+		{osregex.KindMatch, 0, "^su root"},
+		{osregex.KindRegex, 0, "root$"},
+		{osregex.KindPCRE2, osregex.Caseless, "^y$"},
+		{osregex.KindMatch, osregex.CaseSensitive, "ok$"},
+		{osregex.KindMatch, 0, ""},
 	}
 	lines := []string{
 		"", "\n", "kelvin", "KELVIN", "\u212aelvin", "ssh", "\u017fsh", "SSHD", "\u017fshd", "x su root", "x su root\n",
 		"x \u017fu root", "su root\n\n", "\xc3su root", "\xc3kelvin", "root Su", "Su root", "su ok", "ok\n", "OK",
 		"a.b(c)", "A.B(C)", "sshd: a for b", "ssh\u212a for \u212a", "[abc] x", "[ab\u212a] x", "%asa-1", "%ASA-x",
-		"y\n", "Y", "caf\xe9", "CAF\xc9", "\xc3x", "\xc3X", "2024 a kkk", "2024 b \u212a\u212a", "ab\x00kelvin", "kel\x00vin",
+		"y\n", "Y", "root\n", "x ROOT", "caf\xe9", "CAF\xc9", "\xc3x", "\xc3X", "2024 a kkk", "2024 b \u212a\u212a", "ab\x00kelvin", "kel\x00vin",
 	}
 	e := New(&ruleset.Ruleset{}, Options{Hostname: "melancia"})
 	s := e.NewSession()
 	var st filterStats
+	table := &litTable{keys: map[string]*litKey{}}
 	for _, pt := range pats {
 		p, err := osregex.Compile(pt.kind, pt.src, pt.flags)
 		if err != nil {
 			t.Fatalf("%q: %v", pt.src, err)
 		}
-		f := newFilter(p)
+		f := table.filter(p)
+		s.sc.litGen = make([]uint32, table.n)
+		s.sc.litHas = make([]bool, table.n)
 		if f == nil {
 			t.Errorf("%v %q: no filter", pt.kind, pt.src)
 			continue

@@ -30,6 +30,10 @@ type Literals struct {
 	// of multi-byte characters cannot come into play. Without UTF the
 	// description holds for every subject.
 	UTF bool
+	// DollarEndOnly is true for the patterns OSSEC runs as string
+	// comparisons (^lit, lit$, ^lit$): their End means the very end of
+	// the subject, without PCRE2's allowance for a final newline.
+	DollarEndOnly bool
 }
 
 // LitBranch is one top-level alternative of a pattern.
@@ -59,14 +63,30 @@ type LitBranch struct {
 }
 
 // Literals describes p by its literals, or returns nil when that says
-// nothing useful: the pattern runs as a string comparison (Match is then
-// cheap anyway), one of its branches can match without any literal or
+// nothing useful: one of its branches can match without any literal or
 // anchored first byte, or it uses syntax the description does not
 // analyse (inline options, verbs, \Q..\E, back references, escapes with
-// arguments, non-ASCII text in a UTF pattern, ...).
+// arguments, non-ASCII text in a UTF pattern, ...). A pattern that runs
+// as a string comparison is described exactly (one branch,
+// DollarEndOnly, bytes compared ignoring ASCII case only, so not UTF).
 func (p *Pattern) Literals() *Literals {
-	if p == nil || p.exec != execPCRE2 {
+	if p == nil {
 		return nil
+	}
+	if p.exec != execPCRE2 {
+		b := LitBranch{Lit: p.lit}
+		switch p.exec {
+		case execEqual:
+			b.Start, b.End = true, true
+		case execPrefix:
+			b.Start = true
+		case execSuffix:
+			b.End = true
+		}
+		if p.caseless {
+			b.Lit = lowerString(b.Lit)
+		}
+		return &Literals{Branches: []LitBranch{b}, Exact: true, Fold: p.caseless, DollarEndOnly: true}
 	}
 	utf := p.kind != KindPCRE2
 	toks, ok := lexLiterals(p.pcre2, utf)
@@ -579,7 +599,7 @@ func (l *Literals) Holds(s string) bool {
 		s = lowerString(s)
 	}
 	for i := range l.Branches {
-		if l.Branches[i].holds(s, l.Exact) {
+		if l.Branches[i].holds(s, l.Exact, l.DollarEndOnly) {
 			return true
 		}
 	}
@@ -587,15 +607,16 @@ func (l *Literals) Holds(s string) bool {
 }
 
 // holds is Holds for one branch on a subject already lowered when Fold.
-func (b *LitBranch) holds(s string, exact bool) bool {
+func (b *LitBranch) holds(s string, exact, endOnly bool) bool {
 	if exact {
+		nl := !endOnly
 		switch {
 		case b.Start && b.End:
-			return s == b.Lit || len(s) == len(b.Lit)+1 && s[len(s)-1] == '\n' && s[:len(b.Lit)] == b.Lit
+			return s == b.Lit || nl && len(s) == len(b.Lit)+1 && s[len(s)-1] == '\n' && s[:len(b.Lit)] == b.Lit
 		case b.Start:
 			return strings.HasPrefix(s, b.Lit)
 		case b.End:
-			return strings.HasSuffix(s, b.Lit) || strings.HasSuffix(s, b.Lit+"\n")
+			return strings.HasSuffix(s, b.Lit) || nl && strings.HasSuffix(s, b.Lit+"\n")
 		}
 		return strings.Contains(s, b.Lit)
 	}

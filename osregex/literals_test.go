@@ -20,6 +20,7 @@ func TestLiteralsDescribe(t *testing.T) {
 		exact  bool
 		fold   bool
 		nilLit bool
+		cmp    bool // run as a string comparison
 		want   []br
 	}{
 		{kind: KindPCRE2, pat: `Failed password`, exact: true, fold: true, want: []br{{lit: "failed password"}}},
@@ -37,13 +38,17 @@ func TestLiteralsDescribe(t *testing.T) {
 		{kind: KindMatch, pat: `Foo|^Bar`, exact: true, fold: true, want: []br{{lit: "foo"}, {start: true, lit: "bar"}}},
 		{kind: KindMatch, pat: `a.b(c)`, exact: true, fold: true, want: []br{{lit: "a.b(c)"}}},
 		{kind: KindRegex, pat: `^Failed \S+ for`, fold: true, want: []br{{start: true, prefix: "failed ", lit: " for", first: "Ff"}}},
+		// String comparisons.
+		{kind: KindMatch, pat: `^ABC`, exact: true, fold: true, cmp: true, want: []br{{start: true, lit: "abc"}}},
+		{kind: KindRegex, pat: `^ABC$`, exact: true, cmp: true, want: []br{{start: true, end: true, lit: "ABC"}}},
+		{kind: KindPCRE2, pat: `abc: $`, exact: true, fold: true, cmp: true, want: []br{{end: true, lit: "abc: "}}},
+		{kind: KindMatch, pat: ``, exact: true, fold: true, cmp: true, want: []br{{}}},
 		// Nothing to say, or syntax left alone.
 		{kind: KindPCRE2, pat: `\S+|foo`, nilLit: true},
 		{kind: KindPCRE2, pat: `(?i)foo`, nilLit: true},
 		{kind: KindPCRE2, pat: `\Qa|b\E`, nilLit: true},
 		{kind: KindPCRE2, pat: `(a)\1`, nilLit: true},
 		{kind: KindPCRE2, pat: `a{,3}`, nilLit: true},
-		{kind: KindMatch, pat: `^abc`, nilLit: true}, // string comparison
 		{kind: KindMatch, pat: "caf\u00e9|x", nilLit: true},
 	} {
 		flags := Flags(0)
@@ -68,8 +73,8 @@ func TestLiteralsDescribe(t *testing.T) {
 			t.Errorf("%v %q: Literals = nil", tt.kind, tt.pat)
 			continue
 		}
-		if l.Exact != tt.exact || l.Fold != tt.fold || l.UTF != (tt.kind != KindPCRE2) {
-			t.Errorf("%v %q: Exact %v Fold %v UTF %v", tt.kind, tt.pat, l.Exact, l.Fold, l.UTF)
+		if l.Exact != tt.exact || l.Fold != tt.fold || l.UTF != (tt.kind != KindPCRE2 && !tt.cmp) || l.DollarEndOnly != tt.cmp {
+			t.Errorf("%v %q: Exact %v Fold %v UTF %v DollarEndOnly %v", tt.kind, tt.pat, l.Exact, l.Fold, l.UTF, l.DollarEndOnly)
 		}
 		var got []br
 		for _, b := range l.Branches {
