@@ -273,11 +273,11 @@ func (p *parser) subs(items ...*node) []*node {
 // newParser returns a parser from the pool.
 func newParser() *parser { return parserPool.Get().(*parser) }
 
-// release returns p to the pool, with its last slabs cleared (the tree
-// they held is dead) for the next parse.
+// release returns p to the pool, with the used part of its last slabs
+// cleared (the tree they held is dead) for the next parse.
 func (p *parser) release() {
-	clear(p.nodeChunk)
-	clear(p.ptrChunk)
+	clear(p.nodeChunk[:len(p.nodeChunk)-len(p.slab)])
+	clear(p.ptrChunk[:len(p.ptrChunk)-len(p.ptrs)])
 	clear(p.stack[:cap(p.stack)])
 	*p = parser{
 		slab: p.nodeChunk, nodeChunk: p.nodeChunk,
