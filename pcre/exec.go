@@ -2,6 +2,7 @@ package pcre
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -47,7 +48,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{utf: flags&UTF != 0, pat: pattern, prog: make([]inst, 0, len(pattern)/2+8)}
+	c := &compiler{utf: flags&UTF != 0, pat: pattern, prog: p.prog[:0]}
 	c.emit(inst{op: opSave, n: 0})
 	c.compile(tree)
 	c.emit(inst{op: opSave, n: 1})
@@ -57,10 +58,15 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	}
 	autoPossess(c.prog, c.utf)
 	setNext(c.prog)
+	// The program was built in the parser's scratch space: keep an
+	// exact-size copy.
+	prog := slices.Clone(c.prog)
+	clear(c.prog)
+	p.prog = c.prog[:0]
 	re := &Regexp{
 		pattern:    pattern,
 		flags:      flags,
-		prog:       c.prog,
+		prog:       prog,
 		ncap:       ncap,
 		nregs:      c.nregs,
 		names:      names,

@@ -95,6 +95,9 @@ type parser struct {
 	// last; ptrs is a slab their final subs slices are cut from.
 	stack []*node
 	ptrs  []*node
+	// prog is scratch space for the compiler's program (Compile keeps a
+	// copy).
+	prog []inst
 }
 
 const maxRepeat = 65535
@@ -283,6 +286,7 @@ func (p *parser) release() {
 		slab: p.nodeChunk, nodeChunk: p.nodeChunk,
 		ptrs: p.ptrChunk, ptrChunk: p.ptrChunk,
 		stack: p.stack[:0],
+		prog:  p.prog[:0],
 	}
 	parserPool.Put(p)
 }
