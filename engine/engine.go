@@ -76,6 +76,7 @@ type Engine struct {
 	pn    pnameIndex
 	ruleF []ruleFilters // by Rule.Index
 	nlits int           // number of literals the filters look for
+	roots []*ruleNode   // the rule tree, as rs.Rules
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -142,6 +143,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	e.ndec = len(nodes)
 	e.indexProgramNames()
 	e.buildFilters(nodes)
+	e.buildRuleTree()
 
 	e.matches = make([]*RuleMatch, len(rs.AllRules))
 	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))

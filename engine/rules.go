@@ -14,15 +14,16 @@ import (
 func (s *Session) analyze(ev *event, res *Result) {
 	typ := s.typeOf(ev.decoder, ev.special)
 	var cur *ruleset.Rule
-	for _, top := range s.e.rs.Rules {
+	dec := ev.decoderID()
+	for _, top := range s.e.roots {
 		if typ == categoryOSSECAlert {
 			if ev.generated == nil {
 				return
 			}
 			cur = ev.generated
-		} else if top.Rule.Category != typ {
+		} else if top.rule.Category != typ {
 			continue
-		} else if cur = s.checkRule(ev, top); cur == nil {
+		} else if cur = s.checkRule(ev, top, dec); cur == nil {
 			continue
 		}
 		res.Rule = s.e.matches[cur.Index]
@@ -57,14 +58,14 @@ func (s *Session) analyze(ev *event, res *Result) {
 }
 
 // checkRule is OS_CheckIfRuleMatch: whether rule r (and then which of its
-// children, depth first) matches the event. It returns the rule that
-// generates the alert, or nil.
-func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
-	r := node.Rule
+// children, depth first) matches the event, whose decoder ID is dec. It
+// returns the rule that generates the alert, or nil.
+func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
+	r := node.rule
 	if obs := s.e.obs; obs != nil {
 		obs.RuleTried(r)
 	}
-	if r.DecodedAs != 0 && r.DecodedAs != ev.decoderID() {
+	if r.DecodedAs != 0 && r.DecodedAs != dec {
 		return nil
 	}
 	if !cheapChecks(ev, r) {
@@ -223,14 +224,17 @@ func (s *Session) checkRule(ev *event, node *ruleset.RuleNode) *ruleset.Rule {
 			}
 		}
 	}
+	children := node.children
 	if obs := s.e.obs; obs != nil {
 		obs.RuleMatched(r)
-		if co := s.e.childObs; co != nil && len(node.Children) > 0 {
+		if co := s.e.childObs; co != nil && len(children) > 0 {
 			co.TryingChildren(r)
 		}
+	} else {
+		children = node.childrenFor(dec)
 	}
-	for _, c := range node.Children {
-		if m := s.checkRule(ev, c); m != nil {
+	for _, c := range children {
+		if m := s.checkRule(ev, c, dec); m != nil {
 			return m
 		}
 	}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
+
+// ruleNode is the engine's copy of a ruleset.RuleNode. Besides the
+// children in OSSEC's order it keeps, for the decoders that children
+// name in <decoded_as>, the children an event of that decoder can match:
+// a child whose decoded_as names another decoder fails its first check,
+// which has no side effect, so without an observer the engine does not
+// visit it.
+type ruleNode struct {
+	rule     *ruleset.Rule
+	children []*ruleNode
+	// byDec, sorted by decoder ID, lists the children without
+	// decoded_as or with that decoder; generic the children without
+	// decoded_as (for the other decoders). Both nil when no child has
+	// decoded_as.
+	byDec   []decChildren
+	generic []*ruleNode
+}
+
+type decChildren struct {
+	id    int
+	nodes []*ruleNode
+}
+
+// buildRuleTree copies the rule tree into e.roots, nodes allocated
+// together in depth-first order.
+func (e *Engine) buildRuleTree() {
+	var order []*ruleset.RuleNode
+	index := map[*ruleset.RuleNode]int{}
+	var visit func(n *ruleset.RuleNode)
+	visit = func(n *ruleset.RuleNode) {
+		if _, ok := index[n]; ok {
+			return
+		}
+		index[n] = len(order)
+		order = append(order, n)
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	for _, n := range e.rs.Rules {
+		visit(n)
+	}
+	nodes := make([]ruleNode, len(order))
+	for i, n := range order {
+		nodes[i].rule = n.Rule
+	}
+	for i, n := range order {
+		rn := &nodes[i]
+		for _, c := range n.Children {
+			rn.children = append(rn.children, &nodes[index[c]])
+		}
+		var ids []int
+		for _, c := range n.Children {
+			if id := c.Rule.DecodedAs; id != 0 && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		sort.Ints(ids)
+		rn.generic = []*ruleNode{}
+		for _, c := range rn.children {
+			if c.rule.DecodedAs == 0 {
+				rn.generic = append(rn.generic, c)
+			}
+		}
+		for _, id := range ids {
+			g := decChildren{id: id}
+			for _, c := range rn.children {
+				if c.rule.DecodedAs == 0 || c.rule.DecodedAs == id {
+					g.nodes = append(g.nodes, c)
+				}
+			}
+			rn.byDec = append(rn.byDec, g)
+		}
+	}
+	e.roots = make([]*ruleNode, len(e.rs.Rules))
+	for i, n := range e.rs.Rules {
+		e.roots[i] = &nodes[index[n]]
+	}
+}
+
+// childrenFor returns the children of n that an event whose decoder ID
+// is dec can match (in order).
+func (n *ruleNode) childrenFor(dec int) []*ruleNode {
+	if n.byDec == nil {
+		return n.children
+	}
+	lo, hi := 0, len(n.byDec)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if n.byDec[m].id < dec {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(n.byDec) && n.byDec[lo].id == dec {
+		return n.byDec[lo].nodes
+	}
+	return n.generic
+}
