@@ -38,6 +38,7 @@
 package ossecxml
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sort"
@@ -172,8 +173,12 @@ func ReadFile(name string) (*Document, error) {
 
 // Parse parses data (the contents of file) as os_xml does.
 func Parse(file string, data []byte) (*Document, error) {
-	p := &parser{data: data, doc: &Document{File: file}}
-	p.doc.Items = make([]Item, 0, len(data)/64)
+	p := &parser{data: data, text: string(data), doc: &Document{File: file}}
+	// An item per element (a '<' not starting a closing tag) and per
+	// attribute (a quote after '='), give or take comments.
+	n := bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</")) +
+		bytes.Count(data, []byte(`="`)) + bytes.Count(data, []byte(`='`))
+	p.doc.Items = make([]Item, 0, n+1)
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -188,13 +193,21 @@ const eof = -1
 // quirks come from where that stack is used.
 type parser struct {
 	data  []byte
-	off   int   // next unread byte
-	back  []int // pushed-back offsets, top last
+	text  string // data as a string: names and contents share it
+	off   int    // next unread byte
+	back  []int  // pushed-back offsets, top last
 	doc   *Document
 	lines []int // offsets of line starts, built lazily
 	// lastLine is the index in lines of the last position resolved.
 	lastLine int
+	// bufs are the byte buffers of readElem, by level, and attr and value
+	// those of attributes, reused.
+	bufs        []elemBufs
+	attr, value []byte
 }
+
+// elemBufs are the buffers of one level of readElem.
+type elemBufs struct{ elem, cont, closing []byte }
 
 // get returns the next byte and its offset, or eof.
 func (p *parser) get() (int, int) {
@@ -226,10 +239,24 @@ func isSpace(c int) bool {
 
 // cstr returns b up to its first NUL byte, as a C string would end.
 func cstr(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
+	return string(cut(b))
+}
+
+// cut returns b up to its first NUL byte.
+func cut(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+// str is cstr(b) for b read at offset o: when b is the text of the file
+// there (no comment or pushed-back byte inside), the string shares the
+// file's text instead of being a copy.
+func (p *parser) str(b []byte, o int) string {
+	b = cut(b)
+	if o >= 0 && o+len(b) <= len(p.text) && p.text[o:o+len(b)] == string(b) {
+		return p.text[o : o+len(b)]
 	}
 	return string(b)
 }
@@ -370,13 +397,18 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 	if level > MaxDepth {
 		return false, p.errAt(p.nextOffset(), CodeMaxDepth, "maximum nesting depth (%d) reached", MaxDepth)
 	}
+	if level >= len(p.bufs) {
+		p.bufs = append(p.bufs, make([]elemBufs, level+1-len(p.bufs))...)
+	}
+	b := p.bufs[level]
+	elem, cont, closing := b.elem[:0], b.cont[:0], b.closing[:0]
+	defer func() { p.bufs[level] = elemBufs{elem, cont, closing} }()
 	var (
-		elem, cont, closing []byte
-		location            = -1
-		prevv               = false
-		cur                 = -1 // index of the element being read
-		elemStart           = 0  // offset of the element's '<'
-		contStart           = 0  // offset of the current content segment
+		location  = -1
+		prevv     = false
+		cur       = -1 // index of the element being read
+		elemStart = 0  // offset of the element's '<'
+		contStart = 0  // offset of the current content segment
 	)
 	count := func() int {
 		switch location {
@@ -445,7 +477,7 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 				selfClosed = true
 				elem = elem[:n-1]
 			}
-			cur = p.add(cstr(elem), false, depth, elemStart)
+			cur = p.add(p.str(elem, elemStart+1), false, depth, elemStart)
 			if isSpace(c) {
 				r, err := p.attributes(depth)
 				if err != nil {
@@ -471,11 +503,11 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 				contStart = p.nextOffset()
 			}
 		case location == 2 && c == '>':
-			if cstr(closing) != cstr(elem) {
+			if string(cut(closing)) != string(cut(elem)) {
 				return false, p.errAt(o, CodeElementNotClosed, "element '%s' not closed (closing tag is '%s')", cstr(elem), cstr(closing))
 			}
 			it := &p.doc.Items[cur]
-			it.Content = cstr(cont)
+			it.Content = p.str(cont, contStart)
 			it.ContentPos = Pos{Offset: contStart}
 			it.Closed = true
 			cur = -1
@@ -530,8 +562,11 @@ func (p *parser) nextOffset() int {
 // just added and returns '/' when the tag ended with "/" (the '>' after it
 // is left unread, as os_xml does), 0 when it ended with '>'.
 func (p *parser) attributes(depth int) (int, error) {
+	attr, value := p.attr[:0], p.value[:0]
+	defer func() { p.attr, p.value = attr, value }()
 	for {
-		var attr, value []byte
+		attr, value = attr[:0], value[:0]
+		name := ""
 		location := 0
 		quote := 0
 		attrStart, valueStart := -1, 0
@@ -567,7 +602,7 @@ func (p *parser) attributes(depth int) (int, error) {
 				if attrStart < 0 {
 					attrStart = o
 				}
-				name := cstr(attr)
+				name = p.str(attr, attrStart)
 				// Attributes of the same element, searched backwards as
 				// os_xml does (stopping at anything that is not a plain attribute).
 				for i := len(p.doc.Items) - 1; i >= 0; i-- {
@@ -607,8 +642,8 @@ func (p *parser) attributes(depth int) (int, error) {
 					return 0, p.errAt(o, CodeAttrNoValue, "attribute '%s' has no value", cstr(attr))
 				}
 			case location == 1 && c == quote:
-				i := p.add(cstr(attr), true, depth, attrStart)
-				p.doc.Items[i].Content = cstr(value)
+				i := p.add(name, true, depth, attrStart)
+				p.doc.Items[i].Content = p.str(value, valueStart)
 				p.doc.Items[i].ContentPos = Pos{Offset: valueStart}
 				c, o = p.get()
 				switch {
