@@ -59,9 +59,10 @@ type litBranch struct {
 	prefix string
 	// first is a start branch's first-byte set (nil: any).
 	first *[256]bool
-	// need is the literal the branch needs anywhere in the subject
-	// (lit: "" for none).
+	// need is the literal the branch needs anywhere in the subject (nil
+	// for none), also others it needs too.
 	need *litKey
+	also []*litKey
 }
 
 // litKey is a literal (lower case) the engine looks for in logs: its
@@ -133,6 +134,9 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 		} else {
 			lb.prefix = b.Prefix
 			lb.need = t.key(b.Lit)
+			for _, a := range b.Also {
+				lb.also = append(lb.also, t.key(a))
+			}
 		}
 		f.branches = append(f.branches, lb)
 	}
@@ -327,7 +331,7 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 				continue
 			}
 		}
-		if !sc.has(b.need) {
+		if !sc.has(b.need) || !sc.hasAll(b.also) {
 			continue
 		}
 		return maybe
@@ -358,6 +362,16 @@ func (b *litBranch) holds(sub string, sc *logScan, fold, endOnly bool) bool {
 		return true
 	}
 	return strings.Contains(sub, lit)
+}
+
+// hasAll reports whether the scanned log contains every key's literal.
+func (sc *logScan) hasAll(keys []*litKey) bool {
+	for _, k := range keys {
+		if !sc.has(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // indexFold is the index of the first occurrence of lit (lower case) in

@@ -1,6 +1,9 @@
 package osregex
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Literals describes a pattern by the literal text its matches need, so
 // that a caller holding many patterns can decide most of them from one
@@ -54,6 +57,9 @@ type LitBranch struct {
 	// Lit is, for an exact branch, its whole literal; otherwise the
 	// longest literal every match of the branch contains ("" if none).
 	Lit string
+	// Also are, for a branch that is not exact, other literals (distinct,
+	// at most three, longest first) that every match contains too.
+	Also []string
 	// Prefix is, for a Start branch that is not exact, the literal every
 	// match starts with ("" if none).
 	Prefix string
@@ -527,12 +533,17 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	if prefixRun == 0 && len(runs) > 0 {
 		b.Prefix = runs[0]
 	}
+	var lits []string
 	for k, r := range runs {
-		if k == prefixRun {
-			continue
+		if k != prefixRun && !slices.Contains(lits, r) && !strings.Contains(b.Prefix, r) {
+			lits = append(lits, r)
 		}
-		if len(r) > len(b.Lit) {
-			b.Lit = r
+	}
+	slices.SortStableFunc(lits, func(a, b string) int { return len(b) - len(a) })
+	if len(lits) > 0 {
+		b.Lit = lits[0]
+		if len(lits) > 1 {
+			b.Also = lits[1:min(len(lits), 4)]
 		}
 	}
 	if b.Start {
@@ -625,6 +636,11 @@ func (b *LitBranch) holds(s string, exact, endOnly bool) bool {
 			return false
 		}
 		if b.First != nil && (s == "" || !b.First[s[0]]) {
+			return false
+		}
+	}
+	for _, l := range b.Also {
+		if !strings.Contains(s, l) {
 			return false
 		}
 	}

@@ -13,6 +13,7 @@ func TestLiteralsDescribe(t *testing.T) {
 		start, end  bool
 		lit, prefix string
 		first       string // bytes of First, "" for nil
+		also        string // Also, joined by "|"
 	}
 	for _, tt := range []struct {
 		kind   Kind
@@ -25,15 +26,15 @@ func TestLiteralsDescribe(t *testing.T) {
 	}{
 		{kind: KindPCRE2, pat: `Failed password`, exact: true, fold: true, want: []br{{lit: "failed password"}}},
 		{kind: KindPCRE2, pat: `^Accepted|^Failed \S+ |for invalid user$`, fold: true, want: []br{
-			{start: true, prefix: "accepted"}, {start: true, prefix: "failed ", lit: " ", first: "Ff"}, {lit: "for invalid user"}}},
+			{start: true, prefix: "accepted"}, {start: true, prefix: "failed ", first: "Ff"}, {lit: "for invalid user"}}},
 		{kind: KindPCRE2, pat: `^foo|bar$|^x$|`, exact: true, fold: true, want: []br{
 			{start: true, lit: "foo"}, {end: true, lit: "bar"}, {start: true, end: true, lit: "x"}, {}}},
 		{kind: KindPCRE2, pat: `File does not exist: |`, exact: true, fold: true, want: []br{{lit: "file does not exist: "}, {}}},
 		{kind: KindPCRE2, pat: `user \S+ not found|user \S+ in realm .* not found`, fold: true, want: []br{
-			{lit: " not found"}, {lit: " in realm "}}},
-		{kind: KindPCRE2, pat: `^\d{4}-\d+ ab+c?d`, fold: true, want: []br{{start: true, lit: " ab", first: "0123456789"}}},
+			{lit: " not found", also: "user "}, {lit: " in realm ", also: " not found|user "}}},
+		{kind: KindPCRE2, pat: `^\d{4}-\d+ ab+c?d`, fold: true, want: []br{{start: true, lit: " ab", first: "0123456789", also: "-|d"}}},
 		{kind: KindPCRE2, pat: `^[a-c]x`, fold: true, want: []br{{start: true, lit: "x", first: "ABCabc"}}},
-		{kind: KindPCRE2, pat: `\.(?:exe|com) \[x\]`, fold: true, want: []br{{lit: " [x]"}}},
+		{kind: KindPCRE2, pat: `\.(?:exe|com) \[x\]`, fold: true, want: []br{{lit: " [x]", also: "."}}},
 		{kind: KindPCRE2, pat: `abc`, exact: true, want: []br{{lit: "abc"}}},
 		{kind: KindMatch, pat: `Foo|^Bar`, exact: true, fold: true, want: []br{{lit: "foo"}, {start: true, lit: "bar"}}},
 		{kind: KindMatch, pat: `a.b(c)`, exact: true, fold: true, want: []br{{lit: "a.b(c)"}}},
@@ -78,7 +79,7 @@ func TestLiteralsDescribe(t *testing.T) {
 		}
 		var got []br
 		for _, b := range l.Branches {
-			x := br{start: b.Start, end: b.End, lit: b.Lit, prefix: b.Prefix}
+			x := br{start: b.Start, end: b.End, lit: b.Lit, prefix: b.Prefix, also: strings.Join(b.Also, "|")}
 			if b.First != nil {
 				for c := 0; c < 256; c++ {
 					if b.First[c] {
@@ -202,7 +203,8 @@ func TestLiteralsStock(t *testing.T) {
 		// The pattern's own literals, in other cases, as subjects too.
 		own := []string{sp.Text, strings.ToUpper(sp.Text), "x " + sp.Text + "\n"}
 		for _, b := range l.Branches {
-			own = append(own, b.Lit, b.Prefix+b.Lit, b.Prefix+" "+b.Lit+"\n", strings.ToUpper(b.Lit))
+			all := b.Lit + " " + strings.Join(b.Also, " ")
+			own = append(own, b.Lit, b.Prefix+b.Lit, b.Prefix+" "+all+"\n", strings.ToUpper(b.Prefix+all))
 		}
 		for _, set := range [][]string{subjects, extra, own} {
 			for _, s := range set {
