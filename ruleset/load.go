@@ -7,7 +7,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
@@ -68,6 +70,7 @@ const (
 // Load loads and compiles src. On failure the error is an *Error listing
 // every diagnostic; warnings of a successful load are in Ruleset.Warnings.
 func Load(src Sources) (*Ruleset, error) {
+	defer relaxGC()()
 	l := newLoader(src)
 	l.run()
 	if l.failed {
@@ -75,6 +78,42 @@ func Load(src Sources) (*Ruleset, error) {
 	}
 	l.rs.Warnings = l.diags
 	return l.rs, nil
+}
+
+// loadGCPercent is the garbage collector's GOGC while a Load runs: a load
+// allocates a few times what it keeps, in many small objects, and with the
+// default 100 a stock load pays for several collections (and their write
+// barriers) that free little. 400 bounds the heap at five times what is
+// live, which for the stock ruleset stays well under ossec-logtest's memory.
+const loadGCPercent = 400
+
+// gcLoads counts the Loads running, so that the first one raises GOGC and
+// the last one puts back what was set before.
+var gcLoads struct {
+	sync.Mutex
+	n, old int
+}
+
+// relaxGC raises GOGC to loadGCPercent (unless it is already higher or
+// off) and returns the function that restores it.
+func relaxGC() func() {
+	gcLoads.Lock()
+	if gcLoads.n == 0 {
+		gcLoads.old = debug.SetGCPercent(loadGCPercent)
+		if gcLoads.old < 0 || gcLoads.old > loadGCPercent {
+			debug.SetGCPercent(gcLoads.old)
+		}
+	}
+	gcLoads.n++
+	gcLoads.Unlock()
+	return func() {
+		gcLoads.Lock()
+		gcLoads.n--
+		if gcLoads.n == 0 {
+			debug.SetGCPercent(gcLoads.old)
+		}
+		gcLoads.Unlock()
+	}
 }
 
 // loader holds the state of one Load.
