@@ -10,13 +10,15 @@ import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
 func (s *Session) decode(ev *event) {
 	list := s.e.nopname
 	var cand []int32
+	obs := s.e.obs
+	log := ev.log
 	if ev.hasProgramName {
 		list = s.e.pname
 		ev.pn = s.e.pnameLookup(ev.programName)
 		cand = ev.pn.decoders
+	} else if obs == nil && log != "" {
+		cand = s.e.nopByFirst[log[0]]
 	}
-	obs := s.e.obs
-	log := ev.log
 	pmatch, cmatch := -1, -1
 	for k := 0; ; k++ {
 		var node *decNode
@@ -47,10 +49,17 @@ func (s *Session) decode(ev *event) {
 				pmatch = 0
 			}
 		} else {
-			if k >= len(list) {
-				break
+			if cand != nil {
+				if k >= len(cand) {
+					break
+				}
+				node = list[cand[k]]
+			} else {
+				if k >= len(list) {
+					break
+				}
+				node = list[k]
 			}
-			node = list[k]
 			if obs != nil {
 				obs.DecoderTried(node.d)
 			}

@@ -77,6 +77,9 @@ type Engine struct {
 	ruleF []ruleFilters // by Rule.Index
 	nlits int           // number of literals the filters look for
 	roots []*ruleNode   // the rule tree, as rs.Rules
+	// nopByFirst are, by the first byte of a log, the positions in
+	// nopname of the decoders that may match it.
+	nopByFirst [256][]int32
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -143,6 +146,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	e.ndec = len(nodes)
 	e.indexProgramNames()
 	e.buildFilters(nodes)
+	e.indexNoProgramName()
 	e.buildRuleTree()
 
 	e.matches = make([]*RuleMatch, len(rs.AllRules))

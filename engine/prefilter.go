@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -221,6 +222,65 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 		}
 	}
 	e.nlits = int(t.n)
+}
+
+// indexNoProgramName fills e.nopByFirst: for each first byte of a log,
+// the positions in the nopname list of the decoders whose prematch can
+// match a log starting with it. A decoder is left out only when its
+// filter rejects every such log by its first byte (test says no): the
+// first-byte set of the pattern, or branches that are all anchored with
+// a prefix or first-byte set excluding it. UTF patterns are always kept
+// (their filter steps aside for logs with bytes >= 0x80).
+func (e *Engine) indexNoProgramName() {
+	lists := map[string][]int32{}
+	for c := 0; c < 256; c++ {
+		var l []int32
+		for i, n := range e.nopname {
+			if n.d.Prematch == nil || n.pre.mayStartWith(byte(c)) {
+				l = append(l, int32(i))
+			}
+		}
+		key := fmt.Sprint(l)
+		if old, ok := lists[key]; ok {
+			l = old
+		} else if l == nil {
+			l = []int32{}
+		}
+		lists[key] = l
+		e.nopByFirst[c] = l
+	}
+}
+
+// mayStartWith reports whether f may let a subject starting with c
+// match (false only when test would say no for every such subject).
+func (f *patFilter) mayStartWith(c byte) bool {
+	if f == nil {
+		return true
+	}
+	if f.first != nil && !f.first[c] {
+		return false
+	}
+	if !f.described || f.utf {
+		return true
+	}
+	for i := range f.branches {
+		b := &f.branches[i]
+		switch {
+		case !b.start:
+			return true
+		case b.prefix != "":
+			if f.fold && lower(c) == b.prefix[0] || !f.fold && c == b.prefix[0] {
+				return true
+			}
+		case b.first != nil:
+			if b.first[c] {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // gramBits is the size of the trigram bitmap (a power of two).

@@ -176,6 +176,9 @@ func checkFilter(t testing.TB, s *Session, x filtered, log string, off int, st *
 			t.Fatalf("%s %q on %q (offset %d): filter says %v, Match %v", x.what, x.p.String(), log, off, v == yes, want)
 		}
 	}
+	if sub != "" && !x.f.mayStartWith(sub[0]) && x.p.Match(sub) {
+		t.Fatalf("%s %q matches %q (offset %d), but mayStartWith(%q) is false", x.what, x.p.String(), log, off, sub[0])
+	}
 	if !x.decoder {
 		return
 	}
