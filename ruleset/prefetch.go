@@ -83,21 +83,51 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	p.docs = make(map[string]*ossecxml.Document, len(files))
 	seen := map[patKey]bool{}
 	var keys []patKey
+	// A pattern element repeated in a rule or decoder adds to the text
+	// of the first (loadmemory): the pattern compiled is the
+	// concatenation of the elements of the same name under one parent.
+	type sibling struct {
+		parent int
+		name   string
+	}
+	var (
+		parents []int // parents[d]: index of the last element of depth d
+		texts   []patKey
+		group   = map[sibling]int{} // index in texts
+	)
 	for i, doc := range docs {
 		if doc == nil {
 			continue
 		}
 		p.docs[files[i]] = doc
+		texts = texts[:0]
+		clear(group)
 		for j := range doc.Items {
 			it := &doc.Items[j]
 			if it.IsAttr || it.Kind != ossecxml.KindElement {
 				continue
 			}
+			for len(parents) <= it.Depth {
+				parents = append(parents, -1)
+			}
+			parents[it.Depth] = j
 			k, ok := patternKind(it.Name, i < nDecoders)
 			if !ok {
 				continue
 			}
-			key := patKey{k, it.Content}
+			parent := -1
+			if it.Depth > 0 {
+				parent = parents[it.Depth-1]
+			}
+			sib := sibling{parent, strings.ToLower(it.Name)}
+			if g, ok := group[sib]; ok && texts[g].kind == k {
+				texts[g].pattern += it.Content
+				continue
+			}
+			group[sib] = len(texts)
+			texts = append(texts, patKey{k, it.Content})
+		}
+		for _, key := range texts {
 			if !seen[key] {
 				seen[key] = true
 				keys = append(keys, key)
