@@ -65,10 +65,10 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 	if obs := s.e.obs; obs != nil {
 		obs.RuleTried(r)
 	}
-	if r.DecodedAs != 0 && r.DecodedAs != dec {
+	if node.decodedAs != 0 && node.decodedAs != dec {
 		return nil
 	}
-	if !cheapChecks(ev, r) {
+	if ev.set&node.needSlots != node.needSlots || node.slow && !cheapChecks(ev, r) {
 		return nil
 	}
 	if r.ProgramName != nil || r.ProgramNamePCRE2 != nil {
@@ -290,6 +290,34 @@ func cheapChecks(ev *event, r *ruleset.Rule) bool {
 		}
 	}
 	return true
+}
+
+// quickChecks splits cheapChecks for a rule into the slots it needs set
+// (a mask of ev.set) and whether anything else remains (slow): when not
+// slow, cheapChecks is exactly the mask test.
+func quickChecks(r *ruleset.Rule) (need uint32, slow bool) {
+	add := func(cond bool, sl slot) {
+		if cond {
+			need |= 1 << sl
+		}
+	}
+	slow = r.HasAction
+	add(r.EventID != nil || r.EventIDPCRE2 != nil, slotID)
+	add(r.URL != nil || r.URLPCRE2 != nil, slotURL)
+	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
+		add(len(r.SrcIP) > 0, slotSrcIP)
+		add(len(r.DstIP) > 0, slotDstIP)
+		add(r.SrcPort != nil || r.SrcPortPCRE2 != nil, slotSrcPort)
+		add(r.DstPort != nil || r.DstPortPCRE2 != nil, slotDstPort)
+	}
+	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
+		add(r.SrcGeoIP != nil || r.SrcGeoIPPCRE2 != nil, slotSrcGeoIP)
+		add(r.DstGeoIP != nil || r.DstGeoIPPCRE2 != nil, slotDstGeoIP)
+		add(r.ExtraData != nil || r.ExtraDataPCRE2 != nil, slotData)
+		add(r.Status != nil || r.StatusPCRE2 != nil, slotStatus)
+		slow = slow || r.User != nil || r.UserPCRE2 != nil || r.MaxSize > 0 || r.Time != nil || r.Weekday != nil
+	}
+	return need, slow
 }
 
 func first(a, b *osregex.Pattern) *osregex.Pattern {

@@ -14,8 +14,14 @@ import (
 // which has no side effect, so without an observer the engine does not
 // visit it.
 type ruleNode struct {
-	rule     *ruleset.Rule
-	children []*ruleNode
+	rule *ruleset.Rule
+	// What checkRule looks at first, copied here so that rejecting a
+	// rule mostly reads the node: its decoded_as, the slots its cheap
+	// checks need (see quickChecks) and whether cheapChecks must run.
+	decodedAs int
+	needSlots uint32
+	slow      bool
+	children  []*ruleNode
 	// byDec, sorted by decoder ID, lists the children without
 	// decoded_as or with that decoder; generic the children without
 	// decoded_as (for the other decoders). Both nil when no child has
@@ -51,6 +57,8 @@ func (e *Engine) buildRuleTree() {
 	nodes := make([]ruleNode, len(order))
 	for i, n := range order {
 		nodes[i].rule = n.Rule
+		nodes[i].decodedAs = n.Rule.DecodedAs
+		nodes[i].needSlots, nodes[i].slow = quickChecks(n.Rule)
 	}
 	for i, n := range order {
 		rn := &nodes[i]
