@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -291,6 +292,25 @@ func (p *parser) release() {
 	parserPool.Put(p)
 }
 
+// A charSet is never changed once built, so patterns share the sets of
+// class escapes (\d, \S, ... by letter) and of the dot, by mode (UTF or
+// not; dotall or not). Two compiles may build one at the same time: they
+// build equal sets and either is kept.
+var (
+	classEscSets [2][128]atomic.Pointer[charSet]
+	dotSets      [2][2]atomic.Pointer[charSet]
+)
+
+// escAsserts are the assertions of escapes outside a class.
+var escAsserts = [128]assertKind{'b': aWordB, 'B': aNotWordB, 'A': aStart, 'z': aEnd, 'Z': aEndNL, 'G': aStart}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // single returns n as the one atom parseAtom returns, without allocating
 // a slice: the caller uses it before the next atom is parsed.
 func (p *parser) single(n *node) []*node {
@@ -468,18 +488,24 @@ func (p *parser) parseAtom(depth int) ([]*node, error) {
 		return p.single(p.newNode(node{kind: nSet, set: s, offset: start})), nil
 	case '.':
 		p.pos++
-		b := &setBuilder{}
-		if !p.opt.dotall {
-			b.neg = true
-			b.add('\n', '\n')
-		} else {
-			b.add(0, 0x10ffff)
+		cache := &dotSets[b2i(p.utf)][b2i(p.opt.dotall)]
+		set := cache.Load()
+		if set == nil {
+			b := &setBuilder{}
+			if !p.opt.dotall {
+				b.neg = true
+				b.add('\n', '\n')
+			} else {
+				b.add(0, 0x10ffff)
+			}
+			set = b.build(false, p.utf)
+			cache.Store(set)
 		}
 		esc := byte('.')
 		if p.opt.dotall {
 			esc = 0
 		}
-		return p.single(p.newNode(node{kind: nSet, set: b.build(false, p.utf), offset: start, esc: esc})), nil
+		return p.single(p.newNode(node{kind: nSet, set: set, offset: start, esc: esc})), nil
 	case '^':
 		p.pos++
 		if p.opt.multiline {
@@ -594,6 +620,10 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 	ch := p.pat[p.pos]
 	p.pos++
 	classEsc := func(rs []rng, neg bool) (escape, error) {
+		cache := &classEscSets[b2i(p.utf)][ch]
+		if s := cache.Load(); s != nil {
+			return escape{set: s, cls: rs, negCls: neg}, nil
+		}
 		b := &setBuilder{}
 		max := rune(0xff)
 		if p.utf {
@@ -604,7 +634,9 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 		} else {
 			b.addClass(rs)
 		}
-		return escape{set: b.build(false, p.utf), cls: rs, negCls: neg}, nil
+		s := b.build(false, p.utf)
+		cache.Store(s)
+		return escape{set: s, cls: rs, negCls: neg}, nil
 	}
 	switch ch {
 	case 'd', 'D':
@@ -637,7 +669,7 @@ func (p *parser) parseEscape(inClass bool) (escape, error) {
 			}
 			return escape{}, p.errf(ErrSyntax, p.pos-1, "escape sequence is invalid in character class")
 		}
-		return escape{assert: map[byte]assertKind{'b': aWordB, 'B': aNotWordB, 'A': aStart, 'z': aEnd, 'Z': aEndNL, 'G': aStart}[ch]}, nil
+		return escape{assert: escAsserts[ch]}, nil
 	case 't':
 		return escape{c: '\t'}, nil
 	case 'n':
