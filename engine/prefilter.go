@@ -36,8 +36,8 @@ const (
 
 // patFilter is the engine's view of one pattern.
 type patFilter struct {
-	// first is the pattern's first-byte set when osregex offers one
-	// (firstByter), nil otherwise.
+	// first is, for a pattern without a literal description, its
+	// first-byte set when osregex offers one (firstByter), nil otherwise.
 	first *[256]bool
 	// described is true when the pattern has a literal description.
 	described bool
@@ -82,6 +82,10 @@ type litKey struct {
 type litTable struct {
 	keys map[string]*litKey
 	n    int32
+	// Filters and their branches are carved from blocks, so that those
+	// of neighbouring rules sit together in memory.
+	filters  []patFilter
+	branches []litBranch
 }
 
 func (t *litTable) key(lit string) *litKey {
@@ -114,14 +118,19 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 	if p == nil {
 		return nil
 	}
-	f := &patFilter{first: firstBytes(p)}
 	l := p.Literals()
 	if l == nil {
-		if f.first == nil {
-			return nil
+		// The pattern's own first-byte set, when it has one.
+		if first := firstBytes(p); first != nil {
+			return t.newFilter(patFilter{first: first})
 		}
-		return f
+		return nil
 	}
+	f := t.newFilter(patFilter{})
+	if cap(t.branches)-len(t.branches) < len(l.Branches) {
+		t.branches = make([]litBranch, 0, max(256, len(l.Branches)))
+	}
+	f.branches = t.branches[len(t.branches):len(t.branches):len(t.branches)+len(l.Branches)]
 	f.described, f.exact, f.fold, f.utf, f.endOnly = true, l.Exact, l.Fold, l.UTF, l.DollarEndOnly
 	for _, b := range l.Branches {
 		lb := litBranch{start: b.Start, end: b.End, first: b.First}
@@ -141,6 +150,7 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 		}
 		f.branches = append(f.branches, lb)
 	}
+	t.branches = t.branches[:len(t.branches)+len(f.branches)]
 	return f
 }
 
@@ -203,6 +213,14 @@ func canStart(set *[256]bool, s string) bool {
 // ruleFilters are the filters of the patterns a rule runs on the log.
 type ruleFilters struct {
 	match, regex *patFilter
+}
+
+func (t *litTable) newFilter(f patFilter) *patFilter {
+	if len(t.filters) == cap(t.filters) {
+		t.filters = make([]patFilter, 0, 256)
+	}
+	t.filters = append(t.filters, f)
+	return &t.filters[len(t.filters)-1]
 }
 
 // buildFilters makes the filters of every decoder and rule pattern that
@@ -363,10 +381,10 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 		return maybe
 	}
 	sub := log[off:]
-	if !canStart(f.first, sub) {
-		return no
-	}
 	if !f.described {
+		if !canStart(f.first, sub) {
+			return no
+		}
 		return maybe
 	}
 	sc := s.scan(log)
