@@ -130,7 +130,7 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 	if cap(t.branches)-len(t.branches) < len(l.Branches) {
 		t.branches = make([]litBranch, 0, max(256, len(l.Branches)))
 	}
-	f.branches = t.branches[len(t.branches):len(t.branches):len(t.branches)+len(l.Branches)]
+	f.branches = t.branches[len(t.branches) : len(t.branches) : len(t.branches)+len(l.Branches)]
 	f.described, f.exact, f.fold, f.utf, f.endOnly = true, l.Exact, l.Fold, l.UTF, l.DollarEndOnly
 	for _, b := range l.Branches {
 		lb := litBranch{start: b.Start, end: b.End, first: b.First}
