@@ -188,6 +188,10 @@ func Parse(file string, data []byte) (*Document, error) {
 
 const eof = -1
 
+// byteByByte turns off the fast paths of readElem that consume runs of
+// plain bytes at once (tests check that they change nothing).
+var byteByByte bool
+
 // parser is a byte-level port of os_xml's reader. Like os_xml it reads
 // one byte at a time with a pushback stack (ungetc), and some of its
 // quirks come from where that stack is used.
@@ -423,7 +427,9 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 	}
 	for {
 		// Fast path: a run of plain bytes outside tags or in content.
-		if !prevv && len(p.back) == 0 && (location == 1 || location == -1) {
+		if byteByByte {
+			// no fast path
+		} else if !prevv && len(p.back) == 0 && (location == 1 || location == -1) {
 			i, limit := p.off, len(p.data)
 			if location == 1 && i+MaxSize-len(cont) < limit {
 				limit = i + MaxSize - len(cont)
@@ -435,6 +441,24 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			if location == 1 {
 				cont = append(cont, p.data[i:j]...)
 			}
+			p.off = j
+		} else if !prevv && len(p.back) == 0 {
+			// A run of bytes of an element name (up to '>' or a space)
+			// or of a closing tag (up to '>'); '<' and '\\' go the slow way.
+			buf := &elem
+			if location == 2 {
+				buf = &closing
+			}
+			i, limit := p.off, min(len(p.data), p.off+MaxSize-len(*buf))
+			j := i
+			for j < limit {
+				c := p.data[j]
+				if c == '<' || c == '\\' || c == '>' || (location == 0 && isSpace(int(c))) {
+					break
+				}
+				j++
+			}
+			*buf = append(*buf, p.data[i:j]...)
 			p.off = j
 		}
 		c, o := p.get()

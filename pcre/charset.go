@@ -1,7 +1,8 @@
 package pcre
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"unicode"
 )
 
@@ -68,7 +69,9 @@ func normalize(rs []rng) []rng {
 	}
 	out := make([]rng, len(rs))
 	copy(out, rs)
-	sort.Slice(out, func(i, j int) bool { return out[i].lo < out[j].lo })
+	if len(out) > 1 {
+		slices.SortFunc(out, func(a, b rng) int { return cmp.Compare(a.lo, b.lo) })
+	}
 	j := 0
 	for _, r := range out[1:] {
 		if r.lo <= out[j].hi+1 {
