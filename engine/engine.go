@@ -427,7 +427,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 		res.Decoder = ev.special.name
 	}
 	if len(ev.fields) > 0 {
-		res.Fields = ev.fields
+		res.Fields = ev.arena.keep(ev.fields)
 	}
 	ev.fields = nil
 	if ev.decoder != nil && ev.decoder.d.Accumulate {

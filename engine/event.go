@@ -133,21 +133,35 @@ func (ev *event) addField(name, v string) {
 }
 
 // arena hands out small slices carved from larger blocks, so that the
-// field list of a result costs an allocation only every few dozen events.
-// A result's slice has its capacity capped: appending to it cannot
-// overwrite another result's fields.
+// field list of a result costs an allocation only every hundred events
+// or so. fields returns an empty slice at the free part of the block;
+// once filled, keep caps its capacity (appending to a result's slice
+// cannot overwrite another result's fields) and, when it still lies in
+// the block, takes its fields out of the free part. A slice never kept
+// is simply handed out again.
 type arena struct {
-	block []Field
+	block []Field // used part; the free part is up to cap
 }
 
-const fieldsPerEvent = 8
+// fieldsPerEvent is the least room fields leaves for appending in place.
+const fieldsPerEvent = 16
 
 func (a *arena) fields() []Field {
-	if len(a.block) < fieldsPerEvent {
-		a.block = make([]Field, 64*fieldsPerEvent)
+	if cap(a.block)-len(a.block) < fieldsPerEvent {
+		a.block = make([]Field, 0, 32*fieldsPerEvent)
 	}
-	f := a.block[:0:fieldsPerEvent]
-	a.block = a.block[fieldsPerEvent:]
+	return a.block[len(a.block):len(a.block)]
+}
+
+func (a *arena) keep(f []Field) []Field {
+	n := len(f)
+	if n == 0 {
+		return f
+	}
+	f = f[:n:n]
+	if free := a.block[len(a.block):cap(a.block)]; len(free) >= n && &free[0] == &f[0] {
+		a.block = a.block[:len(a.block)+n]
+	}
 	return f
 }
 

@@ -477,6 +477,7 @@ func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
 			res.AlertFields = append(res.AlertFields, Field{Name: slotLabel[sl], Value: v})
 		}
 	}
+	res.AlertFields = ev.arena.keep(res.AlertFields)
 	res.AlertLog = ev.fullLog
 	if ev.lastEvents != nil {
 		res.LastEvents = ev.lastEvents
