@@ -1077,8 +1077,15 @@ func (l *loader) eventSearch(r *Rule) {
 		})
 	case r.IfMatchedGroup != nil:
 		r.EventSearch = SearchLastGroups
+		// Many rules share a groups string, and Match depends on it alone.
+		matched := map[string]bool{}
 		l.walk(func(n *RuleNode) {
-			if r.IfMatchedGroup.Match(n.Rule.Groups) {
+			m, ok := matched[n.Rule.Groups]
+			if !ok {
+				m = r.IfMatchedGroup.Match(n.Rule.Groups)
+				matched[n.Rule.Groups] = m
+			}
+			if m {
 				n.Rule.GroupHistories = append(n.Rule.GroupHistories, r)
 			}
 		})
