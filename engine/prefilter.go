@@ -301,12 +301,18 @@ func (f *patFilter) mayStartWith(c byte) bool {
 	return false
 }
 
-// gramBits is the size of the trigram bitmap (a power of two).
-const gramBits = 1 << 15
+// gramShift gives the size of the trigram bitmap: 1<<gramShift bits,
+// few enough to clear for every event, enough that a literal's four
+// trigram bits are rarely all set by chance (a false positive only
+// costs a search).
+const (
+	gramShift = 12
+	gramBits  = 1 << gramShift
+)
 
 // gramHash is the bit of the trigram whose bytes (case-folded) are the
 // low 24 bits of g.
-func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - 15) }
+func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 
 // logScan is what the engine knows about the log of the current event.
 type logScan struct {
