@@ -113,6 +113,8 @@ type compiler struct {
 	err   *Error
 	pat   string
 	alts  []altSite
+	// litBuf is scratch space for the literals of compileConcat.
+	litBuf []byte
 }
 
 // altSite is an alternation: the split that starts it and where each
@@ -271,11 +273,14 @@ func (t *altTable) nextBranch(s string, pos, i int) int {
 
 // compileConcat merges runs of literal characters into one instruction.
 func (c *compiler) compileConcat(subs []*node) {
-	var buf []byte
+	// buf is c.litBuf, which a nested concatenation reuses once buf is
+	// flushed.
+	buf := c.litBuf[:0]
+	defer func() { c.litBuf = buf[:0] }()
 	bufFold := false
 	flush := func() {
 		if len(buf) > 0 {
-			c.emitLit(string(buf), bufFold)
+			c.emitLitBytes(buf, bufFold)
 			buf = buf[:0]
 		}
 	}
@@ -298,13 +303,15 @@ func (c *compiler) compileConcat(subs []*node) {
 			}
 		}
 		flush()
+		c.litBuf = buf
 		if i+1 < len(subs) && pcre2PossessesNewline(s, subs[i+1]) {
 			r := *s
 			r.mode = possessive
 			c.compile(&r)
-			continue
+		} else {
+			c.compile(s)
 		}
-		c.compile(s)
+		buf = c.litBuf[:0]
 	}
 	flush()
 }
@@ -348,6 +355,21 @@ func hasASCIILetter(s string) bool {
 }
 
 func isASCIILetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
+
+// emitLitBytes is emitLit for a literal in scratch space (it may fold it
+// in place).
+func (c *compiler) emitLitBytes(lit []byte, fold bool) {
+	if fold && hasASCIILetter(string(lit)) {
+		for i := range lit {
+			if isASCIILetter(lit[i]) {
+				lit[i] |= 0x20
+			}
+		}
+		c.emit(inst{op: opLitFold, lit: string(lit)})
+		return
+	}
+	c.emit(inst{op: opLit, lit: string(lit)})
+}
 
 func (c *compiler) emitLit(lit string, fold bool) {
 	if fold && hasASCIILetter(lit) {

@@ -48,7 +48,8 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{utf: flags&UTF != 0, pat: pattern, prog: p.prog[:0]}
+	c := &compiler{utf: flags&UTF != 0, pat: pattern, prog: p.prog[:0], litBuf: p.litBuf}
+	defer func() { p.litBuf = c.litBuf }()
 	c.emit(inst{op: opSave, n: 0})
 	c.compile(tree)
 	c.emit(inst{op: opSave, n: 1})

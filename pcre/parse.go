@@ -99,6 +99,8 @@ type parser struct {
 	// prog is scratch space for the compiler's program (Compile keeps a
 	// copy).
 	prog []inst
+	// litBuf is the compiler's scratch space for literals.
+	litBuf []byte
 }
 
 const maxRepeat = 65535
@@ -286,8 +288,9 @@ func (p *parser) release() {
 	*p = parser{
 		slab: p.nodeChunk, nodeChunk: p.nodeChunk,
 		ptrs: p.ptrChunk, ptrChunk: p.ptrChunk,
-		stack: p.stack[:0],
-		prog:  p.prog[:0],
+		stack:  p.stack[:0],
+		prog:   p.prog[:0],
+		litBuf: p.litBuf[:0],
 	}
 	parserPool.Put(p)
 }
