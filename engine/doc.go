@@ -41,6 +41,25 @@
 // first-time-seen list sizes are those of the stock internal_options.conf
 // (32 entries, 14 bytes).
 //
+// # Speed
+//
+// Most of OSSEC's work is trying patterns that do not match. The engine
+// avoids the calls it can decide without changing any result: at New it
+// takes the literal description of every rule and decoder pattern that
+// runs on the log (osregex.Pattern.Literals), and for each event it
+// hashes the log's trigrams once; a literal-only pattern (an alternation
+// of plain, ^- or $-anchored literals, or a string comparison) is then
+// answered exactly, and any other pattern is skipped when no branch can
+// match (a required literal is missing, or an anchored branch cannot
+// start with the log's first byte). UTF-mode patterns (OS_Match,
+// OS_Regex) are left to osregex for logs with bytes >= 0x80, where
+// Unicode folding and UTF-8 checks apply. The decoders without a program
+// name are indexed by the first byte their prematch accepts, and a
+// matched rule's children whose <decoded_as> names another decoder are
+// not visited (unless an Observer watches: it hears every rule tried).
+// engine/prefilter_test.go compares every filter with its pattern on the
+// stock ruleset.
+//
 // Active responses are selected as analysisd selects them before
 // OS_Exec (the rule's responses whose command gets what it expects and
 // whose source IP is not allow-listed); ossec-logtest itself never runs
