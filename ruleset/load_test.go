@@ -767,6 +767,20 @@ func TestFastAttachMatchesWalk(t *testing.T) {
 	if a != b {
 		t.Errorf("trees differ:\nfast %s\nwalk %s", a, b)
 	}
+	// if_matched_sid: the rule searched and the rules keeping a history.
+	searches := func(rs *Ruleset) (out []string) {
+		for _, r := range rs.AllRules {
+			s := fmt.Sprintf("%d keeps %v", r.ID, r.KeepsSidHistory)
+			if r.SidSearch != nil {
+				s += fmt.Sprintf(" searches %d@%d", r.SidSearch.ID, r.SidSearch.Index)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	if diff := cmp.Diff(searches(walk), searches(fast)); diff != "" {
+		t.Errorf("if_matched_sid searches differ (-walk +fast):\n%s", diff)
+	}
 	t.Logf("stock tree: %d bytes as text, %d rules", len(a), len(fast.AllRules))
 }
 

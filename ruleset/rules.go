@@ -931,7 +931,8 @@ func (l *loader) unregister(r *Rule) {
 	}
 }
 
-// attachByWalk turns off addToRuleFast (tests compare both).
+// attachByWalk turns off addToRuleFast and eventSearch's shortcut (tests
+// compare both).
 var attachByWalk = false
 
 // attachSpec says where _AddtoRule attaches a rule: below rule sid (when
@@ -1069,6 +1070,13 @@ func (l *loader) eventSearch(r *Rule) {
 	switch {
 	case r.IfMatchedSID != 0:
 		r.EventSearch = SearchLastSids
+		// nodesOf holds every node of the tree with that id: when they
+		// hold one rule, the walk below would find that rule.
+		if cands := l.nodesOf[r.IfMatchedSID]; len(cands) > 0 && oneRule(cands) && !attachByWalk {
+			cands[0].Rule.KeepsSidHistory = true
+			r.SidSearch = cands[0].Rule
+			break
+		}
 		l.walk(func(n *RuleNode) {
 			if n.Rule.ID == r.IfMatchedSID {
 				n.Rule.KeepsSidHistory = true
@@ -1096,6 +1104,16 @@ func (l *loader) eventSearch(r *Rule) {
 			r.EventSearch = SearchLastEvents
 		}
 	}
+}
+
+// oneRule reports whether nodes all hold the same rule.
+func oneRule(nodes []*RuleNode) bool {
+	for _, n := range nodes[1:] {
+		if n.Rule != nodes[0].Rule {
+			return false
+		}
+	}
+	return true
 }
 
 func posString(p Pos) string {
