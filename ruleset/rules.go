@@ -1071,10 +1071,13 @@ func (l *loader) eventSearch(r *Rule) {
 	case r.IfMatchedSID != 0:
 		r.EventSearch = SearchLastSids
 		// nodesOf holds every node of the tree with that id: when they
-		// hold one rule, the walk below would find that rule.
-		if cands := l.nodesOf[r.IfMatchedSID]; len(cands) > 0 && oneRule(cands) && !attachByWalk {
-			cands[0].Rule.KeepsSidHistory = true
-			r.SidSearch = cands[0].Rule
+		// hold one rule (or none), the walk below would find that rule
+		// (or none).
+		if cands := l.nodesOf[r.IfMatchedSID]; oneRule(cands) && !attachByWalk {
+			if len(cands) > 0 {
+				cands[0].Rule.KeepsSidHistory = true
+				r.SidSearch = cands[0].Rule
+			}
 			break
 		}
 		l.walk(func(n *RuleNode) {
@@ -1106,8 +1109,11 @@ func (l *loader) eventSearch(r *Rule) {
 	}
 }
 
-// oneRule reports whether nodes all hold the same rule.
+// oneRule reports whether nodes all hold the same rule (true for none).
 func oneRule(nodes []*RuleNode) bool {
+	if len(nodes) == 0 {
+		return true
+	}
 	for _, n := range nodes[1:] {
 		if n.Rule != nodes[0].Rule {
 			return false
