@@ -142,6 +142,7 @@ type loader struct {
 	rulesByID    map[int]*Rule
 	nodesOf      map[int][]*RuleNode // the nodes of each rule id, in creation order
 	parentOf     map[*RuleNode]*RuleNode
+	groupMatched map[string]bool // eventSearch's memory, reused
 
 	pre *prefetch // documents and patterns prepared in parallel
 }

@@ -81,7 +81,13 @@ func (p *prefetch) run(files []string, nDecoders int) {
 		docs[i] = doc
 	})
 	p.docs = make(map[string]*ossecxml.Document, len(files))
-	seen := map[patKey]bool{}
+	items := 0
+	for _, doc := range docs {
+		if doc != nil {
+			items += len(doc.Items)
+		}
+	}
+	seen := make(map[patKey]bool, items/8) // a size hint: patterns are a small part of the items
 	var keys []patKey
 	// A pattern element repeated in a rule or decoder adds to the text
 	// of the first (loadmemory): the pattern compiled is the

@@ -1089,7 +1089,11 @@ func (l *loader) eventSearch(r *Rule) {
 	case r.IfMatchedGroup != nil:
 		r.EventSearch = SearchLastGroups
 		// Many rules share a groups string, and Match depends on it alone.
-		matched := map[string]bool{}
+		if l.groupMatched == nil {
+			l.groupMatched = map[string]bool{}
+		}
+		matched := l.groupMatched
+		clear(matched)
 		l.walk(func(n *RuleNode) {
 			m, ok := matched[n.Rule.Groups]
 			if !ok {
