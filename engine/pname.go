@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
-	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // maxPNames bounds the program-name cache; past it, names are matched
@@ -92,14 +91,4 @@ func (m *pnameMatches) has(x *pnameIndex, p *osregex.Pattern) bool {
 		}
 	}
 	return p.Match("")
-}
-
-// ruleProgramName reports whether rule r's program-name condition holds
-// for the event (which has a program name).
-func (s *Session) ruleProgramName(ev *event, r *ruleset.Rule) bool {
-	if ev.pn == nil {
-		ev.pn = s.e.pnameLookup(ev.programName)
-	}
-	i := s.e.pn.ruleP[r.Index]
-	return i >= 0 && ev.pn.bit(i)
 }

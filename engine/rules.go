@@ -71,17 +71,22 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 	if ev.set&node.needSlots != node.needSlots || node.slow && !cheapChecks(ev, r) {
 		return nil
 	}
-	if r.ProgramName != nil || r.ProgramNamePCRE2 != nil {
-		if !ev.hasProgramName || !s.ruleProgramName(ev, r) {
+	if node.pname >= 0 {
+		if !ev.hasProgramName {
+			return nil
+		}
+		if ev.pn == nil {
+			ev.pn = s.e.pnameLookup(ev.programName)
+		}
+		if !ev.pn.bit(node.pname) {
 			return nil
 		}
 	}
-	if !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
+	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
 		return nil
 	}
-	rf := &s.e.ruleF[r.Index]
-	if m := first(r.Match, r.MatchPCRE2); m != nil {
-		switch s.test(rf.match, ev.log, 0) {
+	if m := node.match; m != nil {
+		switch s.test(node.matchF, ev.log, 0) {
 		case no:
 			return nil
 		case maybe:
@@ -90,8 +95,8 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			}
 		}
 	}
-	if x := first(r.Regex, r.PCRE2); x != nil {
-		switch s.test(rf.regex, ev.log, 0) {
+	if x := node.regex; x != nil {
+		switch s.test(node.regexF, ev.log, 0) {
 		case no:
 			return nil
 		case maybe:

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -21,7 +22,15 @@ type ruleNode struct {
 	decodedAs int
 	needSlots uint32
 	slow      bool
-	children  []*ruleNode
+	// pname is the rule's program-name pattern number in e.pn (-1:
+	// none); hasID tells whether it has <id>; match and regex are the
+	// patterns it runs on the log (rule.Match or MatchPCRE2, rule.Regex
+	// or PCRE2) with their filters.
+	pname          int
+	hasID          bool
+	match, regex   *osregex.Pattern
+	matchF, regexF *patFilter
+	children       []*ruleNode
 	// byDec, sorted by decoder ID, lists the children without
 	// decoded_as or with that decoder; generic the children without
 	// decoded_as (for the other decoders). Both nil when no child has
@@ -59,6 +68,10 @@ func (e *Engine) buildRuleTree() {
 		nodes[i].rule = n.Rule
 		nodes[i].decodedAs = n.Rule.DecodedAs
 		nodes[i].needSlots, nodes[i].slow = quickChecks(n.Rule)
+		nodes[i].pname = e.pn.ruleP[n.Rule.Index]
+		nodes[i].hasID = n.Rule.EventID != nil || n.Rule.EventIDPCRE2 != nil
+		nodes[i].match, nodes[i].regex = first(n.Rule.Match, n.Rule.MatchPCRE2), first(n.Rule.Regex, n.Rule.PCRE2)
+		nodes[i].matchF, nodes[i].regexF = e.ruleF[n.Rule.Index].match, e.ruleF[n.Rule.Index].regex
 	}
 	for i, n := range order {
 		rn := &nodes[i]
