@@ -133,6 +133,9 @@ type Item struct {
 	Kind Kind
 	// IsAttr is true for an attribute (also when Kind is KindVariable).
 	IsAttr bool
+	// Closed is os_xml's "ck": the element was closed (always true for an
+	// attribute).
+	Closed bool
 	// Depth is the nesting depth: 0 for a top-level element and its
 	// attributes.
 	Depth int
@@ -141,9 +144,6 @@ type Item struct {
 	// Content is the attribute value, or the element's content (the text
 	// after its last child element).
 	Content string
-	// Closed is os_xml's "ck": the element was closed (always true for an
-	// attribute).
-	Closed bool
 	// Pos is where the item starts: the '<' of an element, the first byte
 	// of an attribute name.
 	Pos Pos
@@ -273,11 +273,14 @@ func (p *parser) errAt(o int, code Code, format string, args ...any) *Error {
 
 func (p *parser) lineCol(o int) (int, int) {
 	if p.lines == nil {
-		p.lines = make([]int, 1, len(p.data)/32+1)
-		for i, c := range p.data {
-			if c == '\n' {
-				p.lines = append(p.lines, i+1)
+		p.lines = make([]int, 1, bytes.Count(p.data, []byte{'\n'})+1)
+		for i := 0; ; {
+			j := bytes.IndexByte(p.data[i:], '\n')
+			if j < 0 {
+				break
 			}
+			i += j + 1
+			p.lines = append(p.lines, i)
 		}
 	}
 	// Offsets come mostly in increasing order: move from the last line.
