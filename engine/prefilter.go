@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -332,7 +333,9 @@ type logScan struct {
 // scanned last.
 func (s *Session) scan(log string) *logScan {
 	sc := &s.sc
-	if sc.valid && len(sc.log) == len(log) && sc.log == log {
+	// The same string (not only equal text: comparing would cost as
+	// much as a part of the scan, at every pattern test).
+	if sc.valid && len(sc.log) == len(log) && unsafe.StringData(sc.log) == unsafe.StringData(log) {
 		return sc
 	}
 	sc.log, sc.valid = log, true
