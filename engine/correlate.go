@@ -90,19 +90,14 @@ type eventList struct {
 // correlation: in the rule's sid history, else in the group histories it
 // feeds, and in the global event list.
 func (s *Session) remember(ev *event, r *ruleset.Rule) {
+	// Field by field into the zeroed entry: a composite literal is
+	// built aside and copied, which costs as much again.
 	p := s.newPastEvent()
-	*p = pastEvent{
-		time:      ev.time,
-		matched:   ev.matched,
-		decoder:   ev.decoder,
-		special:   ev.special,
-		log:       ev.log,
-		fullLog:   ev.fullLog,
-		hostname:  ev.hostname,
-		vals:      ev.vals,
-		set:       ev.set,
-		generated: r,
-	}
+	p.time, p.matched = ev.time, ev.matched
+	p.decoder, p.special = ev.decoder, ev.special
+	p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
+	p.vals, p.set = ev.vals, ev.set
+	p.generated = r
 	st := &s.rules[r.Index]
 	if st.sidHist != nil {
 		p.sidRule = r
@@ -118,8 +113,8 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	s.addEvent(p)
 }
 
-// newPastEvent takes a pastEvent from a block of them, one allocation
-// per 32 remembered events.
+// newPastEvent takes a zeroed pastEvent from a block of them, one
+// allocation per 32 remembered events.
 func (s *Session) newPastEvent() *pastEvent {
 	if len(s.pastBlock) == 0 {
 		s.pastBlock = make([]pastEvent, 32)
