@@ -34,6 +34,7 @@ type Regexp struct {
 	utf      bool
 	checkUTF bool // UTF without NoUTFCheck: subjects must be valid UTF-8
 	pre      prefilter
+	memo     *memoInfo // nil: never memoised (see memo.go)
 	pool     sync.Pool
 	// MatchLimit is the number of backtracking steps after which matching
 	// gives up (DefaultMatchLimit when Compile returns).
@@ -77,6 +78,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 	}
 	altSwitches(re, c.alts)
 	re.pre = analyze(re)
+	re.memo = buildMemo(re.prog)
 	return re, nil
 }
 
@@ -159,6 +161,9 @@ func (re *Regexp) put(m *machine) {
 	if cap(m.stack) > keepStack {
 		m.stack = make([]bt, 0, 32)
 	}
+	if cap(m.memo) > keepMemo {
+		m.memo = nil
+	}
 	m.s = ""
 	re.pool.Put(m)
 }
@@ -200,6 +205,7 @@ const (
 	btRepGreedy               // give back one character of a greedy repeat: n instruction, pos current end, aux minimum end
 	btRepLazy                 // take one more character for a lazy repeat: aux count so far
 	btAlt                     // try the next alternative of the opAltSwitch n from aux
+	btMemo                    // a memoised state: pos its memo cell, aux the steps when it was entered
 )
 
 type machine struct {
@@ -214,6 +220,16 @@ type machine struct {
 	budget int // steps allowed at this start position
 	total  int // steps left for the whole search
 	limit  bool
+	// The memo of failed states (memo.go): memoPts is the join point
+	// table while the memo is on (nil otherwise), memo the cost of each
+	// failed state plus one (0: not known), nmemo the btMemo entries on
+	// the stack (not counted against maxStack).
+	memoPts    []int32
+	memo       []uint32
+	memoStride int
+	memoOff    bool
+	nmemo      int
+	work       int // steps actually run and memo hits (tests)
 }
 
 // search finds the leftmost match.
@@ -237,6 +253,7 @@ func (m *machine) searchChecked(s string) (bool, error) {
 	m.s = s
 	m.total = m.re.matchLimit * totalLimitFactor
 	m.limit = false
+	m.memoPts, m.memoOff, m.work = nil, false, 0
 	pre := &re.pre
 	if pre.anchored {
 		return m.try(0)
@@ -287,8 +304,12 @@ func (m *machine) try(pos int) (bool, error) {
 		m.slots[i] = -1
 	}
 	m.stack = m.stack[:0]
+	m.nmemo = 0
 	m.steps = 0
 	m.budget = min(m.re.matchLimit, m.total)
+	if m.memoPts == nil && m.re.matchLimit*totalLimitFactor-m.total >= memoAfter {
+		m.enableMemo()
+	}
 	ok := m.run(0, pos)
 	m.total -= m.steps
 	if m.limit {
@@ -299,7 +320,7 @@ func (m *machine) try(pos int) (bool, error) {
 
 // push adds a backtracking entry; it reports false when the stack is full.
 func (m *machine) push(e bt) bool {
-	if len(m.stack) >= maxStack {
+	if len(m.stack)-m.nmemo >= maxStack {
 		m.limit = true
 		return false
 	}
@@ -419,8 +440,27 @@ func (m *machine) run(pc, pos int) bool {
 	s := m.s
 	prog := m.prog
 	limit := m.budget
+	pts := m.memoPts
+	var in *inst
 	for {
-		in := &prog[pc]
+		if pts != nil {
+			if k := pts[pc]; k >= 0 && m.memoEligible(k, pos) {
+				cell := int(k)*m.memoStride + pos
+				if c := m.memo[cell]; c != 0 {
+					// Explored before, and failed: charge its steps.
+					m.work++
+					m.steps += int(c - 1)
+					if m.steps > limit {
+						m.limit = true
+						return false
+					}
+					goto fail
+				}
+				m.stack = append(m.stack, bt{kind: btMemo, pos: cell, aux: m.steps})
+				m.nmemo++
+			}
+		}
+		in = &prog[pc]
 		switch in.op {
 		case opMatch:
 			return true
@@ -618,6 +658,8 @@ func (m *machine) run(pc, pos int) bool {
 					m.regs[e.n] = e.pos
 				} else if e.kind == btMark {
 					break
+				} else if e.kind == btMemo {
+					m.nmemo--
 				}
 			}
 			goto fail
@@ -674,6 +716,10 @@ func (m *machine) run(pc, pos int) bool {
 				continue
 			case btReg:
 				m.regs[e.n] = e.pos
+				m.stack = m.stack[:len(m.stack)-1]
+				continue
+			case btMemo:
+				m.recordMemo(e)
 				m.stack = m.stack[:len(m.stack)-1]
 				continue
 			case btMark:
@@ -733,9 +779,13 @@ func (m *machine) run(pc, pos int) bool {
 			break
 		}
 		m.steps++
+		m.work++
 		if m.steps > limit {
 			m.limit = true
 			return false
+		}
+		if m.steps == memoAfter && pts == nil {
+			pts = m.enableMemo()
 		}
 	}
 }
@@ -795,6 +845,8 @@ func (m *machine) cut() int {
 		if e := m.stack[k]; e.kind == btSlot || e.kind == btReg {
 			m.stack[j] = e
 			j++
+		} else if e.kind == btMemo {
+			m.nmemo-- // reached the end of the group: not a failure
 		}
 	}
 	m.stack = m.stack[:j]

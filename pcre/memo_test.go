@@ -1,0 +1,143 @@
+package pcre
+
+import (
+	"errors"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// iisPattern is the stock decoder web-accesslog-iis-default's <pcre2>,
+// the costliest stock pattern on a crafted line (found by differential
+// testing against ossec-logtest: 15 s for one line without the memo).
+const iisPattern = `(\S+ \S*) .* (\S+) \S*.* (\d{3}) \S+ \S+ \S+`
+
+// searchWork runs one search on a fresh machine and returns its result
+// and the work it did (steps run plus memo hits).
+func searchWork(re *Regexp, s string) (ov []int, work int, err error) {
+	m := re.newMachine()
+	ok, err := m.search(s)
+	if ok {
+		ov = append([]int(nil), m.slots...)
+	}
+	return ov, m.work, err
+}
+
+// searchNoMemo is searchWork with the memo off.
+func searchNoMemo(re *Regexp, s string) (ov []int, work int, err error) {
+	m := re.newMachine()
+	m.re = &Regexp{}
+	*m.re = Regexp{pattern: re.pattern, flags: re.flags, prog: re.prog, ncap: re.ncap, nregs: re.nregs,
+		utf: re.utf, checkUTF: re.checkUTF, pre: re.pre, matchLimit: re.matchLimit}
+	ok, err := m.search(s)
+	if ok {
+		ov = append([]int(nil), m.slots...)
+	}
+	return ov, m.work, err
+}
+
+// TestMemoIISLine: the crafted IIS line of 800 "a " finishes in a bounded
+// amount of work, with the result of the machine without the memo (which
+// gives up on the total match limit after 10^8 steps).
+func TestMemoIISLine(t *testing.T) {
+	re := MustCompile(iisPattern, Caseless)
+	s := strings.Repeat("a ", 800)
+	ov, work, err := searchWork(re, s)
+	if ov != nil || !errors.Is(err, ErrMatchLimit) {
+		t.Errorf("Exec = %v, %v; want nil, ErrMatchLimit (as without the memo)", ov, err)
+	}
+	// Without the memo: 10^8 steps (the total limit).
+	if bound := 2000 * (len(s) + 1); work > bound {
+		t.Errorf("work %d on %d bytes, want at most %d", work, len(s), bound)
+	}
+	t.Logf("%d bytes: work %d (%.0f per byte)", len(s), work, float64(work)/float64(len(s)))
+	s += "200 1 2 3"
+	ov, _, err = searchWork(re, s)
+	if want := []int{0, 1609, 0, 3, 1596, 1597, 1600, 1603}; err != nil || !equalInts(ov, want) {
+		t.Errorf("Exec = %v, %v; want %v", ov, err, want)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// BenchmarkWorstStock is the costliest stock pattern (IIS decoder) on the
+// crafted line of 800 "a " (per byte: see MB/s).
+func BenchmarkWorstStock(b *testing.B) {
+	benchOne(b, iisPattern, Caseless, strings.Repeat("a ", 800))
+}
+
+// TestMemoSameAsWithout: with the memo on from the first step, random
+// patterns (the differential tests' grammar, plus nested repeats) give the
+// same ovector, error and step count as without it.
+func TestMemoSameAsWithout(t *testing.T) {
+	old := memoAfter
+	memoAfter = 0
+	defer func() { memoAfter = old }()
+	r := rand.New(rand.NewSource(7))
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	extra := []string{`(a|ab)*c`, `(a+)+b`, `(?:a|b?)*c`, `((a?)b?)*$`, `(?>a*|b)+c`, `(?=(a+))a*b`, `(a*)*$`, `(?:(?!ab).)*b`, `(x?){2,5}y`, `(?:a?b?)*?$`}
+	memoised := 0
+	for i := 0; i < n; i++ {
+		var pat string
+		if i < len(extra) {
+			pat = extra[i]
+		} else {
+			pat = randomPattern(r, 0)
+		}
+		flags := Flags(0)
+		if r.Intn(2) == 0 {
+			flags |= Caseless
+		}
+		if r.Intn(2) == 0 {
+			flags |= UTF
+		}
+		re, err := Compile(pat, flags)
+		if err != nil {
+			continue
+		}
+		re.SetMatchLimit(5000)
+		if re.memo != nil {
+			memoised++
+		}
+		for k := 0; k < 6; k++ {
+			var b strings.Builder
+			for l := r.Intn(40); l > 0; l-- {
+				b.WriteString([]string{"a", "b", "c", "A", "1", " ", "é", "k", "\n", "ab", "aa", "y", "x"}[r.Intn(13)])
+			}
+			s := b.String()
+			m1 := re.newMachine()
+			ok1, err1 := m1.search(s)
+			ov1 := append([]int(nil), m1.slots...)
+			ov0, _, err0 := searchNoMemo(re, s)
+			if !ok1 {
+				ov1 = nil
+			}
+			m0 := re.newMachine()
+			m0.re = &Regexp{}
+			*m0.re = Regexp{pattern: re.pattern, flags: re.flags, prog: re.prog, ncap: re.ncap, nregs: re.nregs,
+				utf: re.utf, checkUTF: re.checkUTF, pre: re.pre, matchLimit: re.matchLimit}
+			m0.search(s)
+			if !equalInts(ov0, ov1) || !errors.Is(err1, err0) || err0 == nil && (m0.total != m1.total || m0.steps != m1.steps) {
+				// (On the match limit, a charged memo hit passes the
+				// limit by more than one step: only the error is
+				// compared.)
+				t.Fatalf("%q flags %v on %q: with memo %v %v (steps %d, left %d), without %v %v (steps %d, left %d)",
+					pat, flags, s, ov1, err1, m1.steps, m1.total, ov0, err0, m0.steps, m0.total)
+			}
+		}
+	}
+	t.Logf("%d patterns memoised", memoised)
+}
