@@ -168,6 +168,14 @@ func lowerASCII(s string) string {
 	return s
 }
 
+// foldTable maps each byte to its ASCII lower case.
+var foldTable = func() (t [256]byte) {
+	for c := range t {
+		t[c] = lower(byte(c))
+	}
+	return
+}()
+
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 32
@@ -347,14 +355,13 @@ func (s *Session) scan(log string) *logScan {
 	clear(sc.grams[:])
 	var or byte
 	var g uint32
+	grams := &sc.grams
 	for i := 0; i < len(log); i++ {
 		c := log[i]
 		or |= c
-		g = g<<8 | uint32(lower(c))
-		if i >= 2 {
-			h := gramHash(g & 0xffffff)
-			sc.grams[h>>6] |= 1 << (h & 63)
-		}
+		g = g<<8 | uint32(foldTable[c])
+		h := gramHash(g & 0xffffff)
+		grams[(h>>6)%uint32(len(grams))] |= 1 << (h & 63)
 	}
 	sc.high = or >= 0x80
 	sc.nul = strings.IndexByte(log, 0) >= 0
