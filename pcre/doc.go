@@ -80,5 +80,8 @@
 // unbounded leading repeat after a failed attempt (the later attempts would
 // only retry a subset), dispatches alternations on their first byte, and
 // makes repeats possessive where nothing that follows could use a given-back
-// character.
+// character. Compile builds the syntax tree and the program in pooled
+// scratch space and shares the sets of class escapes between patterns, so
+// that it allocates little more than the program it keeps (the 1,671 stock
+// patterns: about 12k allocations, 3 MB).
 package pcre

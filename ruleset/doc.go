@@ -34,4 +34,11 @@
 // Decoder is OSDecoderInfo with its children, with OSSEC's bit values for
 // alert, context and FTS options. Correlation state is not in it: the
 // engine keeps it per Rule.Index.
+//
+// Load reads the files and compiles their patterns on all CPUs before its
+// sequential pass (which finds them ready and still reports every error in
+// OSSEC's order), and runs with GOGC at 400, restored when it returns: a
+// load makes a few times more garbage than it keeps, and collecting it
+// during the load costs more than the memory it saves. BenchmarkLoadStock
+// measures it.
 package ruleset
