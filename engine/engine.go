@@ -306,8 +306,7 @@ func (e *Engine) NewSession() *Session {
 		subs:    make([]string, 0, 16),
 		subs2:   make([]string, 0, 16),
 	}
-	s.sc.litGen = make([]uint32, e.nlits)
-	s.sc.litHas = make([]bool, e.nlits)
+	s.sc.lits = make([]uint32, e.nlits)
 	s.ev.arena = &arena{}
 	s.ev.dyn = make([]string, e.maxOrder)
 	s.ev.dynSet = make([]bool, e.maxOrder)

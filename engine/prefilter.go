@@ -63,8 +63,8 @@ type litBranch struct {
 	first *[256]bool
 	// need is the literal the branch needs anywhere in the subject (nil
 	// for none), also others it needs too.
-	need *litKey
-	also []*litKey
+	need litKey
+	also []litKey
 }
 
 // litKey is a literal (lower case) the engine looks for in logs: its
@@ -89,13 +89,13 @@ type litTable struct {
 	branches []litBranch
 }
 
-func (t *litTable) key(lit string) *litKey {
+func (t *litTable) key(lit string) litKey {
 	if lit == "" {
-		return nil
+		return litKey{}
 	}
 	lit = lowerASCII(lit)
 	if k, ok := t.keys[lit]; ok {
-		return k
+		return *k
 	}
 	k := &litKey{lit: lit, id: t.n}
 	t.n++
@@ -110,7 +110,7 @@ func (t *litTable) key(lit string) *litKey {
 			}
 		}
 	}
-	return k
+	return *k
 }
 
 // filter builds the filter of p (nil for a nil pattern, or when nothing
@@ -330,11 +330,10 @@ type logScan struct {
 	high  bool // the log has a byte >= 0x80
 	nul   bool // the log has a NUL byte
 	grams [gramBits / 64]uint64
-	// gen numbers the scans; litGen[id] == gen when litHas[id] is the
-	// answer for literal id in this log.
-	gen    uint32
-	litGen []uint32
-	litHas []bool
+	// gen numbers the scans; lits[id]>>1 == gen when lits[id]&1 says
+	// whether the log holds literal id.
+	gen  uint32
+	lits []uint32
 }
 
 // scan returns the scan of log, scanning it if it is not the one
@@ -347,9 +346,9 @@ func (s *Session) scan(log string) *logScan {
 		return sc
 	}
 	sc.log, sc.valid = log, true
-	sc.gen++
+	sc.gen = (sc.gen + 1) & (1<<31 - 1)
 	if sc.gen == 0 {
-		clear(sc.litGen)
+		clear(sc.lits)
 		sc.gen = 1
 	}
 	clear(sc.grams[:])
@@ -369,25 +368,26 @@ func (s *Session) scan(log string) *logScan {
 }
 
 // has reports whether the scanned log contains k's literal, ignoring
-// ASCII case (true for a nil key).
+// ASCII case (true for the empty literal). The trigram bits answer most
+// questions; the others are searched for once per event and literal.
 func (sc *logScan) has(k *litKey) bool {
-	if k == nil {
+	if k.lit == "" {
 		return true
 	}
-	if sc.litGen[k.id] == sc.gen {
-		return sc.litHas[k.id]
-	}
-	found := true
 	for _, h := range k.h[:k.n] {
 		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
-			found = false
-			break
+			return false
 		}
 	}
-	if found {
-		found = indexFold(sc.log, k.lit) >= 0
+	if m := sc.lits[k.id]; m>>1 == sc.gen {
+		return m&1 != 0
 	}
-	sc.litGen[k.id], sc.litHas[k.id] = sc.gen, found
+	found := indexFold(sc.log, k.lit) >= 0
+	m := sc.gen << 1
+	if found {
+		m |= 1
+	}
+	sc.lits[k.id] = m
 	return found
 }
 
@@ -425,7 +425,7 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 				continue
 			}
 		}
-		if !sc.has(b.need) || !sc.hasAll(b.also) {
+		if !sc.has(&b.need) || !sc.hasAll(b.also) {
 			continue
 		}
 		return maybe
@@ -450,7 +450,7 @@ func (b *litBranch) holds(sub string, sc *logScan, fold, endOnly bool) bool {
 			return true
 		}
 		return !endOnly && len(sub) > 0 && sub[len(sub)-1] == '\n' && hasSuffix(sub[:len(sub)-1], lit, fold)
-	case !sc.has(b.need):
+	case !sc.has(&b.need):
 		return false
 	case fold:
 		return true
@@ -459,9 +459,9 @@ func (b *litBranch) holds(sub string, sc *logScan, fold, endOnly bool) bool {
 }
 
 // hasAll reports whether the scanned log contains every key's literal.
-func (sc *logScan) hasAll(keys []*litKey) bool {
-	for _, k := range keys {
-		if !sc.has(k) {
+func (sc *logScan) hasAll(keys []litKey) bool {
+	for i := range keys {
+		if !sc.has(&keys[i]) {
 			return false
 		}
 	}

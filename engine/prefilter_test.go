@@ -270,10 +270,7 @@ func TestPrefilterStock(t *testing.T) {
 		own := []string{x.p.String(), "x " + strings.ToUpper(x.p.String()) + "\n"}
 		if x.f != nil {
 			for _, b := range x.f.branches {
-				need := ""
-				if b.need != nil {
-					need = b.need.lit
-				}
+				need := b.need.lit
 				own = append(own, b.lit, b.prefix+" "+need, strings.ToUpper(b.prefix+b.lit+need)+"\n", "\u212a"+b.lit)
 			}
 		}
@@ -363,8 +360,7 @@ func TestPrefilterPatterns(t *testing.T) {
 			t.Fatalf("%q: %v", pt.src, err)
 		}
 		f := table.filter(p)
-		s.sc.litGen = make([]uint32, table.n)
-		s.sc.litHas = make([]bool, table.n)
+		s.sc.lits = make([]uint32, table.n)
 		if f == nil {
 			t.Errorf("%v %q: no filter", pt.kind, pt.src)
 			continue
