@@ -384,19 +384,22 @@ func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
 			}
 		}
 	}
-	key := host + "/" + itoa(r.ID)
-	if s.diff == nil {
-		s.diff = map[string]string{}
+	// OSSEC keeps the output in a file whose path is made from the host
+	// name: the file system decides whether it can be stored and which
+	// hosts share it (see diffStore).
+	path := "/queue/diff/" + host + "/" + itoa(r.ID) + "/last-entry"
+	if len(path) > 2047 {
+		path = path[:2047] // snprintf into OS_SIZE_2048
 	}
-	last, ok := s.diff[key]
+	last, ok := s.diffs.lookup(path)
 	if !ok {
-		s.diff[key] = ev.log
+		s.diffs.store(path, ev.log)
 		return false
 	}
 	if last == ev.log {
 		return false
 	}
-	s.diff[key] = ev.log
+	s.diffs.store(path, ev.log)
 	s.setLast(r, 0, "Previous output:")
 	s.setLast(r, 1, last)
 	s.moveLast(r, ev)

@@ -259,7 +259,7 @@ type Session struct {
 	events eventList
 	fts    ftsState
 	acm    acmState
-	diff   map[string]string
+	diffs  diffStore
 	rk     map[string]map[string]bool
 	// hostinfo are the lines of OSSEC's queue/fts/hostinfo: ip + ports.
 	hostinfo []string
