@@ -227,6 +227,7 @@ type machine struct {
 	memoPts    []int32
 	memo       []uint32
 	memoStride int
+	memoLoops  [][]int32
 	memoOff    bool
 	nmemo      int
 	work       int // steps actually run and memo hits (tests)
@@ -730,11 +731,34 @@ func (m *machine) run(pc, pos int) bool {
 				// The body of a negative lookaround failed: it holds.
 				pc, pos = int(e.pc), e.pos
 			case btRepGreedy:
-				np := m.back(e.pos, e.aux)
-				if rep := &prog[e.n]; rep.next >= 0 {
-					// Skip the positions where what follows cannot start.
-					for np > e.aux && !rep.nextAt(s, np) {
-						np = m.back(np, e.aux)
+				rep := &prog[e.n]
+				np := m.giveBack(rep, e.pos, e.aux)
+				if pts != nil {
+					if k := pts[e.pc]; k >= 0 {
+						// Give back at once the characters whose
+						// continuation is known to fail, charging the
+						// resumed step and its cost for each.
+						base := int(k) * m.memoStride
+						for {
+							c := m.memo[base+np]
+							if c == 0 || !m.memoEligible(k, np) {
+								break
+							}
+							m.work++
+							m.steps += int(c)
+							if m.steps > limit {
+								m.limit = true
+								return false
+							}
+							if np <= e.aux {
+								break
+							}
+							np = m.giveBack(rep, np, e.aux)
+						}
+						if np <= e.aux && m.memo[base+np] != 0 && m.memoEligible(k, np) {
+							m.stack = m.stack[:len(m.stack)-1]
+							continue
+						}
 					}
 				}
 				pc, pos = int(e.pc), np
@@ -788,6 +812,19 @@ func (m *machine) run(pc, pos int) bool {
 			pts = m.enableMemo()
 		}
 	}
+}
+
+// giveBack returns the position one character before pos (not before
+// minEnd) where what follows the repeat rep can start.
+func (m *machine) giveBack(rep *inst, pos, minEnd int) int {
+	np := m.back(pos, minEnd)
+	if rep.next >= 0 {
+		// Skip the positions where what follows cannot start.
+		for np > minEnd && !rep.nextAt(m.s, np) {
+			np = m.back(np, minEnd)
+		}
+	}
+	return np
 }
 
 // skipRun returns the end of the run of characters of set at pos (pos

@@ -135,6 +135,7 @@ func (m *machine) enableMemo() []int32 {
 	}
 	m.memoStride = stride
 	m.memoPts = mi.point
+	m.memoLoops = mi.loops
 	return mi.point
 }
 
@@ -142,10 +143,10 @@ func (m *machine) enableMemo() []int32 {
 // memoised: pos is not the start of the current iteration of a group loop
 // around it.
 func (m *machine) memoEligible(k int32, pos int) bool {
-	if m.re.memo.loops == nil {
+	if m.memoLoops == nil {
 		return true
 	}
-	for _, r := range m.re.memo.loops[k] {
+	for _, r := range m.memoLoops[k] {
 		if m.regs[r] == pos {
 			return false
 		}
