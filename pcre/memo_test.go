@@ -141,3 +141,38 @@ func TestMemoSameAsWithout(t *testing.T) {
 	}
 	t.Logf("%d patterns memoised", memoised)
 }
+
+// FuzzMatchWork: with the memo, no pattern without back references takes
+// more than a bounded amount of work per subject byte: at most memoAfter
+// steps per start position before the memo is on, then each (join point,
+// position) state is explored once and a repeat gives back at most the
+// subject length; 8·len(program)·(n+1)² bounds it for subjects of n bytes
+// (the match limit is raised so that only the memo bounds the search).
+func FuzzMatchWork(f *testing.F) {
+	fuzzSeeds(f)
+	f.Add(iisPattern, strings.Repeat("a ", 60), uint8(Caseless))
+	f.Add(`(a+)+$`, strings.Repeat("a", 60)+"b", uint8(0))
+	f.Add(`(?:(a|b|ab)*c|(?>x*)*y)`, strings.Repeat("ab", 40), uint8(0))
+	f.Fuzz(func(t *testing.T, pattern, subject string, flags uint8) {
+		if len(subject) > 300 || len(pattern) > 200 {
+			return
+		}
+		re, err := Compile(pattern, Flags(flags)&(Caseless|UTF|NoUTFCheck|Multiline|DotAll))
+		if err != nil {
+			return
+		}
+		if re.memo == nil {
+			return // back references: the match limit bounds the search
+		}
+		re.SetMatchLimit(1 << 40)
+		ov, work, err := searchWork(re, subject)
+		if err != nil && !errors.Is(err, ErrMatchLimit) && !errors.Is(err, ErrBadUTF) {
+			t.Fatal(err)
+		}
+		checkOvector(t, re, subject, ov)
+		n := len(subject) + 1
+		if bound := 2*memoAfter*n + 8*len(re.prog)*n*n; work > bound {
+			t.Fatalf("%q on %d bytes: work %d, bound %d", pattern, len(subject), work, bound)
+		}
+	})
+}
