@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
@@ -38,64 +39,84 @@ type PrintOptions struct {
 // error. Lines
 // too long for ossec-logtest's buffer print one event each (r.Extra).
 func WriteEvent(w io.Writer, r *engine.Result, opts PrintOptions) error {
-	var b strings.Builder
-	writeEvent(&b, r, opts)
-	_, err := io.WriteString(w, b.String())
+	bp := eventBufs.Get().(*[]byte)
+	b := writeEvent((*bp)[:0], r, opts)
+	_, err := w.Write(b)
+	*bp = b
+	eventBufs.Put(bp)
 	return err
 }
 
-func writeEvent(b *strings.Builder, r *engine.Result, opts PrintOptions) {
+// eventBufs recycles the buffers WriteEvent formats an event in, so that
+// printing costs no allocation per event.
+var eventBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeEvent appends the text of r to b. It appends strings instead of
+// going through fmt: printing is on the hot path of `logtest`.
+func writeEvent(b []byte, r *engine.Result, opts PrintOptions) []byte {
 	if r.Skipped {
-		return
+		return b
 	}
-	line := func(format string, args ...any) {
-		fmt.Fprintf(b, format, args...)
-		b.WriteByte('\n')
-	}
-	line("\n")
+	b = append(b, "\n\n"...)
 	if r.Error != "" {
-		line("%s", r.Error)
-		return
+		b = append(b, r.Error...)
+		return append(b, '\n')
 	}
-	line("**Phase 1: Completed pre-decoding.")
-	line("       full event: '%s'", r.Phase1.FullEvent)
-	line("       hostname: '%s'", r.Phase1.Hostname)
-	line("       program_name: '%s'", nullable(r.Phase1.ProgramName, r.Phase1.HasProgramName))
-	line("       log: '%s'", r.Phase1.Log)
+	b = append(b, "**Phase 1: Completed pre-decoding.\n"...)
+	b = appendQuoted(b, "       full event: '", r.Phase1.FullEvent)
+	b = appendQuoted(b, "       hostname: '", r.Phase1.Hostname)
+	b = appendQuoted(b, "       program_name: '", nullable(r.Phase1.ProgramName, r.Phase1.HasProgramName))
+	b = appendQuoted(b, "       log: '", r.Phase1.Log)
 	if !opts.NoDecoderList {
-		line("\n**Phase 2: Completed decoding.")
+		b = append(b, "\n**Phase 2: Completed decoding.\n"...)
 		if r.Decoder == "" {
-			line("       No decoder matched.")
+			b = append(b, "       No decoder matched.\n"...)
 		}
 	}
 	for _, f := range r.Fields {
-		line("       %s: '%s'", f.Name, f.Value)
+		b = append(b, "       "...)
+		b = append(b, f.Name...)
+		b = appendQuoted(b, ": '", f.Value)
 	}
-	line("       decoder: '%s'", nullable(r.Decoder, r.Decoder != ""))
+	b = appendQuoted(b, "       decoder: '", nullable(r.Decoder, r.Decoder != ""))
 	if r.Accumulated {
-		line("\n**ACCUMULATOR: LEVEL UP!!**\n")
+		b = append(b, "\n**ACCUMULATOR: LEVEL UP!!**\n\n"...)
 	}
 	if opts.Trace != nil {
-		line("\n**Rule debugging:")
+		b = append(b, "\n**Rule debugging:\n"...)
 		for _, t := range opts.Trace {
-			line("%s", t)
+			b = append(b, t...)
+			b = append(b, '\n')
 		}
 	}
 	if m := r.Rule; m != nil {
-		line("\n**Phase 3: Completed filtering (rules).")
-		line("       Rule id: '%d'", m.ID)
-		line("       Level: '%d'", m.Level)
-		line("       Description: '%s'", nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
+		b = append(b, "\n**Phase 3: Completed filtering (rules).\n"...)
+		b = append(b, "       Rule id: '"...)
+		b = strconv.AppendInt(b, int64(m.ID), 10)
+		b = append(b, "'\n       Level: '"...)
+		b = strconv.AppendInt(b, int64(m.Level), 10)
+		b = append(b, "'\n"...)
+		b = appendQuoted(b, "       Description: '", nullable(m.Description, m.Description != "" || m.Rule == nil || m.Rule.HasDescription))
 		for _, in := range m.Info {
-			line("       Info - %s: '%s'", in.Type, in.Data)
+			b = append(b, "       Info - "...)
+			b = append(b, in.Type...)
+			b = appendQuoted(b, ": '", in.Data)
 		}
 		if r.Alert {
-			line("**Alert to be generated.\n\n")
+			b = append(b, "**Alert to be generated.\n\n\n"...)
 		}
 	}
 	for i := range r.Extra {
-		writeEvent(b, &r.Extra[i], opts)
+		b = writeEvent(b, &r.Extra[i], opts)
 	}
+	return b
+}
+
+// appendQuoted appends prefix, s and the closing "'" and newline.
+func appendQuoted(b []byte, prefix, s string) []byte {
+	b = append(b, prefix...)
+	b = append(b, s...)
+	return append(b, "'\n"...)
 }
 
 // nullable is s, or "(null)" as C's printf shows a NULL string.
