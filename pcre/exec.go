@@ -14,7 +14,8 @@ import (
 // limit, so that no subject can take long.
 const DefaultMatchLimit = 10_000_000
 
-const totalLimitFactor = 10
+// totalLimitFactor is a variable for tests.
+var totalLimitFactor = 10
 
 // maxStack bounds the backtracking stack (entries of 32 bytes: 16 MiB),
 // like PCRE2's heap limit (20 MB by default).
@@ -310,6 +311,11 @@ func (m *machine) try(pos int) (bool, error) {
 	m.budget = min(m.re.matchLimit, m.total)
 	if m.memoPts == nil && m.re.matchLimit*totalLimitFactor-m.total >= memoAfter {
 		m.enableMemo()
+	}
+	if m.memoPts != nil {
+		// The memo bounds the time of the search: only the limit per
+		// start position remains, as in PCRE2.
+		m.budget = m.re.matchLimit
 	}
 	ok := m.run(0, pos)
 	m.total -= m.steps
@@ -809,7 +815,10 @@ func (m *machine) run(pc, pos int) bool {
 			return false
 		}
 		if m.steps == memoAfter && pts == nil {
-			pts = m.enableMemo()
+			if pts = m.enableMemo(); pts != nil {
+				limit = m.re.matchLimit
+				m.budget = limit
+			}
 		}
 	}
 }
