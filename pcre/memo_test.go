@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
 )
 
 // iisPattern is the stock decoder web-accesslog-iis-default's <pcre2>,
@@ -179,4 +181,44 @@ func FuzzMatchWork(f *testing.F) {
 			t.Fatalf("%q on %d bytes: work %d, bound %d", pattern, len(subject), work, bound)
 		}
 	})
+}
+
+// TestDiffCrafted runs patterns that backtrack polynomially on crafted
+// long lines through pcre2test with JIT, as OSSEC runs them: with the memo
+// (and without a limit of all start positions together) the results are
+// PCRE2's.
+func TestDiffCrafted(t *testing.T) {
+	prog := pcre2testOrSkip(t)
+	var subjects []string
+	for _, k := range []int{10, 100, 400, 800, 1500} {
+		subjects = append(subjects,
+			strings.Repeat("a ", k),
+			strings.Repeat("a ", k)+"200 1 2 3",
+			"a a b c d e 200 1 2 3"+strings.Repeat(" x", k),
+			"x"+strings.Repeat(" ", k)+"y 404 1 2",
+			strings.Repeat("ab ", k)+"12",
+			strings.Repeat("1 22 333 ", k/3+1),
+		)
+	}
+	patterns := []string{
+		iisPattern,
+		`^(\S+) (\S+) .* (\S+) .*(\d+)$`,
+		`.*a.*b.*c.*d`,
+		`(\S+) .*(\d{3}) .*(\d+) (\S+)$`,
+		`(?:a |b )*\d{2}$`,
+		`(a|ab)* (\d+)`,
+	}
+	var cases []pcre2test.Case
+	for _, p := range patterns {
+		mods := []string{"jit"}
+		if strings.HasPrefix(p, "(") && strings.Contains(p, ")*") {
+			// A group repeated hundreds of times exhausts PCRE2's
+			// default JIT stack (32 KiB, which OSSEC uses: error -46,
+			// no match); compare with the interpreter instead.
+			mods = nil
+		}
+		cases = append(cases, pcre2test.Case{Pattern: p, Caseless: true, Subjects: subjects, Modifiers: mods})
+	}
+	d := compare(t, prog, cases)
+	d.report(t, "crafted lines (PCRE2 JIT)")
 }
