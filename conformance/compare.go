@@ -154,6 +154,11 @@ func Observed(r engine.Result) Event {
 		lv := m.Level
 		e.Level = &lv
 		e.Description = m.Description
+		if m.Rule != nil && !m.Rule.HasDescription && m.Description == "" {
+			// A rule without <description> has a NULL comment, which
+			// ossec-logtest prints with %s as "(null)".
+			e.Description = "(null)"
+		}
 		for _, in := range m.Info {
 			e.Info = append(e.Info, Info{Type: in.Type, Data: in.Data})
 		}

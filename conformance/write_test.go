@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // TestWriteRecordRoundTrip writes records made from results, reads them
@@ -129,5 +130,20 @@ func TestWriteSequenceRecord(t *testing.T) {
 	}
 	if len(recs) != 1 || len(recs[0].Sequence) != 2 || recs[0].WallClock != rec.WallClock || recs[0].Sequence[1].DelayBeforeS != 1.5 {
 		t.Fatalf("read back %+v", recs)
+	}
+}
+
+// TestObservedNullDescription checks that a rule without <description>
+// compares as ossec-logtest prints it, "(null)", and an empty one as "".
+func TestObservedNullDescription(t *testing.T) {
+	for _, tc := range []struct {
+		has  bool
+		want string
+	}{{false, "(null)"}, {true, ""}} {
+		res := engine.Result{Log: "ab", Phase1: engine.Phase1{FullEvent: "ab", Hostname: "h", Log: "ab"},
+			Rule: &engine.RuleMatch{ID: 100700, Level: 3, Rule: &ruleset.Rule{ID: 100700, HasDescription: tc.has}}}
+		if got := Observed(res).Description; got != tc.want {
+			t.Errorf("HasDescription %v: description %q, want %q", tc.has, got, tc.want)
+		}
 	}
 }
