@@ -64,10 +64,11 @@ func (l *evList) remove(n *listNode) {
 }
 
 // removeOldest is OSList_DeleteOldestNode (which, as in OSSEC, does
-// not update the size).
-func (l *evList) removeOldest() {
+// not update the size). It reports false, where OSSEC logs "No Oldest node
+// to delete", when the list is empty.
+func (l *evList) removeOldest() bool {
 	if l.first == nil {
-		return
+		return false
 	}
 	next := l.first.next
 	if next != nil {
@@ -76,6 +77,7 @@ func (l *evList) removeOldest() {
 		l.last = nil
 	}
 	l.first = next
+	return true
 }
 
 // eventList is analysisd's global event list (OS_AddEvent): the events
@@ -169,8 +171,8 @@ func (s *Session) freeEvent(p *pastEvent) {
 	}
 	if g := p.generated; g != nil && len(g.GroupHistories) > 0 {
 		for _, gr := range g.GroupHistories {
-			if h := s.rules[gr.Index].groupHist; h != nil {
-				h.removeOldest()
+			if h := s.rules[gr.Index].groupHist; h != nil && !h.removeOldest() {
+				s.logged = append(s.logged, "No Oldest node to delete")
 			}
 		}
 	}

@@ -273,6 +273,10 @@ type Session struct {
 
 	pastBlock []pastEvent
 
+	// logged holds what analysisd would write to its log (merror) while
+	// handling the current event; analyze moves it into the Result.
+	logged []string
+
 	// The last "hostname->location" built for an alert, reused while
 	// they do not change.
 	alertHost, alertLoc, alertHostLoc string

@@ -63,6 +63,12 @@ type Result struct {
 	AlertFields   []Field
 	AlertLog      string
 	LastEvents    []string
+	// Logged are the messages analysisd writes to its log (ossec-logtest:
+	// to standard error, after the event) while handling the event, e.g.
+	// "No Oldest node to delete" when freeing an old event finds a
+	// correlation list already empty (an OSSEC quirk of if_matched_group
+	// lists, whose size is not updated).
+	Logged []string
 	// Error is set when analysisd rejects the message before decoding
 	// (OSSEC logs IMSG_ERROR and prints nothing else for it).
 	Error string

@@ -53,6 +53,10 @@ func (s *Session) analyze(ev *event, res *Result) {
 			res.ActiveResponses = s.activeResponses(ev, cur)
 		}
 		s.remember(ev, cur)
+		if len(s.logged) > 0 {
+			res.Logged = append([]string(nil), s.logged...)
+			s.logged = s.logged[:0]
+		}
 		return
 	}
 }

@@ -106,6 +106,13 @@ func writeEvent(b []byte, r *engine.Result, opts PrintOptions) []byte {
 			b = append(b, "**Alert to be generated.\n\n\n"...)
 		}
 	}
+	for _, msg := range r.Logged {
+		// analysisd's merror: a time stamp, the program and the message.
+		b = time.Now().AppendFormat(b, "2006/01/02 15:04:05 ")
+		b = append(b, Program+": "...)
+		b = append(b, msg...)
+		b = append(b, '\n')
+	}
 	for i := range r.Extra {
 		b = writeEvent(b, &r.Extra[i], opts)
 	}
