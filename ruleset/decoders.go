@@ -32,6 +32,7 @@ var pluginNames = map[string]Plugin{
 // the decoder IDs.
 func (l *loader) loadDecoders() {
 	if !l.baseHasDecoders && l.src.Base != "" {
+		l.rs.LegacyDecoders = true
 		l.readDecoderFile(cfgPath{name: "etc/decoder.xml", path: "etc/decoder.xml", inBase: true}, false)
 		l.readDecoderFile(cfgPath{name: "etc/local_decoder.xml", path: "etc/local_decoder.xml", inBase: true}, true)
 	}

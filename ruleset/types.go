@@ -69,6 +69,11 @@ type Ruleset struct {
 	// them; DecoderFiles likewise for decoders.
 	RuleFiles    []string
 	DecoderFiles []string
+	// LegacyDecoders is true when the base configuration names no
+	// <decoder> file, so that analysisd read etc/decoder.xml and
+	// etc/local_decoder.xml (it then logs "Reading local decoder file"
+	// whether or not the local file exists).
+	LegacyDecoders bool
 
 	// Warnings are the diagnostics of severity warning that loading
 	// produced (OSSEC logs them and goes on).

@@ -245,9 +245,14 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	for _, w := range rs.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
-	for _, f := range rs.DecoderFiles {
-		if strings.HasSuffix(f, "etc/local_decoder.xml") {
-			fmt.Fprint(stderr, ossecLog("%s: INFO: Reading local decoder file.", logtestfmt.Program))
+	// What ReadDecodeXML's callers in testrule.c log: the legacy pair
+	// (etc/decoder.xml, etc/local_decoder.xml, which logs even when the
+	// local file is absent) or each configured decoder file unless -q.
+	if rs.LegacyDecoders {
+		fmt.Fprint(stderr, ossecLog("%s: INFO: Reading local decoder file.", logtestfmt.Program))
+	} else if !o.quiet {
+		for _, f := range rs.DecoderFiles {
+			fmt.Fprint(stderr, ossecLog("%s: INFO: Reading decoder file %s.", logtestfmt.Program, f))
 		}
 	}
 	if o.test {
