@@ -151,7 +151,7 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 		return nil, err
 	}
 	ok = true
-	return &Command{Binary: bin, Dir: tmp, Config: filepath.Join(tmp, "etc", "ossec.conf"), Hostname: b.Hostname}, nil
+	return &Command{Binary: bin, Dir: tmp, Config: filepath.Join(tmp, "etc", "ossec.conf"), Hostname: b.Hostname, Scratch: true}, nil
 }
 
 // isListSource reports a CDB list source file of an installation.

@@ -101,10 +101,24 @@ type Command struct {
 	// ossec-logtest sees: it then runs in a new UTS namespace
 	// (`unshare --uts`, root only) whose hostname is set first.
 	Hostname string
+	// Scratch is true when Dir is a private installation this package
+	// built: every run then starts from an empty queue/diff, where
+	// check_diff rules keep their previous output (ossec-logtest writes
+	// it there, so a replay would otherwise see the earlier run's state).
+	Scratch bool
 }
 
 // Run implements RunFunc.
 func (c *Command) Run(ctx context.Context, alerts bool, stdin []byte) ([]byte, []byte, error) {
+	if c.Scratch {
+		diff := filepath.Join(c.Dir, "queue", "diff")
+		if err := os.RemoveAll(diff); err != nil {
+			return nil, nil, err
+		}
+		if err := os.MkdirAll(diff, 0o755); err != nil {
+			return nil, nil, err
+		}
+	}
 	args := []string{"-D", c.Dir, "-c", c.Config}
 	if alerts {
 		args = append(args, "-a")
