@@ -400,7 +400,7 @@ func Align(lines []string, results []engine.Result) ([]engine.Result, error) {
 	out := make([]engine.Result, len(lines))
 	k := 0
 	for i, l := range lines {
-		if len(l) < 2 {
+		if !analysed(l) {
 			out[i] = engine.Result{Log: l, Skipped: true}
 			continue
 		}
@@ -420,11 +420,20 @@ func Align(lines []string, results []engine.Result) ([]engine.Result, error) {
 func countAnalysed(lines []string) int {
 	n := 0
 	for _, l := range lines {
-		if len(l) >= 2 {
+		if analysed(l) {
 			n++
 		}
 	}
 	return n
+}
+
+// analysed reports whether ossec-logtest analyses line: it skips a line
+// shorter than 2 bytes, measured as C does, up to the first NUL byte.
+func analysed(line string) bool {
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	return len(line) >= 2
 }
 
 // MergeAlerts copies groups and the mail flag of the -a alerts into the

@@ -201,11 +201,12 @@ func TestParseErrors(t *testing.T) {
 
 func TestAlign(t *testing.T) {
 	r := engine.Result{Decoder: "d"}
-	got, err := Align([]string{"a line", "", "x", "another"}, []engine.Result{r, r})
+	// "y\x00zz" is one byte long for ossec-logtest (C strings end at NUL).
+	got, err := Align([]string{"a line", "", "x", "y\x00zz", "another"}, []engine.Result{r, r})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []engine.Result{{Log: "a line", Decoder: "d"}, {Log: "", Skipped: true}, {Log: "x", Skipped: true}, {Log: "another", Decoder: "d"}}
+	want := []engine.Result{{Log: "a line", Decoder: "d"}, {Log: "", Skipped: true}, {Log: "x", Skipped: true}, {Log: "y\x00zz", Skipped: true}, {Log: "another", Decoder: "d"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
