@@ -165,6 +165,9 @@ func (re *Regexp) put(m *machine) {
 	if cap(m.memo) > keepMemo {
 		m.memo = nil
 	}
+	if m.memoStride > 512 {
+		m.repRuns = nil // each keeps a cost per subject byte
+	}
 	m.s = ""
 	re.pool.Put(m)
 }
@@ -229,6 +232,7 @@ type machine struct {
 	memo       []uint32
 	memoStride int
 	memoLoops  [][]int32
+	repRuns    []repRun
 	memoOff    bool
 	nmemo      int
 	work       int // steps actually run and memo hits (tests)
@@ -256,6 +260,9 @@ func (m *machine) searchChecked(s string) (bool, error) {
 	m.total = m.re.matchLimit * totalLimitFactor
 	m.limit = false
 	m.memoPts, m.memoOff, m.work = nil, false, 0
+	for i := range m.repRuns {
+		m.repRuns[i].ok = false
+	}
 	pre := &re.pre
 	if pre.anchored {
 		return m.try(0)
@@ -500,6 +507,19 @@ func (m *machine) run(pc, pos int) bool {
 			}
 			goto fail
 		case opSetRep:
+			fast := pts != nil && in.max < 0 && in.mode != lazy && !m.re.utf
+			if fast {
+				if c, ok := m.repKnown(pc, in, pos); ok {
+					// Every state after the repeat is known to fail.
+					m.work++
+					m.steps += c
+					if m.steps > limit {
+						m.limit = true
+						return false
+					}
+					goto fail
+				}
+			}
 			start := pos
 			count := 0
 			max := in.max
@@ -531,6 +551,9 @@ func (m *machine) run(pc, pos int) bool {
 					}
 					count++
 				}
+			}
+			if fast {
+				m.noteRun(pc, in, start, pos)
 			}
 			if count < in.min {
 				goto fail

@@ -163,3 +163,114 @@ func (m *machine) recordMemo(e *bt) {
 	}
 	m.memo[e.pos] = uint32(cost + 1)
 }
+
+// repRun caches, for a greedy or possessive unbounded repeat of a set (not
+// UTF), the last run of the set it scanned, [a, e), and the costs of the
+// states that follow it, so that entering the repeat again inside the
+// same run, when every state that follows is known to fail, costs O(1)
+// instead of a scan and a give-back of every character.
+type repRun struct {
+	ok   bool
+	a, e int
+	top  int      // where the first continuation starts for a minimum end below it
+	lo   int      // cum is valid on [lo, top]
+	cum  []uint64 // cum[q]: the costs of the given-back states in [q, top)
+}
+
+// noteRun records that the repeat at pc scanned the run [a, e).
+func (m *machine) noteRun(pc int, in *inst, a, e int) {
+	if m.repRuns == nil {
+		m.repRuns = make([]repRun, len(m.prog))
+	}
+	r := &m.repRuns[pc]
+	if r.ok && r.e == e {
+		r.a = min(r.a, a)
+		return
+	}
+	r.ok, r.a, r.e = true, a, e
+	r.top = e
+	if in.next >= 0 && in.mode != possessive {
+		r.top = -1
+		for q := e; q >= a; q-- {
+			if in.nextAt(m.s, q) {
+				r.top = q
+				break
+			}
+		}
+	}
+	r.lo = r.top
+	if r.top >= 0 {
+		if len(r.cum) < len(m.s)+1 {
+			r.cum = make([]uint64, len(m.s)+1)
+		}
+		r.cum[r.top] = 0
+	}
+}
+
+// repKnown returns the steps that entering the repeat in at pc at
+// position p would take when every state after it is known to fail, and
+// whether that is so (see repRun).
+func (m *machine) repKnown(pc int, in *inst, p int) (int, bool) {
+	if m.repRuns == nil {
+		return 0, false
+	}
+	r := &m.repRuns[pc]
+	if !r.ok || p < r.a || p > r.e {
+		return 0, false
+	}
+	k := m.memoPts[pc+1]
+	if k < 0 || m.memoLoops != nil && len(m.memoLoops[k]) > 0 {
+		return 0, false
+	}
+	memo := m.memo[int(k)*m.memoStride:]
+	minEnd := p + in.min
+	if minEnd > r.e {
+		return 0, false
+	}
+	if in.mode == possessive || r.top <= minEnd {
+		// One continuation: after the whole run (possessive), or at
+		// the minimum end (no later position where what follows can
+		// start).
+		end := minEnd
+		if in.mode == possessive {
+			end = r.e
+		}
+		if v := m.contCost(in, memo, end); v != 0 {
+			return int(v - 1), true
+		}
+		return 0, false
+	}
+	// The continuation at top, then giving back down to minEnd.
+	vTop, vMin := memo[r.top], m.contCost(in, memo, minEnd)
+	if vTop == 0 || vMin == 0 {
+		return 0, false
+	}
+	for r.lo > minEnd+1 {
+		q := r.lo - 1
+		add := uint64(0)
+		if in.next < 0 || in.nextAt(m.s, q) {
+			v := memo[q]
+			if v == 0 {
+				return 0, false
+			}
+			add = uint64(v)
+		}
+		r.cum[q] = r.cum[r.lo] + add
+		r.lo = q
+	}
+	total := uint64(vTop-1) + r.cum[minEnd+1] + uint64(vMin)
+	if total > 1<<62 {
+		total = 1 << 62
+	}
+	return int(total), true
+}
+
+// contCost returns the memo value (cost plus one, 0 unknown) of the state
+// after the repeat in at q: known to cost nothing when the literal that
+// follows the repeat cannot start at q (the state fails on it at once).
+func (m *machine) contCost(in *inst, memo []uint32, q int) uint32 {
+	if in.next >= 0 && !in.nextAt(m.s, q) {
+		return 1
+	}
+	return memo[q]
+}
