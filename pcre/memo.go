@@ -24,18 +24,24 @@ package pcre
 //
 // The memo records, for each failed state, the number of backtracking
 // steps its exploration took. A state found again is skipped and its steps
-// are charged to the match limit, so the step count, ErrMatchLimit and
-// every result are exactly those of the machine without the memo; only the
-// time differs. Each state is explored at most once per search, so the
-// time of a search is polynomial in the subject length (for a pattern
-// without back references); the work that can remain per state is the
-// scan of a single-character repeat and giving its characters back, each
-// of them a memo hit.
+// are charged to the match limit, so the step count per start position,
+// ErrMatchLimit and every result are exactly those of the machine without
+// the memo (TestMemoSameAsWithout); only the time differs. Each state is
+// explored at most once per search, so the time of a search is polynomial
+// in the subject length for a pattern without back references: what can
+// remain per state is the scan of a single-character repeat and giving its
+// characters back, each of them a memo hit (O(program x subject^2) in
+// all). A greedy or possessive repeat re-entered inside the run it last
+// scanned, when every state after it is known to fail, is skipped at once
+// with the sum of their costs (repRun).
 //
 // The memo is switched on when a search has taken memoAfter steps (most
 // searches never pay for it), and only when its table (one cell per join
-// point of the program and subject position) is at most memoMaxCells;
-// otherwise the match limit alone bounds the search, as before.
+// point of the program and subject position) is at most memoMaxCells.
+// With the memo on, only PCRE2's limit per start position applies; without
+// it, all start positions together also get totalLimitFactor times the
+// limit, which bounds the time of patterns with back references and of
+// very large tables.
 
 // memoAfter is a variable so that tests can switch the memo on at once.
 var memoAfter = 2048
