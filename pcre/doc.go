@@ -54,9 +54,18 @@
 // PCRE2 10.42's interpreter does (the count is close to PCRE2's, not equal:
 // PCRE2 counts internal calls, this package counts resumed choice points and
 // given-back characters, and skips positions where a following literal
-// cannot start). All start positions together get 10 times that budget, and
-// the backtracking stack is bounded (16 MiB, PCRE2's heap limit is 20 MB),
-// so no subject can take long. Parentheses nest at most 250 deep (PCRE2's
+// cannot start). Once a search has taken 2048 steps, failed (instruction,
+// position) states are memoised (memo.go): a state found again is skipped
+// and its recorded step count charged, so results and ErrMatchLimit are
+// those of the machine without the memo, and the search time is polynomial
+// for patterns without back references (at most O(program x subject^2)).
+// Only where the memo cannot be used (back references, or a table over 1M
+// cells) do all start positions together get 10 times the budget, as a time
+// bound; the backtracking stack is bounded (16 MiB, PCRE2's heap limit is
+// 20 MB). One known difference remains: OSSEC runs PCRE2's JIT on its
+// default 32 KiB stack, where a group repeated some hundreds of times fails
+// ("JIT stack limit reached", no match for OSSEC); this package matches.
+// Parentheses nest at most 250 deep (PCRE2's
 // library default; pcre2test's is 220). Counted repeats of groups are
 // compiled as copies, as in PCRE2, up to a program size limit (ErrTooLarge).
 //
