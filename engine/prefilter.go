@@ -222,6 +222,9 @@ func canStart(set *[256]bool, s string) bool {
 // ruleFilters are the filters of the patterns a rule runs on the log.
 type ruleFilters struct {
 	match, regex *patFilter
+	// url and urlPCRE2 are the filters of the rule's <url> and
+	// <url_pcre2>, which run on the decoded URL (see matchValue).
+	url, urlPCRE2 *patFilter
 }
 
 func (t *litTable) newFilter(f patFilter) *patFilter {
@@ -244,8 +247,10 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
 		e.ruleF[r.Index] = ruleFilters{
-			match: t.filter(first(r.Match, r.MatchPCRE2)),
-			regex: t.filter(first(r.Regex, r.PCRE2)),
+			match:    t.filter(first(r.Match, r.MatchPCRE2)),
+			regex:    t.filter(first(r.Regex, r.PCRE2)),
+			url:      t.filter(r.URL),
+			urlPCRE2: t.filter(r.URLPCRE2),
 		}
 	}
 	e.nlits = int(t.n)
@@ -561,6 +566,27 @@ func (f *patFilter) exactEnd(sub string) int {
 		}
 	}
 	return bestEnd
+}
+
+// matchValue is p.Match(v) for a pattern p with filter f that runs on a
+// decoded field rather than the log: an exact filter answers it with a
+// few string comparisons (unless a UTF pattern meets a byte >= 0x80);
+// any other pattern runs.
+func matchValue(p *osregex.Pattern, f *patFilter, v string) bool {
+	if f != nil && f.exact && !(f.utf && hasHigh(v)) {
+		return f.exactEnd(cut(v)) >= 0
+	}
+	return p.Match(v)
+}
+
+// hasHigh reports whether s has a byte >= 0x80.
+func hasHigh(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // execDecoder runs a decoder's pattern p (with its filter f) on

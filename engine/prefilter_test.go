@@ -377,3 +377,61 @@ func TestPrefilterPatterns(t *testing.T) {
 	}
 	t.Logf("%d calls, %d yes, %d no", st.calls, st.yes, st.no)
 }
+
+// TestMatchValueStock checks matchValue, with the engine's filter of
+// every stock <url> and <url_pcre2>, against the pattern itself on the
+// recorded lines, their space-separated words (URLs among them),
+// mutations of those and values made of the patterns' own literals.
+func TestMatchValueStock(t *testing.T) {
+	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	if err != nil {
+		t.Skipf("stock ruleset: %v", err)
+	}
+	n := 400
+	if testing.Short() {
+		n = 50
+	}
+	r := rand.New(rand.NewSource(2))
+	subjects := testSubjects(t, r, n)
+	var values []string
+	for _, s := range subjects {
+		values = append(values, s)
+		values = append(values, strings.Fields(s)...)
+	}
+	for i := 0; i < n; i++ {
+		values = append(values, mutateLine(r, values[r.Intn(len(values))]))
+	}
+	e := New(rs, Options{Hostname: "melancia"})
+	patterns, filtered, decided := 0, 0, 0
+	for _, rule := range rs.AllRules {
+		rf := e.ruleF[rule.Index]
+		for _, x := range []struct {
+			p *osregex.Pattern
+			f *patFilter
+		}{{rule.URL, rf.url}, {rule.URLPCRE2, rf.urlPCRE2}} {
+			if x.p == nil {
+				continue
+			}
+			patterns++
+			if x.f != nil && x.f.exact {
+				filtered++
+			}
+			own := []string{x.p.String(), "/A/" + strings.ToUpper(x.p.String()) + "\n"}
+			if x.f != nil {
+				for _, b := range x.f.branches {
+					own = append(own, b.lit, "/x"+b.lit, b.lit+"?q", strings.ToUpper(b.lit)+"\n", "\u212a"+b.lit, "/\x00"+b.lit)
+				}
+			}
+			for _, v := range append(own, values...) {
+				if got, want := matchValue(x.p, x.f, v), x.p.Match(v); got != want {
+					t.Fatalf("rule %d url pattern %q on %q: matchValue %v, Match %v", rule.ID, x.p.String(), v, got, want)
+				}
+				decided++
+			}
+		}
+	}
+	t.Logf("%d url patterns, %d answered by their filter; %d values checked", patterns, filtered, decided)
+	if patterns == 0 || filtered == 0 {
+		t.Errorf("%d url patterns, %d answered by their filter: nothing to check", patterns, filtered)
+	}
+}

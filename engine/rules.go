@@ -120,10 +120,10 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		if !ok {
 			return nil
 		}
-		if r.URL != nil && !r.URL.Match(u) {
+		if r.URL != nil && !matchValue(r.URL, node.urlF, u) {
 			return nil
 		}
-		if r.URLPCRE2 != nil && !r.URLPCRE2.Match(u) {
+		if r.URLPCRE2 != nil && !matchValue(r.URLPCRE2, node.urlPCRE2F, u) {
 			return nil
 		}
 	}

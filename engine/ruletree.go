@@ -30,7 +30,9 @@ type ruleNode struct {
 	hasID          bool
 	match, regex   *osregex.Pattern
 	matchF, regexF *patFilter
-	children       []*ruleNode
+	// urlF and urlPCRE2F are the filters of rule.URL and rule.URLPCRE2.
+	urlF, urlPCRE2F *patFilter
+	children        []*ruleNode
 	// byDec, sorted by decoder ID, lists the children without
 	// decoded_as or with that decoder; generic the children without
 	// decoded_as (for the other decoders). Both nil when no child has
@@ -72,6 +74,7 @@ func (e *Engine) buildRuleTree() {
 		nodes[i].hasID = n.Rule.EventID != nil || n.Rule.EventIDPCRE2 != nil
 		nodes[i].match, nodes[i].regex = first(n.Rule.Match, n.Rule.MatchPCRE2), first(n.Rule.Regex, n.Rule.PCRE2)
 		nodes[i].matchF, nodes[i].regexF = e.ruleF[n.Rule.Index].match, e.ruleF[n.Rule.Index].regex
+		nodes[i].urlF, nodes[i].urlPCRE2F = e.ruleF[n.Rule.Index].url, e.ruleF[n.Rule.Index].urlPCRE2
 	}
 	for i, n := range order {
 		rn := &nodes[i]
