@@ -48,6 +48,17 @@ type patFilter struct {
 	// newline allowance).
 	endOnly  bool
 	branches []litBranch
+	// starts is, for an exact filter made by valueFilter, the set of
+	// bytes (both cases when folding) an unanchored branch's literal
+	// starts with; anyAt says that an unanchored branch has an empty
+	// literal (it matches anywhere).
+	starts *[256]bool
+	anyAt  bool
+	// short lists the unanchored branches whose literal has one byte;
+	// pairs the others by their first two bytes (lower case when
+	// folding).
+	short []int32
+	pairs map[uint16][]int32
 }
 
 // litBranch is a branch of a described pattern. Literals are lower case
@@ -249,8 +260,8 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 		e.ruleF[r.Index] = ruleFilters{
 			match:    t.filter(first(r.Match, r.MatchPCRE2)),
 			regex:    t.filter(first(r.Regex, r.PCRE2)),
-			url:      t.filter(r.URL),
-			urlPCRE2: t.filter(r.URLPCRE2),
+			url:      t.valueFilter(r.URL),
+			urlPCRE2: t.valueFilter(r.URLPCRE2),
 		}
 	}
 	e.nlits = int(t.n)
@@ -568,13 +579,108 @@ func (f *patFilter) exactEnd(sub string) int {
 	return bestEnd
 }
 
+// valueFilter is filter for a pattern that runs on a decoded field
+// (see matchValue), with the first bytes of its unanchored branches.
+func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
+	f := t.filter(p)
+	if f == nil || !f.exact {
+		return f
+	}
+	f.starts = new([256]bool)
+	for i := range f.branches {
+		b := &f.branches[i]
+		switch {
+		case b.start || b.end:
+		case b.lit == "":
+			f.anyAt = true
+		default:
+			c := b.lit[0]
+			f.starts[c] = true
+			if f.fold && c >= 'a' && c <= 'z' {
+				f.starts[c-32] = true
+			}
+			if len(b.lit) == 1 {
+				f.short = append(f.short, int32(i))
+				break
+			}
+			if f.pairs == nil {
+				f.pairs = map[uint16][]int32{}
+			}
+			k := uint16(c)<<8 | uint16(b.lit[1])
+			f.pairs[k] = append(f.pairs[k], int32(i))
+		}
+	}
+	return f
+}
+
+// matches reports whether an exact filter made by valueFilter lets its
+// pattern match sub (a C string): whether one of its branches does.
+func (f *patFilter) matches(sub string) bool {
+	unanchored := false
+	for i := range f.branches {
+		b := &f.branches[i]
+		lit := b.lit
+		switch {
+		case b.start && b.end:
+			if b.holds(sub, nil, f.fold, f.endOnly) {
+				return true
+			}
+		case b.start:
+			if hasPrefix(sub, lit, f.fold) {
+				return true
+			}
+		case b.end:
+			if hasSuffix(sub, lit, f.fold) {
+				return true
+			}
+			if !f.endOnly && len(sub) > 0 && sub[len(sub)-1] == '\n' && hasSuffix(sub[:len(sub)-1], lit, f.fold) {
+				return true
+			}
+		default:
+			unanchored = true
+		}
+	}
+	if !unanchored {
+		return false
+	}
+	if f.anyAt {
+		return true
+	}
+	// One pass over sub, trying the unanchored literals where one of
+	// them can start.
+	for at := 0; at < len(sub); at++ {
+		if !f.starts[sub[at]] {
+			continue
+		}
+		rest := sub[at:]
+		for _, i := range f.short {
+			if hasPrefix(rest, f.branches[i].lit, f.fold) {
+				return true
+			}
+		}
+		if len(rest) < 2 {
+			continue
+		}
+		c0, c1 := rest[0], rest[1]
+		if f.fold {
+			c0, c1 = lower(c0), lower(c1)
+		}
+		for _, i := range f.pairs[uint16(c0)<<8|uint16(c1)] {
+			if hasPrefix(rest, f.branches[i].lit, f.fold) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // matchValue is p.Match(v) for a pattern p with filter f that runs on a
 // decoded field rather than the log: an exact filter answers it with a
 // few string comparisons (unless a UTF pattern meets a byte >= 0x80);
 // any other pattern runs.
 func matchValue(p *osregex.Pattern, f *patFilter, v string) bool {
-	if f != nil && f.exact && !(f.utf && hasHigh(v)) {
-		return f.exactEnd(cut(v)) >= 0
+	if f != nil && f.starts != nil && !(f.utf && hasHigh(v)) {
+		return f.matches(cut(v))
 	}
 	return p.Match(v)
 }

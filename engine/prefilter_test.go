@@ -366,11 +366,15 @@ func TestPrefilterPatterns(t *testing.T) {
 			continue
 		}
 		x := filtered{what: pt.kind.String(), p: p, f: f, decoder: true}
+		vf := (&litTable{keys: map[string]*litKey{}}).valueFilter(p)
 		for _, l := range lines {
 			for _, pre := range []string{"", "ab ", "\u212a"} {
 				log := pre + l
 				for _, off := range []int{0, len(pre)} {
 					checkFilter(t, s, x, log, off, &st)
+					if got, want := matchValue(p, vf, log[off:]), p.Match(log[off:]); got != want {
+						t.Fatalf("%v %q on the value %q: matchValue %v, Match %v", pt.kind, pt.src, log[off:], got, want)
+					}
 				}
 			}
 		}
@@ -413,7 +417,7 @@ func TestMatchValueStock(t *testing.T) {
 				continue
 			}
 			patterns++
-			if x.f != nil && x.f.exact {
+			if x.f != nil && x.f.starts != nil {
 				filtered++
 			}
 			own := []string{x.p.String(), "/A/" + strings.ToUpper(x.p.String()) + "\n"}
