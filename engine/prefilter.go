@@ -236,6 +236,10 @@ type ruleFilters struct {
 	// url and urlPCRE2 are the filters of the rule's <url> and
 	// <url_pcre2>, which run on the decoded URL (see matchValue).
 	url, urlPCRE2 *patFilter
+	// The filters of the other patterns that run on a decoded field:
+	// <id>, <srcport>, <dstport>, <user>, <extra_data>, <hostname>,
+	// <status> (each the plain or the PCRE2 form, as the rule runs it).
+	id, srcPort, dstPort, user, data, hostname, status *patFilter
 }
 
 func (t *litTable) newFilter(f patFilter) *patFilter {
@@ -262,6 +266,13 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 			regex:    t.filter(first(r.Regex, r.PCRE2)),
 			url:      t.valueFilter(r.URL),
 			urlPCRE2: t.valueFilter(r.URLPCRE2),
+			id:       t.valueFilter(first(r.EventID, r.EventIDPCRE2)),
+			srcPort:  t.valueFilter(first(r.SrcPort, r.SrcPortPCRE2)),
+			dstPort:  t.valueFilter(first(r.DstPort, r.DstPortPCRE2)),
+			user:     t.valueFilter(first(r.User, r.UserPCRE2)),
+			data:     t.valueFilter(first(r.ExtraData, r.ExtraDataPCRE2)),
+			hostname: t.valueFilter(first(r.Hostname, r.HostnamePCRE2)),
+			status:   t.valueFilter(first(r.Status, r.StatusPCRE2)),
 		}
 	}
 	e.nlits = int(t.n)

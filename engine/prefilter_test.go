@@ -383,7 +383,8 @@ func TestPrefilterPatterns(t *testing.T) {
 }
 
 // TestMatchValueStock checks matchValue, with the engine's filter of
-// every stock <url> and <url_pcre2>, against the pattern itself on the
+// every stock pattern that runs on a decoded field (<url>, <url_pcre2>,
+// <id>, <user>, <status> and the others), against the pattern itself on the
 // recorded lines, their space-separated words (URLs among them),
 // mutations of those and values made of the patterns' own literals.
 func TestMatchValueStock(t *testing.T) {
@@ -412,7 +413,16 @@ func TestMatchValueStock(t *testing.T) {
 		for _, x := range []struct {
 			p *osregex.Pattern
 			f *patFilter
-		}{{rule.URL, rf.url}, {rule.URLPCRE2, rf.urlPCRE2}} {
+		}{
+			{rule.URL, rf.url}, {rule.URLPCRE2, rf.urlPCRE2},
+			{first(rule.EventID, rule.EventIDPCRE2), rf.id},
+			{first(rule.SrcPort, rule.SrcPortPCRE2), rf.srcPort},
+			{first(rule.DstPort, rule.DstPortPCRE2), rf.dstPort},
+			{first(rule.User, rule.UserPCRE2), rf.user},
+			{first(rule.ExtraData, rule.ExtraDataPCRE2), rf.data},
+			{first(rule.Hostname, rule.HostnamePCRE2), rf.hostname},
+			{first(rule.Status, rule.StatusPCRE2), rf.status},
+		} {
 			if x.p == nil {
 				continue
 			}
@@ -428,14 +438,14 @@ func TestMatchValueStock(t *testing.T) {
 			}
 			for _, v := range append(own, values...) {
 				if got, want := matchValue(x.p, x.f, v), x.p.Match(v); got != want {
-					t.Fatalf("rule %d url pattern %q on %q: matchValue %v, Match %v", rule.ID, x.p.String(), v, got, want)
+					t.Fatalf("rule %d field pattern %q on %q: matchValue %v, Match %v", rule.ID, x.p.String(), v, got, want)
 				}
 				decided++
 			}
 		}
 	}
-	t.Logf("%d url patterns, %d answered by their filter; %d values checked", patterns, filtered, decided)
+	t.Logf("%d field patterns, %d answered by their filter; %d values checked", patterns, filtered, decided)
 	if patterns == 0 || filtered == 0 {
-		t.Errorf("%d url patterns, %d answered by their filter: nothing to check", patterns, filtered)
+		t.Errorf("%d field patterns, %d answered by their filter: nothing to check", patterns, filtered)
 	}
 }

@@ -86,7 +86,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			return nil
 		}
 	}
-	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2) {
+	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2, s.e.ruleF[r.Index].id) {
 		return nil
 	}
 	if m := node.match; m != nil {
@@ -145,8 +145,9 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2) ||
-			!matchSlot(ev, slotDstPort, r.DstPort, r.DstPortPCRE2) {
+		rf := &s.e.ruleF[r.Index]
+		if !matchSlot(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2, rf.srcPort) ||
+			!matchSlot(ev, slotDstPort, r.DstPort, r.DstPortPCRE2, rf.dstPort) {
 			return nil
 		}
 	}
@@ -157,21 +158,22 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
+		rf := &s.e.ruleF[r.Index]
 		if p := first(r.User, r.UserPCRE2); p != nil {
 			if u, ok := ev.get(slotDstUser); ok {
-				if !p.Match(u) {
+				if !matchValue(p, rf.user, u) {
 					return nil
 				}
 			} else if u, ok := ev.get(slotSrcUser); ok {
-				if !p.Match(u) {
+				if !matchValue(p, rf.user, u) {
 					return nil
 				}
 			} else {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotSrcGeoIP, r.SrcGeoIP, r.SrcGeoIPPCRE2) ||
-			!matchSlot(ev, slotDstGeoIP, r.DstGeoIP, r.DstGeoIPPCRE2) {
+		if !matchSlot(ev, slotSrcGeoIP, r.SrcGeoIP, r.SrcGeoIPPCRE2, nil) ||
+			!matchSlot(ev, slotDstGeoIP, r.DstGeoIP, r.DstGeoIPPCRE2, nil) {
 			return nil
 		}
 		if r.MaxSize > 0 && ev.size < r.MaxSize {
@@ -189,15 +191,15 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotData, r.ExtraData, r.ExtraDataPCRE2) {
+		if !matchSlot(ev, slotData, r.ExtraData, r.ExtraDataPCRE2, rf.data) {
 			return nil
 		}
 		if p := first(r.Hostname, r.HostnamePCRE2); p != nil {
-			if !ev.hasHostname || !p.Match(ev.hostname) {
+			if !ev.hasHostname || !matchValue(p, rf.hostname, ev.hostname) {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotStatus, r.Status, r.StatusPCRE2) {
+		if !matchSlot(ev, slotStatus, r.Status, r.StatusPCRE2, rf.status) {
 			return nil
 		}
 		if r.ContextOpts&ruleset.SameDoDiff != 0 && !s.doDiff(ev, r) {
@@ -338,14 +340,15 @@ func first(a, b *osregex.Pattern) *osregex.Pattern {
 
 // matchSlot checks an OS_Match pattern, or its PCRE2 variant when there
 // is none, against a decoded field; a rule with neither passes, and a rule
-// with one fails on an event without the field.
-func matchSlot(ev *event, sl slot, m, pcre2 *osregex.Pattern) bool {
+// with one fails on an event without the field. f is the pattern's
+// filter (see matchValue).
+func matchSlot(ev *event, sl slot, m, pcre2 *osregex.Pattern, f *patFilter) bool {
 	p := first(m, pcre2)
 	if p == nil {
 		return true
 	}
 	v, ok := ev.get(sl)
-	return ok && p.Match(v)
+	return ok && matchValue(p, f, v)
 }
 
 // matchDynamic is a rule's <field name="x">: the dynamic field x as the
