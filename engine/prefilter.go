@@ -48,17 +48,14 @@ type patFilter struct {
 	// newline allowance).
 	endOnly  bool
 	branches []litBranch
-	// starts is, for an exact filter made by valueFilter, the set of
-	// bytes (both cases when folding) an unanchored branch's literal
-	// starts with; anyAt says that an unanchored branch has an empty
-	// literal (it matches anywhere).
-	starts *[256]bool
-	anyAt  bool
-	// short lists the unanchored branches whose literal has one byte;
-	// pairs the others by their first two bytes (lower case when
-	// folding).
-	short []int32
-	pairs map[uint16][]int32
+	// starts is, for an exact filter made by valueFilter, for each byte
+	// (of either case when folding) 1 + the index in startLists of the
+	// unanchored branches whose literal starts with it, 0 for none;
+	// anyAt says that an unanchored branch has an empty literal (it
+	// matches anywhere).
+	starts     *[256]uint8
+	startLists [][]int32
+	anyAt      bool
 }
 
 // litBranch is a branch of a described pattern. Literals are lower case
@@ -597,7 +594,7 @@ func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
 	if f == nil || !f.exact {
 		return f
 	}
-	f.starts = new([256]bool)
+	f.starts = new([256]uint8)
 	for i := range f.branches {
 		b := &f.branches[i]
 		switch {
@@ -606,19 +603,22 @@ func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
 			f.anyAt = true
 		default:
 			c := b.lit[0]
-			f.starts[c] = true
-			if f.fold && c >= 'a' && c <= 'z' {
-				f.starts[c-32] = true
+			k := f.starts[c]
+			if k == 0 {
+				if len(f.startLists) == 255 {
+					// Too many first bytes for the index: run the
+					// pattern.
+					f.starts, f.startLists = nil, nil
+					return f
+				}
+				f.startLists = append(f.startLists, nil)
+				k = uint8(len(f.startLists))
+				f.starts[c] = k
+				if f.fold && c >= 'a' && c <= 'z' {
+					f.starts[c-32] = k
+				}
 			}
-			if len(b.lit) == 1 {
-				f.short = append(f.short, int32(i))
-				break
-			}
-			if f.pairs == nil {
-				f.pairs = map[uint16][]int32{}
-			}
-			k := uint16(c)<<8 | uint16(b.lit[1])
-			f.pairs[k] = append(f.pairs[k], int32(i))
+			f.startLists[k-1] = append(f.startLists[k-1], int32(i))
 		}
 	}
 	return f
@@ -660,23 +660,12 @@ func (f *patFilter) matches(sub string) bool {
 	// One pass over sub, trying the unanchored literals where one of
 	// them can start.
 	for at := 0; at < len(sub); at++ {
-		if !f.starts[sub[at]] {
+		k := f.starts[sub[at]]
+		if k == 0 {
 			continue
 		}
 		rest := sub[at:]
-		for _, i := range f.short {
-			if hasPrefix(rest, f.branches[i].lit, f.fold) {
-				return true
-			}
-		}
-		if len(rest) < 2 {
-			continue
-		}
-		c0, c1 := rest[0], rest[1]
-		if f.fold {
-			c0, c1 = lower(c0), lower(c1)
-		}
-		for _, i := range f.pairs[uint16(c0)<<8|uint16(c1)] {
+		for _, i := range f.startLists[k-1] {
 			if hasPrefix(rest, f.branches[i].lit, f.fold) {
 				return true
 			}
