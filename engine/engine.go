@@ -2,6 +2,7 @@ package engine
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -222,27 +223,8 @@ func infoTypeName(t ruleset.InfoType) string {
 	return "Text"
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+// itoa is strconv.Itoa, short for the many places that print a rule id.
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // Session is the state of one analysisd / ossec-logtest process:
 // correlation history, first-time-seen entries, accumulator, ignore

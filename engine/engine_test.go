@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -222,14 +223,7 @@ func (o *recorder) DecoderMatched(d *ruleset.Decoder) { o.events = append(o.even
 func (o *recorder) RuleTried(r *ruleset.Rule)         { o.events = append(o.events, "rt:"+itoa(r.ID)) }
 func (o *recorder) RuleMatched(r *ruleset.Rule)       { o.events = append(o.events, "rm:"+itoa(r.ID)) }
 
-func itoa(n int) string {
-	b := []byte{}
-	for n > 0 || len(b) == 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 type childRecorder struct{ recorder }
 

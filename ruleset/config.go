@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -461,24 +462,5 @@ func (l *loader) readActiveResponse(file string, sec *ossecxml.Node, kids []*oss
 	return true
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+// itoa is strconv.Itoa, short for the many places that print a rule id.
+func itoa(n int) string { return strconv.Itoa(n) }
