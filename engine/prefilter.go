@@ -406,7 +406,7 @@ func (sc *logScan) has(k *litKey) bool {
 	if m := sc.lits[k.id]; m>>1 == sc.gen {
 		return m&1 != 0
 	}
-	found := indexFold(sc.log, k.lit) >= 0
+	found := osregex.IndexFold(sc.log, k.lit) >= 0
 	m := sc.gen << 1
 	if found {
 		m |= 1
@@ -492,41 +492,6 @@ func (sc *logScan) hasAll(keys []litKey) bool {
 	return true
 }
 
-// indexFold is the index of the first occurrence of lit (lower case) in
-// s ignoring the case of ASCII letters, or -1.
-func indexFold(s, lit string) int {
-	if lit == "" {
-		return 0
-	}
-	c0 := lit[0]
-	up := c0
-	if c0 >= 'a' && c0 <= 'z' {
-		up = c0 - 32
-	}
-	for i := 0; i+len(lit) <= len(s); {
-		rest := s[i : len(s)-len(lit)+1]
-		j := strings.IndexByte(rest, c0)
-		if up != c0 {
-			lim := len(rest)
-			if j >= 0 {
-				lim = j
-			}
-			if k := strings.IndexByte(rest[:lim], up); k >= 0 {
-				j = k
-			}
-		}
-		if j < 0 {
-			return -1
-		}
-		i += j
-		if hasPrefix(s[i:], lit, true) {
-			return i
-		}
-		i++
-	}
-	return -1
-}
-
 // hasPrefix reports whether s starts with p, ignoring the case of ASCII
 // letters when fold (p is then lower case).
 func hasPrefix(s, p string, fold bool) bool {
@@ -576,7 +541,7 @@ func (f *patFilter) exactEnd(sub string) int {
 				pos = n
 			}
 		case f.fold:
-			pos = indexFold(sub, lit)
+			pos = osregex.IndexFold(sub, lit)
 		default:
 			pos = strings.Index(sub, lit)
 		}

@@ -391,12 +391,16 @@ func wordMatchOne(alt, s string) bool {
 	case s == "":
 		return false
 	}
-	return indexFold(s, alt) >= 0
+	return IndexFold(s, alt) >= 0
 }
 
-// indexFold is the first index of lit in s, ASCII-caseless, or -1. It looks
-// for the first byte of lit in both cases and compares the rest there.
-func indexFold(s, lit string) int {
+// IndexFold is the first index of lit in s, ignoring the case of ASCII
+// letters (as strncasecmp does), or -1; an empty lit is at 0. It looks for
+// the first byte of lit in both cases and compares the rest there.
+func IndexFold(s, lit string) int {
+	if lit == "" {
+		return 0
+	}
 	c1 := lowerASCII(lit[0])
 	c2 := c1
 	if c1 >= 'a' && c1 <= 'z' {
