@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
-	"github.com/ossec-ruletest/ossec-ruletest/logtestfmt"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 

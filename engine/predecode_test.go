@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ossec-ruletest/ossec-ruletest/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -229,7 +229,7 @@ func testSubjects(t testing.TB, r *rand.Rand, n int) []string {
 	if err != nil || len(shared) == 0 {
 		t.Skipf("conformance data: %v", err)
 	}
-	extra, err := pcre2test.Subjects("../conformance/testdata")
+	extra, err := pcre2test.Subjects("../internal/conformance/testdata")
 	if err != nil || len(extra) == 0 {
 		t.Skipf("extra conformance data: %v", err)
 	}

@@ -5,8 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 

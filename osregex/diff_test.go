@@ -7,8 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 	"github.com/ossec-ruletest/ossec-ruletest/pcre"
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
 )
 
 // osRegexCorpus are OS_Regex patterns in the style of OSSEC decoders and

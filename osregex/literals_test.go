@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 func TestLiteralsDescribe(t *testing.T) {

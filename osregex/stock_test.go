@@ -3,7 +3,7 @@ package osregex
 import (
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 // stock compiles every pattern of the stock ruleset as analysisd does.

@@ -5,7 +5,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 // cpuTimer reports CPU time per op ("cpu-ns/op") next to the wall-clock

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 // handCases are edge cases of PCRE2 semantics, run against pcre2test.

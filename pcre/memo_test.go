@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/pcre/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 // iisPattern is the stock decoder web-accesslog-iis-default's <pcre2>,

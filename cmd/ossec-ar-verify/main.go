@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/ossec-ruletest/ossec-ruletest/arverify"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
 )
 
 func main() { os.Exit(arverify.Main(os.Args, os.Stdout, os.Stderr)) }

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/noise"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
 )
 
 // base is the stock OSSEC ruleset the example compares against.

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ossec-ruletest/ossec-ruletest/coverage"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/report"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/coverage"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
 )
 
 func init() {

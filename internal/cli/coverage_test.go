@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/coverage"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/coverage"
 )
 
 // The coverage package's test ruleset: rules 100-103 (103 never fires),
 // decoders verify, verify-ok and never (never used), and three cases.
 const (
-	covRepo  = "../../coverage/testdata/repo"
-	covCases = "../../coverage/testdata/cases"
+	covRepo  = "../coverage/testdata/repo"
+	covCases = "../coverage/testdata/cases"
 )
 
 func TestCoverageCommand(t *testing.T) {

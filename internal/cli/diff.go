@@ -11,11 +11,11 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/ossec-ruletest/ossec-ruletest/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/logtestfmt"
-	"github.com/ossec-ruletest/ossec-ruletest/realossec"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -35,10 +35,10 @@ var ossecDir string
 func init() {
 	RegisterCommand("diff", "compare the native engine with a real ossec-logtest on log files", runDiff)
 	RegisterEngine("logtest", func(fs *flag.FlagSet) {
-		fs.StringVar(&ossecDir, "ossec-dir", os.Getenv(realossec.EnvDir),
-			"logtest engine: the OSSEC installation `dir` whose bin/ossec-logtest runs the cases (default $"+realossec.EnvDir+"; needs root)")
+		fs.StringVar(&ossecDir, "ossec-dir", os.Getenv(logtest.EnvDir),
+			"logtest engine: the OSSEC installation `dir` whose bin/ossec-logtest runs the cases (default $"+logtest.EnvDir+"; needs root)")
 	}, func(_ context.Context, o EngineOptions) (harness.Backend, error) {
-		return realossec.NewBackend(ossecDir, o.Hostname)
+		return logtest.NewBackend(ossecDir, o.Hostname)
 	})
 }
 
@@ -47,7 +47,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, diffUsage) }
-	against := fs.String("against", os.Getenv(realossec.EnvDir), "OSSEC installation directory (bin/ossec-logtest)")
+	against := fs.String("against", os.Getenv(logtest.EnvDir), "OSSEC installation directory (bin/ossec-logtest)")
 	base := fs.String("base", "", "ruleset directory (etc/ossec.conf, etc/decoder.xml, rules/); default --against")
 	hostname := fs.String("hostname", "", "the manager's hostname (default: this machine's)")
 	fresh := fs.Bool("fresh", false, "analyse every line in a fresh session")
@@ -60,7 +60,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *against == "" {
-		fmt.Fprintln(stderr, "diff: no OSSEC installation: give --against DIR or set "+realossec.EnvDir)
+		fmt.Fprintln(stderr, "diff: no OSSEC installation: give --against DIR or set "+logtest.EnvDir)
 		return 2
 	}
 	if *base == "" {
@@ -76,7 +76,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	eng := engine.New(rs, engine.Options{Hostname: *hostname})
-	b, err := realossec.NewBackend(*against, *hostname)
+	b, err := logtest.NewBackend(*against, *hostname)
 	if err != nil {
 		fmt.Fprintf(stderr, "diff: %v\n", err)
 		return 2
@@ -133,11 +133,11 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 // replayGroups runs the pieces of each input line through the real
 // ossec-logtest, all in one process or, with fresh, one process per line,
 // and returns one result per line with the further pieces in Extra.
-func replayGroups(ctx context.Context, run realossec.RunFunc, groups [][]string, fresh bool) ([]engine.Result, error) {
+func replayGroups(ctx context.Context, run logtest.RunFunc, groups [][]string, fresh bool) ([]engine.Result, error) {
 	var results []engine.Result
 	if fresh {
 		for _, g := range groups {
-			rs, err := realossec.Replay(ctx, run, g)
+			rs, err := logtest.Replay(ctx, run, g)
 			if err != nil {
 				return nil, err
 			}
@@ -149,7 +149,7 @@ func replayGroups(ctx context.Context, run realossec.RunFunc, groups [][]string,
 			all = append(all, g...)
 		}
 		var err error
-		if results, err = realossec.Replay(ctx, run, all); err != nil {
+		if results, err = logtest.Replay(ctx, run, all); err != nil {
 			return nil, err
 		}
 	}

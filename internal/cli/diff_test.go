@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
-	"github.com/ossec-ruletest/ossec-ruletest/realossec"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
 )
 
 func TestPrintDiffs(t *testing.T) {
@@ -74,7 +74,7 @@ func TestReplayGroups(t *testing.T) {
 }
 
 func TestDiffUsage(t *testing.T) {
-	t.Setenv(realossec.EnvDir, "")
+	t.Setenv(logtest.EnvDir, "")
 	var stdout, stderr bytes.Buffer
 	if code := runDiff([]string{"x.log"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no OSSEC installation") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
@@ -84,9 +84,9 @@ func TestDiffUsage(t *testing.T) {
 // TestDiffReal compares both engines on a few lines with a real
 // ossec-logtest, where one is installed.
 func TestDiffReal(t *testing.T) {
-	dir := os.Getenv(realossec.EnvDir)
+	dir := os.Getenv(logtest.EnvDir)
 	if dir == "" {
-		t.Skipf("no real OSSEC: set %s to an OSSEC 4.3.0 installation to run this test", realossec.EnvDir)
+		t.Skipf("no real OSSEC: set %s to an OSSEC 4.3.0 installation to run this test", logtest.EnvDir)
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("ossec-logtest chroots into its directory: this test needs root")

@@ -7,8 +7,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ossec-ruletest/ossec-ruletest/dockerengine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker"
 )
 
 // The docker engine's flags, shared by the flag sets of the commands that
@@ -23,13 +23,13 @@ func init() {
 	RegisterEngine("docker-live", nil, openDockerLive) // shares the docker flags
 	// The container-side helper of live injection; hidden from the help.
 	RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
-		return dockerengine.HelperMain(args, os.Stdin, stdout, stderr)
+		return docker.HelperMain(args, os.Stdin, stdout, stderr)
 	})
 }
 
 func dockerFlags(fs *flag.FlagSet) {
-	fs.StringVar(&dockerImage, "image", dockerengine.DefaultImage,
-		"docker engine: the OSSEC manager `image`, or \""+dockerengine.ImageStandin+"\" for the stand-in built from this binary")
+	fs.StringVar(&dockerImage, "image", docker.DefaultImage,
+		"docker engine: the OSSEC manager `image`, or \""+docker.ImageStandin+"\" for the stand-in built from this binary")
 	fs.StringVar(&dockerEndpoint, "docker-endpoint", "",
 		"docker engine: the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
 }
@@ -37,7 +37,7 @@ func dockerFlags(fs *flag.FlagSet) {
 // openDocker starts the run's manager container; the run closes the
 // backend, which removes it.
 func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
-	return dockerengine.NewBackend(ctx, dockerengine.Config{
+	return docker.NewBackend(ctx, docker.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,
 		Hostname: shortHost(o.Hostname),
@@ -49,7 +49,7 @@ func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
 // case's ruleset is installed in the manager, its daemons restarted, and
 // the events sent to its syslog listener and analysis queue.
 func openDockerLive(ctx context.Context, o EngineOptions) (harness.Backend, error) {
-	return dockerengine.NewLiveBackend(ctx, dockerengine.Config{
+	return docker.NewLiveBackend(ctx, docker.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,
 		Hostname: shortHost(o.Hostname),

@@ -10,7 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
-	"github.com/ossec-ruletest/ossec-ruletest/initest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 )
 
 const importUsage = `usage: ossec-ruletest import [-split] -o DIR FILE.ini...

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/logtestfmt"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 

@@ -29,11 +29,11 @@ func TestLogtestRecorded(t *testing.T) {
 		{"small.log", "-v", "small-v.txt"},
 	} {
 		t.Run(tc.recorded, func(t *testing.T) {
-			in, err := os.ReadFile("../../logtestfmt/testdata/" + tc.input)
+			in, err := os.ReadFile("../logtestfmt/testdata/" + tc.input)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile("../../logtestfmt/testdata/" + tc.recorded)
+			want, err := os.ReadFile("../logtestfmt/testdata/" + tc.recorded)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,11 +68,11 @@ func TestLogtestAlertsRecorded(t *testing.T) {
 	}
 	for _, name := range []string{"mix", "freq"} {
 		t.Run(name, func(t *testing.T) {
-			in, err := os.ReadFile("../../logtestfmt/testdata/" + name + ".log")
+			in, err := os.ReadFile("../logtestfmt/testdata/" + name + ".log")
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile("../../logtestfmt/testdata/" + name + "-a.txt")
+			want, err := os.ReadFile("../logtestfmt/testdata/" + name + "-a.txt")
 			if err != nil {
 				t.Fatal(err)
 			}

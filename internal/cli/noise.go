@@ -17,11 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ossec-ruletest/ossec-ruletest/corpus"
-	"github.com/ossec-ruletest/ossec-ruletest/coverage"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/noise"
-	"github.com/ossec-ruletest/ossec-ruletest/report"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/coverage"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
 )
 
 func init() {

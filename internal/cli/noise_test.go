@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ossec-ruletest/ossec-ruletest/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/examples/fleet"
-	"github.com/ossec-ruletest/ossec-ruletest/noise"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/realossec"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
 )
 
 // TestCasesOnRealOSSEC runs the repository's cases on a real ossec-logtest
@@ -15,9 +15,9 @@ import (
 // reads only log lines). It needs an OSSEC installation
 // ($RULETEST_OSSEC_DIR) and the stock ruleset ($OSSEC_RULESET).
 func TestCasesOnRealOSSEC(t *testing.T) {
-	dir, base := os.Getenv(realossec.EnvDir), os.Getenv("OSSEC_RULESET")
+	dir, base := os.Getenv(logtest.EnvDir), os.Getenv("OSSEC_RULESET")
 	if dir == "" || base == "" {
-		t.Skipf("needs a real OSSEC: set %s and OSSEC_RULESET", realossec.EnvDir)
+		t.Skipf("needs a real OSSEC: set %s and OSSEC_RULESET", logtest.EnvDir)
 	}
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"run", "--engine", "logtest", "--ossec-dir", dir, "--base", base, "--repo", "../..", "../../cases"}, &stdout, &stderr)

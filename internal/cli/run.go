@@ -22,7 +22,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
-	"github.com/ossec-ruletest/ossec-ruletest/initest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 )
 
 func init() {

@@ -1,0 +1,218 @@
+package docker
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	dc "github.com/ory/dockertest/v3/docker"
+)
+
+// ExecResult is what a command run inside the container printed and its
+// exit code.
+type ExecResult struct {
+	Stdout, Stderr []byte
+	ExitCode       int
+}
+
+// Exec runs cmd inside the container with stdin as its standard input
+// (nil for none) and waits for it to end.
+func (m *Manager) Exec(ctx context.Context, cmd []string, stdin io.Reader) (ExecResult, error) {
+	var res ExecResult
+	if m.isClosed() {
+		return res, m.closedError()
+	}
+	var out, errb bytes.Buffer
+	p, err := m.startExec(ctx, cmd, stdin, &out, &errb)
+	if err != nil {
+		return res, err
+	}
+	code, err := p.wait(ctx)
+	res = ExecResult{Stdout: out.Bytes(), Stderr: errb.Bytes(), ExitCode: code}
+	return res, err
+}
+
+// Upload copies files into the container under dir (an absolute path)
+// and creates the directories in dirs (relative to dir, with their mode).
+func (m *Manager) Upload(ctx context.Context, dir string, files []File, dirs map[string]int64) error {
+	if m.isClosed() {
+		return m.closedError()
+	}
+	tarball, err := tarTree(strings.TrimPrefix(dir, "/"), files, dirs)
+	if err != nil {
+		return m.errorf(CodeExec, err, "cannot pack files for %s", dir)
+	}
+	err = m.pool.Client.UploadToContainer(m.ContainerID(), dc.UploadToContainerOptions{
+		InputStream: bytes.NewReader(tarball), Path: "/", Context: ctx})
+	if err != nil {
+		if m.isClosed() {
+			return m.closedError()
+		}
+		return m.errorf(CodeExec, err, "cannot copy files into %s in the container", dir)
+	}
+	return nil
+}
+
+// Download copies the trees subs of dir (an absolute path in the
+// container) into a new temporary directory on this host and returns it.
+// Only directories and regular files are copied.
+func (m *Manager) Download(ctx context.Context, dir string, subs ...string) (string, error) {
+	if m.isClosed() {
+		return "", m.closedError()
+	}
+	tmp, err := os.MkdirTemp("", "ruletest-image-base-")
+	if err != nil {
+		return "", err
+	}
+	for _, sub := range subs {
+		var buf bytes.Buffer
+		err := m.pool.Client.DownloadFromContainer(m.ContainerID(), dc.DownloadFromContainerOptions{
+			Path: path.Join(dir, sub), OutputStream: &buf, Context: ctx})
+		if err == nil {
+			err = untar(tmp, &buf)
+		}
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", m.errorf(CodeExec, err, "cannot copy %s out of the container", path.Join(dir, sub))
+		}
+	}
+	return tmp, nil
+}
+
+// untar extracts the directories and regular files of a tar stream under
+// dst, refusing names that leave it.
+func untar(dst string, r io.Reader) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := path.Clean(h.Name)
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return fmt.Errorf("tar entry %q leaves the directory", h.Name)
+		}
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// process is a command running inside the container through docker exec.
+type process struct {
+	m     *Manager
+	id    string
+	cmd   []string
+	cw    dc.CloseWaiter
+	done  chan struct{}
+	err   error // stream error, set before done closes
+	once  sync.Once
+	stdin io.Closer
+}
+
+// startExec starts cmd in the container with its streams attached.
+func (m *Manager) startExec(ctx context.Context, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (*process, error) {
+	ex, err := m.pool.Client.CreateExec(dc.CreateExecOptions{
+		Container: m.ContainerID(), Cmd: cmd, Context: ctx,
+		AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		if m.isClosed() {
+			return nil, m.closedError()
+		}
+		return nil, m.errorf(CodeExec, err, "cannot run %s in the container", strings.Join(cmd, " "))
+	}
+	success := make(chan struct{})
+	// The stream must outlive ctx of this call for long-lived processes,
+	// so it gets none; Close ends it.
+	cw, err := m.pool.Client.StartExecNonBlocking(ex.ID, dc.StartExecOptions{
+		InputStream: stdin, OutputStream: stdout, ErrorStream: stderr, Success: success,
+	})
+	if err != nil {
+		return nil, m.errorf(CodeExec, err, "cannot start %s in the container", strings.Join(cmd, " "))
+	}
+	select {
+	case <-success:
+		success <- struct{}{}
+	case <-ctx.Done():
+		cw.Close()
+		return nil, ctx.Err()
+	}
+	p := &process{m: m, id: ex.ID, cmd: cmd, cw: cw, done: make(chan struct{})}
+	if c, ok := stdin.(io.Closer); ok {
+		p.stdin = c
+	}
+	go func() {
+		p.err = cw.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// wait waits for the process's streams to end and returns its exit code.
+func (p *process) wait(ctx context.Context) (int, error) {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		p.close()
+		return -1, ctx.Err()
+	}
+	if p.err != nil {
+		if p.m.isClosed() {
+			return -1, p.m.closedError()
+		}
+		return -1, p.m.errorf(CodeExec, p.err, "lost the streams of %s", strings.Join(p.cmd, " "))
+	}
+	ins, err := p.m.pool.Client.InspectExec(p.id)
+	if err != nil {
+		if p.m.isClosed() {
+			return -1, p.m.closedError()
+		}
+		return -1, p.m.errorf(CodeExec, err, "cannot inspect %s", strings.Join(p.cmd, " "))
+	}
+	if ins.Running {
+		return -1, p.m.errorf(CodeExec, nil, "%s closed its output but still runs", strings.Join(p.cmd, " "))
+	}
+	return ins.ExitCode, nil
+}
+
+// close ends the process's streams; the process gets EOF on its stdin.
+func (p *process) close() {
+	p.once.Do(func() {
+		if p.stdin != nil {
+			p.stdin.Close()
+		}
+		p.cw.Close()
+	})
+}
+
+func (p *process) String() string { return fmt.Sprintf("exec %s %v", shortID(p.id), p.cmd) }
