@@ -10,7 +10,7 @@ import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
 func (s *Session) decode(ev *event) {
 	list := s.e.nopname
 	var cand []int32
-	obs := s.e.obs
+	obs := s.obs
 	log := ev.log
 	if ev.hasProgramName {
 		list = s.e.pname
@@ -183,8 +183,8 @@ func nextSibling(parent, nn *decNode, ci int) (*decNode, int) {
 
 func (s *Session) setDecoder(ev *event, n *decNode) {
 	ev.decoder = n
-	if s.e.obs != nil {
-		s.e.obs.DecoderMatched(n.d)
+	if s.obs != nil {
+		s.obs.DecoderMatched(n.d)
 	}
 }
 

@@ -18,14 +18,14 @@ type Options struct {
 	// Now is the clock: an event's time is Now() when it is read, in
 	// whole seconds, as OSSEC uses time(NULL). Default time.Now. Its
 	// Location gives the local time <time> and <weekday> compare with.
+	// A Session may have its own (Session.SetClock).
 	Now func() time.Time
-	// Observer, when not nil, is told which decoders and rules were tried.
-	Observer Observer
 }
 
-// Observer watches an Engine work. Its methods are only called when an
-// Observer is set, so tracing costs nothing otherwise. They are called
-// from the goroutine that runs Process, in the order the engine works.
+// Observer watches a Session work (Session.SetObserver). Its methods are
+// only called when an Observer is set, so tracing costs nothing otherwise.
+// They are called from the goroutine that runs Process, in the order the
+// engine works.
 type Observer interface {
 	// DecoderTried is called before a top-level or child decoder's
 	// program name / prematch is tested.
@@ -57,8 +57,6 @@ type Engine struct {
 	rs       *ruleset.Ruleset
 	hostname string
 	now      func() time.Time
-	obs      Observer
-	childObs ChildrenObserver
 
 	pname   []*decNode // OSSEC's forpname list
 	nopname []*decNode // OSSEC's nopname list
@@ -94,7 +92,7 @@ type decNode struct {
 
 // New prepares rs for analysis. rs must not change afterwards.
 func New(rs *ruleset.Ruleset, opts Options) *Engine {
-	e := &Engine{rs: rs, hostname: opts.Hostname, now: opts.Now, obs: opts.Observer}
+	e := &Engine{rs: rs, hostname: opts.Hostname, now: opts.Now}
 	if e.hostname == "" {
 		h, err := os.Hostname()
 		if err != nil || h == "" {
@@ -108,7 +106,6 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	e.childObs, _ = e.obs.(ChildrenObserver)
 
 	nodes := map[*ruleset.Decoder]*decNode{}
 	var node func(d *ruleset.Decoder) *decNode
@@ -233,6 +230,12 @@ type Session struct {
 	e  *Engine
 	ev event
 
+	// obs and childObs watch the session (nil: no one does); now is its
+	// clock.
+	obs      Observer
+	childObs ChildrenObserver
+	now      func() time.Time
+
 	// decType holds the type a plugin decoder gave its decoder (OSSEC
 	// writes it into the shared decoder), 0 when unchanged.
 	decType []ruleset.Category
@@ -287,6 +290,7 @@ type ruleState struct {
 func (e *Engine) NewSession() *Session {
 	s := &Session{
 		e:       e,
+		now:     e.now,
 		decType: make([]ruleset.Category, e.ndec),
 		rules:   make([]ruleState, len(e.rs.AllRules)),
 		subs:    make([]string, 0, 16),
@@ -307,6 +311,24 @@ func (e *Engine) NewSession() *Session {
 	}
 	s.fts.init()
 	return s
+}
+
+// SetObserver makes o watch the events the session analyses from now on
+// (nil: none). An observed session takes the same decisions; it only
+// visits every decoder and rule OSSEC tries, so it is slower.
+func (s *Session) SetObserver(o Observer) {
+	s.obs = o
+	s.childObs, _ = o.(ChildrenObserver)
+}
+
+// SetClock makes now the session's clock from the next event on (nil: the
+// engine's, Options.Now): an event's time is now() when it is read, in
+// whole seconds.
+func (s *Session) SetClock(now func() time.Time) {
+	if now == nil {
+		now = s.e.now
+	}
+	s.now = now
 }
 
 // maxLine is how much of a line ossec-logtest's fgets reads at once
@@ -366,7 +388,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 	}
 	ev := &s.ev
 	ev.reset()
-	now := s.e.now()
+	now := s.now()
 	ev.time = now.Unix()
 	if ev.time != s.clockSec || now.Location() != s.clockLoc {
 		s.clockSec, s.clockLoc = ev.time, now.Location()

@@ -233,8 +233,9 @@ func (o *childRecorder) TryingChildren(r *ruleset.Rule) {
 
 func TestChildrenObserver(t *testing.T) {
 	o := &childRecorder{}
-	e := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia", Observer: o})
-	e.NewSession().Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
+	s := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia"}).NewSession()
+	s.SetObserver(o)
+	s.Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
 	want := []string{"dt:sshd", "dm:sshd", "dt:ssh-failed", "dm:ssh-failed", "dm:ssh-failed",
 		"rt:1", "rm:1", "ch:1", "rt:1002", "rt:5700", "rm:5700", "ch:5700", "rt:5716", "rm:5716", "ch:5716", "rt:5720"}
 	if diff := cmp.Diff(want, o.events); diff != "" {
@@ -244,8 +245,9 @@ func TestChildrenObserver(t *testing.T) {
 
 func TestObserver(t *testing.T) {
 	o := &recorder{}
-	e := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia", Observer: o})
-	e.NewSession().Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
+	s := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia"}).NewSession()
+	s.SetObserver(o)
+	s.Process("Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2")
 	want := []string{"dt:sshd", "dm:sshd", "dt:ssh-failed", "dm:ssh-failed", "dm:ssh-failed",
 		"rt:1", "rm:1", "rt:1002", "rt:5700", "rm:5700", "rt:5716", "rm:5716", "rt:5720"}
 	if diff := cmp.Diff(want, o.events); diff != "" {
@@ -284,5 +286,29 @@ func TestEventListEviction(t *testing.T) {
 	}
 	if run(2048) {
 		t.Errorf("5720 fired although the first failures were evicted from the event list")
+	}
+}
+
+// TestObserverPerSession checks that an observer watches only the session
+// it is attached to, so that one engine serves observed and plain sessions.
+func TestObserverPerSession(t *testing.T) {
+	e := engine.New(smallRuleset(t), engine.Options{Hostname: "melancia"})
+	watched, plain := e.NewSession(), e.NewSession()
+	o := &recorder{}
+	watched.SetObserver(o)
+	line := "Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2"
+	plain.Process(line)
+	if len(o.events) != 0 {
+		t.Fatalf("observer heard another session: %v", o.events)
+	}
+	watched.Process(line)
+	if len(o.events) == 0 {
+		t.Fatal("observer heard nothing from its session")
+	}
+	n := len(o.events)
+	watched.SetObserver(nil)
+	watched.Process(line)
+	if len(o.events) != n {
+		t.Fatalf("observer still heard the session after SetObserver(nil): %v", o.events[n:])
 	}
 }

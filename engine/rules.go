@@ -66,7 +66,7 @@ func (s *Session) analyze(ev *event, res *Result) {
 // returns the rule that generates the alert, or nil.
 func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 	r := node.rule
-	if obs := s.e.obs; obs != nil {
+	if obs := s.obs; obs != nil {
 		obs.RuleTried(r)
 	}
 	if node.decodedAs != 0 && node.decodedAs != dec {
@@ -236,9 +236,9 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		}
 	}
 	children := node.children
-	if obs := s.e.obs; obs != nil {
+	if obs := s.obs; obs != nil {
 		obs.RuleMatched(r)
-		if co := s.e.childObs; co != nil && len(children) > 0 {
+		if co := s.childObs; co != nil && len(children) > 0 {
 			co.TryingChildren(r)
 		}
 	} else {

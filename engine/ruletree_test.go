@@ -24,7 +24,8 @@ func (nopObserver) RuleMatched(*ruleset.Rule)       {}
 func TestChildrenByDecoder(t *testing.T) {
 	rs := stock(t)
 	fast := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock}).NewSession()
-	full := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock, Observer: nopObserver{}}).NewSession()
+	full := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock}).NewSession()
+	full.SetObserver(nopObserver{})
 	recs := records(t)
 	samePtr := cmp.Comparer(func(a, b *ruleset.Rule) bool { return a == b })
 	for pass := 0; pass < 2; pass++ {

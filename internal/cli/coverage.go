@@ -107,7 +107,7 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	col := coverage.New()
 	native := harness.NewNative(*hostname)
-	cfg := &harness.Config{Backend: col.Backend(native, *hostname), Base: *base, Repo: absRepo, Context: ctx, Asserted: col.Asserted}
+	cfg := &harness.Config{Backend: col.Backend(native), Base: *base, Repo: absRepo, Context: ctx, Asserted: col.Asserted}
 	results := runCases(cfg, files, false, stderr)
 	if ctx.Err() != nil {
 		return fail(ExitInterrupt, "interrupted")

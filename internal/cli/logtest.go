@@ -261,12 +261,10 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var tracer *logtestfmt.Tracer
-	opts := engine.Options{Hostname: o.hostname}
 	if o.verbose && !o.alerts {
 		tracer = new(logtestfmt.Tracer)
-		opts.Observer = tracer
 	}
-	eng := engine.New(rs, opts)
+	eng := engine.New(rs, engine.Options{Hostname: o.hostname})
 	// A long session keeps up to memory_size past events; collecting at 50%
 	// growth instead of 100% keeps the process within ossec-logtest's
 	// memory (about 31 MB instead of 35 MB on 50,000 stock events) for a
@@ -282,7 +280,14 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	alerts := &logtestfmt.AlertWriter{W: out, Location: "stdin"}
-	sess := eng.NewSession()
+	newSession := func() *engine.Session {
+		s := eng.NewSession()
+		if tracer != nil {
+			s.SetObserver(tracer)
+		}
+		return s
+	}
+	sess := newSession()
 	exit := 0
 	in := bufio.NewReaderSize(logtestStdin, 64*1024)
 	for {
@@ -296,7 +301,7 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		}
 		line = strings.TrimSuffix(line, "\n")
 		if o.fresh {
-			sess = eng.NewSession()
+			sess = newSession()
 		}
 		now := time.Now()
 		res := sess.Process(line)

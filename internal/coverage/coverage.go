@@ -77,15 +77,15 @@ type EngineSource interface {
 }
 
 // Backend returns a harness backend that runs the native engine of n (its
-// ruleset cache) with an observer per session that reports to c.
-func (c *Collector) Backend(n EngineSource, hostname string) harness.Backend {
-	return &backend{c: c, n: n, hostname: hostname}
+// ruleset cache, so one engine per ruleset) with an observer per session
+// that reports to c.
+func (c *Collector) Backend(n EngineSource) harness.Backend {
+	return &backend{c: c, n: n}
 }
 
 type backend struct {
-	c        *Collector
-	n        EngineSource
-	hostname string
+	c *Collector
+	n EngineSource
 }
 
 func (b *backend) Name() string { return "native" }
@@ -96,8 +96,9 @@ func (b *backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 		return nil, err
 	}
 	rec := &recorder{}
-	e := engine.New(eng.Ruleset(), engine.Options{Hostname: b.hostname, Observer: rec})
-	return &Session{c: b.c, s: e.NewSession(), rec: rec, rs: eng.Ruleset()}, nil
+	s := eng.NewSession()
+	s.SetObserver(rec)
+	return &Session{c: b.c, s: s, rec: rec, rs: eng.Ruleset()}, nil
 }
 
 // recorder is the engine.Observer of one session: what the engine tried

@@ -17,7 +17,7 @@ func TestCoverage(t *testing.T) {
 	}
 	native := harness.NewNative("manager")
 	c := New()
-	cfg := &harness.Config{Backend: c.Backend(native, "manager"), Repo: repo, Asserted: c.Asserted}
+	cfg := &harness.Config{Backend: c.Backend(native), Repo: repo, Asserted: c.Asserted}
 	files, _ := filepath.Glob("testdata/cases/*.txtar")
 	for _, r := range harness.RunFiles(cfg, files, false) {
 		if r.Status != harness.Passed {
