@@ -20,13 +20,13 @@ func (l *loader) loadLists() {
 		if i := strings.Index(name, ".cdb"); i >= 0 {
 			name = name[:i]
 		}
-		lst := &List{Name: name, CDBName: name + ".cdb", Pos: f.pos}
+		lst := &List{Name: name, CDBName: name + ".cdb", Configured: f.name, Pos: f.pos}
 		l.readList(lst, l.basePath(lst.CDBName), l.basePath(lst.Name))
 		l.rs.Lists = append(l.rs.Lists, lst)
 	}
 	for _, f := range l.src.Lists {
 		name := extraListName(f)
-		lst := &List{Name: name, CDBName: name + ".cdb", Pos: Pos{File: f}}
+		lst := &List{Name: name, CDBName: name + ".cdb", Configured: name, Pos: Pos{File: f}}
 		l.readList(lst, f+".cdb", f)
 		l.rs.Lists = append(l.rs.Lists, lst)
 	}

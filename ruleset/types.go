@@ -498,6 +498,11 @@ type List struct {
 	// refers to a list by either.
 	Name    string
 	CDBName string
+	// Configured is the <list> text as the configuration names it, which
+	// analysisd logs when it reads the list ("Reading the lists file:
+	// 'etc/lists/x'"); a list added on top of a base installation is
+	// named lists/FILE.
+	Configured string
 	// Path is the file read on disk ("" when not found: Loaded is false).
 	Path   string
 	Loaded bool

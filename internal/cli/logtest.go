@@ -256,6 +256,10 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stderr, ossecLog("%s: INFO: Reading decoder file %s.", logtestfmt.Program, f))
 		}
 	}
+	// Then each <list> as configured, -q or not.
+	for _, l := range rs.Lists {
+		fmt.Fprint(stderr, ossecLog("%s: INFO: Reading the lists file: '%s'", logtestfmt.Program, l.Configured))
+	}
 	if o.test {
 		return 0
 	}
@@ -313,6 +317,10 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 			}
 		case o.alerts:
 			if err := alerts.Write(&res, now); err != nil {
+				fmt.Fprintf(stderr, "ossec-ruletest logtest: %v\n", err)
+				return 1
+			}
+			if err := logtestfmt.WriteAlertModeLog(stderr, &res); err != nil {
 				fmt.Fprintf(stderr, "ossec-ruletest logtest: %v\n", err)
 				return 1
 			}

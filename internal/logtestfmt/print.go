@@ -106,15 +106,46 @@ func writeEvent(b []byte, r *engine.Result, opts PrintOptions) []byte {
 			b = append(b, "**Alert to be generated.\n\n\n"...)
 		}
 	}
+	b = appendLogged(b, r)
+	for i := range r.Extra {
+		b = writeEvent(b, &r.Extra[i], opts)
+	}
+	return b
+}
+
+// WriteAlertModeLog writes what ossec-logtest -a prints on its standard
+// error for an event besides the alert: "**ACCUMULATOR: LEVEL UP!!**" for
+// an event of an accumulating decoder (testrule.c prints it in every mode)
+// and the messages analysisd logged (r.Logged), for r and each of r.Extra.
+func WriteAlertModeLog(w io.Writer, r *engine.Result) error {
+	var b []byte
+	b = appendAlertModeLog(b, r)
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+func appendAlertModeLog(b []byte, r *engine.Result) []byte {
+	if r.Accumulated {
+		b = append(b, "\n**ACCUMULATOR: LEVEL UP!!**\n\n"...)
+	}
+	b = appendLogged(b, r)
+	for i := range r.Extra {
+		b = appendAlertModeLog(b, &r.Extra[i])
+	}
+	return b
+}
+
+// appendLogged appends r.Logged as analysisd's merror prints them: a time
+// stamp, the program and the message.
+func appendLogged(b []byte, r *engine.Result) []byte {
 	for _, msg := range r.Logged {
-		// analysisd's merror: a time stamp, the program and the message.
 		b = time.Now().AppendFormat(b, "2006/01/02 15:04:05 ")
 		b = append(b, Program+": "...)
 		b = append(b, msg...)
 		b = append(b, '\n')
-	}
-	for i := range r.Extra {
-		b = writeEvent(b, &r.Extra[i], opts)
 	}
 	return b
 }
