@@ -62,5 +62,11 @@ const (
 	CodeRuleCategory    Code = "rule-category"     // no top-level rule of the category
 	CodeRuleTooLong     Code = "rule-too-long"     // warning: a value of 2 KiB or more that OSSEC drops
 	CodeRuleNotAttached Code = "rule-not-attached" // warning: if_level 0: OSSEC loads the rule nowhere
-	CodePattern         Code = "pattern"           // a pattern does not compile
+	CodePattern         Code = "pattern"           // OSSEC rejects the pattern (it does not compile in OSSEC 4.3.0)
+
+	// CodePatternUnsupported: OSSEC accepts the pattern (PCRE2 compiles
+	// it) but this tool's pure-Go engine cannot run it exactly (recursion,
+	// conditionals, callouts, verbs, \K, \p, ...). The ruleset is not wrong;
+	// this tool cannot test it.
+	CodePatternUnsupported Code = "pattern-unsupported"
 )

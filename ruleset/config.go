@@ -243,7 +243,7 @@ func (l *loader) readRulesSection(file string, kids []*ossecxml.Node, base bool)
 			}
 			re, err := osregex.Compile(osregex.KindRegex, pattern, 0)
 			if err != nil {
-				l.errf(xpos(file, n.Pos), CodePattern, "pattern in <%s> does not compile: %v", n.Name, err)
+				l.errf(xpos(file, n.Pos), patternCode(err), "pattern in <%s> does not compile: %v", n.Name, err)
 				return false
 			}
 			list := &inc

@@ -395,8 +395,19 @@ func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, w
 	if errors.As(err, &oe) && oe.Offset >= 0 && oe.Offset <= len(a.text) {
 		pos = a.posAt(file, oe.Offset)
 	}
-	l.errf(pos, CodePattern, "%s: %v", what, err)
+	l.errf(pos, patternCode(err), "%s: %v", what, err)
 	return nil
+}
+
+// patternCode is the code of a pattern that does not compile:
+// CodePatternUnsupported when OSSEC would run it but package pcre cannot,
+// CodePattern when OSSEC refuses it.
+func patternCode(err error) Code {
+	var oe *osregex.Error
+	if errors.As(err, &oe) && oe.Unsupported {
+		return CodePatternUnsupported
+	}
+	return CodePattern
 }
 
 // acc accumulates the contents of repeated elements as OSSEC's

@@ -288,6 +288,9 @@ func TestRuleErrors(t *testing.T) {
 		{"no root of the category", rule(`id="10" level="1"`, "    <category>firewall</category>\n    <match>x</match>"), wantDiag{"r.xml", 2, 3, CodeRuleCategory}},
 		{"bad pcre2", rule(`id="10" level="1"`, "    <pcre2>ab(c</pcre2>"), wantDiag{"r.xml", 3, 16, CodePattern}},
 		{"bad regex", rule(`id="10" level="1"`, "    <regex>a)</regex>"), wantDiag{"r.xml", 3, 12, CodePattern}},
+		{"pcre2 this tool cannot run: \\K", rule(`id="10" level="1"`, "    <pcre2>a\\Kb</pcre2>"), wantDiag{"r.xml", 3, 13, CodePatternUnsupported}},
+		{"pcre2 this tool cannot run: recursion", rule(`id="10" level="1"`, "    <match_pcre2>a(?R)?b</match_pcre2>"), wantDiag{"r.xml", 3, 19, CodePatternUnsupported}},
+		{"pcre2 this tool cannot run: \\p", rule(`id="10" level="1"`, "    <user_pcre2>^\\p{Lu}</user_pcre2>"), wantDiag{"r.xml", 3, 18, CodePatternUnsupported}},
 		{"backslash escapes the closing tag", rule(`id="10" level="1"`, "    <regex>\\</regex>"), wantDiag{"r.xml", 4, 9, "xml-element-not-closed"}},
 		{"xml error", "<group name=\"g\">\n  <rule id=\"10\" level=\"1\">\n</group>", wantDiag{"r.xml", 3, 8, "xml-element-not-closed"}},
 		{"unknown variable", "<var name=\"A\">x</var>\n<group name=\"g\"><rule id=\"10\" level=\"1\"><match>$AB</match></rule></group>", wantDiag{"r.xml", 2, 48, "xml-var-unknown"}},
@@ -332,6 +335,7 @@ func TestDecoderErrors(t *testing.T) {
 		{"repeated name mixing regex kinds", dec("sshd-fail", "  <parent>sshd</parent>\n  <pcre2>(b)</pcre2>\n  <order>id</order>"), wantDiag{"x.xml", 1, 1, CodeDecoderSibling}},
 		{"plugin with regex", dec("x", "  <prematch>a</prematch>\n  <plugin_decoder>PF_Decoder</plugin_decoder>\n  <regex>(b)</regex>\n  <order>id</order>"), wantDiag{"x.xml", 1, 1, CodeDecoderPlugin}},
 		{"bad prematch", dec("x", "  <prematch_pcre2>a[</prematch_pcre2>"), wantDiag{"x.xml", 2, 21, CodePattern}},
+		{"prematch this tool cannot run", dec("x", "  <prematch_pcre2>(?(1)a|b)</prematch_pcre2>"), wantDiag{"x.xml", 2, 19, CodePatternUnsupported}},
 		{"empty file", "<!-- nothing -->", wantDiag{"x.xml", 1, 1, CodeDecoderEmpty}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

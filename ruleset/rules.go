@@ -742,7 +742,7 @@ func (l *loader) readListRule(file string, id int, e *ossecxml.Node) (*ListRule,
 		case "check_value":
 			p, err := osregex.Compile(osregex.KindMatch, a.Value, 0)
 			if err != nil {
-				l.errf(xpos(file, a.ValuePos), CodePattern, "rule %d: invalid check_value pattern %q: %v", id, a.Value, err)
+				l.errf(xpos(file, a.ValuePos), patternCode(err), "rule %d: invalid check_value pattern %q: %v", id, a.Value, err)
 				return nil, false
 			}
 			lr.CheckValue = p
