@@ -76,21 +76,26 @@ func noBase(src ruleset.Sources) (ruleset.Sources, *ruleset.Ruleset, []string, e
 	}
 }
 
-// filesNeedingBase returns the files among rules that have an if_sid
-// naming a missing rule in err's diagnostics.
+// filesNeedingBase returns the files among rules whose errors in err's
+// diagnostics are all if_sid errors (a rule below a missing rule). A file
+// with another error too is not left out: that error is reported.
 func filesNeedingBase(err error, rules []string) []string {
 	var e *ruleset.Error
 	if !errors.As(err, &e) {
 		return nil
 	}
-	var files []string
-	for _, d := range e.Diagnostics {
-		if d.Severity == ruleset.SeverityError && d.Code == ruleset.CodeRuleIfSID &&
-			slices.Contains(rules, d.Pos.File) && !slices.Contains(files, d.Pos.File) {
+	var files, other []string
+	for _, d := range e.Errors() {
+		if !slices.Contains(rules, d.Pos.File) {
+			continue
+		}
+		if d.Code != ruleset.CodeRuleIfSID {
+			other = append(other, d.Pos.File)
+		} else if !slices.Contains(files, d.Pos.File) {
 			files = append(files, d.Pos.File)
 		}
 	}
-	return files
+	return slices.DeleteFunc(files, func(f string) bool { return slices.Contains(other, f) })
 }
 
 //go:embed nobase_rules.xml

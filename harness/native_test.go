@@ -1,11 +1,14 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // TestNativeCache: the same sources give the same engine (loaded once);
@@ -117,5 +120,26 @@ func TestNoBaseSources(t *testing.T) {
 	src.Base = "/somewhere"
 	if same, notes, err := NoBaseSources(src); err != nil || notes != nil || !slices.Equal(same.Rules, src.Rules) {
 		t.Errorf("with a base: %q, %q, %v; want the sources unchanged", same.Rules, notes, err)
+	}
+}
+
+// TestFilesNeedingBase: without a base, a rule file is left out when its
+// only errors are if_sid errors; a file with another error as well is
+// kept, so that the error is reported.
+func TestFilesNeedingBase(t *testing.T) {
+	diag := func(file string, line int, code ruleset.Code) ruleset.Diagnostic {
+		return ruleset.Diagnostic{Pos: ruleset.Pos{File: file, Line: line}, Code: code}
+	}
+	err := &ruleset.Error{Diagnostics: []ruleset.Diagnostic{
+		diag("a.xml", 3, ruleset.CodeRuleIfSID),
+		diag("b.xml", 2, ruleset.CodePattern),
+		diag("b.xml", 9, ruleset.CodeRuleIfSID),
+		diag("c.xml", 4, ruleset.CodeRuleIfSID),
+		diag("c.xml", 8, ruleset.CodeRuleIfSID),
+		diag("base.xml", 1, ruleset.CodeRuleIfSID),
+	}}
+	got := filesNeedingBase(fmt.Errorf("loading: %w", err), []string{"a.xml", "b.xml", "c.xml"})
+	if want := []string{"a.xml", "c.xml"}; !slices.Equal(got, want) {
+		t.Errorf("files left out %q, want %q", got, want)
 	}
 }

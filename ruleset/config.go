@@ -27,17 +27,17 @@ func (l *loader) readConfig(file string, base bool) {
 	for _, root := range doc.Roots() {
 		if root.Name != "ossec_config" {
 			l.errf(xpos(file, root.Pos), CodeConfigRoot, "invalid element <%s>: only <ossec_config> is allowed at the top of %s", root.Name, filepath.Base(file))
-			return
+			continue
 		}
 		for _, sec := range root.Children() {
-			if !l.readSection(file, sec, base) {
-				return
-			}
+			// A section with an error stops there; the others are read.
+			l.readSection(file, sec, base)
 		}
 	}
 }
 
-// readSection is read_main_elements for one section; false stops the file.
+// readSection is read_main_elements for one section; false when it has
+// an error (OSSEC stops there).
 func (l *loader) readSection(file string, sec *ossecxml.Node, base bool) bool {
 	kids := sec.Children()
 	if kids == nil {
@@ -111,6 +111,7 @@ func emailByte(c byte) bool {
 // readGlobal is Read_Global as GlobalConf calls it (no mail structure).
 func (l *loader) readGlobal(file string, kids []*ossecxml.Node) bool {
 	c := &l.rs.Config
+	allOK := true
 	for _, n := range kids {
 		ok := true
 		switch n.Name {
@@ -163,11 +164,9 @@ func (l *loader) readGlobal(file string, kids []*ossecxml.Node) bool {
 			l.errf(xpos(file, n.Pos), CodeConfigElement, "invalid element <%s> in <global>", n.Name)
 			ok = false
 		}
-		if !ok {
-			return false
-		}
+		allOK = allOK && ok
 	}
-	return true
+	return allOK
 }
 
 // readGlobalSyscheck is Read_GlobalSK: analysisd reads the syscheck
@@ -193,11 +192,13 @@ func (l *loader) readGlobalSyscheck(file string, kids []*ossecxml.Node) bool {
 
 // readAlerts is Read_Alerts.
 func (l *loader) readAlerts(file string, kids []*ossecxml.Node) bool {
+	ok := true
 	for _, n := range kids {
 		switch n.Name {
 		case "email_alert_level", "log_alert_level":
 			if !isNum(n.Content) {
-				return l.badValue(file, n)
+				ok = l.badValue(file, n)
+				continue
 			}
 			v := int(uint8(atoi(n.Content)))
 			if n.Name == "email_alert_level" {
@@ -207,10 +208,10 @@ func (l *loader) readAlerts(file string, kids []*ossecxml.Node) bool {
 			}
 		default:
 			l.errf(xpos(file, n.Pos), CodeConfigElement, "invalid element <%s> in <alerts>", n.Name)
-			return false
+			ok = false
 		}
 	}
-	return true
+	return ok
 }
 
 // readRulesSection is Read_Rules. In the main configuration a <rules>

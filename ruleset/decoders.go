@@ -98,6 +98,7 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 	doc, found := l.readXML(file, display, true, CodeFileRead)
 	if !found {
 		if !optional {
+			l.decoderFailed = true
 			if f.pos.File != "" {
 				l.errf(f.pos, CodeFileNotFound, "decoder file %q not found", f.name)
 			} else {
@@ -107,6 +108,7 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 		return
 	}
 	if doc == nil {
+		l.decoderFailed = true
 		return
 	}
 	l.rs.DecoderFiles = append(l.rs.DecoderFiles, display)
@@ -117,9 +119,14 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 		}
 		return
 	}
+	// OSSEC stops at the first decoder in error; the others are read to
+	// report their errors too.
 	for _, n := range roots {
 		if !l.readDecoder(display, n) {
-			return
+			l.decoderFailed = true
+			if len(n.Attrs) > 0 && strings.EqualFold(n.Attrs[0].Name, "name") {
+				l.failedDecoders[n.Attrs[0].Value] = true
+			}
 		}
 	}
 }
@@ -479,7 +486,9 @@ func (l *loader) addDecoder(d *Decoder, hasParent bool) bool {
 			}
 		}
 		if !added {
-			l.errf(d.Pos, CodeDecoderParent, "decoder %q: parent decoder %q not found", d.OwnName, d.Parent)
+			if !l.failedDecoders[d.Parent] {
+				l.errf(d.Pos, CodeDecoderParent, "decoder %q: parent decoder %q not found", d.OwnName, d.Parent)
+			}
 			return false
 		}
 	} else {

@@ -1,7 +1,9 @@
 package ruleset
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -56,27 +58,62 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
-// Error is the error Load returns: every diagnostic of severity error
-// (and the warnings found before), in the order they were found.
+// Error implements error: a Diagnostic is also the error it reports, so
+// that (*Error).Unwrap can list them.
+func (d Diagnostic) Error() string { return d.String() }
+
+// Error is the error Load returns: every diagnostic found, errors and
+// warnings, sorted by position (file name, line, column). Loading reports
+// every error it finds, not only the first: the configuration files are
+// all read (loading stops after them when they have errors, since they say
+// what else to read), then every decoder and rule file, every decoder and
+// rule in them. An error that only follows from an earlier one (a rule
+// below a rule that did not load, a decoder whose parent did not load) is
+// not reported again.
+//
+// Callers tell a ruleset that does not load from other failures with
+// errors.As:
+//
+//	var le *ruleset.Error
+//	if errors.As(err, &le) {
+//		for _, d := range le.Errors() { ... }
+//	}
 type Error struct {
 	Diagnostics []Diagnostic
 }
 
-// Error lists the error diagnostics, one per line.
+// Error lists the error diagnostics, one per line, as
+// "file:line:col: message [code]".
 func (e *Error) Error() string {
 	var b strings.Builder
-	n := 0
-	for _, d := range e.Diagnostics {
-		if d.Severity != SeverityError {
-			continue
-		}
-		if n > 0 {
+	for i, d := range e.Errors() {
+		if i > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(d.String())
-		n++
 	}
 	return b.String()
+}
+
+// Errors returns the diagnostics of severity error, in order.
+func (e *Error) Errors() []Diagnostic {
+	var out []Diagnostic
+	for _, d := range e.Diagnostics {
+		if d.Severity == SeverityError {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Unwrap returns the error diagnostics as errors, as errors.Join would
+// hold them: errors.As(err, &d) with a Diagnostic d finds the first.
+func (e *Error) Unwrap() []error {
+	var out []error
+	for _, d := range e.Errors() {
+		out = append(out, d)
+	}
+	return out
 }
 
 // Has reports whether e holds a diagnostic with the given code.
@@ -87,4 +124,15 @@ func (e *Error) Has(code Code) bool {
 		}
 	}
 	return false
+}
+
+// sortDiagnostics sorts ds by file name, line and column, keeping the
+// order in which they were found for equal positions.
+func sortDiagnostics(ds []Diagnostic) {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(
+			strings.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
 }

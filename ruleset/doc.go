@@ -12,7 +12,9 @@
 //
 // What OSSEC refuses to start with, Load refuses: the error is an *Error
 // whose Diagnostics say file:line:col, what is wrong, and a stable Code
-// that tests compare. What OSSEC accepts with a logged complaint (a value
+// that tests compare. OSSEC stops at its first error; Load goes on and
+// reports every error it finds, sorted by position, leaving out those that
+// only follow from an earlier one (see Error). What OSSEC accepts with a logged complaint (a value
 // too long that it drops, a rule it silently does not attach) Load accepts
 // with a Diagnostic of severity warning in Ruleset.Warnings. Inputs on
 // which OSSEC 4.3.0 hangs or crashes (an <info> type it loops on, a

@@ -68,11 +68,13 @@ const (
 )
 
 // Load loads and compiles src. On failure the error is an *Error listing
-// every diagnostic; warnings of a successful load are in Ruleset.Warnings.
+// every diagnostic (every error found, see Error); warnings of a
+// successful load are in Ruleset.Warnings. Both are sorted by position.
 func Load(src Sources) (*Ruleset, error) {
 	defer relaxGC()()
 	l := newLoader(src)
 	l.run()
+	sortDiagnostics(l.diags)
 	if l.failed {
 		return nil, &Error{Diagnostics: l.diags}
 	}
@@ -145,6 +147,14 @@ type loader struct {
 	groupMatched map[string]bool // eventSearch's memory, reused
 
 	pre *prefetch // documents and patterns prepared in parallel
+
+	// What failed so far, so that loading goes on after an error without
+	// reporting the errors that only follow from it.
+	decoderFailed  bool            // a decoder or decoder file did not load
+	failedDecoders map[string]bool // names of decoders that did not load
+	ruleFailed     bool            // a rule did not load
+	ruleFileFailed bool            // a rule file could not be read or has a bad structure
+	failedRules    map[int]bool    // ids of rules that did not load
 }
 
 // cfgPath is a file named by a configuration, with where it was named.
@@ -164,6 +174,8 @@ func newLoader(src Sources) *loader {
 	l.nodesOf = map[int][]*RuleNode{}
 	l.parentOf = map[*RuleNode]*RuleNode{}
 	l.decoderNames = map[string]bool{}
+	l.failedDecoders = map[string]bool{}
+	l.failedRules = map[int]bool{}
 	c := &l.rs.Config
 	c.LogAlertLevel, c.EmailAlertLevel = 1, 7
 	c.Stats = 4
@@ -195,9 +207,6 @@ func (l *loader) basePath(p string) string {
 
 func (l *loader) run() {
 	l.readInternalOptions()
-	if l.failed {
-		return
-	}
 	cfg := l.src.Config
 	if cfg == "" && l.src.Base != "" {
 		cfg = filepath.Join(l.src.Base, "etc", "ossec.conf")
@@ -208,6 +217,8 @@ func (l *loader) run() {
 	for _, c := range l.src.Configs {
 		l.readConfig(c, false)
 	}
+	// The configuration says what else to read: after an error in it, the
+	// errors of the files it names could be mere consequences.
 	if l.failed {
 		return
 	}

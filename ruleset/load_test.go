@@ -738,10 +738,19 @@ func FuzzRules(f *testing.F) {
 			if !errors.As(err, &e) || len(e.Diagnostics) == 0 {
 				t.Fatalf("error %v is not an *Error with diagnostics", err)
 			}
-			for _, d := range e.Diagnostics {
+			for i, d := range e.Diagnostics {
 				if d.Pos.File == "" || d.Code == "" {
 					t.Fatalf("diagnostic without file or code: %v", d)
 				}
+				if i > 0 {
+					p := e.Diagnostics[i-1].Pos
+					if p.File > d.Pos.File || p.File == d.Pos.File && (p.Line > d.Pos.Line || p.Line == d.Pos.Line && p.Col > d.Pos.Col) {
+						t.Fatalf("diagnostics not sorted by position: %v before %v", e.Diagnostics[i-1], d)
+					}
+				}
+			}
+			if len(e.Errors()) == 0 {
+				t.Fatalf("error %v has no diagnostic of severity error", err)
 			}
 			return
 		}

@@ -64,6 +64,7 @@ func (l *loader) readRuleFile(f cfgPath) {
 	}
 	doc, found := l.readXML(file, file, true, CodeFileRead)
 	if !found {
+		l.ruleFileFailed = true
 		if f.pos.File != "" {
 			l.errf(f.pos, CodeFileNotFound, "rule file %q not found", f.name)
 		} else {
@@ -72,36 +73,67 @@ func (l *loader) readRuleFile(f cfgPath) {
 		return
 	}
 	if doc == nil {
+		l.ruleFileFailed = true
 		return
 	}
 	l.rs.RuleFiles = append(l.rs.RuleFiles, file)
 	roots := doc.Roots()
 	if roots == nil {
+		l.ruleFileFailed = true
 		l.errf(Pos{File: file, Line: 1, Col: 1}, CodeRuleRoot, "no <group> in rule file")
 		return
 	}
+	// OSSEC checks every top-level element before it reads a rule.
 	for _, g := range roots {
 		if !strings.EqualFold(g.Name, "group") {
+			l.ruleFileFailed = true
 			l.errf(xpos(file, g.Pos), CodeRuleRoot, "invalid element <%s>: only <group> is allowed at the top of a rule file", g.Name)
-			return
-		}
-		if len(g.Attrs) != 1 || !strings.EqualFold(g.Attrs[0].Name, "name") {
+		} else if len(g.Attrs) != 1 || !strings.EqualFold(g.Attrs[0].Name, "name") {
+			l.ruleFileFailed = true
 			l.errf(xpos(file, g.Pos), CodeRuleRoot, "<group> needs exactly one attribute, name")
-			return
 		}
 	}
+	if l.ruleFileFailed {
+		return
+	}
+	// OSSEC stops at the first group or rule in error; the others are read
+	// to report their errors too.
 	for _, g := range roots {
 		rules := g.Children()
 		if rules == nil {
 			l.errf(xpos(file, g.Pos), CodeRuleGroupEmpty, "group %q has no rule", g.Attrs[0].Value)
-			return
+			continue
 		}
 		for _, n := range rules {
 			if !l.readRule(file, g.Attrs[0].Value, n) {
-				return
+				l.markRuleFailed(n)
 			}
 		}
 	}
+}
+
+// markRuleFailed records that the rule of element n did not load, so
+// that the rules below it do not report it missing.
+func (l *loader) markRuleFailed(n *ossecxml.Node) {
+	l.ruleFailed = true
+	for _, a := range n.Attrs {
+		if strings.EqualFold(a.Name, "id") && isNum(a.Value) {
+			if id, ok := scanInt(a.Value, 6); ok {
+				l.failedRules[id] = true
+			}
+		}
+	}
+}
+
+// consequence reports whether a rule's missing parent (rule sid, or 0 for
+// a parent found by level, group or category) may only be missing because
+// an earlier rule or rule file did not load; such an error is not reported
+// (the load has failed already).
+func (l *loader) consequence(sid int) bool {
+	if l.ruleFileFailed || l.failedRules[sid] {
+		return true
+	}
+	return sid == 0 && l.ruleFailed
 }
 
 // ruleSrc holds what the elements of one <rule> gave before compilation.
@@ -310,7 +342,11 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 			r.DecodedAs = l.decoderID(e.Content)
 			r.DecodedAsName = e.Content
 			if r.DecodedAs == 0 {
-				l.errf(cpos, CodeRuleDecoder, "rule %d: invalid decoder name %q", id, e.Content)
+				// After a decoder error the name may be that of a decoder
+				// that did not load.
+				if !l.decoderFailed {
+					l.errf(cpos, CodeRuleDecoder, "rule %d: invalid decoder name %q", id, e.Content)
+				}
 				return false
 			}
 		case "cve", "info":
@@ -652,7 +688,9 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 		l.rulesByID[id] = r
 	case overwrite:
 		if !l.overwrite(r, ilevel, &s) {
-			l.errf(at, CodeRuleOverwrite, "rule %d: overwrite=\"yes\" but no rule %d was loaded before", id, id)
+			if !l.consequence(id) {
+				l.errf(at, CodeRuleOverwrite, "rule %d: overwrite=\"yes\" but no rule %d was loaded before", id, id)
+			}
 			return false
 		}
 		return true
@@ -878,6 +916,9 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 					target := atoi(sid[i:])
 					if !l.addToRule(attachSpec{sid: target}, l.rs.Rules, r, ilevel) {
 						pos := s.ifSID.posAt(file, i)
+						if l.consequence(target) {
+							return false
+						}
 						if target == 0 {
 							l.errf(pos, CodeRuleIfSID, "rule %d: if_sid %q: an empty entry attaches by category, and no top-level rule has category %d", r.ID, sid, r.Category)
 						} else {
@@ -900,11 +941,17 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 			return true
 		}
 		if !l.addToRule(attachSpec{level: lv * 100}, l.rs.Rules, r, ilevel) {
+			if l.consequence(0) {
+				return false
+			}
 			l.errf(s.ifLevel.posAt(file, -1), CodeRuleIfLevel, "rule %d: no rule of level %d or more for if_level", r.ID, lv)
 			return false
 		}
 	case hasIfGroup:
 		if !l.addToRule(attachSpec{group: r.IfGroup, byGroup: true}, l.rs.Rules, r, ilevel) {
+			if l.consequence(0) {
+				return false
+			}
 			pos := s.ifGroup.posAt(file, -1)
 			if !s.ifGroup.set {
 				pos = s.ifMatchedGroup.posAt(file, -1)
@@ -914,6 +961,9 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 		}
 	default:
 		if !l.addToRule(attachSpec{}, l.rs.Rules, r, ilevel) {
+			if l.consequence(0) {
+				return false
+			}
 			l.errf(at, CodeRuleCategory, "rule %d: no top-level rule of its category to attach to (give if_sid, if_group or if_level)", r.ID)
 			return false
 		}

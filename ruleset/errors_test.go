@@ -1,0 +1,159 @@
+package ruleset
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// diagKeys returns "file:line:col code" for each diagnostic of severity
+// error, file as its base name.
+func diagKeys(t *testing.T, err error) []string {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want *Error", err)
+	}
+	var out []string
+	for _, d := range e.Errors() {
+		out = append(out, fmt.Sprintf("%s:%d:%d %s", filepath.Base(d.Pos.File), d.Pos.Line, d.Pos.Col, d.Code))
+	}
+	return out
+}
+
+// TestEveryError: loading goes on after an error and reports every error
+// of every decoder and rule file, sorted by file, line and column (the
+// decoder file z.xml is read before the rule file r.xml, but sorts after
+// it), without the errors that only follow from another (a rule below a
+// rule that did not load, a decoder below one that did not load).
+func TestEveryError(t *testing.T) {
+	f := newFixture(t)
+	decoders := f.file("z.xml", testDecoders+`<decoder name="bad">
+  <prematch>a</prematch>
+  <type>web</type>
+</decoder>
+<decoder name="bad-child">
+  <parent>bad</parent>
+  <prematch>b</prematch>
+</decoder>
+<decoder name="orphan">
+  <parent>nothing</parent>
+  <prematch>b</prematch>
+</decoder>
+`)
+	rules := f.file("r.xml", `<group name="g,">
+  <rule id="10" level="1">
+    <if_sid>1</if_sid>
+    <regex>a)</regex>
+  </rule>
+  <rule id="11" level="1">
+    <if_sid>10</if_sid>
+    <match>below a rule that did not load</match>
+  </rule>
+  <rule id="12" level="1">
+    <if_sid>1</if_sid>
+    <time>25:00-26:00</time>
+  </rule>
+  <rule id="13" level="1">
+    <if_sid>99</if_sid>
+  </rule>
+  <rule id="14" level="1" overwrite="yes">
+    <match>overwrites a rule that did not load</match>
+    <if_sid>1</if_sid>
+  </rule>
+  <rule id="10" level="1" overwrite="yes">
+    <match>overwrites a rule that did not load</match>
+    <if_sid>1</if_sid>
+  </rule>
+</group>
+<group name="empty,">
+</group>
+`)
+	_, err := Load(Sources{
+		Decoders: []string{decoders},
+		Rules:    []string{f.file("root.xml", rootRule), rules},
+	})
+	want := []string{
+		"r.xml:4:12 " + string(CodePattern),
+		"r.xml:12:11 " + string(CodeRuleValue),
+		"r.xml:15:13 " + string(CodeRuleIfSID),
+		"r.xml:17:3 " + string(CodeRuleOverwrite),
+		"r.xml:26:1 " + string(CodeRuleGroupEmpty),
+		"z.xml:12:9 " + string(CodeDecoderType),
+		"z.xml:18:1 " + string(CodeDecoderParent),
+	}
+	if diff := cmp.Diff(want, diagKeys(t, err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	// One "file:line:col: " line per error, in the same order.
+	lines := strings.Split(err.Error(), "\n")
+	var e *Error
+	errors.As(err, &e)
+	if len(lines) != len(e.Errors()) {
+		t.Fatalf("%d lines for %d errors:\n%s", len(lines), len(e.Errors()), err)
+	}
+	for i, d := range e.Errors() {
+		prefix := fmt.Sprintf("%s:%d:%d: ", d.Pos.File, d.Pos.Line, d.Pos.Col)
+		if !strings.HasPrefix(lines[i], prefix) {
+			t.Errorf("line %d %q does not start with %q", i+1, lines[i], prefix)
+		}
+	}
+}
+
+// TestEveryConfigError: every error of the configuration files is
+// reported; loading stops after them (the files they name are not read).
+func TestEveryConfigError(t *testing.T) {
+	f := newFixture(t)
+	f.file("etc/decoder.xml", "<decoder name=\"x\"><regex>(</regex></decoder>")
+	cfg := f.file("etc/ossec.conf", `<ossec_config>
+  <global>
+    <logall>true</logall>
+    <log_all>yes</log_all>
+  </global>
+  <alerts>
+    <log_alert_level>high</log_alert_level>
+  </alerts>
+  <rulez/>
+</ossec_config>
+`)
+	extra := f.file("extra.conf", "<ossec>\n</ossec>\n")
+	_, err := Load(Sources{Base: f.dir, Config: cfg, Configs: []string{extra}})
+	want := []string{ // sorted by path: DIR/etc/ossec.conf, DIR/extra.conf
+		"ossec.conf:3:13 " + string(CodeConfigValue),
+		"ossec.conf:4:5 " + string(CodeConfigElement),
+		"ossec.conf:7:22 " + string(CodeConfigValue),
+		"ossec.conf:9:3 " + string(CodeConfigEmptySection),
+		"extra.conf:1:1 " + string(CodeConfigRoot),
+	}
+	if diff := cmp.Diff(want, diagKeys(t, err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestErrorAPI: a load failure is found with errors.As, as an *Error or
+// as its first Diagnostic, and errors.Is sees every diagnostic.
+func TestErrorAPI(t *testing.T) {
+	_, err := loadRules(t, `<group name="g,">
+  <rule id="10" level="1"><if_sid>1</if_sid><time>x</time></rule>
+  <rule id="11" level="1"><if_sid>1</if_sid><weekday>y</weekday></rule>
+</group>`)
+	wrapped := fmt.Errorf("case x: %w", err)
+	var e *Error
+	if !errors.As(wrapped, &e) || len(e.Errors()) != 2 {
+		t.Fatalf("errors.As(*Error) on %v: %v", wrapped, e)
+	}
+	var d Diagnostic
+	if !errors.As(wrapped, &d) || d.Code != CodeRuleValue || d.Pos.Line != 2 {
+		t.Errorf("errors.As(Diagnostic) = %v, want the error at line 2", d)
+	}
+	if !errors.Is(wrapped, e.Errors()[1]) {
+		t.Errorf("errors.Is does not find the second diagnostic")
+	}
+	if d.Error() != d.String() {
+		t.Errorf("Diagnostic.Error %q != String %q", d.Error(), d.String())
+	}
+}
