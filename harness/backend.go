@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -24,6 +25,19 @@ type Session interface {
 	Process(ctx context.Context, m engine.Message) (engine.Result, error)
 	// Close ends the session and frees what it holds.
 	Close() error
+}
+
+// Clocked is a Session whose event time the harness sets: the cases'
+// clock command and run --clock need one. A Session that is not Clocked
+// analyses events on its engine's own wall clock.
+type Clocked interface {
+	// SetClock makes now the time of the events processed from now on.
+	SetClock(now func() time.Time)
+}
+
+// noClock is why a case that sets the clock is skipped on an engine.
+func noClock(engine string) string {
+	return "engine " + engine + " reads events on its own wall clock: a case with a clock command (or run --clock other than arrival) needs --engine native"
 }
 
 // UnsupportedError is what a Session returns for an event its engine

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -63,6 +64,52 @@ func cmdLogtest(ts *testscript.TestScript, neg bool, args []string) {
 		res := st.feed(ts, m, in.what, fresh)
 		fmt.Fprintln(out, Summary(res))
 	}
+}
+
+// cmdClock sets the case's clock, the time the manager reads the events
+// that follow:
+//
+//	clock TIME     stop the clock at TIME (RFC 3339: 2026-11-26T10:00:00Z;
+//	               its zone is the manager's local time for <time>/<weekday>)
+//	clock +DUR     advance it by DUR (121s, 5m, 36h); from the wall clock's
+//	               reading when no clock was set
+//	clock log      from now on, each line's syslog timestamp (in the year
+//	               and zone of the clock), as a replayed corpus
+//
+// Until the first clock command a case runs on the wall clock, as a live
+// manager. The clock is the case's: -fresh sessions share it. On an engine
+// whose time cannot be set (a real ossec-logtest, a container) the case is
+// skipped with the reason.
+func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: clock TIME | clock +DURATION | clock log"
+	if neg {
+		ts.Fatalf("unsupported: ! clock")
+	}
+	if len(args) != 1 {
+		ts.Fatalf("%s", usage)
+	}
+	st := state(ts)
+	var set func()
+	switch a := args[0]; {
+	case a == "log":
+		set = st.clock.FollowLog
+	case strings.HasPrefix(a, "+"):
+		d, err := time.ParseDuration(a[1:])
+		if err != nil || d < 0 {
+			ts.Fatalf("clock: %q is not +DURATION (such as +121s, +5m, +36h)\n%s", a, usage)
+		}
+		set = func() { st.clock.Advance(d) }
+	default:
+		t, err := time.Parse(time.RFC3339, a)
+		if err != nil {
+			ts.Fatalf("clock: %q is not an RFC 3339 time (such as 2026-11-26T10:00:00Z)\n%s", a, usage)
+		}
+		set = func() { st.clock.Set(t) }
+	}
+	if _, ok := st.session(ts).(Clocked); !ok {
+		st.t.Skip(noClock(st.cfg.Backend.Name()))
+	}
+	set()
 }
 
 // cmdDecoded asserts on the decoder of the last event and its fields:

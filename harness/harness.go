@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 )
 
 // UpdateEnv is the environment variable that, set to a non-empty value,
@@ -39,6 +40,10 @@ type Config struct {
 	// Context, when set, is passed to the Backend (Open, Process); a
 	// cancelled context stops the engines. Default: context.Background().
 	Context context.Context
+	// Clock is where event time comes from when a case starts (default
+	// clock.Arrival, the wall clock); the case's clock command changes it.
+	// Engines whose time cannot be set run only arrival-clock cases.
+	Clock clock.Spec
 	// Asserted, when set, is called after an assertion command (decoded,
 	// rule, alert, noalert, ar, ut) passed, with the event it judged. It
 	// may be called from several goroutines at once.
@@ -73,7 +78,7 @@ type stateKey struct{}
 func (cfg *Config) Params() testscript.Params {
 	return testscript.Params{
 		Setup: func(env *testscript.Env) error {
-			st := &caseState{cfg: cfg, workdir: env.WorkDir, t: env.T(), file: cfg.file}
+			st := &caseState{cfg: cfg, workdir: env.WorkDir, t: env.T(), file: cfg.file, clock: clock.New(cfg.Clock, nil)}
 			env.Values[stateKey{}] = st
 			env.Defer(st.close)
 			return nil
@@ -95,12 +100,13 @@ func (cfg *Config) condition(cond string) (bool, error) {
 	return false, fmt.Errorf("unknown condition %q (known: base, engine:NAME)", cond)
 }
 
-// Commands returns the case commands by name: logtest, syscheck, decoded,
-// rule, alert, noalert, ar and ut.
+// Commands returns the case commands by name: logtest, syscheck, clock,
+// decoded, rule, alert, noalert, ar and ut.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"logtest":  cmdLogtest,
 		"syscheck": cmdSyscheck,
+		"clock":    cmdClock,
 		"decoded":  asserting("decoded", cmdDecoded),
 		"rule":     asserting("rule", cmdRule),
 		"alert":    asserting("alert", cmdAlert),
@@ -141,6 +147,8 @@ type caseState struct {
 	// path; versions counts generated file contents.
 	files    map[string]knownFile
 	versions int
+	// clock gives the case's sessions their event time.
+	clock *clock.Clock
 }
 
 // event is one event fed, with what the engine made of it.
@@ -191,6 +199,12 @@ func (st *caseState) open(ts *testscript.TestScript) Session {
 	sess, err := st.cfg.Backend.Open(st.cfg.ctx(), src)
 	if err != nil {
 		ts.Fatalf("loading the ruleset (engine %s):\n%s", st.cfg.Backend.Name(), st.tidy(err.Error()))
+	}
+	if c, ok := sess.(Clocked); ok {
+		c.SetClock(st.clock.Now)
+	} else if st.clock.Mode() != clock.Arrival {
+		sess.Close()
+		st.t.Skip(noClock(st.cfg.Backend.Name()))
 	}
 	if n, ok := st.cfg.Backend.(interface{ Notes() []string }); ok {
 		for _, note := range n.Notes() {
@@ -258,6 +272,7 @@ func (st *caseState) feed(ts *testscript.TestScript, m engine.Message, what stri
 		sess = st.session(ts)
 	}
 	st.freshLast = fresh
+	st.clock.Line(m.Text)
 	res, err := sess.Process(st.cfg.ctx(), m)
 	var unsup *UnsupportedError
 	if errors.As(err, &unsup) {

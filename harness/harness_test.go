@@ -61,6 +61,11 @@ func TestFailures(t *testing.T) {
 		{"empty file", "logtest <empty.log\n-- empty.log --\n", []string{"logtest: empty.log is empty"}, Failed},
 		{"unknown condition", "[bogus] logtest x1\n", []string{`unknown condition "bogus"`}, Failed},
 		{"base skip", "[!base] skip 'needs the stock ruleset'\nrule 1\n", []string{"needs the stock ruleset"}, Skipped},
+		{"clock skip", "clock +121s\nlogtest 'dec=a rule=1'\nrule 2\n", []string{"engine fake reads events on its own wall clock", "needs --engine native"}, Skipped},
+		{"usage clock", "clock\n", []string{"usage: clock TIME | clock +DURATION | clock log"}, Failed},
+		{"usage clock time", "clock 2026-11-26\n", []string{`"2026-11-26" is not an RFC 3339 time`}, Failed},
+		{"usage clock duration", "clock +2days\n", []string{`"+2days" is not +DURATION`}, Failed},
+		{"usage negated clock", "! clock +1s\n", []string{"unsupported: ! clock"}, Failed},
 		{"pass", "logtest 'dec=a rule=1'\nrule 1\n", nil, Passed},
 	}
 	dir := t.TempDir()

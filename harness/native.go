@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -109,6 +110,9 @@ func (s *nativeSession) Process(_ context.Context, m engine.Message) (engine.Res
 }
 
 func (s *nativeSession) Close() error { return nil }
+
+// SetClock sets the session's event time (Clocked).
+func (s *nativeSession) SetClock(now func() time.Time) { s.s.SetClock(now) }
 
 func (n *Native) addNotes(notes []string) {
 	n.mu.Lock()

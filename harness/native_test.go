@@ -143,3 +143,59 @@ func TestFilesNeedingBase(t *testing.T) {
 		t.Errorf("files left out %q, want %q", got, want)
 	}
 }
+
+// TestNativeClock runs a case on the native engine and this repository's
+// rules whose time, frequency and timeframe verdicts depend on the case's
+// clock: each assertion fails if the clock command has no effect.
+func TestNativeClock(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "clock.txtar")
+	script := `clock 2026-11-25T12:00:00Z
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file ok (/a)'
+rule 107001
+clock 2026-11-25T18:01:00Z
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file ok (/a)'
+rule 900010
+clock 2026-11-28T12:00:00Z
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file ok (/a)'
+rule 900011
+clock 2026-11-25T12:00:00Z
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file managed by RPM (/b) changed outside of RPM'
+rule 107002
+clock +61s
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file managed by RPM (/b) changed outside of RPM'
+rule 107002
+clock +60s
+logtest 'Sep 15 00:26:10 ether ossec-ar-verify: file managed by RPM (/b) changed outside of RPM'
+rule 900012
+clock log
+logtest 'Nov 28 12:00:00 ether ossec-ar-verify: file ok (/a)'
+rule 900011
+logtest 'Nov 25 20:00:00 ether ossec-ar-verify: file ok (/a)'
+rule 900010
+-- rules/clock.xml --
+<group name="clock,">
+  <rule id="900010" level="3">
+    <if_sid>107001</if_sid>
+    <time>6 pm - 8:30 am</time>
+    <description>verdict at night</description>
+  </rule>
+  <rule id="900011" level="3">
+    <if_sid>107001</if_sid>
+    <weekday>weekends</weekday>
+    <description>verdict on a weekend</description>
+  </rule>
+  <rule id="900012" level="12" timeframe="60">
+    <if_sid>107002</if_sid>
+    <if_matched_sid>107002</if_matched_sid>
+    <description>two managed-file changes within a minute</description>
+  </rule>
+</group>
+`
+	if err := os.WriteFile(file, []byte(script), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	res := RunFiles(&Config{Backend: NewNative("h"), Repo: ".."}, []string{file}, false)
+	if res[0].Status != Passed {
+		t.Fatalf("case %s:\n%s", res[0].Status, res[0].Log)
+	}
+}

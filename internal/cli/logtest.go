@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
@@ -59,6 +60,11 @@ prints what OSSEC 4.3.0's ossec-logtest prints, with the same flags. Also:
                       header (default: this machine's, up to the first dot)
     --base DIR        the OSSEC installation to start from (default
                       $OSSEC_RULESET) when run from a rules repository
+    --clock CLOCK     event time: arrival (default: the wall clock when the
+                      line is read, as a live manager), log (each line's
+                      syslog timestamp), or a fixed RFC 3339 time such as
+                      2026-11-26T10:00:00Z (its zone is the local time of
+                      <time> and <weekday>)
 Without -c and -D, run from the root of a rules repository (ossec.conf,
 decoders/, rules/), it loads the repository's ruleset on top of the base;
 elsewhere it loads /var/ossec as ossec-logtest does. -D DIR reads
@@ -75,6 +81,7 @@ type logtestOpts struct {
 	version, help, test, alerts, verbose, quiet, json, fresh bool
 	debug                                                    int
 	config, dir, ut, hostname, base                          string
+	clock                                                    clock.Spec
 }
 
 // parseLogtestArgs reads ossec-logtest's getopt string "VatvdhU:D:c:q"
@@ -111,6 +118,11 @@ func parseLogtestArgs(args []string) (*logtestOpts, error) {
 				o.hostname, err = needVal()
 			case "base":
 				o.base, err = needVal()
+			case "clock":
+				var v string
+				if v, err = needVal(); err == nil {
+					o.clock, err = clock.Parse(v)
+				}
 			default:
 				return nil, fmt.Errorf("unknown option --%s", name)
 			}
@@ -284,8 +296,10 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	alerts := &logtestfmt.AlertWriter{W: out, Location: "stdin"}
+	clk := clock.New(o.clock, nil)
 	newSession := func() *engine.Session {
 		s := eng.NewSession()
+		s.SetClock(clk.Now)
 		if tracer != nil {
 			s.SetObserver(tracer)
 		}
@@ -307,7 +321,8 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		if o.fresh {
 			sess = newSession()
 		}
-		now := time.Now()
+		clk.Line(line)
+		now := clk.Now()
 		res := sess.Process(line)
 		switch {
 		case o.json:

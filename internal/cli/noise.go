@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/coverage"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
@@ -87,6 +88,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	hostname := fl.String("hostname", "manager", "the manager's hostname: given to events without a syslog header, and the host of the manager's own file-integrity events")
 	plain := fl.Bool("plain", false, "read every corpus line as an ossec-logtest line, never as a queue message")
 	year := fl.Int("year", 0, "the year of syslog timestamps (default: this year)")
+	clockFlag := fl.String("clock", "log", "`CLOCK`: "+clock.Usage+"; a corpus is replayed as the manager received it, so the default is log (per host)")
 	window := fl.Int("follow-window", 1000, "how many later events of a host may carry an alert's follow-up")
 	maxLost := fl.Int("max-lost", 10000, "list at most `N` lost alerts (all are counted)")
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
@@ -185,6 +187,10 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 			return fail(ExitUsage, "base ruleset: %v", err)
 		}
 	}
+	clk, err := clock.Parse(*clockFlag)
+	if err != nil {
+		return fail(ExitUsage, "--clock: %v", err)
+	}
 	var sides [2]noise.Side
 	for i, ref := range []string{*before, *after} {
 		side, cleanup, err := loadSide(*base, *repo, ref, *hostname)
@@ -215,7 +221,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := noise.Run(ctx, src, sides[0], sides[1], noise.Options{
 		Level: *level, Workers: *workers, Shard: sh, Known: known, FollowWindow: *window,
-		Year: *year, Inputs: fl.Args(), Progress: prog.update, MaxLost: *maxLost, Hostname: *hostname,
+		Year: *year, Clock: &clk, Inputs: fl.Args(), Progress: prog.update, MaxLost: *maxLost, Hostname: *hostname,
 	})
 	prog.done()
 	if ctx.Err() != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 )
 
@@ -64,6 +65,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
 	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
 	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N)")
+	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -119,7 +121,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
-	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx}
+	clk, err := clock.Parse(*clockFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest run: --clock: %v\n", err)
+		return ExitUsage
+	}
+	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk}
 	results := runCases(cfg, files, *verbose, stderr)
 	if n, ok := backend.(interface{ Notes() []string }); ok {
 		for _, note := range n.Notes() {

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
@@ -100,6 +101,9 @@ func (b *backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 	s.SetObserver(rec)
 	return &Session{c: b.c, s: s, rec: rec, rs: eng.Ruleset()}, nil
 }
+
+// SetClock sets the session's event time (harness.Clocked).
+func (s *Session) SetClock(now func() time.Time) { s.s.SetClock(now) }
 
 // recorder is the engine.Observer of one session: what the engine tried
 // and matched for the event being processed.

@@ -11,7 +11,10 @@
 // one per source host instead (corpus.Event.Host: the agent name, else the
 // syslog hostname): each host has its own before and after engine
 // sessions, fed that host's events in corpus order, with its own clock
-// taken from the syslog timestamps of its lines. Correlation between
+// taken from the syslog timestamps of its lines (Options.Clock, by
+// default clock.Log: the corpus is replayed as the manager received it;
+// clock.Arrival replays it on the wall clock, as if it arrived now, and a
+// fixed instant gives every event that time). Correlation between
 // events of one host (frequency, if_matched_sid, the file-integrity
 // database of an agent) behaves as in OSSEC; correlation across hosts does
 // not happen. Events without a host (the manager's own file-integrity
@@ -55,6 +58,7 @@ import (
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
@@ -121,6 +125,9 @@ type Options struct {
 	// Year is the year of syslog timestamps, which have none (default:
 	// the current year).
 	Year int
+	// Clock is where event time comes from (nil: clock.Log, each line's
+	// timestamp in Year).
+	Clock *clock.Spec
 	// MaxLost is how many lost alerts the report lists (default 10000);
 	// it counts them all.
 	MaxLost int
@@ -375,8 +382,15 @@ func (w *worker) host(name string) *hostState {
 func (w *worker) process(ev *corpus.Event) {
 	h := w.host(ev.Host)
 	h.n++
-	if t, ok := corpus.SyslogTime(ev.Message.Text, w.opts.Year); ok {
-		h.clock = t
+	switch c := w.opts.Clock; {
+	case c != nil && c.Mode == clock.Arrival:
+		h.clock = time.Now()
+	case c != nil && c.Mode == clock.Fixed:
+		h.clock = c.At
+	default:
+		if t, ok := corpus.SyslogTime(ev.Message.Text, w.opts.Year); ok {
+			h.clock = t
+		}
 	}
 	w.cur = h.clock
 	w.expire(h)
