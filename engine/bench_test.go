@@ -16,7 +16,7 @@ func benchLines(b *testing.B) []string {
 		lines = append(lines, r.Log)
 	}
 	if len(lines) == 0 {
-		b.Skip("no conformance lines")
+		b.Fatal("no conformance lines")
 	}
 	return lines
 }

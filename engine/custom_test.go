@@ -8,6 +8,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -15,7 +16,7 @@ import (
 // session and compares every event with what real ossec-logtest printed.
 func TestCustomRecorded(t *testing.T) {
 	rs, err := ruleset.Load(ruleset.Sources{
-		Base:     stockDir,
+		Base:     testenv.StockRuleset(t),
 		Decoders: []string{"testdata/custom/decoders.xml"},
 		Rules:    []string{"testdata/custom/rules.xml"},
 	})

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -28,8 +29,11 @@ func addSeeds(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
-	recs, err := loadRecords()
-	if err == nil {
+	if dir := testenv.ConformanceIfAny(f); dir != "" {
+		recs, err := loadRecords(dir)
+		if err != nil {
+			f.Fatal(err)
+		}
 		for _, r := range recs {
 			f.Add(r.Log)
 		}

@@ -6,24 +6,23 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
-
-const conformanceDir = "../../shared/conformance"
 
 // records returns every recorded single event (sequence items included).
 func records(t testing.TB) []*conformance.Record {
 	t.Helper()
-	out, err := loadRecords()
+	out, err := loadRecords(testenv.Conformance(t))
 	if err != nil {
-		t.Skipf("conformance data not available: %v", err)
+		t.Fatal(err)
 	}
 	return out
 }
 
 // loadRecords reads every recorded single event (sequence items included).
-func loadRecords() ([]*conformance.Record, error) {
-	recs, err := conformance.LoadDir(conformanceDir)
+func loadRecords(dir string) ([]*conformance.Record, error) {
+	recs, err := conformance.LoadDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
@@ -63,15 +65,16 @@ func TestFirstBytesSound(t *testing.T) {
 // TestFirstBytesStock checks the first-byte sets of every stock decoder
 // prematch and rule pattern against every recorded input line.
 func TestFirstBytesStock(t *testing.T) {
-	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
-		t.Skipf("stock ruleset: %v", err)
+		t.Fatal(err)
 	}
 	var lines []string
+	cdir := testenv.Conformance(t)
 	for _, f := range []string{"ossec-testing.jsonl", "logtesting.jsonl"} {
-		data, err := os.ReadFile("../../shared/conformance/" + f)
+		data, err := os.ReadFile(filepath.Join(cdir, f))
 		if err != nil {
-			t.Skipf("conformance data: %v", err)
+			t.Fatal(err)
 		}
 		for _, l := range strings.Split(string(data), "\n") {
 			var r struct {
@@ -225,13 +228,13 @@ func mutateLine(r *rand.Rand, s string) string {
 // testSubjects returns the recorded lines of the shared conformance data
 // and n lines drawn from the extra recordings.
 func testSubjects(t testing.TB, r *rand.Rand, n int) []string {
-	shared, err := pcre2test.Subjects("../../shared/conformance")
+	shared, err := pcre2test.Subjects(testenv.Conformance(t))
 	if err != nil || len(shared) == 0 {
-		t.Skipf("conformance data: %v", err)
+		t.Fatalf("conformance data: %d lines, %v", len(shared), err)
 	}
 	extra, err := pcre2test.Subjects("../internal/conformance/testdata")
 	if err != nil || len(extra) == 0 {
-		t.Skipf("extra conformance data: %v", err)
+		t.Fatalf("extra conformance data: %d lines, %v", len(extra), err)
 	}
 	for i := 0; i < n; i++ {
 		shared = append(shared, extra[r.Intn(len(extra))])
@@ -245,9 +248,9 @@ func testSubjects(t testing.TB, r *rand.Rand, n int) []string {
 // literals, at offset 0 and (for decoders) inside the line; and that the
 // filters decide most calls.
 func TestPrefilterStock(t *testing.T) {
-	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
-		t.Skipf("stock ruleset: %v", err)
+		t.Fatal(err)
 	}
 	n := 400
 	if testing.Short() {
@@ -294,9 +297,9 @@ func TestPrefilterStock(t *testing.T) {
 // FuzzPrefilter checks every stock filter against its pattern on any
 // line.
 func FuzzPrefilter(f *testing.F) {
-	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(f)})
 	if err != nil {
-		f.Skipf("stock ruleset: %v", err)
+		f.Fatal(err)
 	}
 	for _, l := range []string{"Failed password for root from 1.2.3.4 port 22 ssh2", "\u212a\u017f su root\n", "[warn] x\x00y", "ILLEGAL ROOT LOGIN on \xc3tty"} {
 		f.Add(l, uint8(0))
@@ -388,9 +391,9 @@ func TestPrefilterPatterns(t *testing.T) {
 // recorded lines, their space-separated words (URLs among them),
 // mutations of those and values made of the patterns' own literals.
 func TestMatchValueStock(t *testing.T) {
-	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
-		t.Skipf("stock ruleset: %v", err)
+		t.Fatal(err)
 	}
 	n := 400
 	if testing.Short() {

@@ -4,15 +4,16 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // TestQuickChecks: the slot mask and slow flag of every stock rule say
 // what cheapChecks says, on random events.
 func TestQuickChecks(t *testing.T) {
-	rs, err := ruleset.Load(ruleset.Sources{Base: "../../shared/ossec-ruleset-4.3.0"})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
-		t.Skipf("stock ruleset: %v", err)
+		t.Fatal(err)
 	}
 	r := rand.New(rand.NewSource(1))
 	hours := []string{"00:00:00", "06:30:00", "12:00:00", "23:59:59"}

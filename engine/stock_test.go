@@ -1,16 +1,14 @@
 package engine_test
 
 import (
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
-
-const stockDir = "../../shared/ossec-ruleset-4.3.0"
 
 var (
 	stockOnce sync.Once
@@ -22,11 +20,9 @@ var (
 // recorded with.
 func stock(t testing.TB) *ruleset.Ruleset {
 	t.Helper()
-	if _, err := os.Stat(stockDir); err != nil {
-		t.Skipf("stock ruleset not available: %v", err)
-	}
+	dir := testenv.StockRuleset(t)
 	stockOnce.Do(func() {
-		stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: stockDir})
+		stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: dir})
 	})
 	if stockErr != nil {
 		t.Fatalf("loading the stock ruleset: %v", stockErr)
@@ -38,9 +34,9 @@ func stock(t testing.TB) *ruleset.Ruleset {
 // engine on the stock ruleset (the full comparison is the conformance
 // package's test): one fresh session per record, or per sequence.
 func TestStockSample(t *testing.T) {
-	recs, err := conformance.LoadDir(conformanceDir)
+	recs, err := conformance.LoadDir(testenv.Conformance(t))
 	if err != nil {
-		t.Skipf("no conformance data: %v", err)
+		t.Fatal(err)
 	}
 	e := engine.New(stock(t), engine.Options{Hostname: "melancia", Now: fixedClock})
 	bad, n := 0, 0

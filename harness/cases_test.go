@@ -8,15 +8,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // TestCases runs the repository's cases (../cases) on the native engine,
-// with the repository's ruleset on the base of $OSSEC_RULESET (cases that
-// need the stock ruleset skip without it).
+// with the repository's ruleset on the stock ruleset when there is one
+// (testenv.StockRulesetIfAny: cases that need it skip without it).
 func TestCases(t *testing.T) {
 	cfg := &Config{
 		Backend: NewNative("ossec-ruletest"),
-		Base:    os.Getenv("OSSEC_RULESET"),
+		Base:    testenv.StockRulesetIfAny(t),
 		Repo:    "..",
 	}
 	p := cfg.Params()

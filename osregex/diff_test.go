@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/pcre"
 )
 
@@ -50,10 +51,7 @@ var osRegexCorpus = []string{
 // through package pcre. With PCRE2TEST_FULL=1 every pattern meets every
 // subject.
 func TestDiffConverted(t *testing.T) {
-	prog := pcre2test.Path()
-	if prog == "" {
-		t.Skip("pcre2test not installed (apt-get install pcre2-utils): differential tests against real PCRE2 skipped")
-	}
+	prog := testenv.NeedPCRE2Test(t)
 	if testing.Short() {
 		t.Skip("-short: the differential test of converted patterns is skipped")
 	}
@@ -66,7 +64,7 @@ func TestDiffConverted(t *testing.T) {
 		pats = append(pats, pat{KindRegex, s})
 	}
 	subjects := []string{"a aa11 ", "snort: [1:469:3] ICMP PING NMAP [Classification: Attempted Information Leak] [Priority: 2]: {ICMP} 10.4.12.26 -> 10.4.10.231", "x\ty", "é user=ÉTÉ rhost=k\u212a", "line\n"}
-	if rdir := pcre2test.RulesetDir(); rdir != "" {
+	if rdir := testenv.StockRulesetIfAny(t); rdir != "" {
 		all, err := pcre2test.RulesetPatterns(rdir)
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +79,7 @@ func TestDiffConverted(t *testing.T) {
 			}
 		}
 	}
-	if cdir := pcre2test.ConformanceDir(); cdir != "" {
+	if cdir := testenv.ConformanceIfAny(t); cdir != "" {
 		more, err := pcre2test.Subjects(cdir)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 func TestLiteralsDescribe(t *testing.T) {
@@ -156,10 +157,7 @@ func mutate(r *rand.Rand, s string) string {
 // TestLiteralsStock checks the description of every stock pattern against
 // Match on every conformance subject and mutations of them.
 func TestLiteralsStock(t *testing.T) {
-	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
-	if rdir == "" || cdir == "" {
-		t.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
-	}
+	rdir, cdir := testenv.StockRuleset(t), testenv.Conformance(t)
 	pats, err := pcre2test.RulesetPatterns(rdir)
 	if err != nil {
 		t.Fatal(err)

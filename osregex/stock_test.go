@@ -4,15 +4,13 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // stock compiles every pattern of the stock ruleset as analysisd does.
 func stock(b testing.TB) ([]*Pattern, []string) {
 	b.Helper()
-	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
-	if rdir == "" || cdir == "" {
-		b.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
-	}
+	rdir, cdir := testenv.StockRuleset(b), testenv.Conformance(b)
 	pats, err := pcre2test.RulesetPatterns(rdir)
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package osregex
 
 import (
 	"bufio"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,18 +13,11 @@ import (
 
 // The OSSEC source tree holds its own test data for os_regex: the examples'
 // *.tests files and the tables of tests/test_os_regex.c. They are read at
-// test time when the tree is present (OSSEC_SRC, default /work/ossec-src/src)
+// test time when the tree is present (OSSEC_SRC, see internal/testenv)
 // and never copied into this repository.
 func ossecSrc(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("OSSEC_SRC")
-	if dir == "" {
-		dir = "/work/ossec-src/src"
-	}
-	if _, err := os.Stat(filepath.Join(dir, "os_regex")); err != nil {
-		t.Skipf("OSSEC source tree not found at %s (set OSSEC_SRC): upstream os_regex test data skipped", dir)
-	}
-	return dir
+	return testenv.OSSECSource(t)
 }
 
 // shellWord undoes the double quotes of a shell word as run.sh passes it:

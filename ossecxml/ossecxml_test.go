@@ -8,24 +8,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // stockDir returns the stock ruleset directory, or skips the test.
 func stockDir(t testing.TB) string {
 	t.Helper()
-	// OSSEC_RULESET or ../shared/ossec-ruleset-4.3.0, relative to the
-	// repository root (the parent of this package's directory).
-	dir := os.Getenv("OSSEC_RULESET")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "ossec-ruleset-4.3.0")
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "etc", "decoder.xml")); err != nil {
-		t.Skipf("stock OSSEC 4.3.0 ruleset not found at %s (set OSSEC_RULESET): %v", dir, err)
-	}
-	return dir
+	return testenv.StockRuleset(t)
 }
 
 func TestStockFilesParse(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // cpuTimer reports CPU time per op ("cpu-ns/op") next to the wall-clock
@@ -31,10 +32,7 @@ func (c *cpuTimer) stop(b *testing.B) {
 // stockCorpus loads the stock <pcre2> patterns and the conformance lines.
 func stockCorpus(b *testing.B) ([]*Regexp, []string) {
 	b.Helper()
-	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
-	if rdir == "" || cdir == "" {
-		b.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
-	}
+	rdir, cdir := testenv.StockRuleset(b), testenv.Conformance(b)
 	pats, err := pcre2test.RulesetPatterns(rdir)
 	if err != nil {
 		b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // handCases are edge cases of PCRE2 semantics, run against pcre2test.
@@ -134,11 +135,7 @@ var handCases = []pcre2test.Case{
 
 func pcre2testOrSkip(t *testing.T) string {
 	t.Helper()
-	p := pcre2test.Path()
-	if p == "" {
-		t.Skip("pcre2test not installed (apt-get install pcre2-utils): differential tests against real PCRE2 skipped")
-	}
-	return p
+	return testenv.NeedPCRE2Test(t)
 }
 
 // diffStats counts agreement with pcre2test.
@@ -328,10 +325,7 @@ func TestDiffRuleset(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the stock corpus differential test is skipped")
 	}
-	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
-	if rdir == "" || cdir == "" {
-		t.Skip("stock ruleset or conformance data not found (set OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR)")
-	}
+	rdir, cdir := testenv.StockRuleset(t), testenv.Conformance(t)
 	pats, err := pcre2test.RulesetPatterns(rdir)
 	if err != nil {
 		t.Fatal(err)

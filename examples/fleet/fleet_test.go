@@ -14,15 +14,13 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // base is the stock OSSEC ruleset the example compares against.
 func base(tb testing.TB) string {
-	b := os.Getenv("OSSEC_RULESET")
-	if b == "" {
-		tb.Skip("needs the stock ruleset: set OSSEC_RULESET (.ci/run does)")
-	}
-	return b
+	tb.Helper()
+	return testenv.StockRuleset(tb)
 }
 
 // sides loads the stock ruleset (before) and the repository's (after).

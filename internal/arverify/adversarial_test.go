@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 )
 
@@ -263,13 +264,13 @@ type engineCheck struct {
 // to the native engine with this repository's decoders and rules, and checks
 // the decoder, the fields and the rule.
 func checkOnEngine(t *testing.T, checks []engineCheck) {
-	src, err := harness.Sources(os.Getenv("OSSEC_RULESET"), "../..")
+	src, err := harness.Sources(testenv.StockRulesetIfAny(t), "../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng, err := harness.NewNative("manager").Engine(src)
 	if err != nil {
-		t.Skipf("repository ruleset does not load without a base (set OSSEC_RULESET): %v", err)
+		t.Fatal(err)
 	}
 	want := map[Kind]struct {
 		rule, level int

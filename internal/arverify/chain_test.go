@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 const chainCase = "../../cases/ar-verify-chain.txtar"
@@ -87,15 +88,7 @@ func TestChainCase(t *testing.T) {
 		}
 	}
 
-	base := os.Getenv("OSSEC_RULESET")
-	if base == "" {
-		if _, err := os.Stat("../../../shared/ossec-ruleset-4.3.0/etc/ossec.conf"); err == nil {
-			base = "../../../shared/ossec-ruleset-4.3.0"
-		}
-	}
-	if base == "" {
-		t.Skip("no base OSSEC ruleset (OSSEC_RULESET) to run the chain on")
-	}
+	base := testenv.StockRuleset(t)
 	abs, err := filepath.Abs(base)
 	if err != nil {
 		t.Fatal(err)

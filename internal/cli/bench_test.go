@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,13 +11,7 @@ import (
 )
 
 func TestBench(t *testing.T) {
-	base := os.Getenv("OSSEC_RULESET")
-	if base == "" {
-		base = filepath.Join("..", "..", "..", "shared", "ossec-ruleset-4.3.0")
-	}
-	if _, err := os.Stat(filepath.Join(base, "etc", "ossec.conf")); err != nil {
-		t.Skipf("stock ruleset not found (%v); set OSSEC_RULESET", err)
-	}
+	base := testenv.StockRuleset(t)
 	corpus := filepath.Join(t.TempDir(), "c.log")
 	os.WriteFile(corpus, []byte("[error] [client 80.230.208.105] Directory index forbidden by rule: /home/\nx\n"), 0o644)
 	var stdout, stderr bytes.Buffer

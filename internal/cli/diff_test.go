@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 func TestPrintDiffs(t *testing.T) {
@@ -84,10 +85,7 @@ func TestDiffUsage(t *testing.T) {
 // TestDiffReal compares both engines on a few lines with a real
 // ossec-logtest, where one is installed.
 func TestDiffReal(t *testing.T) {
-	dir := os.Getenv(logtest.EnvDir)
-	if dir == "" {
-		t.Skipf("no real OSSEC: set %s to an OSSEC 4.3.0 installation to run this test", logtest.EnvDir)
-	}
+	dir := testenv.OSSECDir(t)
 	if os.Geteuid() != 0 {
 		t.Skip("ossec-logtest chroots into its directory: this test needs root")
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // startupLine matches OSSEC's time-stamped log lines (start-up messages).
@@ -19,10 +20,7 @@ var startupLine = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ossec-
 // byte except the time-stamped start-up lines: the default output, and -v
 // with its rule trace.
 func TestLogtestRecorded(t *testing.T) {
-	base := os.Getenv("OSSEC_RULESET")
-	if base == "" {
-		t.Skip("needs the stock ruleset: set OSSEC_RULESET")
-	}
+	base := testenv.StockRuleset(t)
 	for _, tc := range []struct{ input, flag, recorded string }{
 		{"mix.log", "", "mix.txt"},
 		{"freq.log", "", "freq.txt"},
@@ -62,10 +60,7 @@ var alertTime = regexp.MustCompile(`(?m)^(\*\* Alert )\d+(\.)|^\d{4} \w{3} \d\d 
 // TestLogtestAlertsRecorded compares `logtest -a` with the alerts the real
 // ossec-logtest printed for the same input, except the read times.
 func TestLogtestAlertsRecorded(t *testing.T) {
-	base := os.Getenv("OSSEC_RULESET")
-	if base == "" {
-		t.Skip("needs the stock ruleset: set OSSEC_RULESET")
-	}
+	base := testenv.StockRuleset(t)
 	for _, name := range []string{"mix", "freq"} {
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile("../logtestfmt/testdata/" + name + ".log")

@@ -13,6 +13,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/examples/fleet"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 const (
@@ -22,9 +23,7 @@ const (
 
 func needBase(t *testing.T) {
 	t.Helper()
-	if os.Getenv("OSSEC_RULESET") == "" {
-		t.Skip("needs the stock ruleset: set OSSEC_RULESET (.ci/run does)")
-	}
+	t.Setenv("OSSEC_RULESET", testenv.StockRuleset(t))
 }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {

@@ -2,11 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // TestCasesOnRealOSSEC runs the repository's cases on a real ossec-logtest
@@ -15,10 +14,7 @@ import (
 // reads only log lines). It needs an OSSEC installation
 // ($RULETEST_OSSEC_DIR) and the stock ruleset ($OSSEC_RULESET).
 func TestCasesOnRealOSSEC(t *testing.T) {
-	dir, base := os.Getenv(logtest.EnvDir), os.Getenv("OSSEC_RULESET")
-	if dir == "" || base == "" {
-		t.Skipf("needs a real OSSEC: set %s and OSSEC_RULESET", logtest.EnvDir)
-	}
+	dir, base := testenv.OSSECDir(t), testenv.StockRuleset(t)
 	var stdout, stderr bytes.Buffer
 	code := Run([]string{"run", "--engine", "logtest", "--ossec-dir", dir, "--base", base, "--repo", "../..", "../../cases"}, &stdout, &stderr)
 	if code != 0 {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -18,14 +19,14 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs testdata/script/*.txtar. $REPO is this repository's
-// root (its rules, decoders and ossec.conf); $OSSEC_RULESET is passed on
-// when set, and [base] says so.
+// root (its rules, decoders and ossec.conf); $OSSEC_RULESET is the stock
+// ruleset when there is one (testenv.StockRulesetIfAny), and [base] says so.
 func TestScripts(t *testing.T) {
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := os.Getenv("OSSEC_RULESET")
+	base := testenv.StockRulesetIfAny(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {

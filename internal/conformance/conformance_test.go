@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -27,14 +28,7 @@ const maxReported = 40
 // rulesetDir returns the stock ruleset directory, or skips the test.
 func rulesetDir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("OSSEC_RULESET")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "ossec-ruleset-4.3.0")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "etc", "ossec.conf")); err != nil {
-		tb.Skipf("stock OSSEC 4.3.0 ruleset not found (%v); set OSSEC_RULESET to its directory", err)
-	}
-	return dir
+	return testenv.StockRuleset(tb)
 }
 
 var (

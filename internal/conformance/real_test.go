@@ -9,6 +9,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/logtest"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -19,10 +20,8 @@ import (
 // RULETEST_OSSEC_DIR and root, and takes minutes (one or two ossec-logtest
 // processes per record), so -short skips it.
 func TestRealOSSEC(t *testing.T) {
-	dir := os.Getenv(logtest.EnvDir)
+	dir := testenv.OSSECDir(t)
 	switch {
-	case dir == "":
-		t.Skipf("no real OSSEC: set %s to an OSSEC 4.3.0 installation to run this test", logtest.EnvDir)
 	case os.Geteuid() != 0:
 		t.Skip("ossec-logtest chroots into its directory: this test needs root")
 	case testing.Short():

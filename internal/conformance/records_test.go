@@ -10,19 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // dataDir returns the conformance data directory, or skips the test.
 func dataDir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("RULETEST_CONFORMANCE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "conformance")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("conformance data not found (%v); set RULETEST_CONFORMANCE to the directory of the *.jsonl recordings", err)
-	}
-	return dir
+	return testenv.Conformance(tb)
 }
 
 func TestLoadData(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -39,7 +40,10 @@ func (r *recorder) Close() error { return nil }
 // log line it finds reaches the engine byte for byte through the case that
 // Cases makes of it (quoting survives testscript's word splitting).
 func FuzzINI(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join(os.Getenv("OSSEC_RULESET"), "tests", "*.ini"))
+	var seeds []string
+	if base := testenv.StockRulesetIfAny(f); base != "" {
+		seeds, _ = filepath.Glob(filepath.Join(base, "tests", "*.ini"))
+	}
 	for _, s := range seeds {
 		if data, err := os.ReadFile(s); err == nil {
 			f.Add(data)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 const sample = `# a comment
@@ -185,13 +186,10 @@ func TestStockFiles(t *testing.T) {
 }
 
 func stockTests(tb testing.TB) string {
-	root := os.Getenv("OSSEC_RULESET")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "ossec-ruleset-4.3.0")
-	}
-	dir := filepath.Join(root, "tests")
+	tb.Helper()
+	dir := filepath.Join(testenv.StockRuleset(tb), "tests")
 	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("stock ruleset tests not found (%v); set OSSEC_RULESET to an OSSEC 4.3.0 ruleset directory", err)
+		tb.Fatalf("the stock ruleset has no tests/: %v", err)
 	}
 	return dir
 }

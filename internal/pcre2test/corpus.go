@@ -12,37 +12,6 @@ import (
 	"strings"
 )
 
-// RulesetDir and ConformanceDir locate the stock ruleset and the recorded
-// ossec-logtest output (test data outside the repository). The environment
-// variables OSSEC_RULESET_DIR and OSSEC_CONFORMANCE_DIR override them; the
-// defaults are relative to a package directory of the repository.
-func RulesetDir() string {
-	if d := os.Getenv("OSSEC_RULESET_DIR"); d != "" {
-		return d
-	}
-	return findUp("shared/ossec-ruleset-4.3.0")
-}
-
-// ConformanceDir is the directory of the conformance *.jsonl files.
-func ConformanceDir() string {
-	if d := os.Getenv("OSSEC_CONFORMANCE_DIR"); d != "" {
-		return d
-	}
-	return findUp("shared/conformance")
-}
-
-func findUp(rel string) string {
-	dir, _ := os.Getwd()
-	for i := 0; i < 6; i++ {
-		p := filepath.Join(dir, rel)
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		dir = filepath.Dir(dir)
-	}
-	return ""
-}
-
 // Pattern is a pattern found in the ruleset.
 type Pattern struct {
 	Element string // element name: pcre2, prematch_pcre2, regex, match, ...

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // These tests need a Docker engine; they build the stand-in image locally
@@ -35,6 +36,7 @@ var (
 // saying why.
 func dockerOrSkip(t *testing.T) *dockertest.Pool {
 	t.Helper()
+	testenv.NeedDocker(t)
 	cfg := Config{}
 	cfg.defaults()
 	pool, err := connect(context.Background(), cfg)

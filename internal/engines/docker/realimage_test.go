@@ -2,13 +2,13 @@ package docker
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -19,10 +19,7 @@ const EnvImage = "RULETEST_OSSEC_IMAGE"
 
 func realImageOrSkip(t *testing.T) string {
 	t.Helper()
-	img := os.Getenv(EnvImage)
-	if img == "" {
-		t.Skipf("%s names no real OSSEC manager image", EnvImage)
-	}
+	img := testenv.OSSECImage(t)
 	dockerOrSkip(t)
 	return img
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -89,10 +90,7 @@ func TestSessionUnsupported(t *testing.T) {
 
 // realDir returns the OSSEC installation to test against, or skips.
 func realDir(t *testing.T) string {
-	dir := os.Getenv(EnvDir)
-	if dir == "" {
-		t.Skipf("no real OSSEC: set %s to an OSSEC 4.3.0 installation (bin/ossec-logtest) to run this test", EnvDir)
-	}
+	dir := testenv.OSSECDir(t)
 	if _, err := FindBinary(dir); err != nil {
 		t.Skipf("no real OSSEC: %v", err)
 	}
