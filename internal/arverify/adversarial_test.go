@@ -14,28 +14,6 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 )
 
-// execdArgv is what ossec-execd runs for a file name, as OSSEC 4.3.0 builds
-// and splits the message: analysisd's snprintf into 1024 bytes with the file
-// name shell-escaped, then execd's split at every space into at most 29
-// arguments after "add".
-func execdArgv(location, filename string) []string {
-	msg := "ossec-ar-verify-file0 - - 1700000000.4242 106002 " + location + " " + shellEscape(filename)
-	if len(msg) > 1023 {
-		msg = msg[:1023]
-	}
-	_, rest, _ := strings.Cut(msg, " ")
-	argv := []string{"/var/ossec/active-response/bin/ossec-ar-verify-file", "add"}
-	for len(argv) < execdMaxArgv {
-		tok, more, found := strings.Cut(rest, " ")
-		argv = append(argv, tok)
-		if !found {
-			break
-		}
-		rest = more
-	}
-	return argv
-}
-
 // adversarialCase is one hostile file name.
 type adversarialCase struct {
 	name string
@@ -47,6 +25,9 @@ type adversarialCase struct {
 	setup func(t *testing.T, dir, full string) []rpmFileSpec
 	want  Kind
 	// refused: Verify never resolves the path (the verdict shows it raw).
+	// Verdicts of rows that want Unverified must also be ok on the code
+	// as it landed before fail-closed: the row's setup makes the cut name
+	// verify as ok (checked below), so the row tests the cut detection.
 	refused bool
 	// truncated: OSSEC cut the name; the line ends in \...
 	truncated bool
@@ -73,6 +54,89 @@ func unowned(t *testing.T, dir, full string) []rpmFileSpec {
 	return nil
 }
 
+// plantedLink makes the directory w (mode, owned by dirUID) holding the
+// link evil, owned by linkUID, to a directory with a packaged file that
+// matches: each call breaks one condition of a trusted link only, so each
+// row fails if that condition is not checked.
+func plantedLink(mode os.FileMode, dirUID, linkUID int) func(*testing.T, string, string) []rpmFileSpec {
+	return func(t *testing.T, dir, full string) []rpmFileSpec {
+		w := filepath.Join(dir, "w")
+		real := filepath.Join(dir, "real")
+		rows := owned(true)(t, dir, filepath.Join(real, "file"))
+		if err := os.Mkdir(w, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(real, filepath.Join(w, "evil")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Lchown(filepath.Join(w, "evil"), linkUID, linkUID); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(w, dirUID, dirUID); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(w, mode); err != nil {
+			t.Fatal(err)
+		}
+		// The database lists the path as given too.
+		return append(rows, rpmFileSpec{name: full, content: pkgContent, mode: 0o100644,
+			user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid()))})
+	}
+}
+
+// cutAt makes the file under its full name, unowned, and a packaged file
+// that matches the database at the name OSSEC cuts it to (for a cut after
+// a slash, a packaged directory): verifying the cut name would say ok.
+// withFile false plants the full name beside it only.
+func cutAt(withFile bool) func(*testing.T, string, string) []rpmFileSpec {
+	return func(t *testing.T, dir, full string) []rpmFileSpec {
+		writeFile(t, full, "planted\n", 0o644)
+		req, err := ParseArgs(ossecPath{}.argv(full))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut := req.Path
+		if cut == full {
+			t.Fatalf("OSSEC does not cut %q", full)
+		}
+		me, grp := userName(uint32(os.Getuid())), groupName(uint32(os.Getgid()))
+		if strings.HasSuffix(cut, "/") {
+			st, err := os.Stat(cut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []rpmFileSpec{{name: strings.TrimSuffix(cut, "/"), mode: 0o40000 | uint32(st.Mode().Perm()), user: me, group: grp}}
+		}
+		if err := os.MkdirAll(filepath.Dir(cut), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_ = withFile
+		return owned(true)(t, dir, cut)
+	}
+}
+
+// decoys returns rows for names near full that verify ok if asked about.
+func decoys(t *testing.T, dir, full string) []rpmFileSpec {
+	me, grp := userName(uint32(os.Getuid())), groupName(uint32(os.Getgid()))
+	st, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []rpmFileSpec{{name: dir, mode: 0o40000 | uint32(st.Mode().Perm()), user: me, group: grp}}
+	for _, cut := range []string{" ", "\n", "("} {
+		if i := strings.Index(full[len(dir):], cut); i > 1 {
+			name := full[:len(dir)+i]
+			if _, err := os.Lstat(name); err == nil {
+				continue // the row's own file or directory
+			}
+			if err := os.MkdirAll(filepath.Dir(name), 0o755); err == nil {
+				rows = append(rows, owned(true)(t, dir, name)...)
+			}
+		}
+	}
+	return rows
+}
+
 func adversarialCases() []adversarialCase {
 	long := strings.Repeat("d", 200)
 	var deep []string
@@ -87,7 +151,7 @@ func adversarialCases() []adversarialCase {
 		{name: "forged unmanaged suffix", rel: "b) changed", setup: unowned, want: Unmanaged},
 		{name: "forged ok suffix", rel: "c) changed) x", setup: owned(true), want: OK},
 		{name: "closing paren last", rel: "d)", setup: owned(true), want: OK},
-		{name: "newline forging a line", rel: "n\nNov 26 10:00:00 host ossec-ar-verify: file ok (/etc/passwd)", setup: unowned, want: Unmanaged},
+		{name: "newline forging a line", rel: "n\nNov 26 10:00:00 host ossec-ar-verify: file ok (/etc/passwd)", setup: cutAt(false), want: Unverified},
 		{name: "carriage return", rel: "cr\rfile ok (/etc/shadow)", setup: unowned, want: Unmanaged},
 		{name: "tab and other controls", rel: "t\tx\x01\x1b[31m\x7f", setup: unowned, want: Unmanaged},
 		{name: "invalid UTF-8", rel: "bad\xff\xfe\xc3(", setup: unowned, want: Unmanaged},
@@ -95,10 +159,18 @@ func adversarialCases() []adversarialCase {
 		{name: "backslashes and escapes", rel: `back\slash\n\x41\...`, setup: owned(true), want: OK},
 		{name: "shell metacharacters", rel: "$(reboot);`id`|&>x<'\"#*?[]{}!:", setup: owned(false), want: Changed},
 		{name: "leading dash", rel: "-rf --help", setup: owned(true), want: OK},
-		{name: "dot dot", rel: "../../../etc/passwd", setup: nil, want: Unmanaged, refused: true},
-		{name: "dot component", rel: "./x", setup: nil, want: Unmanaged, refused: true},
-		{name: "many spaces (execd argument limit)", rel: "s" + strings.Repeat(" s", 30), setup: owned(true), want: Unmanaged, truncated: true},
-		{name: "4 KB name (OSSEC's 1024-byte message)", rel: strings.Join(deep, "/") + "/f", setup: owned(true), want: Unmanaged, truncated: true},
+		{name: "dot dot", rel: "../../../etc/passwd", setup: nil, want: Unverified, refused: true},
+		{name: "dot component", rel: "./x", setup: nil, want: Unverified, refused: true},
+		{name: "many spaces (execd argument limit)", rel: "s" + strings.Repeat(" s", 30), setup: cutAt(true), want: Unverified, truncated: true},
+		{name: "4 KB name (OSSEC's 1024-byte message)", rel: strings.Join(deep, "/") + "/f", setup: cutAt(true), want: Unverified, truncated: true},
+		{name: "780-byte name (syscheckd's 916 bytes)", rel: strings.Repeat("e", 200) + "/" + strings.Repeat("e", 200) + "/" + strings.Repeat("e", 200) + "/" + strings.Repeat("f", 150),
+			setup: cutAt(true), want: Unverified, truncated: true},
+		{name: "newline after a packaged file (analysisd's cut)", rel: "pkgd\nevil", setup: cutAt(false), want: Unverified},
+		{name: "newline after a directory (analysisd's cut)", rel: "etc/\nevil", setup: cutAt(false), want: Unverified, truncated: true},
+		{name: "root's link in a world-writable directory", rel: "w/evil/file", rootOnly: true, setup: plantedLink(0o1777, 0, 0), want: Unverified},
+		{name: "user's link in a root-only directory", rel: "w/evil/file", rootOnly: true, setup: plantedLink(0o755, 0, 65534), want: Unverified},
+		{name: "root's link in a user's directory", rel: "w/evil/file", rootOnly: true, setup: plantedLink(0o755, 65534, 0), want: Unverified},
+		{name: "root's link in a group-writable directory", rel: "w/evil/file", rootOnly: true, setup: plantedLink(0o775, 0, 0), want: Unverified},
 		{name: "planted symlink in the path", rel: "evil/file", setup: func(t *testing.T, dir, full string) []rpmFileSpec {
 			// dir is writable by everyone (like /tmp); a user
 			// replaced "evil" with a link to a packaged directory.
@@ -119,7 +191,7 @@ func adversarialCases() []adversarialCase {
 			rows = append(rows, rpmFileSpec{name: full, content: pkgContent, mode: 0o100644,
 				user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid()))})
 			return rows
-		}, want: Unmanaged},
+		}, want: Unverified},
 		{name: "symlink as the file", rel: "link", setup: func(t *testing.T, dir, full string) []rpmFileSpec {
 			real := filepath.Join(dir, "real")
 			rows := owned(true)(t, dir, real)
@@ -157,7 +229,8 @@ func adversarialCases() []adversarialCase {
 // runs them).
 func TestAdversarialPaths(t *testing.T) {
 	regexes := decoderRegexes(t)
-	decoderFor := map[Kind]string{OK: "ossec-ar-verify-ok", Changed: "ossec-ar-verify-managed", Unmanaged: "ossec-ar-verify-unmanaged"}
+	decoderFor := map[Kind]string{OK: "ossec-ar-verify-ok-alert", Changed: "ossec-ar-verify-managed-alert",
+		Unmanaged: "ossec-ar-verify-unmanaged-alert", Unverified: "ossec-ar-verify-unverified-alert"}
 	compiled := map[string]*osregex.Pattern{}
 	for name, src := range regexes {
 		p, err := osregex.Compile(osregex.KindRegex, src, 0)
@@ -182,31 +255,38 @@ func TestAdversarialPaths(t *testing.T) {
 					db.pkgs["pkg-1.0-1.x86_64"] = rows
 				}
 			}
+			// Decoys: a package owns, with matching rows, the names a
+			// wrong lookup would ask about (the directory, the name
+			// cut at its first space or newline, the name with a
+			// trailing space), so an unowned row's "unmanaged" is an
+			// answer, not the only one possible.
+			db.pkgs["decoy-1-1.noarch"] = decoys(t, dir, full)
 			db.install()
 
-			argv := execdArgv("syscheck", full)
+			argv := ossecPath{}.argv(full)
 			req, err := ParseArgs(argv)
 			if err != nil {
 				t.Fatalf("ParseArgs(%q): %v", argv, err)
 			}
-			if req.Truncated != tc.truncated {
-				t.Fatalf("Truncated = %v, want %v (argv %d entries)", req.Truncated, tc.truncated, len(argv))
+			if req.Truncated() != tc.truncated {
+				t.Fatalf("Truncated = %v (%s), want %v (argv %d entries)", req.Truncated(), req.Cut, tc.truncated, len(argv))
 			}
-			var v Verdict
-			if req.Truncated {
-				if !strings.HasPrefix(full, req.Path) {
-					t.Fatalf("truncated path %q is not a prefix of %q", req.Path, full)
-				}
-				v = Verdict{Kind: Unmanaged, Path: req.Path, Truncated: true}
-			} else {
-				if req.Path != full {
-					t.Fatalf("ParseArgs path = %q, want %q", req.Path, full)
-				}
-				ver := &Verifier{Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}}}
-				v = ver.Verify(context.Background(), req.Path)
-			}
+			ver := &Verifier{Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}}}
+			v := Decide(context.Background(), req, ver)
 			if v.Kind != tc.want {
 				t.Fatalf("verdict %q (%s), want kind %d", v.Line(), v.Reason, tc.want)
+			}
+			if v.AlertID != testAlert {
+				t.Fatalf("alert id %q, want %q", v.AlertID, testAlert)
+			}
+			if tc.want == Unverified && !tc.refused {
+				// The row can fail: what OSSEC passed is a name that
+				// verifies ok when nothing looks for a cut.
+				if p, err := CheckPath(req.Path); err == nil {
+					if got := (&Verifier{Packages: ver.Packages, Open: plainOpen}).Verify(context.Background(), p); got.Kind != OK && got.Kind != Unverified {
+						t.Fatalf("the cut name %q verifies %q (%s) without the cut checks: the row proves nothing", req.Path, got.Line(), got.Reason)
+					}
+				}
 			}
 			line := v.Line()
 			checkLineShape(t, line)
@@ -223,7 +303,10 @@ func TestAdversarialPaths(t *testing.T) {
 			if !ok {
 				t.Fatalf("decoder %s does not match %q", decoderFor[v.Kind], rest)
 			}
-			got := subs[len(subs)-1]
+			got := subs[pathSub[v.Kind]]
+			if subs[len(subs)-1] != testAlert {
+				t.Fatalf("decoder %s extracted alert id %q from %q", decoderFor[v.Kind], subs[len(subs)-1], rest)
+			}
 			if want := EscapePath(v.Path); !tc.truncated && got != want {
 				t.Fatalf("decoder extracted %q, want %q", got, want)
 			}
@@ -242,7 +325,7 @@ func TestAdversarialPaths(t *testing.T) {
 			}
 			// The line starts with the prematch of its own verdict's
 			// decoder only.
-			prematch := map[Kind]string{OK: "ok (", Changed: "managed by ", Unmanaged: "unmanaged ("}
+			prematch := map[Kind]string{OK: "ok (", Changed: "managed by ", Unmanaged: "unmanaged (", Unverified: "unverified ("}
 			for k, pre := range prematch {
 				if strings.HasPrefix(rest, pre) != (k == v.Kind) {
 					t.Errorf("line %q vs prematch %q of verdict %d", rest, pre, k)
@@ -253,6 +336,13 @@ func TestAdversarialPaths(t *testing.T) {
 	t.Logf("adversarial table: %d cases", len(cases))
 	checkOnEngine(t, lines)
 }
+
+// pathSub is the index of the path among the decoder's captures.
+var pathSub = map[Kind]int{OK: 1, Changed: 2, Unmanaged: 1, Unverified: 1}
+
+// plainOpen is OpenFile as the program opened files before it looked for
+// names cut at a newline.
+func plainOpen(_ context.Context, p string) (*File, error) { return OpenFile(p) }
 
 type engineCheck struct {
 	name string
@@ -275,7 +365,7 @@ func checkOnEngine(t *testing.T, checks []engineCheck) {
 	want := map[Kind]struct {
 		rule, level int
 		action      string
-	}{OK: {107001, 1, "ok"}, Changed: {107002, 12, "managed"}, Unmanaged: {107003, 9, "unmanaged"}}
+	}{OK: {107001, 1, "ok"}, Changed: {107002, 12, "managed"}, Unmanaged: {107003, 9, "unmanaged"}, Unverified: {107004, 10, "unverified"}}
 	for _, c := range checks {
 		s := eng.NewSession()
 		r := s.Process("Nov 26 10:00:00 web-01 ossec-ar-verify[4242]: " + c.line)
@@ -293,8 +383,12 @@ func checkOnEngine(t *testing.T, checks []engineCheck) {
 		if p, _ := r.Field("extra_data"); p != EscapePath(c.v.Path) {
 			t.Errorf("%s: extra_data %q, want %q", c.name, p, EscapePath(c.v.Path))
 		}
-		if st, ok := r.Field("status"); c.v.Kind == Changed && st != c.v.Manager || c.v.Kind != Changed && ok {
-			t.Errorf("%s: status %q", c.name, st)
+		wantStatus := map[Kind]string{Changed: c.v.Manager, Unverified: c.v.Code}[c.v.Kind]
+		if st, ok := r.Field("status"); st != wantStatus || ok != (wantStatus != "") {
+			t.Errorf("%s: status %q, want %q", c.name, st, wantStatus)
+		}
+		if id, _ := r.Field("id"); id != c.v.AlertID {
+			t.Errorf("%s: id %q, want %q", c.name, id, c.v.AlertID)
 		}
 	}
 }
@@ -312,7 +406,8 @@ func checkLineShape(t *testing.T, line string) {
 		}
 	}
 	switch {
-	case strings.HasPrefix(line, "file ok ("), strings.HasPrefix(line, "file managed by "), strings.HasPrefix(line, "file unmanaged ("):
+	case strings.HasPrefix(line, "file ok ("), strings.HasPrefix(line, "file managed by "), strings.HasPrefix(line, "file unmanaged ("),
+		strings.HasPrefix(line, "file unverified ("):
 	default:
 		t.Fatalf("line does not start with a verdict: %q", line)
 	}
@@ -342,8 +437,12 @@ func TestParseArgsAgentLocation(t *testing.T) {
 		}
 	}
 	for _, none := range []string{"-", "(null)"} {
-		if _, err := ParseArgs([]string{"prog", "add", "-", "-", "1.2", "106002", "syscheck", none}); err != ErrEmpty {
-			t.Errorf("filename %q: err = %v, want ErrEmpty", none, err)
+		req, err := ParseArgs([]string{"prog", "add", "-", "-", "1.2", "106002", "syscheck", none})
+		if err != nil || !req.NoName {
+			t.Errorf("filename %q: %+v, %v; want NoName", none, req, err)
+		}
+		if v := Decide(context.Background(), req, &Verifier{}); v.Kind != Unverified || v.Code != CodeNoName {
+			t.Errorf("filename %q: verdict %q", none, v.Line())
 		}
 	}
 }

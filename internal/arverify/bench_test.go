@@ -49,7 +49,7 @@ func BenchmarkSpool(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := s.Enqueue(paths[i%len(paths)]); err != nil {
+		if _, err := s.Enqueue(paths[i%len(paths)], testAlert); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Drain(ctx); err != nil {

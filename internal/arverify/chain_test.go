@@ -46,8 +46,8 @@ func TestChainCase(t *testing.T) {
 	for p, content := range onDisk {
 		tmp[p] = writeFile(t, filepath.Join(dir, "host", p), content, 0o644)
 	}
-	open := func(p string) (*File, error) {
-		f, err := OpenFile(tmp[p])
+	open := func(ctx context.Context, p string) (*File, error) {
+		f, err := OpenForVerify(ctx, tmp[p])
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +80,7 @@ func TestChainCase(t *testing.T) {
 		if err != nil || req.Path != path {
 			t.Fatalf("ParseArgs: %q, %v", req.Path, err)
 		}
-		got := v.Verify(context.Background(), req.Path).Line()
+		got := v.Verify(context.Background(), req.Path).Line() // as logged by hand: no alert id
 		line := strings.TrimSuffix(files[file], "\n")
 		_, logged, ok := strings.Cut(line, " "+Tag+"[4242]: ")
 		if !ok || logged != got {

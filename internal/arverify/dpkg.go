@@ -16,10 +16,10 @@ import (
 // the file up in the package's md5sums file under InfoDir, and for a
 // conffile, which md5sums does not list, in
 // `dpkg-query -W -f='${Conffiles}\n' -- PACKAGE`. It compares the recorded
-// MD5 with the content of the file opened by OpenFile. dpkg records only
-// the existence of a directory, so an owned directory that exists matches;
-// it records no digest for a symbolic link, so an owned link, like any owned
-// file with no recorded digest, counts as not matching.
+// MD5 with the content of the file opened by OpenFile. dpkg records no
+// digest for a directory or a symbolic link, so an owned one, like any owned
+// file with no recorded digest, counts as not matching (Verify never asks
+// about a directory: see Verify).
 type Dpkg struct {
 	Query   string // absolute path of dpkg-query
 	InfoDir string // /var/lib/dpkg/info
@@ -74,9 +74,6 @@ func (m *Dpkg) Check(ctx context.Context, f *File) (PackageResult, error) {
 			return PackageResult{}, err
 		}
 		switch {
-		case sum == "" && f.Exists && f.Mode&0o170000 == 0o040000:
-			// dpkg records only that a directory exists.
-			return PackageResult{Owned: true, Match: true, Package: pkg}, nil
 		case sum == "":
 			details = append(details, pkg+": no digest recorded")
 		case !f.Exists:
@@ -84,7 +81,7 @@ func (m *Dpkg) Check(ctx context.Context, f *File) (PackageResult, error) {
 		case !f.IsRegular():
 			details = append(details, pkg+": not a regular file")
 		default:
-			same, err := f.DigestMatches("md5", sum)
+			same, err := f.DigestMatches(ctx, "md5", sum)
 			if err != nil {
 				return PackageResult{}, err
 			}

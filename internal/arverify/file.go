@@ -1,11 +1,13 @@
 package arverify
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"strings"
@@ -27,6 +29,9 @@ type File struct {
 	Mtime      int64  // nanoseconds since the epoch
 	Ctime      int64  // nanoseconds since the epoch
 	LinkTarget string // for a symbolic link
+	// CutSibling is, when OpenForVerify opened the file, an entry of its
+	// directory named like it followed by a newline and more.
+	CutSibling string
 
 	fd      int
 	digests map[string]string
@@ -34,6 +39,9 @@ type File struct {
 
 // IsRegular reports whether the file is a regular file.
 func (f *File) IsRegular() bool { return f.Exists && f.Mode&syscall.S_IFMT == syscall.S_IFREG }
+
+// IsDir reports whether the file is a directory.
+func (f *File) IsDir() bool { return f.Exists && f.Mode&syscall.S_IFMT == syscall.S_IFDIR }
 
 // IsSymlink reports whether the file is a symbolic link.
 func (f *File) IsSymlink() bool { return f.Exists && f.Mode&syscall.S_IFMT == syscall.S_IFLNK }
@@ -58,9 +66,16 @@ func newHash(algo string) (hash.Hash, error) {
 	return nil, fmt.Errorf("unknown digest algorithm %q", algo)
 }
 
+// ErrChangedWhileReading is returned when a file's size, times or identity
+// moved while the program read it: its content cannot be vouched for.
+var ErrChangedWhileReading = errors.New("the file changed while it was read")
+
 // Digest returns the lowercase hex digest of a regular file's content with
-// algo (see newHash), computed once per algorithm.
-func (f *File) Digest(algo string) (string, error) {
+// algo (see newHash), computed once per algorithm. It reads exactly the size
+// the file had when it was opened, and fails with ErrChangedWhileReading if
+// the file then holds more, or less, or its times moved; it stops at the end
+// of ctx.
+func (f *File) Digest(ctx context.Context, algo string) (string, error) {
 	if !f.IsRegular() {
 		return "", fmt.Errorf("%s is not a regular file", f.Path)
 	}
@@ -71,19 +86,8 @@ func (f *File) Digest(algo string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
-	for off := int64(0); ; {
-		n, err := f.readAt(buf, off)
-		h.Write(buf[:n])
-		off += int64(n)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", f.Path, err)
-		}
-		if n == 0 {
-			break
-		}
+	if err := f.readAll(ctx, func(b []byte) bool { h.Write(b); return true }); err != nil {
+		return "", err
 	}
 	d := hex.EncodeToString(h.Sum(nil))
 	if f.digests == nil {
@@ -93,9 +97,57 @@ func (f *File) Digest(algo string) (string, error) {
 	return d, nil
 }
 
+// readAll passes the file's content to fn, chunk by chunk, exactly Size
+// bytes, until fn returns false; see Digest.
+func (f *File) readAll(ctx context.Context, fn func([]byte) bool) error {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for off := int64(0); off < f.Size; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		want := buf
+		if rest := f.Size - off; rest < int64(len(want)) {
+			want = want[:rest]
+		}
+		n, err := f.readAt(want, off)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.Path, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w (shorter than %d bytes)", f.Path, ErrChangedWhileReading, f.Size)
+		}
+		off += int64(n)
+		if !fn(want[:n]) {
+			return nil
+		}
+	}
+	return f.recheck()
+}
+
+// recheck fails with ErrChangedWhileReading when the open file holds more
+// than Size bytes, or its size, modification or change time moved.
+func (f *File) recheck() error {
+	var one [1]byte
+	if n, err := f.readAt(one[:], f.Size); err != nil {
+		return fmt.Errorf("read %s: %w", f.Path, err)
+	} else if n > 0 {
+		return fmt.Errorf("%s: %w (longer than %d bytes)", f.Path, ErrChangedWhileReading, f.Size)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(f.fd, &st); err != nil {
+		return err
+	}
+	if st.Size != f.Size || st.Mtim.Nano() != f.Mtime || st.Ctim.Nano() != f.Ctime {
+		return fmt.Errorf("%s: %w", f.Path, ErrChangedWhileReading)
+	}
+	return nil
+}
+
 // DigestMatches reports whether the file's content has the given hex digest.
-func (f *File) DigestMatches(algo, want string) (bool, error) {
-	got, err := f.Digest(algo)
+func (f *File) DigestMatches(ctx context.Context, algo, want string) (bool, error) {
+	got, err := f.Digest(ctx, algo)
 	if err != nil {
 		return false, err
 	}
@@ -103,27 +155,24 @@ func (f *File) DigestMatches(algo, want string) (bool, error) {
 }
 
 // ContentEquals reports whether the file's content is exactly want.
-func (f *File) ContentEquals(want []byte) (bool, error) {
-	if !f.IsRegular() {
+func (f *File) ContentEquals(ctx context.Context, want []byte) (bool, error) {
+	if !f.IsRegular() || f.Size != int64(len(want)) {
 		return false, nil
 	}
-	buf := make([]byte, 32*1024)
-	var off int64
-	for {
-		n, err := f.readAt(buf, off)
-		if n > 0 {
-			if int64(len(want)) < off+int64(n) || string(want[off:off+int64(n)]) != string(buf[:n]) {
-				return false, nil
-			}
-			off += int64(n)
+	same := true
+	var off int
+	err := f.readAll(ctx, func(b []byte) bool {
+		if string(want[off:off+len(b)]) != string(b) {
+			same = false
+			return false
 		}
-		if err != nil {
-			return false, err
-		}
-		if n == 0 {
-			return off == int64(len(want)), nil
-		}
+		off += len(b)
+		return true
+	})
+	if err != nil {
+		return false, err
 	}
+	return same, nil
 }
 
 // bufPool holds read buffers for hashing.

@@ -3,8 +3,10 @@
 package arverify
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -36,26 +38,78 @@ var ErrUntrustedLink = errors.New("path goes through a symbolic link that is not
 // for reading, with O_NONBLOCK and O_NOCTTY, and its identity is checked
 // against the first lookup. A missing file is not an error: the result has
 // Exists false.
-func OpenFile(path string) (*File, error) {
+func OpenFile(path string) (*File, error) { return openFile(context.Background(), path, false) }
+
+// OpenForVerify is OpenFile for the file Verify verifies: it also looks, in
+// the file's directory, for an entry whose name is the file's name followed
+// by a newline and more (File.CutSibling). analysisd ends a syscheck file
+// name at its first newline, so such an entry may be the file that changed,
+// whose name reached the program cut. A directory component that does not
+// exist makes the file missing, not an error (a package removal deletes
+// files and their directories).
+func OpenForVerify(ctx context.Context, path string) (*File, error) {
+	return openFile(ctx, path, true)
+}
+
+func openFile(ctx context.Context, path string, verify bool) (*File, error) {
 	root, err := syscall.Open("/", oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open /: %w", err)
 	}
 	hops := 0
+	f := &File{Path: path, RealPath: path, fd: -1}
 	dir, err := walkDirs(root, "", components(path), &hops, true)
+	if verify && errors.Is(err, syscall.ENOENT) {
+		return f, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer syscall.Close(dir.fd)
-	f := &File{Path: path, RealPath: path, fd: -1}
 	if path == "/" {
 		return describe(f, dir.fd, ".")
 	}
 	comps := components(path)
 	last := comps[len(comps)-1]
+	if verify {
+		sib, err := newlineSibling(ctx, dir.fd, last)
+		if err != nil {
+			return nil, err
+		}
+		f.CutSibling = sib
+	}
 	f.RealPath = dir.path + "/" + last
 	f.Aliases = mergedUsrAliases(f.RealPath)
 	return describe(f, dir.fd, last)
+}
+
+// newlineSibling returns the name of an entry of the directory dir (an
+// O_PATH descriptor) that starts with name followed by a newline, or "".
+func newlineSibling(ctx context.Context, dir int, name string) (string, error) {
+	fd, err := syscall.Openat(dir, ".", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return "", fmt.Errorf("read directory: %w", err)
+	}
+	d := os.NewFile(uintptr(fd), "dir")
+	defer d.Close()
+	prefix := name + "\n"
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		names, err := d.Readdirnames(4096)
+		for _, n := range names {
+			if strings.HasPrefix(n, prefix) {
+				return n, nil
+			}
+		}
+		if err == io.EOF || (err == nil && len(names) == 0) {
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("read directory: %w", err)
+		}
+	}
 }
 
 // dirRef is an open directory (O_PATH) and its metadata.

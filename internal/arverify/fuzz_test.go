@@ -45,15 +45,15 @@ func checkPathHandling(t *testing.T, raw string) {
 			// no newline: it stops at the first one).
 			req, err := ParseArgs(execdArgv("syscheck", raw))
 			switch {
-			case raw == "" || raw == "-" || raw == "(null)":
-				if err == nil {
-					t.Fatalf("no file name accepted: %q", raw)
-				}
 			case err != nil:
 				t.Fatalf("ParseArgs: %v", err)
-			case !req.Truncated && req.Path != raw:
-				t.Fatalf("ParseArgs path %q, want %q", req.Path, raw)
-			case req.Truncated && !strings.HasPrefix(raw, req.Path):
+			case raw == "" || raw == "-" || raw == "(null)":
+				if !req.NoName {
+					t.Fatalf("no file name accepted: %q", raw)
+				}
+			case !req.Truncated() && req.Path != raw:
+				t.Fatalf("ParseArgs path %q, want %q: a cut name not seen", req.Path, raw)
+			case req.Truncated() && !strings.HasPrefix(raw, req.Path):
 				t.Fatalf("truncated path %q is not a prefix of %q", req.Path, raw)
 			}
 		}
@@ -87,11 +87,23 @@ func checkPathHandling(t *testing.T, raw string) {
 				t.Fatalf("line %q", line)
 			}
 		}
-		// Verify never panics and never says ok for a path it refuses.
+		// Verify never panics, and a path it refuses is unverified even
+		// with a manager that would call any file it is asked about ok.
 		if _, err := CheckPath(raw); err != nil {
-			if v := (&Verifier{}).Verify(context.Background(), raw); v.Kind != Unmanaged {
+			if v := yesVerifier.Verify(context.Background(), raw); v.Kind != Unverified || v.Code != CodeRefusedPath {
 				t.Fatalf("refused path %q got %q", raw, v.Line())
 			}
 		}
 	}
 }
+
+// yesManager decides every file it is asked about, and says it matches.
+type yesManager struct{}
+
+func (yesManager) Name() string { return "Yes" }
+func (yesManager) Check(context.Context, *File) (ConfigResult, error) {
+	return ConfigResult{Decides: true, Match: true}, nil
+}
+
+// yesVerifier would say ok to any path that reaches its manager.
+var yesVerifier = &Verifier{Configs: []ConfigManager{yesManager{}}}

@@ -34,8 +34,16 @@ type Config struct {
 	DpkgInfo          string // dpkg's info directory
 	PuppetCatalogDirs []string
 	TrustedUID        uint32 // owner of trusted state files
+	// CommandName is the <name> of the command in ossec.conf, which
+	// analysisd puts first in the message (see Request).
+	CommandName string
+	// MaxQueue bounds the requests waiting in the spool.
+	MaxQueue int
+	// FileTimeout bounds one verification, DrainTimeout a whole drain.
+	FileTimeout, DrainTimeout time.Duration
 
-	puppetSet bool // PuppetCatalogDirs no longer the defaults
+	puppetSet     bool     // PuppetCatalogDirs no longer the defaults
+	syslogSockets []string // DefaultSyslogSockets when nil (tests set it)
 }
 
 // DefaultConfig returns the configuration for an OSSEC installed in dir.
@@ -51,6 +59,10 @@ func DefaultConfig(dir string) Config {
 		PackageManagers:   []string{"auto"},
 		DpkgInfo:          "/var/lib/dpkg/info",
 		PuppetCatalogDirs: DefaultPuppetCatalogDirs,
+		CommandName:       DefaultCommandName,
+		MaxQueue:          DefaultMaxQueue,
+		FileTimeout:       DefaultFileTimeout,
+		DrainTimeout:      DefaultDrainTimeout,
 	}
 }
 
@@ -125,6 +137,21 @@ func (c *Config) set(k, v string) error {
 		c.Workers = n
 	case "window":
 		return dur(&c.Window)
+	case "file_timeout":
+		return dur(&c.FileTimeout)
+	case "drain_timeout":
+		return dur(&c.DrainTimeout)
+	case "command_name":
+		if v == "" || strings.ContainsAny(v, " \t") {
+			return fmt.Errorf("command_name: want one word, got %q", v)
+		}
+		c.CommandName = v
+	case "max_queue":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10_000_000 {
+			return fmt.Errorf("max_queue: want 1 to 10000000, got %q", v)
+		}
+		c.MaxQueue = n
 	case "transaction_wait":
 		return dur(&c.TransactionWait)
 	case "command_timeout":
@@ -219,61 +246,126 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 }
 
 // activeResponse is Main for ossec-execd, with OSSEC installed in dir.
-func activeResponse(argv []string, dir string) int {
+//
+// Every way through it that handles an "add" writes a verdict line, or
+// leaves the request in the spool for a drainer that will (a duplicate of a
+// queued path, or of one verified less than the window ago with the same
+// content, collapses into that verdict): a configuration refused, an argv
+// that is not an active-response call, no file name, a name OSSEC may have
+// cut, a full queue, an unusable spool and a panic each end in a "file
+// unverified" line. Only a kill by a signal ends it without one.
+func activeResponse(argv []string, dir string) (status int) {
 	cfg := DefaultConfig(dir)
 	logf := activeLog(cfg.LogFile, argv)
-	if err := cfg.LoadConfigFile(filepath.Join(cfg.OssecDir, "etc", "ossec-ar-verify.conf")); err != nil {
-		logf("config: %v", err)
-		return 1
-	}
-	logf = activeLog(cfg.LogFile, argv)
-	logf("%s", strings.Join(escapeAll(argv), " "))
-	req, err := ParseArgs(argv)
-	if err != nil {
-		logf("%v", err)
-		return 1
-	}
-	if req.Action == "delete" {
-		return 0
-	}
 	emit := emitter(cfg)
-	if req.Truncated {
-		v := Verdict{Kind: Unmanaged, Path: req.Path, Truncated: true,
-			Reason: "OSSEC may have truncated the file name; not verified"}
+	alert := "-"
+	if len(argv) > 4 {
+		alert = alertID(argv[4])
+	}
+	say := func(v Verdict) {
+		v.AlertID = alert
 		if err := emit(v); err != nil {
 			logf("cannot write verdict: %v", err)
 		}
-		logf("%s (%s)", v.Line(), v.Reason)
+		logf("%s (%s)", v.Line(), EscapePath(v.Reason))
+	}
+	shown := "-"
+	defer func() {
+		if r := recover(); r != nil {
+			say(unverified(shown, CodeInternal, fmt.Sprintf("panic: %v", r)))
+			status = 1
+		}
+	}()
+	req, perr := parseArgs(argv, cfg.CommandName)
+	if perr == nil && !req.NoName {
+		shown = req.Path
+	}
+	if err := cfg.LoadConfigFile(filepath.Join(cfg.OssecDir, "etc", "ossec-ar-verify.conf")); err != nil {
+		logf("config: %v", err)
+		if perr == nil && req.Action == "delete" {
+			return 1
+		}
+		say(unverified(shown, CodeConfigRefused, "configuration refused: "+err.Error()))
+		return 1
+	}
+	logf = activeLog(cfg.LogFile, argv)
+	emit = emitter(cfg)
+	logf("%s", strings.Join(escapeAll(argv), " "))
+	if perr == nil {
+		req, perr = parseArgs(argv, cfg.CommandName)
+	}
+	switch {
+	case perr != nil:
+		say(unverified(shown, CodeBadArguments, perr.Error()))
+		return 1
+	case req.Action == "delete":
 		return 0
 	}
-	sp := &Spool{Dir: cfg.StateDir, Window: cfg.Window, Workers: cfg.Workers,
+	if v, ok := early(req); ok {
+		say(v)
+		return 0
+	}
+	sp := &Spool{Dir: cfg.StateDir, Window: cfg.Window, Workers: cfg.Workers, MaxQueue: cfg.MaxQueue,
+		FileTimeout: cfg.FileTimeout, DrainTimeout: cfg.DrainTimeout,
 		Verifier: cfg.Verifier(), Emit: emit, Log: logf}
 	res, err := Queued, sp.Prepare()
 	if err == nil {
-		res, err = sp.Enqueue(req.Path)
+		res, err = sp.Enqueue(req.Path, alert)
+	}
+	if errors.Is(err, ErrQueueFull) {
+		say(unverified(req.Path, CodeQueueFull, err.Error()))
+		// Drain anyway: a queue left full by a drainer that died would
+		// otherwise refuse every request from now on.
+		if _, err := sp.Drain(context.Background()); err != nil {
+			logf("drain: %v", err)
+		}
+		return 1
 	}
 	if err != nil {
 		// Without the spool, verify this one file directly rather than
 		// lose the verdict.
 		logf("spool %s: %v; verifying without it", cfg.StateDir, err)
-		v := sp.Verifier.Verify(context.Background(), req.Path)
-		if err := emit(v); err != nil {
-			logf("cannot write verdict: %v", err)
-		}
-		logf("%s (%s)", v.Line(), EscapePath(v.Reason))
+		ctx, cancel := context.WithTimeout(context.Background(), sp.fileDeadline())
+		defer cancel()
+		say(sp.Verifier.Verify(ctx, req.Path))
 		return 1
 	}
 	switch res {
 	case AlreadyQueued:
-		logf("%s: already queued", EscapePath(req.Path))
+		logf("%s [alert %s]: already queued; its verdict answers this alert too", EscapePath(req.Path), alert)
 	case RecentlyVerified:
-		logf("%s: verified less than %v ago and unchanged since", EscapePath(req.Path), sp.window())
+		logf("%s [alert %s]: verified less than %v ago with the same content; that verdict answers this alert too", EscapePath(req.Path), alert, sp.window())
 	}
 	if _, err := sp.Drain(context.Background()); err != nil {
 		logf("drain: %v", err)
 		return 1
 	}
 	return 0
+}
+
+// early returns the verdict of a request that is not verified: no file
+// name, or one OSSEC may have cut.
+func early(req Request) (Verdict, bool) {
+	switch {
+	case req.NoName:
+		return unverified("-", CodeNoName, "OSSEC passed no file name"), true
+	case req.Truncated():
+		v := unverified(req.Path, CodeNameCut, req.Cut+"; not verified")
+		v.Truncated = true
+		return v, true
+	}
+	return Verdict{}, false
+}
+
+// Decide returns the verdict for a parsed request without the spool: the
+// early verdict, or v's. The alert id is the request's.
+func Decide(ctx context.Context, req Request, v *Verifier) Verdict {
+	vd, ok := early(req)
+	if !ok {
+		vd = v.Verify(ctx, req.Path)
+	}
+	vd.AlertID = req.AlertID
+	return vd
 }
 
 // emitter returns how verdicts are written under cfg: to verdict_file, or
@@ -283,10 +375,15 @@ func emitter(cfg Config) func(Verdict) error {
 	if cfg.VerdictFile != "" {
 		return (&FileEmitter{Path: cfg.VerdictFile}).Emit
 	}
-	sl := &SyslogEmitter{}
-	fallback := &FileEmitter{Path: filepath.Join(cfg.OssecDir, "logs", "ossec-ar-verify.log")}
+	return withFallback(&SyslogEmitter{Sockets: cfg.syslogSockets},
+		&FileEmitter{Path: filepath.Join(cfg.OssecDir, "logs", "ossec-ar-verify.log")})
+}
+
+// withFallback writes a verdict with primary and, when that fails, with
+// fallback.
+func withFallback(primary *SyslogEmitter, fallback *FileEmitter) func(Verdict) error {
 	return func(v Verdict) error {
-		err := sl.Emit(v)
+		err := primary.Emit(v)
 		if err == nil {
 			return nil
 		}
@@ -306,7 +403,7 @@ func manual(argv []string, stdout, stderr io.Writer) int {
 	toSyslog := fs.Bool("syslog", false, "write verdicts as the active response does, not to stdout")
 	uid := fs.Int("trusted-uid", 0, "`uid` that must own state files (Puppet catalogs, dpkg md5sums, the configuration)")
 	var sets []string
-	for _, k := range []string{"package_managers", "rpm", "dpkg_query", "dpkg_info", "puppet_catalog_dir", "verdict_file", "command_timeout", "transaction_wait"} {
+	for _, k := range []string{"package_managers", "rpm", "dpkg_query", "dpkg_info", "puppet_catalog_dir", "verdict_file", "command_timeout", "transaction_wait", "file_timeout"} {
 		k := k
 		fs.Func(strings.ReplaceAll(k, "_", "-"), "set "+k+" (as in the configuration file)", func(v string) error {
 			sets = append(sets, k+"="+v)
@@ -350,7 +447,12 @@ func manual(argv []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, p := range fs.Args() {
-		vd := v.Verify(context.Background(), p)
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.FileTimeout)
+		vd := v.Verify(ctx, p)
+		cancel()
+		if *toSyslog {
+			vd.AlertID = "-" // the decoder reads "[alert -]": run by hand
+		}
 		if err := emit(vd); err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1

@@ -56,12 +56,12 @@ func TestRPM(t *testing.T) {
 	}
 	// A database that cannot be asked gives no guess.
 	run.on([]string{"/usr/bin/rpm", "-qf", "--queryformat", rpmQueryFormat, "--", same}, fakeAnswer{err: errors.New("killed after 30s")})
-	if got := verifyWith(t, v, same); got.Kind != Unmanaged || !strings.Contains(got.Reason, "killed") {
+	if got := verifyWith(t, v, same); got.Kind != Unverified || got.Code != CodeManagerError || !strings.Contains(got.Reason, "killed") {
 		t.Errorf("rpm failing: got %q (%s)", got.Line(), got.Reason)
 	}
 	// Garbage output is an error, not a verdict of the rows it could read.
 	run.on([]string{"/usr/bin/rpm", "-qf", "--queryformat", rpmQueryFormat, "--", same}, fakeAnswer{out: "'" + same + "' 8 abc\n"})
-	if got := verifyWith(t, v, same); got.Kind != Unmanaged {
+	if got := verifyWith(t, v, same); got.Kind != Unverified || got.Code != CodeManagerError {
 		t.Errorf("rpm garbage: got %q", got.Line())
 	}
 }
@@ -118,7 +118,7 @@ func TestDpkg(t *testing.T) {
 	if err := os.Chmod(info+"/tool:amd64.md5sums", 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if got := verifyWith(t, v, plain); got.Kind != Unmanaged || !strings.Contains(got.Reason, "not a regular file owned by") {
+	if got := verifyWith(t, v, plain); got.Kind != Unverified || !strings.Contains(got.Reason, "not a regular file owned by") {
 		t.Errorf("untrusted md5sums: got %q (%s)", got.Line(), got.Reason)
 	}
 }
@@ -194,7 +194,7 @@ func TestPuppet(t *testing.T) {
 	// Make the change visible to the cache (same size and mtime otherwise).
 	later := time.Now().Add(time.Minute)
 	os.Chtimes(filepath.Join(cat, "host.json"), later, later)
-	if got := verifyWith(t, v, lit); got.Kind != Unmanaged || !strings.Contains(got.Reason, "not a regular file owned by") {
+	if got := verifyWith(t, v, lit); got.Kind != Unverified || !strings.Contains(got.Reason, "not a regular file owned by") {
 		t.Errorf("untrusted catalog: got %q (%s)", got.Line(), got.Reason)
 	}
 }
@@ -230,16 +230,18 @@ func TestTransactionInProgress(t *testing.T) {
 			db.install()
 		}
 	}}
-	if got := verifyWith(t, v, path); got.Kind != OK || slept != 2 {
+	if got := verifyWith(t, v, path); got.Kind != OK || slept != 3 {
 		t.Fatalf("got %q (%s) after %d waits", got.Line(), got.Reason, slept)
 	}
-	// A transaction that never ends is waited for at most TransactionWait.
+	// A transaction that never ends is waited for at most
+	// TransactionWait, and the file is then not compared with a database
+	// in the middle of a transaction.
 	pm.busy, slept = 1<<30, 0
 	db.pkgs["lib-1-1.x86_64"][0].content = "other\n"
 	db.install()
 	v.TransactionWait = 5 * time.Second
 	v.Sleep = func(time.Duration) { slept++ }
-	if got := verifyWith(t, v, path); got.Kind != Changed || slept != 5 {
+	if got := verifyWith(t, v, path); got.Kind != Unverified || got.Code != CodeTransaction || slept != 5 {
 		t.Fatalf("endless transaction: got %q after %d waits", got.Line(), slept)
 	}
 }

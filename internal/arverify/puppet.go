@@ -101,7 +101,7 @@ func (p *Puppet) Check(ctx context.Context, f *File) (ConfigResult, error) {
 		return ConfigResult{Decides: true, Match: f.IsSymlink() && f.LinkTarget == *want.link,
 			Detail: "Puppet wants a link to " + *want.link}, nil
 	case want.content != nil:
-		same, err := f.ContentEquals(*want.content)
+		same, err := f.ContentEquals(ctx, *want.content)
 		if err != nil {
 			return ConfigResult{}, err
 		}
@@ -110,7 +110,7 @@ func (p *Puppet) Check(ctx context.Context, f *File) (ConfigResult, error) {
 		if !f.IsRegular() {
 			return ConfigResult{Decides: true, Detail: "not a regular file"}, nil
 		}
-		same, err := f.DigestMatches(want.algo, want.hash)
+		same, err := f.DigestMatches(ctx, want.algo, want.hash)
 		if err != nil {
 			return ConfigResult{}, err
 		}

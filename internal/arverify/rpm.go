@@ -146,7 +146,7 @@ func (m *RPM) Check(ctx context.Context, f *File) (PackageResult, error) {
 			details = append(details, r.pkg+": not installed normally")
 			continue
 		}
-		diff, err := compareRPMRow(r, f)
+		diff, err := compareRPMRow(ctx, r, f)
 		if err != nil {
 			return PackageResult{}, err
 		}
@@ -167,7 +167,7 @@ var rpmDigestAlgos = map[string]string{
 }
 
 // compareRPMRow returns "" when f matches r, else what differs.
-func compareRPMRow(r rpmRow, f *File) (string, error) {
+func compareRPMRow(ctx context.Context, r rpmRow, f *File) (string, error) {
 	if !f.Exists {
 		return "missing", nil
 	}
@@ -191,7 +191,7 @@ func compareRPMRow(r rpmRow, f *File) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("rpm: unknown digest algorithm %q for %s", r.algo, r.pkg)
 		}
-		same, err := f.DigestMatches(algo, r.digest)
+		same, err := f.DigestMatches(ctx, algo, r.digest)
 		if err != nil {
 			return "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -33,10 +34,16 @@ var ErrOutputTooLarge = errors.New("command output too large")
 
 // ExecRunner runs programs directly (never through a shell) with an absolute
 // path, no standard input, a fixed minimal environment, and a timeout after
-// which the program and every process it started are killed.
+// which the program and every process it started are asked to end (SIGTERM:
+// rpm closes its Berkeley DB environment cleanly, which a SIGKILL mid-write
+// can leave needing recovery) and, Grace later, killed (SIGKILL).
 type ExecRunner struct {
 	Timeout time.Duration // DefaultCommandTimeout when zero
+	Grace   time.Duration // DefaultKillGrace when zero
 }
+
+// DefaultKillGrace is how long a command has to end after SIGTERM.
+const DefaultKillGrace = 5 * time.Second
 
 // Run implements Runner.
 func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error) {
@@ -55,8 +62,20 @@ func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error)
 	// The program runs in a process group of its own, and the timeout
 	// kills the whole group, so that no helper it started outlives it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	grace := r.Grace
+	if grace <= 0 {
+		grace = DefaultKillGrace
+	}
+	var mu sync.Mutex
+	var kill *time.Timer
+	cmd.Cancel = func() error {
+		pgid := cmd.Process.Pid
+		mu.Lock()
+		kill = time.AfterFunc(grace, func() { syscall.Kill(-pgid, syscall.SIGKILL) })
+		mu.Unlock()
+		return syscall.Kill(-pgid, syscall.SIGTERM)
+	}
+	cmd.WaitDelay = grace + time.Second
 	var out limitedBuffer
 	out.limit = maxOutput
 	cmd.Stdout = &out
@@ -64,6 +83,13 @@ func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error)
 	// a full pipe; its wording is not stable enough to parse.
 	cmd.Stderr = &limitedBuffer{limit: 64 << 10}
 	err := cmd.Run()
+	mu.Lock()
+	if kill != nil && kill.Stop() {
+		// The leader ended within the grace: whatever it started and
+		// left behind in its group goes now.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	mu.Unlock()
 	if ctx.Err() != nil {
 		return nil, -1, fmt.Errorf("%s: killed after %v", argv[0], timeout)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,35 +22,51 @@ import (
 //
 // ossec-execd forks one process per alert and never waits for it, so a
 // package upgrade starts as many verifications as it touched files. Each
-// process only drops a request file into Dir/queue, named by a hash of the
-// path, so requests for a path already waiting collapse into one; a path
-// verified less than Window ago whose file has not changed since (same
-// device, inode, size, mtime and ctime, and ctime cannot be set by users) is
-// skipped. Then the process tries to take Dir/drain.lock (flock, never
-// waiting): the one that gets it verifies the queue with Workers goroutines
-// until it is empty and writes the verdicts; the others exit at once. After
-// releasing the lock the drainer looks at the queue again, so a request
-// added while it was finishing is never stranded.
+// process only drops a request file (the alert id and the path) into
+// Dir/queue, named by a hash of the path, so requests for a path already
+// waiting collapse into one; a path verified less than Window ago whose file
+// has the same content, type, permissions and owner since (its SHA-256 is
+// compared) is skipped, its earlier verdict answering. The queue holds at
+// most MaxQueue requests: one more is a "queue-full" verdict, not a silent
+// drop. Then the process tries to take Dir/drain.lock (flock, never
+// waiting): the one that gets it verifies the queue, oldest request first,
+// with Workers goroutines until it is empty and writes the verdicts; the
+// others exit at once. After releasing the lock the drainer looks at the
+// queue again, so a request added while it was finishing is never stranded.
+//
+// Every verification has a deadline (FileTimeout) and so has the drain
+// (DrainTimeout): a request still queued when the drain's deadline passes
+// gets a "timeout" verdict. A package transaction in progress is waited for
+// once per batch, not per file.
 //
 // Dir is created with mode 0700 and must be a directory (not a link) owned by
 // the process's user and inaccessible to others; temporary files are created
 // in it with O_EXCL and a random name.
 type Spool struct {
-	Dir      string
-	Window   time.Duration // DefaultWindow when zero
-	Workers  int           // DefaultWorkers when zero
-	Verifier *Verifier
-	Emit     func(Verdict) error
-	Log      func(format string, args ...any)
+	Dir          string
+	Window       time.Duration // DefaultWindow when zero
+	Workers      int           // DefaultWorkers when zero
+	MaxQueue     int           // DefaultMaxQueue when zero
+	FileTimeout  time.Duration // DefaultFileTimeout when zero
+	DrainTimeout time.Duration // DefaultDrainTimeout when zero
+	Verifier     *Verifier
+	Emit         func(Verdict) error
+	Log          func(format string, args ...any)
 	// Now returns the time (time.Now when nil).
 	Now func() time.Time
 }
 
 // Defaults for Spool.
 const (
-	DefaultWindow  = 5 * time.Minute
-	DefaultWorkers = 2
+	DefaultWindow       = 5 * time.Minute
+	DefaultWorkers      = 2
+	DefaultMaxQueue     = 100_000
+	DefaultFileTimeout  = 2 * time.Minute
+	DefaultDrainTimeout = time.Hour
 )
+
+// ErrQueueFull is returned by Enqueue when the queue holds MaxQueue requests.
+var ErrQueueFull = errors.New("the queue is full")
 
 // EnqueueResult says what Enqueue did.
 type EnqueueResult int
@@ -104,6 +121,27 @@ func (s *Spool) window() time.Duration {
 	return DefaultWindow
 }
 
+func (s *Spool) maxQueue() int {
+	if s.MaxQueue > 0 {
+		return s.MaxQueue
+	}
+	return DefaultMaxQueue
+}
+
+func (s *Spool) fileDeadline() time.Duration {
+	if s.FileTimeout > 0 {
+		return s.FileTimeout
+	}
+	return DefaultFileTimeout
+}
+
+func (s *Spool) drainDeadline() time.Duration {
+	if s.DrainTimeout > 0 {
+		return s.DrainTimeout
+	}
+	return DefaultDrainTimeout
+}
+
 func (s *Spool) logf(format string, args ...any) {
 	if s.Log != nil {
 		s.Log(format, args...)
@@ -116,8 +154,15 @@ func key(path string) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// fingerprint identifies a file's state for the duplicate check.
-func fingerprint(path string) string {
+// maxFingerprint is the largest file the skip shortcut hashes; a larger one
+// is always verified.
+const maxFingerprint = 64 << 20
+
+// fingerprint identifies a file's state for the skip shortcut: its type,
+// permissions, owner and the SHA-256 of its content (a link's target), or
+// "missing". "" means no shortcut (not a clean path, cannot be opened, too
+// large, a read error or the end of ctx).
+func fingerprint(ctx context.Context, path string) string {
 	p, err := CheckPath(path)
 	if err != nil {
 		return ""
@@ -127,25 +172,62 @@ func fingerprint(path string) string {
 		return ""
 	}
 	defer f.Close()
+	return fingerprintFile(ctx, f)
+}
+
+// fingerprintFile is fingerprint for an open file. Times, inode and device
+// are left out on purpose: on a file system with 1-second timestamps a
+// change within the same second keeps them.
+func fingerprintFile(ctx context.Context, f *File) string {
 	if !f.Exists {
 		return "missing"
 	}
-	return fmt.Sprintf("%d %d %o %d %d %d", f.Dev, f.Ino, f.Mode, f.Size, f.Mtime, f.Ctime)
+	content := ""
+	switch {
+	case f.IsRegular():
+		if f.Size > maxFingerprint {
+			return ""
+		}
+		d, err := f.Digest(ctx, "sha256")
+		if err != nil {
+			return ""
+		}
+		content = d
+	case f.IsSymlink():
+		content = hex.EncodeToString([]byte(f.LinkTarget))
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%o %d %d %s", f.Mode, f.Uid, f.Gid, content)
 }
 
-// Enqueue adds a request to verify path.
-func (s *Spool) Enqueue(path string) (EnqueueResult, error) {
+// Enqueue adds a request to verify path for the alert alert (TIME.ALERTID).
+func (s *Spool) Enqueue(path, alert string) (EnqueueResult, error) {
 	k := key(path)
 	if data, err := os.ReadFile(filepath.Join(s.Dir, "done", k)); err == nil {
 		stamp, fp, _ := strings.Cut(string(data), "\n")
 		at, _ := strconv.ParseInt(stamp, 10, 64)
 		fresh := s.now().Sub(time.Unix(0, at)) < s.window()
-		if fp2 := fingerprint(path); fresh && fp != "" && fp == fp2 {
-			return RecentlyVerified, nil
+		if fresh && fp != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
+			fp2 := fingerprint(ctx, path)
+			cancel()
+			if fp == fp2 {
+				return RecentlyVerified, nil
+			}
 		}
 	}
-	final := filepath.Join(s.Dir, "queue", k)
-	if err := writeNew(filepath.Join(s.Dir, "queue"), final, []byte(path)); err != nil {
+	qdir := filepath.Join(s.Dir, "queue")
+	final := filepath.Join(qdir, k)
+	if _, err := os.Lstat(final); err == nil {
+		return AlreadyQueued, nil
+	}
+	if n, err := countEntries(qdir, s.maxQueue()); err != nil {
+		return 0, err
+	} else if n >= s.maxQueue() {
+		return 0, fmt.Errorf("%w (%d requests)", ErrQueueFull, n)
+	}
+	if err := writeNew(qdir, final, []byte(alertID(alert)+"\n"+path)); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return AlreadyQueued, nil
 		}
@@ -154,9 +236,37 @@ func (s *Spool) Enqueue(path string) (EnqueueResult, error) {
 	return Queued, nil
 }
 
+// countEntries counts the requests in dir, stopping at limit.
+func countEntries(dir string, limit int) (int, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	n := 0
+	for n < limit {
+		names, err := d.Readdirnames(1024)
+		for _, name := range names {
+			if !strings.HasPrefix(name, ".") {
+				n++
+			}
+		}
+		if err == io.EOF || len(names) == 0 {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
 // writeNew writes data to a fresh temporary file in dir and links it to
-// final, failing with os.ErrExist if final exists.
+// final, failing with os.ErrExist if final exists. The file's modification
+// time is set to the time of the call to the nanosecond (file systems
+// stamp writes with a coarser clock), which orders the queue.
 func writeNew(dir, final string, data []byte) error {
+	now := time.Now()
 	var rnd [12]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
@@ -172,6 +282,9 @@ func writeNew(dir, final string, data []byte) error {
 		return err
 	}
 	if err := fd.Close(); err != nil {
+		return err
+	}
+	if err := os.Chtimes(tmp, now, now); err != nil {
 		return err
 	}
 	return os.Link(tmp, final)
@@ -235,8 +348,10 @@ func (s *Spool) drainOnce(ctx context.Context) (int, bool, error) {
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	s.prune()
+	dctx, cancel := context.WithTimeout(ctx, s.drainDeadline())
+	defer cancel()
 	total := 0
-	for ctx.Err() == nil {
+	for {
 		names, err := s.pending()
 		if err != nil {
 			return total, true, err
@@ -244,33 +359,70 @@ func (s *Spool) drainOnce(ctx context.Context) (int, bool, error) {
 		if len(names) == 0 {
 			break
 		}
-		total += s.verifyBatch(ctx, names)
+		if dctx.Err() != nil {
+			// Past the drain's deadline: every request left gets its
+			// verdict now rather than wait for a drainer that may never
+			// come.
+			for _, n := range names {
+				if s.settle(n, func(path string) Verdict {
+					return unverified(path, CodeTimeout, "the drain's deadline ("+s.drainDeadline().String()+") passed before it was verified")
+				}) {
+					total++
+				}
+			}
+			break
+		}
+		total += s.verifyBatch(dctx, names)
 	}
-	return total, true, ctx.Err()
+	return total, true, nil
 }
 
-// pending lists the queued requests.
+// pending lists the queued requests, oldest first.
 func (s *Spool) pending() ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(s.Dir, "queue"))
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
+	type req struct {
+		name string
+		at   int64
 	}
-	sort.Strings(names)
+	var reqs []req
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // taken by a worker meanwhile
+		}
+		reqs = append(reqs, req{e.Name(), info.ModTime().UnixNano()})
+	}
+	sort.Slice(reqs, func(i, j int) bool {
+		if reqs[i].at != reqs[j].at {
+			return reqs[i].at < reqs[j].at
+		}
+		return reqs[i].name < reqs[j].name
+	})
+	names := make([]string, len(reqs))
+	for i, r := range reqs {
+		names[i] = r.name
+	}
 	return names, nil
 }
 
-// verifyBatch verifies the named requests with the worker pool.
+// verifyBatch verifies the named requests with the worker pool. A package
+// transaction in progress is waited for once, for the whole batch.
 func (s *Spool) verifyBatch(ctx context.Context, names []string) int {
 	workers := s.Workers
 	if workers <= 0 {
 		workers = DefaultWorkers
 	}
+	v := s.Verifier
+	if v == nil {
+		v = &Verifier{}
+	}
+	batch := v.forBatch(ctx)
 	jobs := make(chan string)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -280,7 +432,12 @@ func (s *Spool) verifyBatch(ctx context.Context, names []string) int {
 		go func() {
 			defer wg.Done()
 			for name := range jobs {
-				if s.verifyOne(ctx, name) {
+				ok := s.settle(name, func(path string) Verdict {
+					fctx, cancel := context.WithTimeout(ctx, s.fileDeadline())
+					defer cancel()
+					return batch.Verify(fctx, path)
+				})
+				if ok {
 					mu.Lock()
 					done++
 					mu.Unlock()
@@ -296,30 +453,45 @@ func (s *Spool) verifyBatch(ctx context.Context, names []string) int {
 	return done
 }
 
-// verifyOne verifies one request, emits its verdict, records it and removes
-// the request.
-func (s *Spool) verifyOne(ctx context.Context, name string) bool {
+// settle takes one request out of the queue, decides its verdict with
+// decide, emits it and records it for the skip shortcut.
+func (s *Spool) settle(name string, decide func(path string) Verdict) bool {
 	qpath := filepath.Join(s.Dir, "queue", name)
 	data, err := os.ReadFile(qpath)
 	if err != nil {
-		s.logf("cannot read request %s: %v", name, err)
-		os.Remove(qpath)
+		if !errors.Is(err, os.ErrNotExist) {
+			s.logf("cannot read request %s: %v", name, err)
+			os.Remove(qpath)
+		}
 		return false
 	}
 	// Remove first: a new request for the path that arrives while we
 	// verify is queued again and verified after us.
 	os.Remove(qpath)
-	path := string(data)
-	fp := fingerprint(path)
-	v := s.Verifier.Verify(ctx, path)
+	alert, path, ok := strings.Cut(string(data), "\n")
+	if !ok {
+		alert, path = "-", string(data)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
+	fp := fingerprint(ctx, path)
+	cancel()
+	v := decide(path)
+	v.AlertID = alert
 	if err := s.Emit(v); err != nil {
 		s.logf("cannot write verdict %q: %v", v.Line(), err)
 	}
 	s.logf("%s (%s)", v.Line(), EscapePath(v.Reason))
-	if fp != "" {
-		record := strconv.FormatInt(s.now().UnixNano(), 10) + "\n" + fp
-		if err := replaceFile(filepath.Join(s.Dir, "done"), filepath.Join(s.Dir, "done", name), []byte(record)); err != nil {
-			s.logf("cannot record verification: %v", err)
+	// Only an honest verdict lets a later identical state skip; and the
+	// state must not have moved while it was verified.
+	if v.Kind != Unverified && fp != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
+		after := fingerprint(ctx, path)
+		cancel()
+		if after == fp {
+			record := strconv.FormatInt(s.now().UnixNano(), 10) + "\n" + fp
+			if err := replaceFile(filepath.Join(s.Dir, "done"), filepath.Join(s.Dir, "done", name), []byte(record)); err != nil {
+				s.logf("cannot record verification: %v", err)
+			}
 		}
 	}
 	return true

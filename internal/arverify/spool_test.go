@@ -42,7 +42,7 @@ func TestSpoolCollapsesDuplicates(t *testing.T) {
 	s := newSpool(t, &Verifier{}, rec)
 	var results []EnqueueResult
 	for _, p := range []string{a, a, b, a} {
-		r, err := s.Enqueue(p)
+		r, err := s.Enqueue(p, testAlert)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,19 +56,19 @@ func TestSpoolCollapsesDuplicates(t *testing.T) {
 		t.Fatalf("Drain = %d, %v; lines %q", n, err, rec.lines)
 	}
 	// Verified and unchanged: skipped within the window.
-	if r, _ := s.Enqueue(a); r != RecentlyVerified {
+	if r, _ := s.Enqueue(a, testAlert); r != RecentlyVerified {
 		t.Fatalf("unchanged file re-queued: %v", r)
 	}
 	// Changed since (ctime moves): verified again.
 	time.Sleep(10 * time.Millisecond)
 	writeFile(t, a, "a2", 0o644)
-	if r, _ := s.Enqueue(a); r != Queued {
+	if r, _ := s.Enqueue(a, testAlert); r != Queued {
 		t.Fatalf("changed file not queued: %v", r)
 	}
 	// Past the window: verified again even if unchanged.
 	s.Drain(context.Background())
 	s.Now = func() time.Time { return time.Now().Add(DefaultWindow + time.Second) }
-	if r, _ := s.Enqueue(a); r != Queued {
+	if r, _ := s.Enqueue(a, testAlert); r != Queued {
 		t.Fatalf("file verified long ago not queued: %v", r)
 	}
 }
@@ -99,7 +99,7 @@ func TestSpoolOneDrainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		s.Enqueue(writeFile(t, filepath.Join(dir, "f", string(rune('a'+i))), "x", 0o644))
+		s.Enqueue(writeFile(t, filepath.Join(dir, "f", string(rune('a'+i))), "x", 0o644), testAlert)
 	}
 	if n, err := s.Drain(context.Background()); n != 0 || err != nil {
 		t.Fatalf("Drain while locked = %d, %v", n, err)
@@ -129,7 +129,7 @@ func TestSpoolBurst(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			s := &Spool{Dir: base.Dir, Verifier: base.Verifier, Emit: rec.emit}
-			if _, err := s.Enqueue(paths[i%len(paths)]); err != nil {
+			if _, err := s.Enqueue(paths[i%len(paths)], testAlert); err != nil {
 				t.Error(err)
 			}
 			if _, err := s.Drain(context.Background()); err != nil {
@@ -205,7 +205,7 @@ func TestMainActiveResponse(t *testing.T) {
 				t.Fatal(err)
 			}
 			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-			want := " ossec-ar-verify: file unmanaged (" + EscapePath(target) + ") changed"
+			want := " ossec-ar-verify: file unmanaged (" + EscapePath(target) + ") changed [alert " + testAlert + "]"
 			if len(lines) != 1 || !strings.HasSuffix(lines[0], want) {
 				t.Fatalf("verdict file %q, want one line ending %q", data, want)
 			}

@@ -1,0 +1,251 @@
+package arverify
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// within fails the test if f does not return within d (the code as it
+// landed had no deadline there and would hang).
+func within(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still running after %v", d)
+	}
+}
+
+// TestDigestReadsTheStatedSize: a file that grows (or shrinks, or is
+// rewritten) after it was opened is not vouched for; one that does not is
+// hashed to exactly its size.
+func TestDigestReadsTheStatedSize(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir+"/f", "abc", 0o644)
+	f, err := OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if d, err := f.Digest(context.Background(), "md5"); err != nil || d != md5hex("abc") {
+		t.Fatalf("Digest = %q, %v", d, err)
+	}
+	g, err := OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	fd, _ := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	fd.WriteString("more")
+	fd.Close()
+	if _, err := g.Digest(context.Background(), "md5"); !errors.Is(err, ErrChangedWhileReading) {
+		t.Fatalf("grown file: err %v", err)
+	}
+	h, _ := OpenFile(p)
+	defer h.Close()
+	os.Truncate(p, 1)
+	if _, err := h.Digest(context.Background(), "md5"); !errors.Is(err, ErrChangedWhileReading) {
+		t.Fatalf("shrunk file: err %v", err)
+	}
+	if same, err := h.ContentEquals(context.Background(), []byte("abcmore")); same || !errors.Is(err, ErrChangedWhileReading) {
+		t.Fatalf("ContentEquals on a shrunk file: %v, %v", same, err)
+	}
+	// The deadline stops hashing.
+	k, _ := OpenFile(p)
+	defer k.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := k.Digest(ctx, "md5"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled: err %v", err)
+	}
+}
+
+// TestGrowingFileIsUnverified: a packaged file its owner keeps growing
+// while it is verified ends in a verdict, unverified, in bounded time.
+func TestGrowingFileIsUnverified(t *testing.T) {
+	dir := privateTempDir(t)
+	p := writeFile(t, dir+"/grow", pkgContent, 0o644)
+	run := newFakeRunner()
+	db := &fakeRPMDB{run: run, bin: "/usr/bin/rpm", pkgs: map[string][]rpmFileSpec{"g-1-1.noarch": {
+		{name: p, content: pkgContent, mode: 0o100644, user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid()))}}}}
+	db.install()
+	grow := &growingOpen{}
+	v := &Verifier{Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}}, Open: grow.open}
+	var got Verdict
+	within(t, 10*time.Second, func() { got = v.Verify(context.Background(), p) })
+	if got.Kind != Unverified || got.Code != CodeChanged {
+		t.Fatalf("got %q (%s)", got.Line(), got.Reason)
+	}
+}
+
+// growingOpen opens a file and then appends to it, as a writer racing the
+// verification would.
+type growingOpen struct{}
+
+func (growingOpen) open(ctx context.Context, p string) (*File, error) {
+	f, err := OpenForVerify(ctx, p)
+	if err == nil {
+		w, _ := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+		w.WriteString("x")
+		w.Close()
+	}
+	return f, err
+}
+
+// slowManager blocks every check until its context ends.
+type slowManager struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (*slowManager) Name() string { return "Slow" }
+func (m *slowManager) Check(ctx context.Context, _ *File) (ConfigResult, error) {
+	m.mu.Lock()
+	m.calls++
+	m.mu.Unlock()
+	<-ctx.Done()
+	return ConfigResult{}, ctx.Err()
+}
+
+// TestDeadlines: a verification that never ends is cut at FileTimeout, and
+// a drain at DrainTimeout; every request still gets its verdict.
+func TestDeadlines(t *testing.T) {
+	dir := privateTempDir(t)
+	rec := &recorder{}
+	slow := &slowManager{}
+	s := newSpool(t, &Verifier{Configs: []ConfigManager{slow}}, rec)
+	s.Workers, s.FileTimeout, s.DrainTimeout = 1, 100*time.Millisecond, 250*time.Millisecond
+	for i := 0; i < 8; i++ {
+		if _, err := s.Enqueue(writeFile(t, filepath.Join(dir, "f", string(rune('a'+i))), "x", 0o644), testAlert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	within(t, 10*time.Second, func() {
+		if n, err := s.Drain(context.Background()); n != 8 || err != nil {
+			t.Errorf("Drain = %d, %v", n, err)
+		}
+	})
+	if len(rec.lines) != 8 {
+		t.Fatalf("%d verdicts for 8 requests: %q", len(rec.lines), rec.lines)
+	}
+	for _, l := range rec.lines {
+		if !strings.Contains(l, "): timeout [alert "+testAlert+"]") {
+			t.Errorf("verdict %q", l)
+		}
+	}
+	// The drain's deadline, not one per file, settled most of them.
+	if slow.calls >= 8 || slow.calls < 2 {
+		t.Errorf("%d verifications started; want the drain's deadline to stop them early", slow.calls)
+	}
+}
+
+// TestOneTransactionWaitPerBatch: a transaction in progress is waited for
+// once for a batch of files, and files are not compared with a database in
+// the middle of a transaction.
+func TestOneTransactionWaitPerBatch(t *testing.T) {
+	dir := privateTempDir(t)
+	pm := &busyPM{RPM: &RPM{Binary: "/usr/bin/rpm", Runner: newFakeRunner()}, busy: 1 << 30}
+	slept := 0
+	var mu sync.Mutex
+	v := &Verifier{Packages: []PackageManager{pm}, TransactionWait: 3 * time.Second, Sleep: func(time.Duration) {
+		mu.Lock()
+		slept++
+		mu.Unlock()
+	}}
+	rec := &recorder{}
+	s := newSpool(t, v, rec)
+	s.Workers = 1
+	for i := 0; i < 5; i++ {
+		s.Enqueue(writeFile(t, filepath.Join(dir, string(rune('a'+i))), "x", 0o644), testAlert)
+	}
+	s.Drain(context.Background())
+	if slept != 3 {
+		t.Errorf("waited %d times for 5 files; want 3 (once, TransactionWait)", slept)
+	}
+	if len(rec.lines) != 5 {
+		t.Fatalf("verdicts %q", rec.lines)
+	}
+	for _, l := range rec.lines {
+		if !strings.Contains(l, "): transaction [alert") {
+			t.Errorf("verdict %q", l)
+		}
+	}
+}
+
+// TestSyslogWriteDeadline: a syslog daemon that stops reading never blocks
+// the program; the verdicts go to the fallback file instead, at once after
+// the first failed write.
+func TestSyslogWriteDeadline(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "log")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Skipf("no unix datagram sockets: %v", err)
+	}
+	defer l.Close() // never read
+	fallback := filepath.Join(dir, "ossec-ar-verify.log")
+	emit := withFallback(&SyslogEmitter{Sockets: []string{sock}, Timeout: 200 * time.Millisecond}, &FileEmitter{Path: fallback})
+	within(t, 20*time.Second, func() {
+		for i := 0; i < 300; i++ {
+			emit(Verdict{Kind: OK, Path: "/etc/hosts", AlertID: testAlert})
+		}
+	})
+	data, _ := os.ReadFile(fallback)
+	n := strings.Count(string(data), "file ok (/etc/hosts) [alert "+testAlert+"]\n")
+	if n == 0 || n == 300 {
+		t.Fatalf("%d of 300 verdicts in the fallback file; want those syslog could not take", n)
+	}
+	t.Logf("syslog took %d verdicts, the fallback %d", 300-n, n)
+}
+
+// TestRunnerTermBeforeKill: a command past its timeout is sent SIGTERM
+// first (rpm then closes its database), and SIGKILL only if it ignores it.
+func TestRunnerTermBeforeKill(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh for fake binaries")
+	}
+	marker := filepath.Join(t.TempDir(), "terminated")
+	polite := fakeBinary(t, "rpm", `trap 'echo term > `+marker+`; exit 143' TERM; while :; do sleep 0.05; done`)
+	r := ExecRunner{Timeout: 300 * time.Millisecond, Grace: 2 * time.Second}
+	within(t, 10*time.Second, func() {
+		if _, _, err := r.Run(context.Background(), []string{polite}); err == nil {
+			t.Error("no error past the timeout")
+		}
+	})
+	if data, err := os.ReadFile(marker); err != nil || string(data) != "term\n" {
+		t.Fatalf("the command was not sent SIGTERM: %q, %v", data, err)
+	}
+	stubborn := fakeBinary(t, "rpm2", `trap '' TERM; while :; do sleep 0.05; done`)
+	r.Grace = 300 * time.Millisecond
+	start := time.Now()
+	within(t, 10*time.Second, func() { r.Run(context.Background(), []string{stubborn}) })
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a command ignoring SIGTERM ran %v", d)
+	}
+}
+
+// TestAppendSafelyRefusesHardLinks: a log replaced by a hard link to
+// another file is never appended to.
+func TestAppendSafelyRefusesHardLinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := writeFile(t, filepath.Join(dir, "shadow"), "secret\n", 0o600)
+	log := filepath.Join(dir, "active-responses.log")
+	if err := os.Link(victim, log); err != nil {
+		t.Skipf("cannot make a hard link: %v", err)
+	}
+	if err := appendSafely(log, 0o640, []byte("x\n")); err == nil {
+		t.Fatal("appended through a hard link")
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "secret\n" {
+		t.Fatalf("victim changed: %q", data)
+	}
+}
