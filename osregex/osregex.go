@@ -358,6 +358,36 @@ func (p *Pattern) Exec(s string, dst []string) (end int, subs []string, ok bool)
 	return ov[1], dst, true
 }
 
+// JITStackMinLength returns a length in bytes below which no subject can
+// make the pattern exhaust PCRE2's JIT stack as OSSEC runs it (32 KiB): a
+// lower bound, exact for a single repeated group of fixed length, such as
+// the (?s:.)*? that OS_Regex makes of \.*. never is true when no subject
+// can (string comparisons, and PCRE2 patterns without a repeated group);
+// known is false when the pattern repeats a group in a way the model of
+// PCRE2's JIT does not cover (see package pcre).
+func (p *Pattern) JITStackMinLength() (n int, never, known bool) {
+	if p.exec != execPCRE2 {
+		return 0, true, true
+	}
+	return p.re.JITStackMinLength()
+}
+
+// JITStackLimited reports whether, on s, PCRE2's JIT in real OSSEC fails
+// with "JIT stack limit reached" (error -46) before it finds the match
+// that the pattern has on s, so that OSSEC sees no match: Match and Exec
+// then report no match.
+func (p *Pattern) JITStackLimited(s string) bool {
+	if p.exec != execPCRE2 {
+		return false
+	}
+	s = cstring(s)
+	if n, never, known := p.re.JITStackMinLength(); never || !known || len(s) < n {
+		return false
+	}
+	ex, _ := p.re.JITStackExhausted(s)
+	return ex
+}
+
 // WordMatch is OS_WordMatch (the OS_Match macro): '|'-separated,
 // case-insensitive substring match where a leading '^' anchors an alternative.
 // An empty alternative (from "||", a leading or a trailing '|') matches

@@ -36,6 +36,7 @@ type Regexp struct {
 	checkUTF bool // UTF without NoUTFCheck: subjects must be valid UTF-8
 	pre      prefilter
 	memo     *memoInfo // nil: never memoised (see memo.go)
+	jit      *jitModel // nil: the JIT stack use is bounded (see jitstack.go)
 	pool     sync.Pool
 	// MatchLimit is the number of backtracking steps after which matching
 	// gives up (DefaultMatchLimit when Compile returns).
@@ -77,6 +78,7 @@ func Compile(pattern string, flags Flags) (*Regexp, error) {
 		checkUTF:   c.utf && flags&NoUTFCheck == 0,
 		matchLimit: DefaultMatchLimit,
 	}
+	re.jit = buildJIT(tree, ncap, c.utf)
 	altSwitches(re, c.alts)
 	re.pre = analyze(re)
 	re.memo = buildMemo(re.prog)
@@ -119,7 +121,7 @@ func (re *Regexp) MatchString(s string) bool {
 	m := re.get()
 	ok, _ := m.searchChecked(s)
 	re.put(m)
-	return ok
+	return ok && !re.jitLimited(s)
 }
 
 // Exec matches re against s and returns the ovector appended to dst[:0]:
@@ -138,6 +140,9 @@ func (re *Regexp) Exec(s string, dst []int) ([]int, error) {
 	}
 	dst = append(dst[:0], m.slots...)
 	re.put(m)
+	if re.jitLimited(s) {
+		return nil, ErrJITStackLimit
+	}
 	return dst, nil
 }
 
@@ -154,6 +159,9 @@ func (mt *Matcher) Exec(s string) ([]int, error) {
 	ok, err := mt.m.search(s)
 	if !ok {
 		return nil, err
+	}
+	if mt.m.re.jitLimited(s) {
+		return nil, ErrJITStackLimit
 	}
 	return mt.m.slots, nil
 }

@@ -1,0 +1,214 @@
+package pcre
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+)
+
+// jitFamily is a pattern and a family of subjects pre + unit*n + suf that
+// it matches for every n (without a stack limit).
+type jitFamily struct {
+	pattern        string
+	flags          Flags
+	pre, unit, suf string
+}
+
+// jitFamilies are the patterns users write, in the shapes that reach the
+// JIT stack limit: lazy and greedy .* in groups with captures, repeated
+// groups (capturing or not, lazy or greedy, * + ?), alternations inside
+// repeats, \S+ / \w+ runs inside repeated groups, nested repeats, back
+// references, lookarounds after a repeat, and OSSEC's OS_Regex
+// translations (\.* becomes (?s:.)*?).
+func jitFamilies() []jitFamily {
+	var fs []jitFamily
+	add := func(p, pre, unit, suf string, flags Flags) {
+		fs = append(fs, jitFamily{p, flags, pre, unit, suf})
+	}
+	for _, q := range []string{"*", "*?", "+", "+?"} {
+		for _, g := range []string{"(?:b)", "(b)", "(?:b|d)", "(b|d)", "(?:b|d|e|f)", "(?:bb)", "(?:(?s:.))", "((?s:.))", "(?:b\\w*?)", "(?:b[^c]*?)", "(?:b\\d+)", "(?:\\w+ )", "(?:\\S+\\s)", "(?:b\\d?)", "(?:b\\d{1,3})", "(?:b\\d{2})", "(?:b[0-9]{1,2})", "(?:b|(d))", "(?:(?:b)+c)"} {
+			unit := "b"
+			switch g {
+			case "(?:bb)":
+				unit = "bb"
+			case "(?:b\\d+)", "(?:b\\d{1,3})", "(?:b[0-9]{1,2})":
+				unit = "b1"
+			case "(?:b\\d{2})":
+				unit = "b11"
+			case "(?:\\w+ )", "(?:\\S+\\s)":
+				unit = "b "
+			case "(?:(?:b)+c)":
+				unit = "bbc"
+			}
+			add("^a"+g+q+"c", "a", unit, "c", 0)
+			add("a"+g+q+"c$", "xa", unit, "c", 0)
+		}
+	}
+	// Lazy and greedy repeats of a group at the end and before lookarounds.
+	add(`^a(?:b)*(?!\n)$`, "a", "b", "", 0)
+	add(`^a(?:b)*?(?!\n)$`, "a", "b", "", 0)
+	add(`^a(?:b)*(?=c)c$`, "a", "b", "c", 0)
+	add(`^a(?:b)*(?<=b)c`, "a", "b", "c", 0)
+	add(`^a(?:b)*\b c`, "a", "b", " c", 0)
+	add(`^a(?:b)*c|z`, "a", "b", "c", 0)
+	add(`^(?:x|a(?:b)*c)`, "a", "b", "c", 0)
+	add(`^(a)(?:b)*\1`, "a", "b", "a", 0)
+	add(`^a(b)*?\1c`, "a", "b", "bc", 0)
+	add(`^a((?:b)*)c`, "a", "b", "c", 0)
+	add(`^a(?:b)*?(c)`, "a", "b", "c", 0)
+	add(`^a(?:(?:b)*?c)*d`, "a", "bbbbc", "d", 0)
+	add(`^a(?:b(?:c)?)*d`, "a", "bc", "d", 0)
+	add(`^a(?:b)?(?:c)*d`, "ab", "c", "d", 0)
+	add(`^a(?:b)??(?:c)*?d`, "ab", "c", "d", 0)
+	add(`(?:[a-z]+=\S+ )*end`, "", "key=value ", "end", 0)
+	add(`^(?:\w+,)*\w+$`, "", "ab,", "cd", 0)
+	add(`^(?:[^,]*,)*?x`, "", "ab,", "x", 0)
+	// Caseless and UTF, as OSSEC compiles its patterns.
+	add(`^A(?:B)*?C`, "a", "b", "c", Caseless|UTF)
+	add(`^a(?:é)*c`, "a", "é", "c", UTF)
+	add(`^a(?:.)*?c`, "a", "€", "c", UTF)
+	// OSSEC's OS_Regex translations (osregex.Convert), and the issue's
+	// decoder regex.
+	add(`^req=([^ ]+?) url=([^ ]+?) body=((?s:.)*?)(?!\n)$`, "req=a url=b body=", "x", "", Caseless|UTF)
+	add(`^req=([^ ]+?) url=([^ ]+?) body=((?s:.)*)(?!\n)$`, "req=a url=b body=", "x", "", Caseless|UTF)
+	add(`^(?s:.)*?user ([^ ]+?)(?!\n)$`, "", "x", "user root", Caseless|UTF)
+	add(`from ([^ ]+?) port [0-9]+?(?s:.)*?ssh2`, "from 1.2.3.4 port 22", "x", "ssh2", Caseless|UTF)
+	add(`^([^ ]+?)(?s:.)*?(?s:.)+?end`, "ab", "x", "end", Caseless|UTF)
+	add(`^(?s:.)+(?!\n)$`, "", "x", "", Caseless|UTF)
+	add(`^[0-9]+?(?s:.)+?[A-Za-z0-9@_-]+?$`, "1x", "-", "a", Caseless|UTF)
+	return fs
+}
+
+func (f jitFamily) subject(n int) string { return f.pre + strings.Repeat(f.unit, n) + f.suf }
+
+// jitMaxN is the most units a differential family is tried with.
+const jitMaxN = 9000
+
+// nativeThreshold is the smallest n at which the model says the stack is
+// exhausted (binary search; -1: none up to jitMaxN).
+func nativeThreshold(t *testing.T, re *Regexp, f jitFamily) int {
+	ex := func(n int) bool {
+		e, known := re.JITStackExhausted(f.subject(n))
+		if !known {
+			t.Fatalf("%s: the model cannot tell at n=%d (%s)", f.pattern, n, re.JITStackUnknown())
+		}
+		return e
+	}
+	if !ex(jitMaxN) {
+		return -1
+	}
+	lo, hi := 0, jitMaxN
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ex(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// realThresholds runs the same binary searches with pcre2test -jit, all
+// families at once, one pcre2test process per step.
+func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
+	lo := make([]int, len(fs))
+	hi := make([]int, len(fs))
+	probe := func(ns []int) []bool {
+		cases := make([]pcre2test.Case, len(fs))
+		for i, f := range fs {
+			cases[i] = pcre2test.Case{Pattern: f.pattern, Caseless: f.flags&Caseless != 0, UTF: f.flags&UTF != 0,
+				Subjects: []string{f.subject(ns[i])}, Modifiers: []string{"jit"}}
+		}
+		res, err := pcre2test.Run(prog, cases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]bool, len(fs))
+		for i, r := range res {
+			if r.CompileError != "" || r.Skipped != "" {
+				t.Fatalf("%s: pcre2test: %s%s", fs[i].pattern, r.CompileError, r.Skipped)
+			}
+			got := strings.Join(r.Subjects[0], "\n")
+			out[i] = strings.Contains(got, "error -46")
+			if !out[i] && !strings.HasPrefix(got, " 0: ") {
+				t.Errorf("%s: n=%d: pcre2test does not match: %s", fs[i].pattern, ns[i], got)
+			}
+		}
+		return out
+	}
+	ns := make([]int, len(fs))
+	for i := range ns {
+		ns[i] = jitMaxN
+	}
+	top := probe(ns)
+	for i := range fs {
+		lo[i], hi[i] = 0, jitMaxN
+		if !top[i] {
+			lo[i], hi[i] = -1, -1
+		}
+	}
+	for {
+		open := false
+		for i := range fs {
+			ns[i] = 0
+			if lo[i] < hi[i] {
+				ns[i] = (lo[i] + hi[i]) / 2
+				open = true
+			}
+		}
+		if !open {
+			break
+		}
+		got := probe(ns)
+		for i := range fs {
+			if lo[i] >= hi[i] {
+				continue
+			}
+			if got[i] {
+				hi[i] = ns[i]
+			} else {
+				lo[i] = ns[i] + 1
+			}
+		}
+	}
+	return lo
+}
+
+// TestJITStackDifferential compares, for every family, the subject length
+// at which PCRE2's JIT starts failing with error -46 (pcre2test -jit, whose
+// default JIT stack is the library's 32 KiB, as OSSEC runs it) with the
+// length at which the model says so.
+func TestJITStackDifferential(t *testing.T) {
+	prog := pcre2test.Path()
+	if prog == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pcre2test is not installed (Debian package pcre2-utils); CI installs it")
+		}
+		t.Skip("pcre2test is not installed (Debian package pcre2-utils)")
+	}
+	fs := jitFamilies()
+	real := realThresholds(t, prog, fs)
+	agree := 0
+	for i, f := range fs {
+		re, err := Compile(f.pattern, f.flags)
+		if err != nil {
+			t.Fatalf("%s: %v", f.pattern, err)
+		}
+		got := nativeThreshold(t, re, f)
+		if got != real[i] {
+			t.Errorf("%s (subject %q + %q*n + %q): -46 from n=%d in pcre2test -jit, n=%d in the model", f.pattern, f.pre, f.unit, f.suf, real[i], got)
+			continue
+		}
+		agree++
+		if got >= 0 {
+			// The lower bound never exceeds the real threshold.
+			if n, never, known := re.JITStackMinLength(); !known || never || n > len(f.subject(got)) {
+				t.Errorf("%s: JITStackMinLength %d, %v, %v; the stack is exhausted at length %d", f.pattern, n, never, known, len(f.subject(got)))
+			}
+		}
+	}
+	t.Logf("%d of %d families agree on the length at which -46 starts", agree, len(fs))
+}
