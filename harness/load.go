@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -54,13 +55,21 @@ func noBase(src ruleset.Sources) (ruleset.Sources, *ruleset.Ruleset, []string, e
 	if err != nil {
 		return src, nil, nil, err
 	}
-	src.Rules = append([]string{roots}, src.Rules...)
+	src.FirstRules = append([]string{roots}, src.FirstRules...)
 	for {
 		rs, err := ruleset.Load(src)
 		if err == nil {
 			return src, rs, notes, nil
 		}
-		drop := filesNeedingBase(err, src.Rules)
+		candidates := slices.Clone(src.Rules)
+		if src.Repo != nil {
+			for p, f := range src.Repo.Files {
+				if strings.HasPrefix(p, "rules/") {
+					candidates = append(candidates, f)
+				}
+			}
+		}
+		drop := filesNeedingBase(err, candidates)
 		if len(drop) == 0 {
 			return src, nil, notes, err
 		}
@@ -73,6 +82,15 @@ func noBase(src ruleset.Sources) (ruleset.Sources, *ruleset.Ruleset, []string, e
 			}
 		}
 		src.Rules = slices.DeleteFunc(slices.Clone(src.Rules), func(f string) bool { return slices.Contains(drop, f) })
+		if src.Repo != nil {
+			r := &ruleset.Repo{Config: src.Repo.Config, Files: map[string]string{}}
+			for p, f := range src.Repo.Files {
+				if !slices.Contains(drop, f) {
+					r.Files[p] = f
+				}
+			}
+			src.Repo = r
+		}
 	}
 }
 

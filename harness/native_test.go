@@ -107,19 +107,19 @@ func TestNoBaseSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Rules) == 0 || filepath.Base(got.Rules[0]) != "nobase_rules.xml" {
-		t.Errorf("rules %q: want nobase_rules.xml first", got.Rules)
+	if len(got.FirstRules) == 0 || filepath.Base(got.FirstRules[0]) != "nobase_rules.xml" {
+		t.Errorf("first rules %q: want nobase_rules.xml first", got.FirstRules)
 	}
-	if slices.Contains(got.Rules, filepath.Join("..", "rules", "syscheck-verify_rules.xml")) ||
-		!slices.Contains(got.Rules, filepath.Join("..", "rules", "ossec-ar-verify_rules.xml")) {
-		t.Errorf("rules %q: want ossec-ar-verify_rules.xml and not syscheck-verify_rules.xml", got.Rules)
+	if got.Repo == nil || got.Repo.Files["rules/syscheck-verify_rules.xml"] != "" ||
+		got.Repo.Files["rules/ossec-ar-verify_rules.xml"] != filepath.Join("..", "rules", "ossec-ar-verify_rules.xml") {
+		t.Errorf("repository files %q: want ossec-ar-verify_rules.xml and not syscheck-verify_rules.xml", got.Repo)
 	}
 	if len(notes) != 1 {
 		t.Errorf("notes %q, want one", notes)
 	}
 	src.Base = "/somewhere"
-	if same, notes, err := NoBaseSources(src); err != nil || notes != nil || !slices.Equal(same.Rules, src.Rules) {
-		t.Errorf("with a base: %q, %q, %v; want the sources unchanged", same.Rules, notes, err)
+	if same, notes, err := NoBaseSources(src); err != nil || notes != nil || same.Repo != src.Repo || same.FirstRules != nil {
+		t.Errorf("with a base: %v, %q, %v; want the sources unchanged", same.Repo, notes, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -80,9 +81,10 @@ func glob(dir, sub, ext string) ([]string, error) {
 }
 
 // Sources describes the ruleset made of the OSSEC installation base ("" for
-// none) with the layers of dirs on top, in order. Directories that are ""
-// are left out.
-func Sources(base string, dirs ...string) (ruleset.Sources, error) {
+// none), the rules repository repo deployed into it ("" for none; see
+// ReadRepo) and the layers of dirs on top, in order (a case's archive).
+// Directories that are "" are left out.
+func Sources(base, repo string, dirs ...string) (ruleset.Sources, error) {
 	var layers []Layer
 	for _, d := range dirs {
 		if d == "" {
@@ -96,7 +98,67 @@ func Sources(base string, dirs ...string) (ruleset.Sources, error) {
 			layers = append(layers, l)
 		}
 	}
-	return LayerSources(base, layers...), nil
+	src := LayerSources(base, layers...)
+	if repo != "" {
+		r, err := ReadRepo(repo)
+		if err != nil {
+			return ruleset.Sources{}, err
+		}
+		src.Repo = r
+	}
+	return src, nil
+}
+
+// ReadRepo reads a rules repository kept as it is deployed: its files go
+// where an installation has them, and replace the base's files of the same
+// path:
+//
+//	ossec.conf or etc/ossec.conf      read after the base's ossec.conf
+//	rules/*.xml                       rules/*.xml
+//	decoders/*.xml, etc/decoders/*.xml  the same paths
+//	etc/decoder.xml, etc/local_decoder.xml, etc/local_internal_options.conf
+//	lists/*, etc/lists/* (not .cdb)   the same paths
+//
+// What loads then follows the configuration (see ruleset.Repo). A
+// directory with none of those files gives nil.
+func ReadRepo(dir string) (*ruleset.Repo, error) {
+	r := &ruleset.Repo{Files: map[string]string{}}
+	var confs []string
+	for _, c := range []string{"ossec.conf", "etc/ossec.conf"} {
+		p := filepath.Join(dir, filepath.FromSlash(c))
+		if _, err := os.Stat(p); err == nil {
+			confs = append(confs, p)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	if len(confs) > 1 {
+		return nil, fmt.Errorf("rules repository %s has both ossec.conf and etc/ossec.conf: keep one", dir)
+	}
+	if len(confs) == 1 {
+		r.Config = confs[0]
+	}
+	for _, sub := range []struct{ dir, ext string }{
+		{"rules", ".xml"}, {"decoders", ".xml"}, {"etc/decoders", ".xml"}, {"lists", ""}, {"etc/lists", ""},
+	} {
+		files, err := glob(dir, filepath.FromSlash(sub.dir), sub.ext)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			r.Files[sub.dir+"/"+filepath.Base(f)] = f
+		}
+	}
+	for _, p := range []string{"etc/decoder.xml", "etc/local_decoder.xml", "etc/local_internal_options.conf"} {
+		f := filepath.Join(dir, filepath.FromSlash(p))
+		if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
+			r.Files[p] = f
+		}
+	}
+	if r.Config == "" && len(r.Files) == 0 {
+		return nil, nil
+	}
+	return r, nil
 }
 
 // LayerSources turns a base and layers into the loader's Sources, with
@@ -135,7 +197,8 @@ func SourcesKey(src ruleset.Sources) (string, error) {
 	for _, x := range []struct {
 		kind  string
 		paths []string
-	}{{"main config", nonEmpty(src.Config)}, {"config", src.Configs}, {"decoder", src.Decoders}, {"rule", src.Rules}, {"list", src.Lists}} {
+	}{{"main config", nonEmpty(src.Config)}, {"first rules", src.FirstRules}, {"repo config", repoConfig(src.Repo)}, {"repo file", repoFiles(h, src.Repo)},
+		{"config", src.Configs}, {"decoder", src.Decoders}, {"rule", src.Rules}, {"list", src.Lists}} {
 		if err := add(x.kind, x.paths); err != nil {
 			return "", err
 		}
@@ -148,4 +211,30 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
+}
+
+func repoConfig(r *ruleset.Repo) []string {
+	if r == nil {
+		return nil
+	}
+	return nonEmpty(r.Config)
+}
+
+// repoFiles writes the installation paths of r's files to h and returns
+// the files in the same order.
+func repoFiles(h io.Writer, r *ruleset.Repo) []string {
+	if r == nil {
+		return nil
+	}
+	paths := make([]string, 0, len(r.Files))
+	for p := range r.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		fmt.Fprintf(h, "installed at %q\n", p)
+		files[i] = r.Files[p]
+	}
+	return files
 }

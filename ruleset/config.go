@@ -3,6 +3,7 @@ package ruleset
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -266,6 +267,11 @@ func (l *loader) readRulesSection(file string, kids []*ossecxml.Node, base bool)
 		}
 		*dst = append(*dst, add...)
 	}
+	if l.inRepoConfig {
+		l.repoLists.rules = l.repoLists.rules || len(inc) > 0
+		l.repoLists.decoders = l.repoLists.decoders || len(dec) > 0
+		l.repoLists.lists = l.repoLists.lists || len(lists) > 0
+	}
 	merge(&l.includes, inc)
 	merge(&l.decoderFiles, dec)
 	merge(&l.listFiles, lists)
@@ -278,16 +284,24 @@ func (l *loader) readRulesSection(file string, kids []*ossecxml.Node, base bool)
 // readDir adds the files of a rule_dir/decoder_dir that match re, sorted,
 // skipping names already in the section's list.
 func (l *loader) readDir(n *ossecxml.Node, re *osregex.Pattern, list []cfgPath, p cfgPath) []cfgPath {
-	entries, err := os.ReadDir(l.basePath(n.Content))
-	if err != nil {
-		return list
+	var names []string
+	if l.src.Base != "" || l.src.Repo == nil {
+		entries, _ := os.ReadDir(l.basePath(n.Content))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+	}
+	for _, name := range l.repoDir(n.Content) {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
 	}
 	var added []cfgPath
-	for _, e := range entries {
-		fname := n.Content + "/" + e.Name()
+	for _, name := range names {
+		fname := n.Content + "/" + name
 		dup := false
 		for _, q := range list {
-			if q.name == fname || q.name == e.Name() {
+			if q.name == fname || q.name == name {
 				dup = true
 			}
 		}

@@ -31,10 +31,10 @@ var pluginNames = map[string]Plugin{
 // loadDecoders reads the decoder files in analysisd's order and assigns
 // the decoder IDs.
 func (l *loader) loadDecoders() {
-	if !l.baseHasDecoders && l.src.Base != "" {
+	for _, f := range l.legacyDecoders() {
 		l.rs.LegacyDecoders = true
-		l.readDecoderFile(cfgPath{name: "etc/decoder.xml", path: "etc/decoder.xml", inBase: true}, false)
-		l.readDecoderFile(cfgPath{name: "etc/local_decoder.xml", path: "etc/local_decoder.xml", inBase: true}, true)
+		_, inRepo := l.repoFile(f.path)
+		l.readDecoderFile(f, f.path == "etc/local_decoder.xml" || (l.src.Base == "" && !inRepo))
 	}
 	for _, f := range l.decoderFiles {
 		l.readDecoderFile(f, false)

@@ -77,7 +77,7 @@ func (s Sources) Files() ([]File, error) {
 		}
 		conf = data
 	}
-	layered := len(s.Configs)+len(s.Decoders)+len(s.Rules)+len(s.Lists) > 0
+	layered := len(s.Configs)+len(s.Decoders)+len(s.Rules)+len(s.Lists)+len(s.FirstRules) > 0 || s.Repo != nil
 	if !layered {
 		if conf != nil {
 			files = setFile(files, File{Path: "etc/ossec.conf", Data: conf})
@@ -89,6 +89,9 @@ func (s Sources) Files() ([]File, error) {
 	l := newLoader(s)
 	if cfgFile != "" {
 		l.readConfig(cfgFile, true)
+	}
+	if !l.failed {
+		l.readRepoConfig()
 	}
 	for _, c := range s.Configs {
 		l.readConfig(c, false)
@@ -102,10 +105,18 @@ func (s Sources) Files() ([]File, error) {
 	entry := func(elem, p string) {
 		fmt.Fprintf(&b, "    <%s>%s</%s>\n", elem, p, elem)
 	}
-	if !l.baseHasDecoders && s.Base != "" {
-		entry("decoder", "etc/decoder.xml")
-		if hasRoots(filepath.Join(s.Base, "etc", "local_decoder.xml")) {
-			entry("decoder", "etc/local_decoder.xml")
+	if s.Repo != nil {
+		for p, f := range s.Repo.Files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			files = setFile(files, File{Path: p, Data: data})
+		}
+	}
+	for _, f := range l.legacyDecoders() {
+		if f.path != "etc/local_decoder.xml" || hasRoots(l.basePath(f.path)) {
+			entry("decoder", f.path)
 		}
 	}
 	for _, f := range l.decoderFiles {
@@ -119,6 +130,15 @@ func (s Sources) Files() ([]File, error) {
 		}
 		files = setFile(files, File{Path: p, Data: data})
 		entry("decoder", p)
+	}
+	for i, f := range s.FirstRules {
+		p := fmt.Sprintf("ruletest/rules/00-%d-%s", i+1, filepath.Base(f))
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		files = setFile(files, File{Path: p, Data: data})
+		entry("include", p)
 	}
 	for _, f := range l.includes {
 		entry("include", f.path)
@@ -145,7 +165,11 @@ func (s Sources) Files() ([]File, error) {
 		entry("list", p)
 	}
 	b.WriteString("  </rules>\n")
-	for _, c := range s.Configs {
+	extra := s.Configs
+	if s.Repo != nil && s.Repo.Config != "" {
+		extra = append([]string{s.Repo.Config}, extra...)
+	}
+	for _, c := range extra {
 		doc, err := ossecxml.ReadFile(c)
 		if err != nil {
 			return nil, err

@@ -51,6 +51,13 @@ type Sources struct {
 	// <list> names one as lists/ followed by its file name
 	// ("lists/bad-hosts" for Lists entry "/repo/lists/bad-hosts").
 	Lists []string
+	// Repo is a rules repository deployed into Base (see Repo); nil for
+	// none. It is read after Config and before Configs.
+	Repo *Repo
+	// FirstRules are rule files loaded before every other (the category
+	// roots an installation's rules_config.xml defines, for a ruleset
+	// without a base).
+	FirstRules []string
 	// ActiveResponse makes Load read <command> and <active-response> and
 	// bind them to rules, as analysisd does. ossec-logtest does not read
 	// them (a rule never has active responses there and errors in those
@@ -132,6 +139,8 @@ type loader struct {
 	baseHasDecoders     bool
 	listFiles           []cfgPath
 	mailNotify          int
+	inRepoConfig        bool // reading the repository's ossec.conf
+	repoLists           struct{ rules, decoders, lists bool }
 
 	// decoders
 	decoderNames map[string]bool
@@ -199,6 +208,9 @@ func (l *loader) warnf(p Pos, code Code, format string, args ...any) {
 // basePath resolves a path found in the configuration inside Base, as
 // OSSEC opens it after chroot(Base).
 func (l *loader) basePath(p string) string {
+	if f, ok := l.repoFile(p); ok {
+		return f
+	}
 	if l.src.Base == "" {
 		return p
 	}
@@ -213,6 +225,9 @@ func (l *loader) run() {
 	}
 	if cfg != "" {
 		l.readConfig(cfg, true)
+	}
+	if !l.failed {
+		l.readRepoConfig()
 	}
 	for _, c := range l.src.Configs {
 		l.readConfig(c, false)
@@ -242,14 +257,15 @@ func (l *loader) prefetch() {
 		}
 		return f.path
 	}
-	if !l.baseHasDecoders && l.src.Base != "" {
-		files = append(files, l.basePath("etc/decoder.xml"), l.basePath("etc/local_decoder.xml"))
+	for _, f := range l.legacyDecoders() {
+		files = append(files, path(f))
 	}
 	for _, f := range l.decoderFiles {
 		files = append(files, path(f))
 	}
 	files = append(files, l.src.Decoders...)
 	nDec := len(files)
+	files = append(files, l.src.FirstRules...)
 	for _, f := range l.includes {
 		files = append(files, path(f))
 	}

@@ -17,6 +17,9 @@ const maxRuleInfoDetails = 32
 // fixes the levels (_setlevels).
 func (l *loader) loadRules() {
 	l.defTimeframe = l.rs.Config.DefaultTimeframe
+	for _, f := range l.src.FirstRules {
+		l.readRuleFile(cfgPath{name: f, path: f})
+	}
 	for _, f := range l.includes {
 		l.readRuleFile(f)
 	}

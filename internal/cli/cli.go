@@ -23,6 +23,7 @@ const (
 	ExitOK        = 0   // success: every case passed
 	ExitFailed    = 1   // a case failed, or the ruleset did not load
 	ExitUsage     = 2   // bad command line, or nothing to run
+	ExitRuleset   = 3   // run: the ruleset of the base and the repository does not load
 	ExitInterrupt = 130 // interrupted (SIGINT, SIGTERM)
 )
 
@@ -102,6 +103,7 @@ Exit codes:
   0    success (run: every case passed or was skipped)
   1    failure (run: a case failed; a ruleset did not load)
   2    usage error, or no case found
+  3    run: the ruleset (base and repository) does not load
   130  interrupted
   logtest exits as ossec-logtest does: 0, 1 on a configuration error,
   and with -U the unit test's code (0 passed, 1 level, 2 rule id,

@@ -66,9 +66,13 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ossec-ruletest coverage: "+format+"\n", a...)
 		return code
 	}
+	var err error
+	if *repo, err = findRepo(*repo, false, *base); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
 	paths := fl.Args()
 	if len(paths) == 0 {
-		paths = []string{"cases"}
+		paths = []string{filepath.Join(*repo, "cases")}
 	}
 	files, err := caseFiles(paths)
 	if err != nil {
@@ -76,9 +80,6 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(files) == 0 {
 		return fail(ExitUsage, "no case files (.txtar, .ini) in %s", strings.Join(paths, " "))
-	}
-	if *repo == "" && isRulesRepo(".") {
-		*repo = "."
 	}
 	if *repo == "" && !*all {
 		return fail(ExitUsage, "no rules repository here: give --repo (or --all to cover the base ruleset)")

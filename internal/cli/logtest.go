@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -191,9 +192,9 @@ func logtestSources(o *logtestOpts) (ruleset.Sources, string, error) {
 		}
 		return ruleset.Sources{Base: dir, Config: cfg}, cfg, nil
 	}
-	if isRulesRepo(".") {
-		src, err := harness.Sources(o.base, ".")
-		return src, "ossec.conf", err
+	if repo, err := findRepo("", false, o.base); err == nil && repo != "" {
+		src, err := harness.Sources(o.base, repo)
+		return src, filepath.Join(repo, "ossec.conf"), err
 	}
 	base := o.base
 	if base == "" {

@@ -43,7 +43,8 @@ Set ` + harness.UpdateEnv + `=1 (or --update) to rewrite the golden output of fa
 'cmp stdout' commands in the case files.
 
 Exit codes: 0 every case passed (or was skipped), 1 a case failed,
-2 usage error or no case found, 130 interrupted.
+2 usage error or no case found, 3 the ruleset (base and repository)
+does not load, 130 interrupted.
 
 Flags:
 `
@@ -72,9 +73,20 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitUsage
 	}
+	if *base != "" {
+		if _, err := os.Stat(*base); err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: base ruleset: %v\n", err)
+			return ExitUsage
+		}
+	}
+	var err error
+	if *repo, err = findRepo(*repo, *noRepo, *base); err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
+		return ExitUsage
+	}
 	paths := fl.Args()
 	if len(paths) == 0 {
-		paths = []string{"cases"}
+		paths = []string{filepath.Join(*repo, "cases")}
 	}
 	files, err := caseFiles(paths)
 	if err != nil {
@@ -93,17 +105,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ossec-ruletest run: no case files (.txtar, .ini) in %s\n", strings.Join(paths, " "))
 		return ExitUsage
 	}
-	if *base != "" {
-		if _, err := os.Stat(*base); err != nil {
-			fmt.Fprintf(stderr, "ossec-ruletest run: base ruleset: %v\n", err)
-			return ExitUsage
-		}
-	}
-	switch {
-	case *noRepo:
-		*repo = ""
-	case *repo == "" && isRulesRepo("."):
-		*repo = "."
+	// The ruleset of the base and the repository loads once, before the
+	// cases: when it does not, that is said once, not once per case.
+	if code := preloadRuleset(stderr, "ossec-ruletest run", *base, *repo); code != ExitOK {
+		return code
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -170,17 +175,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return ExitFailed
 	}
 	return ExitOK
-}
-
-// isRulesRepo reports whether dir looks like a rules repository (an
-// ossec.conf, decoders/ or rules/ at its root) rather than an OSSEC
-// installation (which has etc/ossec.conf).
-func isRulesRepo(dir string) bool {
-	exists := func(p string) bool { _, err := os.Stat(filepath.Join(dir, p)); return err == nil }
-	if exists("etc/ossec.conf") {
-		return false
-	}
-	return exists("ossec.conf") || exists("decoders") || exists("rules")
 }
 
 // caseFiles lists the .txtar and .ini files among paths and below the

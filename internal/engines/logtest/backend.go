@@ -102,7 +102,7 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.Base == "" && len(src.Configs)+len(src.Decoders)+len(src.Rules)+len(src.Lists) == 0 {
+	if src.Base == "" && len(src.Configs)+len(src.Decoders)+len(src.Rules)+len(src.Lists)+len(src.FirstRules) == 0 && src.Repo == nil {
 		src.Base = b.Dir
 	}
 	files, err := src.Files()
