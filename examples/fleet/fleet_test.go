@@ -26,8 +26,8 @@ func base(tb testing.TB) string {
 // sides loads the stock ruleset (before) and the repository's (after).
 func sides(tb testing.TB) (noise.Side, noise.Side) {
 	b := base(tb)
-	load := func(label string, dirs ...string) noise.Side {
-		src, err := harness.Sources(b, dirs...)
+	load := func(label, repo string) noise.Side {
+		src, err := harness.Sources(b, repo)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -37,7 +37,7 @@ func sides(tb testing.TB) (noise.Side, noise.Side) {
 		}
 		return noise.Side{Label: label, EmailAlertLevel: rs.Config.EmailAlertLevel, NewAnalyzer: noise.Native(rs, "manager")}
 	}
-	return load("stock"), load("ours", "../..")
+	return load("stock", ""), load("ours", "../..")
 }
 
 type memSource struct {
