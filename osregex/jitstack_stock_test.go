@@ -1,11 +1,11 @@
 package osregex
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // TestJITStackStock checks the JIT stack model on every stock pattern:
@@ -14,13 +14,8 @@ import (
 // OSSEC's 6,135-byte read size (padding in front, behind, and doubled in
 // the middle), which must never give error -46.
 func TestJITStackStock(t *testing.T) {
-	rdir, cdir := pcre2test.RulesetDir(), pcre2test.ConformanceDir()
-	if rdir == "" || cdir == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("stock ruleset or conformance data missing")
-		}
-		t.Skip("needs the stock ruleset and the conformance data (../shared)")
-	}
+	prog := testenv.NeedPCRE2Test(t)
+	rdir, cdir := testenv.StockRuleset(t), testenv.Conformance(t)
 	pats, err := pcre2test.RulesetPatterns(rdir)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +24,6 @@ func TestJITStackStock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog := pcre2test.Path()
 	var cases []pcre2test.Case
 	var compiled []*Pattern
 	for _, sp := range pats {
@@ -64,12 +58,6 @@ func TestJITStackStock(t *testing.T) {
 		}
 		cases = append(cases, pcre2test.Case{Pattern: p.pcre2, Caseless: p.caseless, UTF: true, Subjects: subj, Modifiers: []string{"jit"}})
 		compiled = append(compiled, p)
-	}
-	if prog == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pcre2test is not installed (Debian package pcre2-utils); CI installs it")
-		}
-		t.Skip("pcre2test is not installed (Debian package pcre2-utils)")
 	}
 	res, err := pcre2test.Run(prog, cases)
 	if err != nil {

@@ -1,11 +1,11 @@
 package pcre
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // jitFamily is a pattern and a family of subjects pre + unit*n + suf that
@@ -182,13 +182,7 @@ func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
 // default JIT stack is the library's 32 KiB, as OSSEC runs it) with the
 // length at which the model says so.
 func TestJITStackDifferential(t *testing.T) {
-	prog := pcre2test.Path()
-	if prog == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pcre2test is not installed (Debian package pcre2-utils); CI installs it")
-		}
-		t.Skip("pcre2test is not installed (Debian package pcre2-utils)")
-	}
+	prog := testenv.NeedPCRE2Test(t)
 	fs := jitFamilies()
 	real := realThresholds(t, prog, fs)
 	agree := 0
