@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/coverage"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/untar"
 )
 
 func init() {
@@ -346,48 +346,12 @@ func materialise(repo, ref string) (dir, label string, cleanup func(), err error
 			cleanup()
 			return "", "", func() {}, err
 		}
-		if err := untar(data, tmp); err != nil {
+		if err := untar.Extract(tmp, bytes.NewReader(data)); err != nil {
 			cleanup()
 			return "", "", func() {}, fmt.Errorf("git archive %s: %v", ref, err)
 		}
 	}
 	return tmp, fmt.Sprintf("%s (%s)", ref, short), cleanup, nil
-}
-
-// untar writes the regular files and directories of a tar archive below dir.
-func untar(data []byte, dir string) error {
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.FromSlash(h.Name)
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("unsafe path %q in archive", h.Name)
-		}
-		p := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			content, err := io.ReadAll(tr)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(p, content, 0o644); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // progress prints events per second and the time left on stderr, when it

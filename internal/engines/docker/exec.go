@@ -1,18 +1,17 @@
 package docker
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync"
 
 	dc "github.com/ory/dockertest/v3/docker"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/untar"
 )
 
 // ExecResult is what a command run inside the container printed and its
@@ -76,7 +75,7 @@ func (m *Manager) Download(ctx context.Context, dir string, subs ...string) (str
 		err := m.pool.Client.DownloadFromContainer(m.ContainerID(), dc.DownloadFromContainerOptions{
 			Path: path.Join(dir, sub), OutputStream: &buf, Context: ctx})
 		if err == nil {
-			err = untar(tmp, &buf)
+			err = untar.Extract(tmp, &buf)
 		}
 		if err != nil {
 			os.RemoveAll(tmp)
@@ -84,47 +83,6 @@ func (m *Manager) Download(ctx context.Context, dir string, subs ...string) (str
 		}
 	}
 	return tmp, nil
-}
-
-// untar extracts the directories and regular files of a tar stream under
-// dst, refusing names that leave it.
-func untar(dst string, r io.Reader) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := path.Clean(h.Name)
-		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return fmt.Errorf("tar entry %q leaves the directory", h.Name)
-		}
-		p := filepath.Join(dst, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // process is a command running inside the container through docker exec.
