@@ -64,8 +64,8 @@ const (
 	CodeDeclNotClosed    Code = "xml-decl-not-closed"    // "<?xml" without "?>"
 	CodeCommentNotClosed Code = "xml-comment-not-closed" // "<!" without "!>" or "-->"
 	CodeElementNotOpened Code = "xml-element-not-opened" // "</x>" where no element is open
-	CodeElementNotClosed Code = "xml-element-not-closed" // "</y>" closes "<x>", or "<x>" never closed
-	CodeUnexpectedEOF    Code = "xml-unexpected-eof"     // the file ends inside an element
+	CodeElementNotClosed Code = "xml-element-not-closed" // "</y>" closes "<x>", or "<x>" never closed (at "<x>")
+	CodeUnexpectedEOF    Code = "xml-unexpected-eof"     // the file ends inside an element (at the innermost one)
 	CodeOverflow         Code = "xml-overflow"           // a string reaches MaxSize
 	CodeMaxDepth         Code = "xml-max-depth"          // nesting deeper than MaxDepth
 	CodeAttrNoValue      Code = "xml-attr-no-value"      // attribute without "=value"
@@ -81,7 +81,10 @@ const (
 )
 
 // Error is an input that os_xml rejects. Line and Col are 1-based and
-// point at the byte where os_xml gave up (Col counts bytes).
+// point at the byte where os_xml gave up (Col counts bytes), except for an
+// element left open (CodeElementNotClosed, CodeUnexpectedEOF): they point
+// at that element's '<', and Msg says where the mismatching closing tag or
+// the end of the file was found.
 type Error struct {
 	File string
 	Line int
@@ -411,11 +414,12 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 	elem, cont, closing := b.elem[:0], b.cont[:0], b.closing[:0]
 	defer func() { p.bufs[level] = elemBufs{elem, cont, closing} }()
 	var (
-		location  = -1
-		prevv     = false
-		cur       = -1 // index of the element being read
-		elemStart = 0  // offset of the element's '<'
-		contStart = 0  // offset of the current content segment
+		location   = -1
+		prevv      = false
+		cur        = -1 // index of the element being read
+		elemStart  = 0  // offset of the element's '<'
+		contStart  = 0  // offset of the current content segment
+		closeStart = 0  // offset of the '<' of the closing tag
 	)
 	count := func() int {
 		switch location {
@@ -531,7 +535,10 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			}
 		case location == 2 && c == '>':
 			if string(cut(closing)) != string(cut(elem)) {
-				return false, p.errAt(o, CodeElementNotClosed, "element '%s' not closed (closing tag is '%s')", cstr(elem), cstr(closing))
+				// Reported at the element left open; the mismatch can be
+				// many lines below it.
+				l, c := p.lineCol(closeStart)
+				return false, p.errAt(elemStart, CodeElementNotClosed, "element '%s' not closed (the closing tag at line %d, col %d is '</%s>')", cstr(elem), l, c, cstr(closing))
 			}
 			it := &p.doc.Items[cur]
 			it.Content = p.str(cont, contStart)
@@ -548,6 +555,7 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			if c2 == '/' {
 				location = 2
 				closing = closing[:0]
+				closeStart = o
 			} else {
 				p.unget(c2, o2)
 				p.unget(c, o)
@@ -574,7 +582,10 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 	if location == -1 {
 		return true, nil
 	}
-	return false, p.errAt(len(p.data), CodeUnexpectedEOF, "end of file and some elements were not closed")
+	// Reported at the innermost element left open (the elements around it
+	// are open too).
+	l, c := p.lineCol(len(p.data))
+	return false, p.errAt(elemStart, CodeUnexpectedEOF, "element '%s' not closed (end of file at line %d, col %d)", p.str(elem, elemStart+1), l, c)
 }
 
 // nextOffset is the offset of the byte get would return next.

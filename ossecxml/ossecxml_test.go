@@ -173,9 +173,14 @@ func TestRejects(t *testing.T) {
 		line, col int
 	}{
 		{"closing tag with nothing open", "<a>1</a>\n</b>", CodeElementNotOpened, 2, 1},
-		{"mismatched closing tag", "<a>\n<b>x</c>\n</a>", CodeElementNotClosed, 2, 8},
-		{"space in closing tag", "<a>x</a >", CodeElementNotClosed, 1, 9},
-		{"unclosed element at EOF", "<a>\n<b>x</b>\n", CodeUnexpectedEOF, 3, 1},
+		{"mismatched closing tag: at the element left open", "<a>\n<b>x</c>\n</a>", CodeElementNotClosed, 2, 1},
+		{"space in closing tag", "<a>x</a >", CodeElementNotClosed, 1, 1},
+		{"unclosed element at EOF: at the element left open", "<a>\n<b>x</b>\n", CodeUnexpectedEOF, 1, 1},
+		{"unclosed inner element at EOF: the innermost", "<a>\n <b>x\n <c/>\n", CodeUnexpectedEOF, 2, 2},
+		{"EOF inside a start tag", "<a>\n  <bcd", CodeUnexpectedEOF, 2, 3},
+		{"EOF inside a closing tag", "<a>\n  <b>x</b", CodeUnexpectedEOF, 2, 3},
+		{"unclosed element: at it, not at the closing tag far below", "<group>\n  <rule>\n    <status>x\n    <match>y</match>\n  </rule>\n</group>", CodeElementNotClosed, 3, 5},
+		{"unclosed rule: at it, not at </group>", "<group>\n  <rule>\n    <match>y</match>\n  <rule>\n    <match>z</match>\n  </rule>\n</group>", CodeElementNotClosed, 2, 3},
 		{"unclosed comment", "<a/><!-- x", CodeCommentNotClosed, 1, 5},
 		{"DOCTYPE is a comment that '>' does not end", "<!DOCTYPE z>", CodeCommentNotClosed, 1, 1},
 		{"unclosed declaration", "<?xml version='1.0'", CodeDeclNotClosed, 1, 20},

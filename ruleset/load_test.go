@@ -281,8 +281,8 @@ func TestRuleErrors(t *testing.T) {
 		{"pcre2 this tool cannot run: \\K", rule(`id="10" level="1"`, "    <pcre2>a\\Kb</pcre2>"), wantDiag{"r.xml", 3, 13, CodePatternUnsupported}},
 		{"pcre2 this tool cannot run: recursion", rule(`id="10" level="1"`, "    <match_pcre2>a(?R)?b</match_pcre2>"), wantDiag{"r.xml", 3, 19, CodePatternUnsupported}},
 		{"pcre2 this tool cannot run: \\p", rule(`id="10" level="1"`, "    <user_pcre2>^\\p{Lu}</user_pcre2>"), wantDiag{"r.xml", 3, 18, CodePatternUnsupported}},
-		{"backslash escapes the closing tag", rule(`id="10" level="1"`, "    <regex>\\</regex>"), wantDiag{"r.xml", 4, 9, "xml-element-not-closed"}},
-		{"xml error", "<group name=\"g\">\n  <rule id=\"10\" level=\"1\">\n</group>", wantDiag{"r.xml", 3, 8, "xml-element-not-closed"}},
+		{"backslash escapes the closing tag", rule(`id="10" level="1"`, "    <regex>\\</regex>"), wantDiag{"r.xml", 3, 5, "xml-element-not-closed"}},
+		{"xml error", "<group name=\"g\">\n  <rule id=\"10\" level=\"1\">\n</group>", wantDiag{"r.xml", 2, 3, "xml-element-not-closed"}},
 		{"unknown variable", "<var name=\"A\">x</var>\n<group name=\"g\"><rule id=\"10\" level=\"1\"><match>$AB</match></rule></group>", wantDiag{"r.xml", 2, 48, "xml-var-unknown"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
