@@ -89,6 +89,9 @@ func (n *Native) Engine(src ruleset.Sources) (*engine.Engine, error) {
 		if lr.err == nil {
 			lr.eng = engine.New(lr.rs, engine.Options{Hostname: n.Hostname})
 			n.addNotes(lr.notes)
+			for _, w := range lr.rs.Warnings {
+				n.addNotes([]string{w.String()})
+			}
 		}
 	})
 	return lr.eng, lr.err
@@ -124,7 +127,8 @@ func (n *Native) addNotes(notes []string) {
 	}
 }
 
-// Notes returns what loading left out (see Load), once per distinct note.
+// Notes returns what loading left out (see Load) and the warnings of the
+// rulesets loaded (ruleset.Ruleset.Warnings), once per distinct note.
 func (n *Native) Notes() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -197,5 +198,39 @@ rule 900010
 	res := RunFiles(&Config{Backend: NewNative("h"), Repo: ".."}, []string{file}, false)
 	if res[0].Status != Passed {
 		t.Fatalf("case %s:\n%s", res[0].Status, res[0].Log)
+	}
+}
+
+// TestNativeNotesWarnings: the warnings of a ruleset that loads (here a
+// <rule> pasted into another rule's <description>, which OSSEC ignores)
+// are among the notes that run prints once.
+func TestNativeNotesWarnings(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rule := "<group name=\"x,\">\n  <rule id=\"900001\" level=\"3\">\n    <match>^file x</match>\n" +
+		"    <description>x <rule id=\"900002\" level=\"5\"><match>y</match></rule></description>\n  </rule>\n</group>\n"
+	file := filepath.Join(dir, "rules", "x.xml")
+	if err := os.WriteFile(file, []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Sources("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := NewNative("h")
+	if _, err := n.Engine(src); err != nil {
+		t.Fatal(err)
+	}
+	want := file + ":4:20: "
+	found := false
+	for _, note := range n.Notes() {
+		if strings.HasPrefix(note, want) && strings.HasSuffix(note, "["+string(ruleset.CodeXMLNested)+"]") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("notes %q: want one starting %q with code %s", n.Notes(), want, ruleset.CodeXMLNested)
 	}
 }

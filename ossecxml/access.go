@@ -51,6 +51,28 @@ func (n *Node) Attr(name string) (string, bool) {
 	return "", false
 }
 
+// DroppedText reports the position of the first non-blank text of n that
+// os_xml dropped: text before one of n's child elements (Content is only
+// the text after the last one). OSSEC never sees it; it is rarely meant.
+func (n *Node) DroppedText() (Pos, bool) {
+	p, ok := n.doc.dropped[n.Key]
+	return p, ok
+}
+
+// HasChildren reports whether n has child elements (or variables), as
+// Children would find them, without building them.
+func (n *Node) HasChildren() bool {
+	items := n.doc.Items
+	d := items[n.Key].Depth
+	for i := n.Key + 1; i < len(items); i++ {
+		if items[i].IsAttr {
+			continue
+		}
+		return items[i].Depth > d
+	}
+	return false
+}
+
 // Document returns the document n belongs to.
 func (n *Node) Document() *Document { return n.doc }
 

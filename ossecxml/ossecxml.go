@@ -162,6 +162,10 @@ type Document struct {
 	File string
 	// Items is os_xml's flat list.
 	Items []Item
+	// dropped maps the index of an element in Items to the position of
+	// the first non-blank text os_xml dropped from it: text before one of
+	// its child elements (os_xml keeps only the text after the last one).
+	dropped map[int]Pos
 }
 
 // ReadFile reads and parses a file (OS_ReadXML). A file that cannot be
@@ -310,6 +314,9 @@ func (p *parser) fillPositions() {
 		it := &p.doc.Items[i]
 		it.Pos = p.pos(it.Pos.Offset)
 		it.ContentPos = p.pos(it.ContentPos.Offset)
+	}
+	for k, pos := range p.doc.dropped {
+		p.doc.dropped[k] = p.pos(pos.Offset)
 	}
 }
 
@@ -559,6 +566,7 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			} else {
 				p.unget(c2, o2)
 				p.unget(c, o)
+				p.noteDropped(cur, cont, contStart)
 				if _, err := p.readElem(depth+1, level); err != nil {
 					return false, err
 				}
@@ -586,6 +594,34 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 	// are open too).
 	l, c := p.lineCol(len(p.data))
 	return false, p.errAt(elemStart, CodeUnexpectedEOF, "element '%s' not closed (end of file at line %d, col %d)", p.str(elem, elemStart+1), l, c)
+}
+
+// noteDropped records, for the first time it happens to element cur, the
+// content segment cont (read from offset start) that a child element is
+// about to make os_xml drop, when it is more than white space and '>'
+// (os_xml leaves the '>' of "<a b='c'/>" or "<a />" unread: it becomes text).
+func (p *parser) noteDropped(cur int, cont []byte, start int) {
+	if cur < 0 {
+		return
+	}
+	i := 0
+	for i < len(cont) && (isSpace(int(cont[i])) || cont[i] == '>') {
+		i++
+	}
+	if i == len(cont) || cont[i] == 0 {
+		return
+	}
+	if _, ok := p.doc.dropped[cur]; ok {
+		return
+	}
+	if p.doc.dropped == nil {
+		p.doc.dropped = map[int]Pos{}
+	}
+	off := start
+	if start+len(cont) <= len(p.text) && p.text[start:start+len(cont)] == string(cont) {
+		off = start + i // the segment is the file's text (no comment inside)
+	}
+	p.doc.dropped[cur] = Pos{Offset: off}
 }
 
 // nextOffset is the offset of the byte get would return next.

@@ -406,3 +406,32 @@ func BenchmarkParseDecoderXML(b *testing.B) {
 		}
 	}
 }
+
+// TestDroppedText: text before a child element is dropped by os_xml
+// (Content is the text after the last child); DroppedText says where the
+// first non-blank piece was. White space and the '>' os_xml leaves unread
+// after "<x />" are not reported.
+func TestDroppedText(t *testing.T) {
+	doc := parse(t, "<g>\n  <a>x</a>\n  lost <b y='1' />\n  <c/>\n</g>\n<h>\n <a />\n <b/>\n</h><i>t<!-- c --><j/>u</i>")
+	roots := doc.Roots()
+	if len(roots) != 3 {
+		t.Fatalf("%d roots", len(roots))
+	}
+	for i, want := range []struct {
+		ok        bool
+		line, col int
+	}{{true, 3, 3}, {false, 0, 0}, {true, 9, 8}} {
+		p, ok := roots[i].DroppedText()
+		if ok != want.ok || ok && (p.Line != want.line || p.Col != want.col) {
+			t.Errorf("<%s>: dropped text %v at %d:%d, want %v at %d:%d", roots[i].Name, ok, p.Line, p.Col, want.ok, want.line, want.col)
+		}
+		if !roots[i].HasChildren() {
+			t.Errorf("<%s>: HasChildren false", roots[i].Name)
+		}
+	}
+	for _, n := range roots[0].Children() {
+		if _, ok := n.DroppedText(); ok || n.HasChildren() {
+			t.Errorf("<%s>: dropped text or children", n.Name)
+		}
+	}
+}

@@ -23,6 +23,11 @@ const (
 	CodeARRulesGroup       Code = "ar-rules-group"       // warning: rules_group does not compile (never matches)
 	CodeListMissing        Code = "list-missing"         // warning: a <list> file does not exist
 
+	// XML that OSSEC reads without complaint but ignores in part: almost
+	// certainly not what was meant (warnings).
+	CodeXMLNested Code = "xml-nested" // an element inside the text of a rule or decoder option (a <rule> pasted into a <description>)
+	CodeXMLText   Code = "xml-text"   // text in a <group>, <rule> or <decoder> outside its elements
+
 	// decoders
 	CodeDecoderRoot       Code = "decoder-root"        // top-level element other than <decoder>
 	CodeDecoderName       Code = "decoder-name"        // missing name or extra attributes

@@ -167,7 +167,9 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 			l.warnf(xpos(file, e.ContentPos), CodeDecoderTooLong, "decoder %q: <%s> value too long (8 KiB): OSSEC drops it", d.OwnName, e.Name)
 		}
 	}
+	l.checkContainer(file, n)
 	for _, e := range kids {
+		l.checkOption(file, e)
 		name := strings.ToLower(e.Name)
 		if name == "type" && e.Name != "type" {
 			name = "" // <type> is the one element OSSEC compares case-sensitively

@@ -157,3 +157,52 @@ func TestErrorAPI(t *testing.T) {
 		t.Errorf("Diagnostic.Error %q != String %q", d.Error(), d.String())
 	}
 }
+
+// TestXMLWarnings: XML that OSSEC reads without complaint but ignores in
+// part loads, with a warning at the ignored part: a <rule> pasted into a
+// <description> (OSSEC never loads it), text between the rules of a
+// group or between the options of a rule or decoder.
+func TestXMLWarnings(t *testing.T) {
+	f := newFixture(t)
+	decoders := f.file("d.xml", testDecoders+`<decoder name="x">
+  <prematch>z<regex>(y)</regex>x</prematch>
+  <regex>(\d+)</regex> typed here
+  <order>id</order>
+</decoder>
+`)
+	rules := f.file("r.xml", `<group name="g,">
+  <rule id="10" level="1">
+    <if_sid>1</if_sid>
+    <description>first <rule id="11" level="5"><match>pasted</match></rule></description>
+  </rule>
+  rule id="12" level="1"
+  <rule id="13" level="1">
+    <if_sid>1</if_sid>
+    <if_fts />
+    <match>x</match>
+    trailing
+  </rule>
+</group>
+`)
+	rs, err := Load(Sources{Decoders: []string{decoders}, Rules: []string{f.file("root.xml", rootRule), rules}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range rs.Warnings {
+		got = append(got, fmt.Sprintf("%s:%d:%d %s %s", filepath.Base(w.Pos.File), w.Pos.Line, w.Pos.Col, w.Severity, w.Code))
+	}
+	want := []string{
+		"d.xml:11:14 warning " + string(CodeXMLNested),
+		"d.xml:12:24 warning " + string(CodeXMLText),
+		"r.xml:4:24 warning " + string(CodeXMLNested),
+		"r.xml:6:3 warning " + string(CodeXMLText),
+		"r.xml:11:5 warning " + string(CodeXMLText),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if rs.ByID[11] != nil || rs.ByID[10] == nil || rs.ByID[13] == nil {
+		t.Errorf("rules 10 %v, 11 %v, 13 %v: want 10 and 13 loaded, 11 (pasted in a description) not", rs.ByID[10], rs.ByID[11], rs.ByID[13])
+	}
+}

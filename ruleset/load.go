@@ -403,6 +403,40 @@ func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecx
 	return doc, true
 }
 
+// checkContainer warns about text in a <group>, <rule> or <decoder>
+// outside its child elements, which OSSEC ignores.
+func (l *loader) checkContainer(file string, n *ossecxml.Node) {
+	if p, ok := n.DroppedText(); ok {
+		l.warnf(xpos(file, p), CodeXMLText, "text in <%s> outside its elements: OSSEC ignores it", n.Name)
+		return
+	}
+	// os_xml leaves the '>' of "<a />" unread: it is text, not meant as such.
+	if i := strings.IndexFunc(n.Content, func(r rune) bool { return !strings.ContainsRune(" \t\n\r\v\f>", r) }); i >= 0 {
+		pos := xpos(file, n.ContentPos)
+		if strings.IndexByte(n.Content[:i], '\n') < 0 {
+			pos.Col += i
+		} else {
+			pos.Line += strings.Count(n.Content[:i], "\n")
+			pos.Col = i - strings.LastIndexByte(n.Content[:i], '\n')
+		}
+		l.warnf(pos, CodeXMLText, "text in <%s> outside its elements: OSSEC ignores it", n.Name)
+	}
+}
+
+// checkOption warns about elements inside an option of a rule or decoder
+// (a <rule> pasted into a <description>): OSSEC reads only the option's
+// text after the last of them and ignores them.
+func (l *loader) checkOption(file string, e *ossecxml.Node) {
+	if !e.HasChildren() {
+		return
+	}
+	kids := e.Children()
+	if len(kids) == 0 {
+		return // only <var> definitions
+	}
+	l.warnf(xpos(file, kids[0].Pos), CodeXMLNested, "<%s> inside the text of <%s>: OSSEC ignores it (and any text before it)", kids[0].Name, e.Name)
+}
+
 func xpos(file string, p ossecxml.Pos) Pos {
 	return Pos{File: file, Line: p.Line, Col: p.Col}
 }

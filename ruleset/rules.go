@@ -102,6 +102,7 @@ func (l *loader) readRuleFile(f cfgPath) {
 	// OSSEC stops at the first group or rule in error; the others are read
 	// to report their errors too.
 	for _, g := range roots {
+		l.checkContainer(file, g)
 		rules := g.Children()
 		if rules == nil {
 			l.errf(xpos(file, g.Pos), CodeRuleGroupEmpty, "group %q has no rule", g.Attrs[0].Value)
@@ -326,7 +327,9 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 		l.errf(xpos(file, e.ContentPos), CodeRuleValue, "rule %d: "+format, append([]any{id}, args...)...)
 		return false
 	}
+	l.checkContainer(file, n)
 	for _, e := range kids {
+		l.checkOption(file, e)
 		name := strings.ToLower(e.Name)
 		if caseSensitiveOptions[name] && name != e.Name {
 			name = ""
