@@ -75,10 +75,11 @@ func noBase(src ruleset.Sources) (ruleset.Sources, *ruleset.Ruleset, []string, e
 		}
 		var e *ruleset.Error
 		errors.As(err, &e)
+		noted := map[string]bool{}
 		for _, d := range e.Diagnostics {
-			if d.Code == ruleset.CodeRuleIfSID && slices.Contains(drop, d.Pos.File) {
+			if d.Code == ruleset.CodeRuleIfSID && slices.Contains(drop, d.Pos.File) && !noted[d.Pos.File] {
+				noted[d.Pos.File] = true
 				notes = append(notes, fmt.Sprintf("no base ruleset: %s is not loaded: %s", filepath.ToSlash(d.Pos.File), d.String()))
-				break
 			}
 		}
 		src.Rules = slices.DeleteFunc(slices.Clone(src.Rules), func(f string) bool { return slices.Contains(drop, f) })

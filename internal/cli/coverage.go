@@ -103,6 +103,7 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "ossec-ruletest coverage: %s\n", n)
 	}
+	describeRuleset(stderr, "ossec-ruletest coverage", *base, *repo, src, rs)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -181,6 +181,13 @@ func parseLogtestArgs(args []string) (*logtestOpts, error) {
 // logtestSources decides what to load: -c/-D as ossec-logtest, else the
 // rules repository in the current directory on the base, else /var/ossec.
 func logtestSources(o *logtestOpts) (ruleset.Sources, string, error) {
+	src, cfg, _, err := logtestSourcesRepo(o)
+	return src, cfg, err
+}
+
+// logtestSourcesRepo is logtestSources that also names the rules
+// repository it found ("" for none).
+func logtestSourcesRepo(o *logtestOpts) (ruleset.Sources, string, string, error) {
 	if o.config != "" || o.dir != "" {
 		dir := o.dir
 		if dir == "" {
@@ -190,17 +197,17 @@ func logtestSources(o *logtestOpts) (ruleset.Sources, string, error) {
 		if cfg == "" {
 			cfg = dir + "/etc/ossec.conf"
 		}
-		return ruleset.Sources{Base: dir, Config: cfg}, cfg, nil
+		return ruleset.Sources{Base: dir, Config: cfg}, cfg, "", nil
 	}
 	if repo, err := findRepo("", false, o.base); err == nil && repo != "" {
 		src, err := harness.Sources(o.base, repo)
-		return src, filepath.Join(repo, "ossec.conf"), err
+		return src, filepath.Join(repo, "ossec.conf"), repo, err
 	}
 	base := o.base
 	if base == "" {
 		base = defaultDir
 	}
-	return ruleset.Sources{Base: base}, base + "/etc/ossec.conf", nil
+	return ruleset.Sources{Base: base}, base + "/etc/ossec.conf", "", nil
 }
 
 // ossecLog formats a line as OSSEC's logging functions do.
@@ -241,7 +248,7 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	src, cfgName, err := logtestSources(o)
+	src, cfgName, repo, err := logtestSourcesRepo(o)
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest logtest: %v\n", err)
 		return 1
@@ -259,6 +266,11 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	for _, w := range rs.Warnings {
 		fmt.Fprintln(stderr, w)
 	}
+	if repo != "" {
+		// Run from a rules repository: say what loaded, once.
+		describeRuleset(stderr, "ossec-ruletest logtest", src.Base, repo, src, rs)
+	}
+	noBaseHint := repo != "" && src.Base == ""
 	// What ReadDecodeXML's callers in testrule.c log: the legacy pair
 	// (etc/decoder.xml, etc/local_decoder.xml, which logs even when the
 	// local file is absent) or each configured decoder file unless -q.
@@ -349,6 +361,12 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "ossec-ruletest logtest: %v\n", err)
 				return 1
 			}
+		}
+		if noBaseHint && (res.Decoder == "" || res.Rule == nil || res.Rule.ID < 10) {
+			// A line no decoder or rule of the repository knows, with no
+			// stock rules loaded: say so once, plainly.
+			fmt.Fprintln(stderr, "ossec-ruletest logtest: note: no base ruleset is loaded, only the repository's rules and decoders: stock decoders and rules (sshd, syslog, ...) are not there. Set OSSEC_RULESET or --base to the OSSEC installation.")
+			noBaseHint = false
 		}
 		if o.ut != "" {
 			for _, ev := range append([]engine.Result{res}, res.Extra...) {

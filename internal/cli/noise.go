@@ -193,7 +193,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	}
 	var sides [2]noise.Side
 	for i, ref := range []string{*before, *after} {
-		side, cleanup, err := loadSide(*base, *repo, ref, *hostname)
+		side, cleanup, err := loadSide(stderr, []string{"before", "after"}[i], *base, *repo, ref, *hostname)
 		if err != nil {
 			return fail(ExitFailed, "%s: %v", []string{"--before", "--after"}[i], err)
 		}
@@ -255,7 +255,7 @@ func writeReportFile(file, format string, rep *noise.Report, cov *coverage.Repor
 }
 
 // loadSide loads the ruleset of one side: the base with the layer ref.
-func loadSide(base, repo, ref, hostname string) (noise.Side, func(), error) {
+func loadSide(stderr io.Writer, which, base, repo, ref, hostname string) (noise.Side, func(), error) {
 	nop := func() {}
 	dir, label, cleanup, err := materialise(repo, ref)
 	if err != nil {
@@ -275,7 +275,10 @@ func loadSide(base, repo, ref, hostname string) (noise.Side, func(), error) {
 		}
 		return noise.Side{}, nop, errors.New(msg)
 	}
-	_ = notes
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "ossec-ruletest noise: %s: note: %s\n", which, n)
+	}
+	describeRuleset(stderr, "ossec-ruletest noise: "+which, base, ref, src, rs)
 	name := func(p string) string {
 		if dir != "" && dir != ref {
 			if rest, ok := strings.CutPrefix(p, dir+string(filepath.Separator)); ok {

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
@@ -120,18 +124,16 @@ func describeRuleset(w io.Writer, cmd, base, repo string, src ruleset.Sources, r
 
 // preloadRuleset loads the ruleset of base and repo, prints what it loaded
 // or, when it does not load, every error, once, and returns ExitRuleset.
-func preloadRuleset(w io.Writer, cmd, base, repo string) int {
+func preloadRuleset(w io.Writer, cmd, base, repo string) (*ruleset.Ruleset, int) {
 	src, err := harness.Sources(base, repo)
 	if err == nil {
 		var rs *ruleset.Ruleset
-		var notes []string
-		rs, notes, err = harness.Load(src)
+		// Its notes (files left out without a base) are the engine's,
+		// printed after the cases.
+		rs, _, err = harness.Load(src)
 		if err == nil {
 			describeRuleset(w, cmd, base, repo, src, rs)
-			for _, n := range notes {
-				fmt.Fprintf(w, "%s: note: %s\n", cmd, n)
-			}
-			return ExitOK
+			return rs, ExitOK
 		}
 	}
 	what := "base " + base
@@ -142,5 +144,33 @@ func preloadRuleset(w io.Writer, cmd, base, repo string) int {
 		what += ", repository " + repo
 	}
 	fmt.Fprintf(w, "%s: the ruleset does not load (%s):\n%v\n", cmd, what, err)
-	return ExitRuleset
+	return nil, ExitRuleset
+}
+
+// caseRuleRe finds the rule ids a case asserts on.
+var caseRuleRe = regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]]*\][ \t]*)?(?:![ \t]*)?rule[ \t]+(\d+)`)
+
+// missingRules returns the rule ids the case file names (rule N) that
+// neither rs nor the case's own archive defines.
+func missingRules(file string, rs *ruleset.Ruleset) []int {
+	data, err := os.ReadFile(file)
+	if err != nil || rs == nil {
+		return nil
+	}
+	script := data
+	if i := bytes.Index(data, []byte("\n-- ")); i >= 0 {
+		script = data[:i]
+	}
+	var out []int
+	for _, m := range caseRuleRe.FindAllSubmatch(script, -1) {
+		id, err := strconv.Atoi(string(m[1]))
+		if err != nil || rs.ByID[id] != nil || slices.Contains(out, id) {
+			continue
+		}
+		if bytes.Contains(data, []byte(`id="`+string(m[1])+`"`)) {
+			continue // defined in the case's archive
+		}
+		out = append(out, id)
+	}
+	return out
 }

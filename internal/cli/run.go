@@ -107,7 +107,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	// The ruleset of the base and the repository loads once, before the
 	// cases: when it does not, that is said once, not once per case.
-	if code := preloadRuleset(stderr, "ossec-ruletest run", *base, *repo); code != ExitOK {
+	rs, code := preloadRuleset(stderr, "ossec-ruletest run", *base, *repo)
+	if code != ExitOK {
 		return code
 	}
 
@@ -146,6 +147,13 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			passed++
 		case harness.Failed:
 			failed++
+			if ids := missingRules(r.File, rs); len(ids) > 0 {
+				msg := "no base ruleset is loaded (set OSSEC_RULESET or --base)"
+				if *base != "" {
+					msg = "neither the base nor the repository defines them"
+				}
+				fmt.Fprintf(stderr, "note: %s names rule %s, which is not loaded: %s\n", r.File, joinInts(ids), msg)
+			}
 		default:
 			skipped++
 		}
@@ -436,4 +444,12 @@ func firstFailure(log string) string {
 func lastLine(log string) string {
 	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+func joinInts(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	return strings.Join(s, ", ")
 }
