@@ -26,6 +26,7 @@ type File struct {
 	Uid, Gid   uint32
 	Size       int64
 	Dev, Ino   uint64
+	Rdev       uint64 // a device's number
 	Mtime      int64  // nanoseconds since the epoch
 	Ctime      int64  // nanoseconds since the epoch
 	LinkTarget string // for a symbolic link

@@ -289,6 +289,7 @@ func (f *File) setStat(st *syscall.Stat_t) {
 	f.Size = st.Size
 	f.Dev = uint64(st.Dev)
 	f.Ino = uint64(st.Ino)
+	f.Rdev = uint64(st.Rdev)
 	f.Mtime = st.Mtim.Nano()
 	f.Ctime = st.Ctim.Nano()
 }

@@ -60,6 +60,7 @@ type rpmFileSpec struct {
 	link    string
 	flags   int
 	state   int
+	rdev    int
 }
 
 // rpmShescape is how rpm's :shescape formatter quotes a value.
@@ -81,8 +82,8 @@ func (db *fakeRPMDB) install() {
 					h := sha256.Sum256([]byte(f.content))
 					digest = hex.EncodeToString(h[:])
 				}
-				fmt.Fprintf(&b, "%s 8 %s %d %d %d %d %s %s %s %s\n", rpmShescape(f.name), digest, f.mode,
-					len(f.content), f.flags, f.state, f.user, f.group, rpmShescape(f.link), pkg)
+				fmt.Fprintf(&b, "%s 8 %s %d %d %d %d %s %s %d %s %s\n", rpmShescape(f.name), digest, f.mode,
+					len(f.content), f.flags, f.state, f.user, f.group, f.rdev, rpmShescape(f.link), pkg)
 			}
 		}
 		db.run.on([]string{db.bin, "-qf", "--queryformat", rpmQueryFormat, "--", name}, fakeAnswer{out: b.String()})

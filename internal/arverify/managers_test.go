@@ -68,8 +68,8 @@ func TestRPM(t *testing.T) {
 
 func TestParseRPMRowsQuoting(t *testing.T) {
 	name := "/x/it's a\nname 'quoted'"
-	out := rpmShescape(name) + " 8 abcd 33188 5 0 0 root root '' p-1-1.x86_64\n" +
-		"'/l' 8  41471 3 0 0 root root " + rpmShescape("../t a'r") + " p-1-1.x86_64\n"
+	out := rpmShescape(name) + " 8 abcd 33188 5 0 0 root root 0 '' p-1-1.x86_64\n" +
+		"'/l' 8  41471 3 0 0 root root 0 " + rpmShescape("../t a'r") + " p-1-1.x86_64\n"
 	rows, err := parseRPMRows([]byte(out), func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)

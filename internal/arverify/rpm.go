@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // PackageManager answers whether a package owns a file and whether the file
@@ -45,7 +46,8 @@ type PackageResult struct {
 //
 // The file matches when some owning package has a row for it in state
 // "normal" whose type, permissions, owner, group, and (for a regular file)
-// size and digest, or (for a link) target, are equal; modification times
+// size and digest, (for a link) target, or (for a device) device number
+// are equal; modification times
 // are not compared (rpm -V reports them, but they say nothing about
 // content). Rows of %ghost files and of files in another state ("replaced",
 // "not installed", "net shared", "wrong color") are not verified: a file only
@@ -97,7 +99,7 @@ func (m *RPM) Busy() bool { return anyLocked(m.LockFiles) }
 // link targets are shell-quoted (:shescape), so any byte in them parses
 // back; the other fields never hold a space.
 const rpmQueryFormat = "[%{FILENAMES:shescape} %{=FILEDIGESTALGO} %{FILEDIGESTS} %{FILEMODES} " +
-	"%{FILESIZES} %{FILEFLAGS} %{FILESTATES} %{FILEUSERNAME} %{FILEGROUPNAME} " +
+	"%{FILESIZES} %{FILEFLAGS} %{FILESTATES} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILERDEVS} " +
 	"%{FILELINKTOS:shescape} %{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}\\n]"
 
 // rpmFileGhost is RPMFILE_GHOST in FILEFLAGS.
@@ -110,6 +112,7 @@ type rpmRow struct {
 	size               int64
 	flags, state       int64
 	user, group        string
+	rdev               uint64
 	link, pkg          string
 }
 
@@ -202,6 +205,11 @@ func compareRPMRow(ctx context.Context, r rpmRow, f *File) (string, error) {
 		if f.LinkTarget != r.link {
 			diffs = append(diffs, "link target differs")
 		}
+	case f.Mode&syscall.S_IFMT == syscall.S_IFCHR || f.Mode&syscall.S_IFMT == syscall.S_IFBLK:
+		// rpm keeps 16 bits of a device's number, as rpm -V compares.
+		if f.Rdev&0xffff != r.rdev&0xffff {
+			diffs = append(diffs, fmt.Sprintf("device %#x, package %#x", f.Rdev&0xffff, r.rdev))
+		}
 	}
 	return strings.Join(diffs, ", "), nil
 }
@@ -219,7 +227,7 @@ func parseRPMRows(out []byte, keep func(name string) bool) ([]rpmRow, error) {
 		if r.name, s, err = shellWord(s); err != nil {
 			return nil, err
 		}
-		if f, s, err = plainFields(s, 8, f[:0]); err != nil {
+		if f, s, err = plainFields(s, 9, f[:0]); err != nil {
 			return nil, err
 		}
 		if !keep(r.name) {
@@ -242,11 +250,12 @@ func parseRPMRows(out []byte, keep func(name string) bool) ([]rpmRow, error) {
 		size, err2 := strconv.ParseInt(f[3], 10, 64)
 		flags, err3 := strconv.ParseInt(f[4], 10, 64)
 		state, err4 := strconv.ParseInt(f[5], 10, 64)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		rdev, err5 := strconv.ParseUint(f[8], 10, 64)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			return nil, fmt.Errorf("bad row for %q: %w", r.name, err)
 		}
 		r.mode, r.size, r.flags, r.state = uint32(mode), size, flags, state
-		r.user, r.group = f[6], f[7]
+		r.user, r.group, r.rdev = f[6], f[7], rdev
 		if r.link, s, err = shellWord(s); err != nil {
 			return nil, err
 		}

@@ -78,8 +78,14 @@ const (
 	RecentlyVerified
 )
 
-// Prepare creates the spool's directories safely and checks them.
+// Prepare creates the spool's directories safely and checks them: Dir and
+// its subdirectories must be private (see checkPrivateDir), and every
+// directory above Dir must be one only root or the process's user can
+// change (see checkAncestors), since the spool is then used by path.
 func (s *Spool) Prepare() error {
+	if err := checkAncestors(s.Dir); err != nil {
+		return err
+	}
 	for _, d := range []string{s.Dir, filepath.Join(s.Dir, "queue"), filepath.Join(s.Dir, "done")} {
 		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
@@ -87,6 +93,56 @@ func (s *Spool) Prepare() error {
 		if err := checkPrivateDir(d); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkAncestors refuses a path whose directories above the last
+// component someone other than root or the process's user could change: each
+// must be a directory (a symbolic link only if only root could have made it,
+// as OpenFile follows), owned by root or the user, and writable by no one
+// else, unless it is sticky (as /tmp) and the next component is root's or
+// the user's (others can then neither rename nor remove it).
+func checkAncestors(dir string) error {
+	p, err := CheckPath(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	me := uint32(os.Geteuid())
+	ours := func(uid uint32) bool { return uid == 0 || uid == me }
+	comps := components(p)
+	cur := "/"
+	var st syscall.Stat_t
+	if err := syscall.Lstat(cur, &st); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(comps); i++ {
+		next := filepath.Join(cur, comps[i])
+		var nst syscall.Stat_t
+		if err := syscall.Lstat(next, &nst); err != nil {
+			return err
+		}
+		if st.Mode&0o022 != 0 && (st.Mode&syscall.S_ISVTX == 0 || !ours(nst.Uid)) {
+			return fmt.Errorf("%s: %s is writable by others", dir, cur)
+		}
+		if nst.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+			if !trustedLink(st, nst) {
+				return fmt.Errorf("%s: %s: %w", dir, next, ErrUntrustedLink)
+			}
+			if err := syscall.Stat(next, &nst); err != nil {
+				return err
+			}
+		}
+		if nst.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+			return fmt.Errorf("%s: %s is not a directory", dir, next)
+		}
+		if !ours(nst.Uid) {
+			return fmt.Errorf("%s: %s is owned by uid %d", dir, next, nst.Uid)
+		}
+		cur, st = next, nst
+	}
+	if st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0 {
+		return fmt.Errorf("%s: %s is writable by others", dir, cur)
 	}
 	return nil
 }
@@ -204,18 +260,8 @@ func fingerprintFile(ctx context.Context, f *File) string {
 // Enqueue adds a request to verify path for the alert alert (TIME.ALERTID).
 func (s *Spool) Enqueue(path, alert string) (EnqueueResult, error) {
 	k := key(path)
-	if data, err := os.ReadFile(filepath.Join(s.Dir, "done", k)); err == nil {
-		stamp, fp, _ := strings.Cut(string(data), "\n")
-		at, _ := strconv.ParseInt(stamp, 10, 64)
-		fresh := s.now().Sub(time.Unix(0, at)) < s.window()
-		if fresh && fp != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
-			fp2 := fingerprint(ctx, path)
-			cancel()
-			if fp == fp2 {
-				return RecentlyVerified, nil
-			}
-		}
+	if s.recentlySame(k, path) {
+		return RecentlyVerified, nil
 	}
 	qdir := filepath.Join(s.Dir, "queue")
 	final := filepath.Join(qdir, k)
@@ -234,6 +280,23 @@ func (s *Spool) Enqueue(path, alert string) (EnqueueResult, error) {
 		return 0, err
 	}
 	return Queued, nil
+}
+
+// recentlySame reports whether path (whose key is k) was verified, with an
+// honest verdict, less than Window ago and has the same fingerprint now.
+func (s *Spool) recentlySame(k, path string) bool {
+	data, err := os.ReadFile(filepath.Join(s.Dir, "done", k))
+	if err != nil {
+		return false
+	}
+	stamp, fp, _ := strings.Cut(string(data), "\n")
+	at, err := strconv.ParseInt(stamp, 10, 64)
+	if err != nil || fp == "" || s.now().Sub(time.Unix(0, at)) >= s.window() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
+	defer cancel()
+	return fingerprint(ctx, path) == fp
 }
 
 // countEntries counts the requests in dir, stopping at limit.
@@ -471,6 +534,12 @@ func (s *Spool) settle(name string, decide func(path string) Verdict) bool {
 	alert, path, ok := strings.Cut(string(data), "\n")
 	if !ok {
 		alert, path = "-", string(data)
+	}
+	// Queued while the same content was being verified: that verdict
+	// answers this request too (as at Enqueue).
+	if s.recentlySame(name, path) {
+		s.logf("%s [alert %s]: verified meanwhile with the same content; that verdict answers this alert too", EscapePath(path), alert)
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
 	fp := fingerprint(ctx, path)

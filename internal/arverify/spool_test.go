@@ -151,6 +151,58 @@ func TestSpoolBurst(t *testing.T) {
 	t.Logf("400 invocations, %d paths: %d verifications", len(paths), len(rec.lines))
 }
 
+// TestSpoolChecksAncestors: the spool is used by path, so a directory
+// above it that someone else can change (rename, replace with a link) is
+// refused, not only the spool directory itself.
+func TestSpoolChecksAncestors(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to give directories to another user")
+	}
+	base := privateTempDir(t)
+	for _, tc := range []struct {
+		name  string
+		setup func(p string) string // returns the spool dir
+	}{
+		{"parent owned by another user", func(p string) string {
+			os.Mkdir(p, 0o755)
+			os.Chown(p, 65534, 65534)
+			return filepath.Join(p, "state")
+		}},
+		{"parent writable by its group", func(p string) string {
+			os.Mkdir(p, 0o775)
+			os.Chmod(p, 0o775)
+			return filepath.Join(p, "state")
+		}},
+		{"grandparent a user's link", func(p string) string {
+			real := p + "-real"
+			os.MkdirAll(filepath.Join(real, "ossec"), 0o755)
+			os.Symlink(real, p)
+			os.Lchown(p, 65534, 65534)
+			return filepath.Join(p, "ossec", "state")
+		}},
+		{"sticky parent, its child another user's", func(p string) string {
+			os.MkdirAll(filepath.Join(p, "var"), 0o755)
+			os.Chmod(p, os.ModeSticky|0o777)
+			os.Chown(filepath.Join(p, "var"), 65534, 65534)
+			return filepath.Join(p, "var", "state")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.setup(filepath.Join(base, strings.ReplaceAll(tc.name, " ", "_")))
+			if err := (&Spool{Dir: d}).Prepare(); err == nil {
+				t.Fatal("Prepare accepted it")
+			}
+		})
+	}
+	// A sticky parent whose child is ours is fine (as /tmp/x).
+	p := filepath.Join(base, "sticky")
+	os.MkdirAll(filepath.Join(p, "var"), 0o755)
+	os.Chmod(p, os.ModeSticky|0o777)
+	if err := (&Spool{Dir: filepath.Join(p, "var", "state")}).Prepare(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSpoolRefusesSharedDir(t *testing.T) {
 	d := filepath.Join(t.TempDir(), "state")
 	if err := os.Mkdir(d, 0o777); err != nil {
