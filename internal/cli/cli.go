@@ -62,6 +62,9 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	switch args[0] {
+	case "--version", "-version":
+		io.WriteString(stdout, versionLine())
+		return ExitOK
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
@@ -101,7 +104,7 @@ func usage(w io.Writer) {
 const exitCodesHelp = `
 Exit codes:
   0    success (run: every case passed or was skipped)
-  1    failure (run: a case failed; a ruleset did not load)
+  1    failure (run: a case failed; coverage, noise: a ruleset did not load)
   2    usage error, or no case found
   3    run: the ruleset (base and repository) does not load
   130  interrupted

@@ -178,15 +178,9 @@ func parseLogtestArgs(args []string) (*logtestOpts, error) {
 	return o, nil
 }
 
-// logtestSources decides what to load: -c/-D as ossec-logtest, else the
-// rules repository in the current directory on the base, else /var/ossec.
-func logtestSources(o *logtestOpts) (ruleset.Sources, string, error) {
-	src, cfg, _, err := logtestSourcesRepo(o)
-	return src, cfg, err
-}
-
-// logtestSourcesRepo is logtestSources that also names the rules
-// repository it found ("" for none).
+// logtestSourcesRepo decides what to load: -c/-D as ossec-logtest, else
+// the rules repository the current directory is in (its path is returned)
+// on the base, else /var/ossec.
 func logtestSourcesRepo(o *logtestOpts) (ruleset.Sources, string, string, error) {
 	if o.config != "" || o.dir != "" {
 		dir := o.dir
