@@ -35,8 +35,11 @@ type CaseResult struct {
 	// when verbose).
 	Log string `json:"log,omitempty"`
 	// SkipReason is why a skipped case was skipped.
-	SkipReason string        `json:"skip_reason,omitempty"`
-	Duration   time.Duration `json:"duration_ns"`
+	SkipReason string `json:"skip_reason,omitempty"`
+	// NeedsBase is true for a case skipped by a command under the
+	// condition [!base]: it would have run with a base ruleset.
+	NeedsBase bool          `json:"needs_base,omitempty"`
+	Duration  time.Duration `json:"duration_ns"`
 }
 
 // RunFiles runs each case file with cfg, outside `go test`, several at a
@@ -103,6 +106,7 @@ func runFile(cfg *Config, file, workdir string, verbose bool) CaseResult {
 	case c.skipped:
 		res.Status = Skipped
 		res.SkipReason = c.skipMsg
+		res.NeedsBase = cfg.Base == "" && skippedUnderNoBase(c.logText())
 	default:
 		res.Status = Passed
 	}
@@ -114,6 +118,18 @@ func runFile(cfg *Config, file, workdir string, verbose bool) CaseResult {
 		res.Log = strings.TrimRight(l, "\n") + "\n"
 	}
 	return res
+}
+
+// skippedUnderNoBase reports whether the command that ended a case (the
+// last one testscript logged, "> [!base] skip ...") ran under [!base].
+func skippedUnderNoBase(log string) bool {
+	lines := strings.Split(log, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(lines[i]), "> "); ok {
+			return strings.HasPrefix(strings.ReplaceAll(cmd, " ", ""), "[!base]")
+		}
+	}
+	return false
 }
 
 // caseT implements testscript.T outside the testing package: Fatal,

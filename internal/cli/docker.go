@@ -2,13 +2,18 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker/layout"
 )
 
 // The docker engine's flags, shared by the flag sets of the commands that
@@ -25,6 +30,69 @@ func init() {
 	RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
 		return docker.HelperMain(args, os.Stdin, stdout, stderr)
 	})
+	// The stand-in image's entrypoint; hidden from the help.
+	RegisterCommand("standin-entrypoint", "", func(args []string, _, stderr io.Writer) int {
+		return layout.EntrypointMain(args, stderr)
+	})
+	RegisterCommand("base", "export a manager image's OSSEC installation to a directory", runBase)
+}
+
+const baseUsage = `usage: ossec-ruletest base --image IMAGE [--docker-endpoint ENDPOINT] DIR
+
+Copies the OSSEC installation of a manager image (etc/ and rules/ of
+/var/ossec, links resolved, whatever the image's layout) into DIR, which
+must not exist or be empty, so that the native engine can run cases on
+exactly the ruleset the manager runs: run --base DIR.
+
+Flags:
+`
+
+// runBase is the base subcommand.
+func runBase(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("base", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		io.WriteString(stderr, baseUsage)
+		fl.PrintDefaults()
+	}
+	image := fl.String("image", docker.DefaultImage, "the OSSEC manager `image`")
+	endpoint := fl.String("docker-endpoint", "", "the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return ExitUsage
+	}
+	dir := fl.Arg(0)
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		fmt.Fprintf(stderr, "ossec-ruletest base: %s is not empty\n", dir)
+		return ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := docker.NewBackend(ctx, docker.Config{Image: *image, Endpoint: *endpoint, Log: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest base: %v\n", err)
+		return ExitFailed
+	}
+	defer b.Close()
+	src, err := b.ImageBase(ctx)
+	if err == nil && src == "" {
+		err = fmt.Errorf("image %s has no OSSEC installation of its own", *image)
+	}
+	if err == nil {
+		err = os.CopyFS(dir, os.DirFS(src))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest base: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(stdout, "%s: the installation of %s (%s layout)\n", dir, *image, b.Manager().Layout())
+	return ExitOK
 }
 
 func dockerFlags(fs *flag.FlagSet) {

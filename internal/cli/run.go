@@ -42,7 +42,9 @@ and ends with the line "N passed, M failed".
 Set ` + harness.UpdateEnv + `=1 (or --update) to rewrite the golden output of failing
 'cmp stdout' commands in the case files.
 
-Exit codes: 0 every case passed (or was skipped), 1 a case failed,
+Exit codes: 0 every case passed (some may have been skipped), 1 a case
+failed, or every case was skipped, or (with CI=true) a case that needs a
+base ruleset was skipped for want of one (--allow-skips accepts both),
 2 usage error or no case found, 3 the ruleset (base and repository)
 does not load, 130 interrupted.
 
@@ -67,6 +69,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
 	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N)")
 	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
+	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -127,6 +130,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
+	if *base == "" {
+		// A manager image's own installation is the base of its cases.
+		if ib, ok := backend.(interface {
+			ImageBase(context.Context) (string, error)
+		}); ok {
+			if *base, err = ib.ImageBase(ctx); err != nil {
+				fmt.Fprintf(stderr, "ossec-ruletest run: the image's installation as base: %v\n", err)
+				return ExitFailed
+			}
+		}
+	}
+
 	clk, err := clock.Parse(*clockFlag)
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: --clock: %v\n", err)
@@ -140,7 +155,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	passed, failed, skipped := 0, 0, 0
+	passed, failed, skipped, needBase := 0, 0, 0, 0
 	for _, r := range results {
 		switch r.Status {
 		case harness.Passed:
@@ -156,6 +171,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			}
 		default:
 			skipped++
+			if r.NeedsBase {
+				needBase++
+			}
 		}
 	}
 	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
@@ -181,6 +199,17 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if failed > 0 {
 		return ExitFailed
+	}
+	if !*allowSkips {
+		// A gate that tested nothing must not pass.
+		if skipped == len(results) {
+			fmt.Fprintf(stderr, "ossec-ruletest run: every case (%d) was skipped: nothing was tested (--allow-skips to accept)\n", skipped)
+			return ExitFailed
+		}
+		if needBase > 0 && os.Getenv("CI") == "true" {
+			fmt.Fprintf(stderr, "ossec-ruletest run: CI=true and %d case(s) that need a base ruleset were skipped for want of one: give --base, $OSSEC_RULESET or a manager image (--allow-skips to accept)\n", needBase)
+			return ExitFailed
+		}
 	}
 	return ExitOK
 }

@@ -66,7 +66,9 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 	}
 	if !b.m.standin {
 		// Real OSSEC reads etc/internal_options.conf and compiled lists.
-		script := `set -e; d=$1; [ -f "$d/etc/internal_options.conf" ] || cp /var/ossec/etc/internal_options.conf "$d/etc/"`
+		// The copy must be readable by the ossec user that ossec-logtest
+		// becomes (the image's is root:ossec 0640).
+		script := `set -e; d=$1; [ -f "$d/etc/internal_options.conf" ] || { cp /var/ossec/etc/internal_options.conf "$d/etc/"; chmod 0644 "$d/etc/internal_options.conf"; }`
 		if hasLists {
 			script += `; /var/ossec/bin/ossec-makelists -c "$d/etc/ossec.conf" -D "$d" >/dev/null`
 		}
@@ -81,12 +83,13 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 	return &Session{lt: lt}, nil
 }
 
-// caseFiles returns the files of src's ruleset; without a base in src, a
-// real image's own installation is the base, and the stand-in loads what
-// the native engine loads without one (harness.NoBaseSources).
+// caseFiles returns the files of src's ruleset; without a base in src,
+// the image's own installation is the base, and a stand-in without one
+// loads what the native engine loads without a base
+// (harness.NoBaseSources).
 func (b *Backend) caseFiles(ctx context.Context, src ruleset.Sources) (files []File, hasLists bool, err error) {
 	switch {
-	case src.Base == "" && !b.m.standin:
+	case src.Base == "" && b.m.installed:
 		base, err := b.imageBase(ctx)
 		if err != nil {
 			return nil, false, err
@@ -143,6 +146,18 @@ func (b *LiveBackend) Open(ctx context.Context, src ruleset.Sources) (harness.Se
 	return b.m.StartLive(ctx, files)
 }
 
+// ImageBase returns a directory on this host holding a copy of the
+// image's own installation (etc/ and rules/, links resolved in the
+// container, whatever the layout), made once and removed by Close, or ""
+// when the image has none (a stand-in built without a base). It is the
+// base of the cases that are given none.
+func (b *Backend) ImageBase(ctx context.Context) (string, error) {
+	if !b.m.installed {
+		return "", nil
+	}
+	return b.imageBase(ctx)
+}
+
 // imageBase copies the image's /var/ossec/etc and /var/ossec/rules to a
 // directory on this host, once, and returns it. An image built from
 // containers/manager gives back the OSSEC image it started from: its
@@ -150,7 +165,7 @@ func (b *LiveBackend) Open(ctx context.Context, src ruleset.Sources) (harness.Se
 // repository's files in rules/ruletest come again from the run's layers.
 func (b *Backend) imageBase(ctx context.Context) (string, error) {
 	b.baseOnce.Do(func() {
-		b.baseDir, b.baseErr = b.m.Download(ctx, "/var/ossec", "etc", "rules")
+		b.baseDir, b.baseErr = b.m.DownloadInstallation(ctx, ossecDir, "etc", "rules")
 		if b.baseErr == nil {
 			b.baseErr = upstreamBase(b.baseDir)
 		}
@@ -175,7 +190,7 @@ func upstreamBase(dir string) error {
 		}
 		os.Remove(local)
 	}
-	for _, p := range []string{local + ".none", filepath.Join(etc, "ruletest-ossec.conf"), filepath.Join(etc, "ruletest-live.conf"),
+	for _, p := range []string{local + ".none", filepath.Join(etc, "ossec-ar-verify.conf"), filepath.Join(etc, "ruletest-ossec.conf"), filepath.Join(etc, "ruletest-live.conf"),
 		filepath.Join(etc, "ruletest-install.sh"), filepath.Join(etc, "ruletest-decoders"), filepath.Join(dir, "rules", "ruletest")} {
 		if err := os.RemoveAll(p); err != nil {
 			return err

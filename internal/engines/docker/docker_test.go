@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -334,16 +335,33 @@ func TestImageMissing(t *testing.T) {
 	}
 }
 
-func TestStandinNeedsStaticBinary(t *testing.T) {
+func TestRuntimeFiles(t *testing.T) {
+	if rt, err := RuntimeFiles(fakeLogtest(t)); err != nil || rt != nil {
+		t.Errorf("RuntimeFiles(static fake) = %v, %v; want nothing", rt, err)
+	}
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh to use as a dynamically linked binary")
 	}
-	if err := CheckStatic(sh); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
-		t.Errorf("CheckStatic(%s) = %v; want the dynamic-link error", sh, err)
+	rt, err := RuntimeFiles(sh)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := CheckStatic(fakeLogtest(t)); err != nil {
-		t.Errorf("CheckStatic(static fake) = %v", err)
+	if len(rt) < 2 || !strings.Contains(rt[0].Path, "ld-") {
+		t.Fatalf("RuntimeFiles(%s) = %v; want the loader first, then libraries", sh, rt)
+	}
+	libc := false
+	for _, f := range rt[1:] {
+		libc = libc || path.Base(f.Path) == "libc.so.6"
+		if path.Dir(f.Path) != RuntimeLibDir {
+			t.Errorf("library %s not in %s", f.Path, RuntimeLibDir)
+		}
+	}
+	if !libc {
+		t.Errorf("RuntimeFiles(%s) = %v: no libc.so.6", sh, rt)
+	}
+	if _, err := RuntimeFiles("/etc/hostname"); err == nil || !strings.Contains(err.Error(), "not an ELF") {
+		t.Errorf("RuntimeFiles(a text file) = %v", err)
 	}
 }
 

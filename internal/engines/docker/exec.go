@@ -5,13 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path"
 	"strings"
 	"sync"
 
 	dc "github.com/ory/dockertest/v3/docker"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/untar"
 )
 
 // ExecResult is what a command run inside the container printed and its
@@ -57,32 +54,6 @@ func (m *Manager) Upload(ctx context.Context, dir string, files []File, dirs map
 		return m.errorf(CodeExec, err, "cannot copy files into %s in the container", dir)
 	}
 	return nil
-}
-
-// Download copies the trees subs of dir (an absolute path in the
-// container) into a new temporary directory on this host and returns it.
-// Only directories and regular files are copied.
-func (m *Manager) Download(ctx context.Context, dir string, subs ...string) (string, error) {
-	if m.isClosed() {
-		return "", m.closedError()
-	}
-	tmp, err := os.MkdirTemp("", "ruletest-image-base-")
-	if err != nil {
-		return "", err
-	}
-	for _, sub := range subs {
-		var buf bytes.Buffer
-		err := m.pool.Client.DownloadFromContainer(m.ContainerID(), dc.DownloadFromContainerOptions{
-			Path: path.Join(dir, sub), OutputStream: &buf, Context: ctx})
-		if err == nil {
-			err = untar.Extract(tmp, &buf)
-		}
-		if err != nil {
-			os.RemoveAll(tmp)
-			return "", m.errorf(CodeExec, err, "cannot copy %s out of the container", path.Join(dir, sub))
-		}
-	}
-	return tmp, nil
 }
 
 // process is a command running inside the container through docker exec.

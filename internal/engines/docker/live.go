@@ -115,7 +115,10 @@ if ls /var/ossec/lists/* >/dev/null 2>&1; then /var/ossec/bin/ossec-makelists >/
 	return l, nil
 }
 
-// installHelper copies our static binary into the container, once.
+// installHelper copies our binary into the container, once, with its
+// loader and libraries when it is not static (they go under
+// SessionRoot/rt and the helper runs through that loader, so the image's
+// own C library does not matter).
 func (m *Manager) installHelper(ctx context.Context) error {
 	m.helperOnce.Do(func() {
 		exe := m.cfg.Executable
@@ -126,7 +129,8 @@ func (m *Manager) installHelper(ctx context.Context) error {
 				return
 			}
 		}
-		if err := CheckStatic(exe); err != nil {
+		rt, err := RuntimeFiles(exe)
+		if err != nil {
 			m.helperErr = m.errorf(CodeLive, err, "live injection runs this binary inside the container")
 			return
 		}
@@ -135,7 +139,20 @@ func (m *Manager) installHelper(ctx context.Context) error {
 			m.helperErr = err
 			return
 		}
-		m.helperErr = m.Upload(ctx, path.Dir(liveHelper), []File{{Path: path.Base(liveHelper), Data: data, Mode: 0o755}}, nil)
+		files := []File{{Path: strings.TrimPrefix(liveHelper, SessionRoot+"/"), Data: data, Mode: 0o755}}
+		m.helperCmd = []string{liveHelper}
+		for i, f := range rt {
+			data, err := os.ReadFile(f.Host)
+			if err != nil {
+				m.helperErr = err
+				return
+			}
+			files = append(files, File{Path: "rt" + f.Path, Data: data, Mode: 0o755})
+			if i == 0 { // the loader
+				m.helperCmd = []string{SessionRoot + "/rt" + f.Path, "--library-path", SessionRoot + "/rt" + RuntimeLibDir, liveHelper}
+			}
+		}
+		m.helperErr = m.Upload(ctx, SessionRoot, files, nil)
 	})
 	return m.helperErr
 }
@@ -182,7 +199,7 @@ func (l *Live) waitReady(ctx context.Context) error {
 }
 
 func (l *Live) send(ctx context.Context, kind, target, line string) error {
-	res, err := l.m.Exec(ctx, []string{liveHelper, "docker-helper", kind, target}, strings.NewReader(line+"\n"))
+	res, err := l.m.Exec(ctx, append(append([]string{}, l.m.helperCmd...), "docker-helper", kind, target), strings.NewReader(line+"\n"))
 	if err != nil {
 		return err
 	}

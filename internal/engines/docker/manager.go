@@ -23,6 +23,9 @@ const (
 	LabelRun     = "org.ossec-ruletest.run"     // the run's random id
 	LabelOwner   = "org.ossec-ruletest.owner"   // "HOST PID START" of the owning process
 	LabelStandin = "org.ossec-ruletest.standin" // on the stand-in image: "1"
+	// LabelStandinBase is "1" on a stand-in image built with a base
+	// installation (Config.StandinBase), which then serves as its own.
+	LabelStandinBase = "org.ossec-ruletest.standin.base"
 )
 
 // Image names.
@@ -47,9 +50,15 @@ type Config struct {
 	// Hostname is the container's hostname, which ossec-logtest gives
 	// events without a syslog header (default "ruletest").
 	Hostname string
-	// Executable is the statically linked ossec-ruletest binary that goes
-	// into the stand-in image; "" means the running executable.
+	// Executable is the ossec-ruletest binary that goes into the stand-in
+	// image and, for live injection, into a real manager container; ""
+	// means the running executable. One built with cgo goes with its
+	// loader and shared libraries (RuntimeFiles).
 	Executable string
+	// StandinBase is an OSSEC installation directory (etc/, rules/) that
+	// the stand-in image carries as its own installation; "" gives it only
+	// an idle ruleset, which is no base.
+	StandinBase string
 	// PingTimeout bounds the first contact with the daemon (default 5s).
 	PingTimeout time.Duration
 	// PullTimeout bounds pulling a missing image (default 10m).
@@ -103,24 +112,29 @@ func (c *Config) defaults() {
 // Manager is one manager container, shared by all the cases of a run.
 // Its methods are safe for concurrent use.
 type Manager struct {
-	cfg      Config
-	pool     *dockertest.Pool
-	image    string // resolved reference
-	standin  bool
-	runID    string
-	name     string
-	id       string // container id
-	stopCtx  func() bool
-	mu       sync.Mutex
-	closed   bool
-	closeErr error
-	removed  chan struct{} // closed once the container is removed
-	reason   string        // why it was closed, for later errors
-	nextSess int
+	cfg     Config
+	pool    *dockertest.Pool
+	image   string // resolved reference
+	standin bool
+	layout  Layout
+	// installed: the image has an OSSEC installation that can be a base
+	// (a real image, or a stand-in built with one).
+	installed bool
+	runID     string
+	name      string
+	id        string // container id
+	stopCtx   func() bool
+	mu        sync.Mutex
+	closed    bool
+	closeErr  error
+	removed   chan struct{} // closed once the container is removed
+	reason    string        // why it was closed, for later errors
+	nextSess  int
 
 	liveLock   sync.Mutex // one live session at a time
 	helperOnce sync.Once  // the injection helper is copied in once
 	helperErr  error
+	helperCmd  []string // how to run the helper: [loader...] path
 }
 
 // Start connects to the Docker daemon, makes sure the image is there
@@ -140,11 +154,11 @@ func Start(ctx context.Context, cfg Config) (*Manager, error) {
 	m.name = "ossec-ruletest-" + m.runID
 	if cfg.Image == ImageStandin {
 		m.image, err = ensureStandin(ctx, pool, cfg)
-		m.standin = true
+		m.standin, m.installed = true, cfg.StandinBase != ""
 	} else {
 		m.image, err = ensureImage(ctx, pool, cfg)
 		if err == nil {
-			m.standin = isStandin(pool, m.image)
+			m.standin, m.installed = standinLabels(pool, m.image)
 		}
 	}
 	if err != nil {
@@ -204,9 +218,14 @@ func splitRef(ref string) (repo, tag string) {
 	return ref, "latest"
 }
 
-func isStandin(pool *dockertest.Pool, ref string) bool {
+// standinLabels reports whether ref is a stand-in image and whether it
+// has an installation (a real image always has one).
+func standinLabels(pool *dockertest.Pool, ref string) (standin, installed bool) {
 	img, err := pool.Client.InspectImage(ref)
-	return err == nil && img.Config != nil && img.Config.Labels[LabelStandin] == "1"
+	if err != nil || img.Config == nil || img.Config.Labels[LabelStandin] != "1" {
+		return false, true
+	}
+	return true, img.Config.Labels[LabelStandinBase] == "1"
 }
 
 // start creates and starts the container and waits until it runs.
@@ -224,9 +243,13 @@ func (m *Manager) start(ctx context.Context) error {
 		},
 	}
 	if !m.standin {
-		// Any real manager image has a shell; its own entrypoint may start
-		// daemons or wait for volumes, which a logtest run does not need.
-		// Live mode starts the daemons itself.
+		// Any real manager image has a shell. Its own entrypoint starts
+		// the daemons on the image's configuration (the official one also
+		// ossec-authd, after a fixed 15 s wait): the engine runs the image
+		// idle, does the entrypoint's preparation of the installation
+		// itself (prepareInstallation) and starts the daemons only for
+		// live injection, on each case's ruleset. The stand-in's own
+		// entrypoint only prepares the installation: it runs.
 		conf.Entrypoint = []string{"/bin/sh", "-c"}
 		conf.Cmd = []string{fmt.Sprintf("exec sleep %d", int(m.cfg.Lifetime.Seconds()))}
 	}
@@ -262,7 +285,7 @@ func (m *Manager) start(ctx context.Context) error {
 				state.ExitCode, m.logsTail(sctx))
 		}
 	}
-	return nil
+	return m.prepareInstallation(sctx)
 }
 
 // Image returns the resolved image reference.
@@ -280,6 +303,11 @@ func (m *Manager) ContainerID() string {
 
 // RunID returns the value of the LabelRun label of this run's container.
 func (m *Manager) RunID() string { return m.runID }
+
+// Installed reports whether the image has an OSSEC installation of its
+// own, which is the base of cases given none (every real image; a
+// stand-in built with Config.StandinBase).
+func (m *Manager) Installed() bool { return m.installed }
 
 // Standin reports whether the container runs the stand-in image.
 func (m *Manager) Standin() bool { return m.standin }

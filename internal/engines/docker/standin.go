@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -13,12 +12,14 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"runtime"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker/layout"
 )
 
 //go:embed all:standin
@@ -29,32 +30,18 @@ var standinFS embed.FS
 // new image.
 const StandinRepository = "ossec-ruletest-standin"
 
-// CheckStatic returns an error unless the file at exe is a statically
-// linked Linux ELF executable for the architecture we run on, which is what
-// a FROM scratch image can run.
-func CheckStatic(exe string) error {
-	f, err := elf.Open(exe)
-	if err != nil {
-		return fmt.Errorf("%s is not an ELF executable: %w", exe, err)
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("%s is dynamically linked; to run inside a container it must be static: build it with CGO_ENABLED=0 go build ./cmd/ossec-ruletest", exe)
-		}
-	}
-	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "386": elf.EM_386}[runtime.GOARCH]
-	if want != 0 && f.Machine != want {
-		return fmt.Errorf("%s is built for %v, not %s", exe, f.Machine, runtime.GOARCH)
-	}
-	return nil
-}
-
 // StandinContext returns the build context of the stand-in image (a tar
-// with the Dockerfile, the binary as ossec-ruletest and the idle ruleset)
-// and the image reference it is built as.
-func StandinContext(exe string) (ctxTar []byte, ref string, err error) {
+// with the Dockerfile, the binary, the loader and libraries it needs when
+// it is not static, and the installation laid out like the official image)
+// and the image reference it is built as. base, when not "", is an OSSEC
+// installation directory (etc/, rules/) that becomes the image's own
+// installation in place of the idle ruleset.
+func StandinContext(exe, base string) (ctxTar []byte, ref string, err error) {
 	bin, err := os.ReadFile(exe)
+	if err != nil {
+		return nil, "", err
+	}
+	runtimeFiles, err := RuntimeFiles(exe)
 	if err != nil {
 		return nil, "", err
 	}
@@ -66,6 +53,15 @@ func StandinContext(exe string) (ctxTar []byte, ref string, err error) {
 		h.Write(data)
 		return writeFile(tw, name, mode, data)
 	}
+	link := func(name, target string) error {
+		fmt.Fprintf(h, "%s -> %s\n", name, target)
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
+	}
+	replaced := map[string]bool{}
+	if base != "" {
+		replaced["ossec/etc-template"], replaced["ossec/rules-template"] = true, true
+		fmt.Fprintf(h, "base\n")
+	}
 	err = fs.WalkDir(standinFS, "standin", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -73,6 +69,9 @@ func StandinContext(exe string) (ctxTar []byte, ref string, err error) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(p, "standin"), "/")
 		if rel == "" {
 			return nil
+		}
+		if replaced[rel] {
+			return fs.SkipDir
 		}
 		if d.IsDir() {
 			return writeDir(tw, rel, 0o755)
@@ -86,6 +85,46 @@ func StandinContext(exe string) (ctxTar []byte, ref string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if base != "" {
+		for _, sub := range []string{"etc", "rules"} {
+			if err := addTree(tw, add, filepath.Join(base, sub), "ossec/"+sub+layout.TemplateSuffix); err != nil {
+				return nil, "", fmt.Errorf("stand-in base %s: %w", base, err)
+			}
+		}
+	}
+	for _, d := range layout.DataDirs {
+		if err := link("ossec/"+d, "data/"+d); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := writeDir(tw, "ossec/bin", 0o755); err != nil {
+		return nil, "", err
+	}
+	if err := link("ossec/bin/ossec-logtest", "ossec-ruletest"); err != nil {
+		return nil, "", err
+	}
+	// rootfs/ is never empty: the legacy builder can fail to export an
+	// image with the empty layer an empty COPY makes.
+	seen := map[string]bool{}
+	if err := mkdirAll(tw, seen, "rootfs/etc"); err != nil {
+		return nil, "", err
+	}
+	if err := add("rootfs/etc/ossec-ruletest-standin", 0o644, []byte("the stand-in manager image of ossec-ruletest's docker engine\n")); err != nil {
+		return nil, "", err
+	}
+	for _, rf := range runtimeFiles {
+		data, err := os.ReadFile(rf.Host)
+		if err != nil {
+			return nil, "", err
+		}
+		name := "rootfs" + rf.Path
+		if err := mkdirAll(tw, seen, path.Dir(name)); err != nil {
+			return nil, "", err
+		}
+		if err := add(name, 0o755, data); err != nil {
+			return nil, "", err
+		}
+	}
 	if err := add("ossec-ruletest", 0o755, bin); err != nil {
 		return nil, "", err
 	}
@@ -93,6 +132,45 @@ func StandinContext(exe string) (ctxTar []byte, ref string, err error) {
 		return nil, "", err
 	}
 	return buf.Bytes(), StandinRepository + ":" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// addTree adds the directories and regular files of the host directory
+// src to the tar as dst.
+func addTree(tw *tar.Writer, add func(string, int64, []byte) error, src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		name := path.Join(dst, filepath.ToSlash(rel))
+		if d.IsDir() {
+			return writeDir(tw, name, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return add(name, 0o644, data)
+	})
+}
+
+// mkdirAll writes the directory entries of name and its parents that
+// are not in seen yet.
+func mkdirAll(tw *tar.Writer, seen map[string]bool, name string) error {
+	if name == "." || name == "/" || name == "" || seen[name] {
+		return nil
+	}
+	if err := mkdirAll(tw, seen, path.Dir(name)); err != nil {
+		return err
+	}
+	seen[name] = true
+	return writeDir(tw, name, 0o755)
 }
 
 // ensureStandin returns the stand-in image for the configured binary,
@@ -105,10 +183,7 @@ func ensureStandin(ctx context.Context, pool *dockertest.Pool, cfg Config) (stri
 			return "", &Error{Code: CodeStandin, Image: ImageStandin, Endpoint: cfg.Endpoint, Msg: "cannot find the running binary", Err: err}
 		}
 	}
-	if err := CheckStatic(exe); err != nil {
-		return "", &Error{Code: CodeStandin, Image: ImageStandin, Endpoint: cfg.Endpoint, Msg: "cannot build the stand-in image", Err: err}
-	}
-	tarball, ref, err := StandinContext(exe)
+	tarball, ref, err := StandinContext(exe, cfg.StandinBase)
 	if err != nil {
 		return "", &Error{Code: CodeStandin, Image: ImageStandin, Endpoint: cfg.Endpoint, Msg: "cannot make the stand-in build context", Err: err}
 	}
@@ -117,6 +192,10 @@ func ensureStandin(ctx context.Context, pool *dockertest.Pool, cfg Config) (stri
 	} else if !errors.Is(err, dc.ErrNoSuchImage) {
 		return "", &Error{Code: CodeImage, Image: ref, Endpoint: cfg.Endpoint, Msg: "cannot inspect image", Err: err}
 	}
+	labels := map[string]string{LabelStandin: "1"}
+	if cfg.StandinBase != "" {
+		labels[LabelStandinBase] = "1"
+	}
 	fmt.Fprintf(cfg.Log, "docker engine: building %s from %s\n", ref, exe)
 	var out bytes.Buffer
 	err = pool.Client.BuildImage(dc.BuildImageOptions{
@@ -124,7 +203,7 @@ func ensureStandin(ctx context.Context, pool *dockertest.Pool, cfg Config) (stri
 		InputStream:    bytes.NewReader(tarball),
 		OutputStream:   &out,
 		RmTmpContainer: true,
-		Labels:         map[string]string{LabelStandin: "1"},
+		Labels:         labels,
 		Context:        ctx,
 	})
 	if err != nil {

@@ -5,7 +5,9 @@
 // per-process count of "fail" lines (rule 100201 fires on the third), which
 // shows that each session has its own state. With -a it prints the alerts
 // in the alerts.log format on stdout instead. A line "crash-now" makes it
-// exit with code 3; "sleep-now" makes it hang.
+// exit with code 3; "sleep-now" makes it hang. Run as
+// "fakelogtest standin-entrypoint CMD..." it is the stand-in image's
+// entrypoint, as ossec-ruletest is.
 package main
 
 import (
@@ -15,9 +17,14 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker/layout"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "standin-entrypoint" {
+		os.Exit(layout.EntrypointMain(os.Args[2:], os.Stderr))
+	}
 	dir := flag.String("D", "/var/ossec", "directory")
 	cfg := flag.String("c", "/var/ossec/etc/ossec.conf", "config")
 	alertsOnly := flag.Bool("a", false, "print alerts only, on stdout")
