@@ -141,6 +141,11 @@ type decoderSrc struct {
 	fts                            FTSFields
 }
 
+// readDecoder reads one <decoder> and adds it (the body of ReadDecodeXML's
+// loop). It returns false when OSSEC would stop. Each step stops at its
+// first error, in OSSEC's order: the element and its name, each element
+// (decoderOptions), the checks of the whole, the patterns, the place among
+// the decoders.
 func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 	if !strings.EqualFold(n.Name, "decoder") {
 		l.errf(xpos(file, n.Pos), CodeDecoderRoot, "invalid element <%s>: only <decoder> is allowed here", n.Name)
@@ -161,95 +166,143 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 	}
 	d := &Decoder{OwnName: n.Attrs[0].Value, Name: n.Attrs[0].Value, Type: CategorySyslog, Pos: xpos(file, n.Pos)}
 	l.decoderNames[d.OwnName] = true
-	var s decoderSrc
-	add := func(a *acc, e *ossecxml.Node) {
-		if !a.addDecoder(e.Content, e.ContentPos, true) {
-			l.warnf(xpos(file, e.ContentPos), CodeDecoderTooLong, "decoder %q: <%s> value too long (8 KiB): OSSEC drops it", d.OwnName, e.Name)
-		}
-	}
+	dr := &decoderReader{l: l, file: file, d: d}
 	l.checkContainer(file, n)
 	for _, e := range kids {
-		l.checkOption(file, e)
-		name := strings.ToLower(e.Name)
-		if name == "type" && e.Name != "type" {
-			name = "" // <type> is the one element OSSEC compares case-sensitively
-		}
-		switch name {
-		case "parent":
-			add(&s.parent, e)
-		case "regex", "pcre2", "prematch", "prematch_pcre2":
-			off, ok := l.decoderOffset(file, d, e)
-			if !ok {
-				return false
-			}
-			var a *acc
-			switch name {
-			case "regex":
-				a = &s.regex
-			case "pcre2":
-				a = &s.regexPCRE
-			case "prematch":
-				a = &s.prematch
-			default:
-				a = &s.prematchPCRE
-			}
-			if a.set && off != 0 {
-				l.errf(xpos(file, e.Pos), CodeDecoderOffset, "decoder %q: only the first <%s> may have an offset", d.OwnName, e.Name)
-				return false
-			}
-			if off != 0 {
-				if strings.HasPrefix(name, "prematch") {
-					d.PrematchOffset = off
-				} else {
-					d.RegexOffset = off
-				}
-			}
-			add(a, e)
-		case "program_name":
-			add(&s.pname, e)
-		case "program_name_pcre2":
-			add(&s.pnamePCRE, e)
-		case "ftscomment":
-		case "use_own_name":
-			if e.Content == "true" {
-				d.UseOwnName = true
-			}
-		case "plugin_decoder":
-			p, ok := pluginNames[e.Content]
-			if !ok {
-				l.errf(xpos(file, e.ContentPos), CodeDecoderPlugin, "decoder %q: unknown plugin_decoder %q", d.OwnName, e.Content)
-				return false
-			}
-			d.Plugin = p
-		case "type":
-			t, ok := decoderTypes[e.Content]
-			if !ok {
-				l.errf(xpos(file, e.ContentPos), CodeDecoderType, "decoder %q: invalid type %q", d.OwnName, e.Content)
-				return false
-			}
-			d.Type = t
-		case "order":
-			if !l.decoderOrder(file, d, e) {
-				return false
-			}
-			s.hasOrder = true
-			s.orderPos = xpos(file, e.Pos)
-		case "accumulate":
-			d.Accumulate = true
-		case "fts":
-			for _, p := range strBreak(e.Content, ',', 8) {
-				f := ftsField(p)
-				if f == 0 {
-					l.errf(xpos(file, e.ContentPos), CodeDecoderFTS, "decoder %q: wrong field %q in <fts>", d.OwnName, p)
-					return false
-				}
-				s.fts |= f
-			}
-		default:
-			l.errf(xpos(file, e.Pos), CodeDecoderElement, "decoder %q: invalid element <%s>", d.OwnName, e.Name)
+		if !dr.option(e) {
 			return false
 		}
 	}
+	if !dr.check() || !dr.compile() {
+		return false
+	}
+	return l.addDecoder(d, dr.s.parent.set)
+}
+
+// decoderReader is the state of readDecoder for one <decoder>.
+type decoderReader struct {
+	l    *loader
+	file string
+	d    *Decoder
+	s    decoderSrc
+}
+
+// decoderOptions read the elements of a decoder.
+var decoderOptions = map[string]func(*decoderReader, *ossecxml.Node) bool{
+	"parent":             func(dr *decoderReader, e *ossecxml.Node) bool { return dr.text(&dr.s.parent, e) },
+	"regex":              func(dr *decoderReader, e *ossecxml.Node) bool { return dr.pattern(&dr.s.regex, false, e) },
+	"pcre2":              func(dr *decoderReader, e *ossecxml.Node) bool { return dr.pattern(&dr.s.regexPCRE, false, e) },
+	"prematch":           func(dr *decoderReader, e *ossecxml.Node) bool { return dr.pattern(&dr.s.prematch, true, e) },
+	"prematch_pcre2":     func(dr *decoderReader, e *ossecxml.Node) bool { return dr.pattern(&dr.s.prematchPCRE, true, e) },
+	"program_name":       func(dr *decoderReader, e *ossecxml.Node) bool { return dr.text(&dr.s.pname, e) },
+	"program_name_pcre2": func(dr *decoderReader, e *ossecxml.Node) bool { return dr.text(&dr.s.pnamePCRE, e) },
+	"ftscomment":         func(*decoderReader, *ossecxml.Node) bool { return true },
+	"use_own_name":       (*decoderReader).useOwnName,
+	"plugin_decoder":     (*decoderReader).plugin,
+	"type":               (*decoderReader).decoderType,
+	"order":              (*decoderReader).order,
+	"accumulate":         func(dr *decoderReader, _ *ossecxml.Node) bool { dr.d.Accumulate = true; return true },
+	"fts":                (*decoderReader).fts,
+}
+
+// option reads one element of the decoder.
+func (dr *decoderReader) option(e *ossecxml.Node) bool {
+	dr.l.checkOption(dr.file, e)
+	name := strings.ToLower(e.Name)
+	if name == "type" && e.Name != "type" {
+		name = "" // <type> is the one element OSSEC compares case-sensitively
+	}
+	read, ok := decoderOptions[name]
+	if !ok {
+		dr.l.errf(xpos(dr.file, e.Pos), CodeDecoderElement, "decoder %q: invalid element <%s>", dr.d.OwnName, e.Name)
+		return false
+	}
+	return read(dr, e)
+}
+
+// text appends the content of e to a as _loadmemory does; a value too
+// long is dropped with a warning, as OSSEC drops it.
+func (dr *decoderReader) text(a *acc, e *ossecxml.Node) bool {
+	if !a.addDecoder(e.Content, e.ContentPos, true) {
+		dr.l.warnf(xpos(dr.file, e.ContentPos), CodeDecoderTooLong, "decoder %q: <%s> value too long (8 KiB): OSSEC drops it", dr.d.OwnName, e.Name)
+	}
+	return true
+}
+
+// pattern reads a <regex>, <pcre2>, <prematch> or <prematch_pcre2> (a
+// prematch when prematch is set) and its offset attribute.
+func (dr *decoderReader) pattern(a *acc, prematch bool, e *ossecxml.Node) bool {
+	d := dr.d
+	off, ok := dr.l.decoderOffset(dr.file, d, e)
+	if !ok {
+		return false
+	}
+	if a.set && off != 0 {
+		dr.l.errf(xpos(dr.file, e.Pos), CodeDecoderOffset, "decoder %q: only the first <%s> may have an offset", d.OwnName, e.Name)
+		return false
+	}
+	if off != 0 {
+		if prematch {
+			d.PrematchOffset = off
+		} else {
+			d.RegexOffset = off
+		}
+	}
+	return dr.text(a, e)
+}
+
+func (dr *decoderReader) useOwnName(e *ossecxml.Node) bool {
+	if e.Content == "true" {
+		dr.d.UseOwnName = true
+	}
+	return true
+}
+
+func (dr *decoderReader) plugin(e *ossecxml.Node) bool {
+	p, ok := pluginNames[e.Content]
+	if !ok {
+		dr.l.errf(xpos(dr.file, e.ContentPos), CodeDecoderPlugin, "decoder %q: unknown plugin_decoder %q", dr.d.OwnName, e.Content)
+		return false
+	}
+	dr.d.Plugin = p
+	return true
+}
+
+func (dr *decoderReader) decoderType(e *ossecxml.Node) bool {
+	t, ok := decoderTypes[e.Content]
+	if !ok {
+		dr.l.errf(xpos(dr.file, e.ContentPos), CodeDecoderType, "decoder %q: invalid type %q", dr.d.OwnName, e.Content)
+		return false
+	}
+	dr.d.Type = t
+	return true
+}
+
+func (dr *decoderReader) order(e *ossecxml.Node) bool {
+	if !dr.l.decoderOrder(dr.file, dr.d, e) {
+		return false
+	}
+	dr.s.hasOrder = true
+	dr.s.orderPos = xpos(dr.file, e.Pos)
+	return true
+}
+
+func (dr *decoderReader) fts(e *ossecxml.Node) bool {
+	for _, p := range strBreak(e.Content, ',', 8) {
+		f := ftsField(p)
+		if f == 0 {
+			dr.l.errf(xpos(dr.file, e.ContentPos), CodeDecoderFTS, "decoder %q: wrong field %q in <fts>", dr.d.OwnName, p)
+			return false
+		}
+		dr.s.fts |= f
+	}
+	return true
+}
+
+// check checks the decoder as a whole: what it needs to match, and its
+// offsets.
+func (dr *decoderReader) check() bool {
+	d, s, l := dr.d, &dr.s, dr.l
 	d.FTS = s.fts
 	d.Parent = s.parent.text
 	hasParent := s.parent.set
@@ -294,43 +347,43 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 			return false
 		}
 	}
-	what := "decoder " + quote(d.OwnName)
-	if s.prematch.set {
-		if d.Prematch = l.compile(osregex.KindRegex, &s.prematch, 0, file, what); d.Prematch == nil {
-			return false
-		}
-	} else if s.prematchPCRE.set {
-		if d.Prematch = l.compile(osregex.KindPCRE2, &s.prematchPCRE, osregex.Caseless, file, what); d.Prematch == nil {
-			return false
-		}
+	return true
+}
+
+// compilePair compiles the OS_Regex/OS_Match pattern a when given (as
+// kind), else the PCRE2 pattern p, into dst.
+func (dr *decoderReader) compilePair(a, p *acc, kind osregex.Kind, dst **osregex.Pattern) bool {
+	what := "decoder " + quote(dr.d.OwnName)
+	if a.set {
+		*dst = dr.l.compile(kind, a, 0, dr.file, what)
+		return *dst != nil
 	}
-	if s.pname.set {
-		if d.ProgramName = l.compile(osregex.KindMatch, &s.pname, 0, file, what); d.ProgramName == nil {
-			return false
-		}
-	} else if s.pnamePCRE.set {
-		if d.ProgramName = l.compile(osregex.KindPCRE2, &s.pnamePCRE, osregex.Caseless, file, what); d.ProgramName == nil {
-			return false
-		}
+	if p.set {
+		*dst = dr.l.compile(osregex.KindPCRE2, p, osregex.Caseless, dr.file, what)
+		return *dst != nil
+	}
+	return true
+}
+
+// compile compiles the decoder's patterns in OSSEC's order.
+func (dr *decoderReader) compile() bool {
+	d, s := dr.d, &dr.s
+	if !dr.compilePair(&s.prematch, &s.prematchPCRE, osregex.KindRegex, &d.Prematch) ||
+		!dr.compilePair(&s.pname, &s.pnamePCRE, osregex.KindMatch, &d.ProgramName) ||
+		!dr.compilePair(&s.regex, &s.regexPCRE, osregex.KindRegex, &d.Regex) {
+		return false
 	}
 	if s.regex.set {
-		if d.Regex = l.compile(osregex.KindRegex, &s.regex, 0, file, what); d.Regex == nil {
-			return false
-		}
 		if _, runsPCRE := d.Regex.PCRE2(); !runsPCRE {
-			l.errf(s.regex.posAt(file, -1), CodeDecoderSubstrings, "decoder %q: regex %q has no sub-patterns (OSSEC runs it as a string compare)", d.OwnName, s.regex.text)
-			return false
-		}
-	} else if s.regexPCRE.set {
-		if d.Regex = l.compile(osregex.KindPCRE2, &s.regexPCRE, osregex.Caseless, file, what); d.Regex == nil {
+			dr.l.errf(s.regex.posAt(dr.file, -1), CodeDecoderSubstrings, "decoder %q: regex %q has no sub-patterns (OSSEC runs it as a string compare)", d.OwnName, s.regex.text)
 			return false
 		}
 	}
 	if d.Plugin != PluginNone && (s.regex.set || s.hasOrder) {
-		l.errf(at, CodeDecoderPlugin, "decoder %q: a plugin decoder cannot have <regex> or <order>", d.OwnName)
+		dr.l.errf(d.Pos, CodeDecoderPlugin, "decoder %q: a plugin decoder cannot have <regex> or <order>", d.OwnName)
 		return false
 	}
-	return l.addDecoder(d, hasParent)
+	return true
 }
 
 var decoderTypes = map[string]Category{

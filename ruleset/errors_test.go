@@ -206,3 +206,47 @@ func TestXMLWarnings(t *testing.T) {
 		t.Errorf("rules 10 %v, 11 %v, 13 %v: want 10 and 13 loaded, 11 (pasted in a description) not", rs.ByID[10], rs.ByID[11], rs.ByID[13])
 	}
 }
+
+// TestFlagOptions pins what each same_*/different_*/not_same_* element,
+// check_diff and if_fts do, with rules.h's values written out: the bits
+// set on a rule that has only that element (after if_matched_sid), and
+// what a not_same_* clears after all the same_* were set.
+func TestFlagOptions(t *testing.T) {
+	if notSameUser != 0xffe || notSameSrcIP != 0xffd || notSameID != 0xffb || notSameAgent != 0xff7 {
+		t.Errorf("masks %#x %#x %#x %#x, want rules.h's 0xffe 0xffd 0xffb 0xff7", notSameUser, notSameSrcIP, notSameID, notSameAgent)
+	}
+	const allSame = "<same_user/><same_source_ip/><same_id/><same_location/>"
+	for _, tc := range []struct {
+		elems   string
+		context ContextOpts
+		alert   AlertOpts // beyond DoLogAlert
+	}{
+		{"<same_source_ip/>", 0x002, 0},
+		{"<same_src_port/>", 0x020, 0x200},
+		{"<same_dst_port/>", 0x040, 0x200},
+		{"<same_id/>", 0x004, 0},
+		{"<same_user/>", 0x001, 0x200},
+		{"<same_location/>", 0x008, 0x200},
+		{"<different_url/>", 0x010, 0x200},
+		{"<different_srcip/>", 0x200, 0x200},
+		{"<different_srcgeoip/>", 0x400, 0x200},
+		{"<check_diff/>", 0x100, 0x100},
+		{"<if_fts/>", 0, 0x001},
+		{allSame + "<not_same_user/>", 0x00e, 0x200},
+		{allSame + "<not_same_source_ip/>", 0x00d, 0x200},
+		{allSame + "<not_same_id/>", 0x00b, 0x200},
+		{allSame + "<not_same_agent/>", 0x007, 0x200},
+		{"<not_same_id/><same_id/>", 0x004, 0},
+	} {
+		rs, err := loadRules(t, `<group name="g,"><rule id="10" level="1"><if_sid>1</if_sid><match>a</match></rule>
+<rule id="11" level="1"><if_matched_sid>10</if_matched_sid>`+tc.elems+`</rule></group>`)
+		if err != nil {
+			t.Errorf("%s: %v", tc.elems, err)
+			continue
+		}
+		r := rs.ByID[11]
+		if r.ContextOpts != tc.context || r.AlertOpts != DoLogAlert|tc.alert {
+			t.Errorf("%s: context %#x alert %#x, want %#x %#x", tc.elems, r.ContextOpts, r.AlertOpts, tc.context, DoLogAlert|tc.alert)
+		}
+	}
+}

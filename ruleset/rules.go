@@ -216,386 +216,517 @@ func ignoreFields(s string) FTSFields {
 }
 
 // readRule reads one <rule> (the body of Rules_OP_ReadRules' loop) and
-// adds it to the tree. It returns false when OSSEC would stop.
+// adds it to the tree. It returns false when OSSEC would stop. Each step
+// stops at its first error, in OSSEC's order: the attributes, each element
+// (ruleOptions, flagOptions), the checks of the whole, the patterns, the
+// place in the tree.
 func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 	at := xpos(file, n.Pos)
 	if !strings.EqualFold(n.Name, "rule") {
 		l.errf(at, CodeRuleElement, "invalid element <%s> in a group: only <rule> is allowed", n.Name)
 		return false
 	}
-	if len(n.Attrs) == 0 {
-		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
+	a, ok := l.readRuleAttrs(file, n)
+	if !ok {
 		return false
 	}
-	id, level, maxsize, timeframe, frequency, accuracy, ignore := -1, -1, 0, l.defTimeframe, 0, 1, 0
-	noalert, overwrite := false, false
-	for _, a := range n.Attrs {
-		var dst *int
-		width := 4
-		switch strings.ToLower(a.Name) {
-		case "id":
-			dst, width = &id, 6
-		case "level":
-			dst = &level
-		case "maxsize":
-			dst = &maxsize
-		case "timeframe":
-			dst, width = &timeframe, 5
-		case "frequency":
-			dst = &frequency
-		case "accuracy":
-			dst = &accuracy
-		case "ignore":
-			dst, width = &ignore, 6
-		case "noalert":
-			noalert = true
-			continue
-		case "overwrite":
-			switch a.Value {
-			case "yes":
-				overwrite = true
-			case "no":
-				overwrite = false
-			default:
-				l.errf(xpos(file, a.ValuePos), CodeRuleAttr, "invalid overwrite %q: must be yes or no", a.Value)
-				return false
-			}
-			continue
-		default:
-			l.errf(xpos(file, a.Pos), CodeRuleAttr, "invalid rule attribute %q (allowed: id, level, maxsize, timeframe, frequency, accuracy, noalert, ignore, overwrite)", a.Name)
-			return false
-		}
-		if !isNum(a.Value) {
-			l.errf(xpos(file, a.ValuePos), CodeRuleAttr, "invalid %s %q: must be an integer", a.Name, a.Value)
-			return false
-		}
-		if v, ok := scanInt(a.Value, width); ok {
-			*dst = v
-		}
-	}
-	if id == -1 || level == -1 {
-		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
-		return false
-	}
-	if !overwrite {
-		if _, dup := l.rulesByID[id]; dup {
-			l.errf(at, CodeRuleDuplicate, "duplicate rule id %d (first defined at %s)", id, posString(l.rulesByID[id].Pos))
+	if !a.overwrite {
+		if _, dup := l.rulesByID[a.id]; dup {
+			l.errf(at, CodeRuleDuplicate, "duplicate rule id %d (first defined at %s)", a.id, posString(l.rulesByID[a.id].Pos))
 			return false
 		}
 	}
-	r := &Rule{ID: id, MaxSize: maxsize, Frequency: frequency, Timeframe: timeframe, IgnoreTime: ignore, Category: CategorySyslog, Pos: at}
-	if noalert {
-		r.AlertOpts |= NoAlert
-	}
-	if l.rs.Config.EmailAlertLevel <= level {
-		r.AlertOpts |= DoMailAlert
-	}
-	if l.rs.Config.LogAlertLevel <= level {
-		r.AlertOpts |= DoLogAlert
-	}
-	if overwrite {
-		r.AlertOpts |= DoOverwrite
-	}
-	ilevel := level
-	if ilevel == 0 {
-		ilevel = 99
-	}
-	if accuracy != 0 {
-		ilevel *= 100
-	}
-	if maxsize > 0 {
-		r.AlertOpts |= DoExtraInfo
-	}
-	if frequency > l.rs.Config.MaxFrequency {
-		l.rs.Config.MaxFrequency = frequency
-	}
-	what := "rule " + itoa(id)
-
-	var s ruleSrc
-	s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
+	rr := &ruleReader{l: l, file: file, r: l.newRule(a, at)}
+	rr.s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
 	kids := n.Children()
 	if kids == nil {
-		l.errf(at, CodeRuleNoOptions, "rule %d has no options", id)
-		return false
-	}
-	load := func(a *acc, e *ossecxml.Node, content string) {
-		if !a.add(content, e.ContentPos, content == e.Content, ruleLimit) {
-			l.warnf(xpos(file, e.ContentPos), CodeRuleTooLong, "rule %d: <%s> value too long (2 KiB): OSSEC drops it", id, e.Name)
-		}
-	}
-	bad := func(e *ossecxml.Node, format string, args ...any) bool {
-		l.errf(xpos(file, e.ContentPos), CodeRuleValue, "rule %d: "+format, append([]any{id}, args...)...)
+		l.errf(at, CodeRuleNoOptions, "rule %d has no options", a.id)
 		return false
 	}
 	l.checkContainer(file, n)
 	for _, e := range kids {
-		l.checkOption(file, e)
-		name := strings.ToLower(e.Name)
-		if caseSensitiveOptions[name] && name != e.Name {
-			name = ""
-		}
-		cpos := xpos(file, e.ContentPos)
-		switch name {
-		case "regex":
-			load(&s.regex, e, e.Content)
-		case "pcre2":
-			load(&s.pcre2, e, e.Content)
-		case "match":
-			load(&s.match, e, e.Content)
-		case "match_pcre2":
-			load(&s.matchPCRE2, e, e.Content)
-		case "decoded_as":
-			r.DecodedAs = l.decoderID(e.Content)
-			r.DecodedAsName = e.Content
-			if r.DecodedAs == 0 {
-				// After a decoder error the name may be that of a decoder
-				// that did not load.
-				if !l.decoderFailed {
-					l.errf(cpos, CodeRuleDecoder, "rule %d: invalid decoder name %q", id, e.Content)
-				}
-				return false
-			}
-		case "cve", "info":
-			t := InfoCVE
-			if name == "info" {
-				var ok bool
-				if t, ok = infoType(e); !ok {
-					l.errf(xpos(file, e.Pos), CodeRuleInfo, "rule %d: <info> attribute must be type=\"text|link|cve|osvdb\" (OSSEC 4.3.0 loops forever on anything else)", id)
-					return false
-				}
-			}
-			if r.InfoDetails == nil {
-				r.InfoDetails = []InfoDetail{{t, e.Content}}
-			} else {
-				s.infoCount += len(r.InfoDetails) - 1
-				if s.infoCount <= maxRuleInfoDetails {
-					r.InfoDetails = append(r.InfoDetails, InfoDetail{t, e.Content})
-				}
-			}
-			if name == "info" {
-				load(&s.info, e, e.Content)
-			} else {
-				load(&s.cve, e, e.Content)
-			}
-		case "time":
-			tr, ok := parseTime(e.Content)
-			if !ok {
-				return bad(e, "invalid time %q", e.Content)
-			}
-			r.Time = tr
-			r.AlertOpts |= DoExtraInfo
-		case "weekday":
-			w, ok := parseWeekday(e.Content)
-			if !ok {
-				return bad(e, "invalid weekday %q", e.Content)
-			}
-			r.Weekday = w
-			r.AlertOpts |= DoExtraInfo
-		case "group":
-			load(&s.group, e, e.Content)
-		case "description":
-			load(&s.comment, e, strings.Replace(e.Content, "\n", " ", 1))
-		case "srcip", "dstip":
-			ip, ok := parseIP(e.Content)
-			if !ok {
-				return bad(e, "invalid IP address %q", e.Content)
-			}
-			if name == "srcip" {
-				r.SrcIP = append(r.SrcIP, ip)
-			} else {
-				r.DstIP = append(r.DstIP, ip)
-			}
-			r.AlertOpts |= DoPacketInfo
-		case "user":
-			load(&s.user, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "srcgeoip":
-			load(&s.srcgeoip, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "dstgeoip":
-			load(&s.dstgeoip, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "id":
-			load(&s.id, e, e.Content)
-		case "srcport":
-			load(&s.srcport, e, e.Content)
-			r.AlertOpts |= DoPacketInfo
-		case "dstport":
-			load(&s.dstport, e, e.Content)
-			r.AlertOpts |= DoPacketInfo
-		case "status":
-			load(&s.status, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "hostname":
-			load(&s.hostname, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "extra_data":
-			load(&s.extraData, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "program_name":
-			load(&s.programName, e, e.Content)
-		case "user_pcre2":
-			load(&s.userP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "srcgeoip_pcre2":
-			load(&s.srcgeoipP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "dstgeoip_pcre2":
-			load(&s.dstgeoipP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "id_pcre2":
-			load(&s.idP, e, e.Content)
-		case "srcport_pcre2":
-			load(&s.srcportP, e, e.Content)
-			r.AlertOpts |= DoPacketInfo
-		case "dstport_pcre2":
-			load(&s.dstportP, e, e.Content)
-			r.AlertOpts |= DoPacketInfo
-		case "status_pcre2":
-			load(&s.statusP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "hostname_pcre2":
-			load(&s.hostnameP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "extra_data_pcre2":
-			load(&s.extraDataP, e, e.Content)
-			r.AlertOpts |= DoExtraInfo
-		case "program_name_pcre2":
-			load(&s.programNameP, e, e.Content)
-		case "action":
-			load(&s.action, e, e.Content)
-		case "field":
-			if len(e.Attrs) == 0 {
-				l.errf(xpos(file, e.Pos), CodeRuleField, "rule %d: <field> needs a name attribute (OSSEC 4.3.0 crashes without one)", id)
-				return false
-			}
-			if !strings.EqualFold(e.Attrs[0].Name, "name") {
-				l.errf(xpos(file, e.Attrs[0].Pos), CodeRuleField, "rule %d: bad attribute %q for <field>", id, e.Attrs[0].Name)
-				return false
-			}
-			if len(r.Fields) >= l.rs.Config.DecoderOrderSize {
-				l.errf(xpos(file, e.Pos), CodeRuleField, "rule %d: more than %d <field> elements", id, l.rs.Config.DecoderOrderSize)
-				return false
-			}
-			a := acc{}
-			a.add(e.Content, e.ContentPos, true, 1<<30)
-			p := l.compile(osregex.KindRegex, &a, 0, file, what)
-			if p == nil {
-				return false
-			}
-			r.Fields = append(r.Fields, FieldMatch{Name: e.Attrs[0].Value, Pattern: p})
-		case "list":
-			lr, ok := l.readListRule(file, id, e)
-			if !ok {
-				return false
-			}
-			s.lists = append(s.lists, lr)
-		case "url":
-			load(&s.url, e, e.Content)
-		case "url_pcre2":
-			load(&s.urlPCRE2, e, e.Content)
-		case "compiled_rule":
-			if !compiledRules[e.Content] {
-				return bad(e, "compiled rule %q not found", e.Content)
-			}
-			r.CompiledRule = e.Content
-			r.AlertOpts |= DoExtraInfo
-		case "category":
-			c, ok := categories[e.Content]
-			if !ok {
-				return bad(e, "invalid category %q", e.Content)
-			}
-			r.Category = c
-		case "if_sid":
-			load(&s.ifSID, e, e.Content)
-		case "if_level":
-			if !isNum(e.Content) {
-				return bad(e, "invalid if_level %q", e.Content)
-			}
-			load(&s.ifLevel, e, e.Content)
-		case "if_group":
-			load(&s.ifGroup, e, e.Content)
-		case "if_matched_regex":
-			r.Context = true
-			load(&s.ifMatchedRegex, e, e.Content)
-		case "if_matched_group":
-			r.Context = true
-			load(&s.ifMatchedGroup, e, e.Content)
-		case "if_matched_sid":
-			r.Context = true
-			if !isNum(e.Content) {
-				return bad(e, "invalid if_matched_sid %q", e.Content)
-			}
-			r.IfMatchedSID = atoi(e.Content)
-		case "same_source_ip":
-			r.ContextOpts |= SameSrcIP
-		case "same_src_port":
-			r.ContextOpts |= SameSrcPort
-			r.AlertOpts |= SameExtraInfo
-		case "check_diff":
-			r.Context = true
-			r.ContextOpts |= SameDoDiff
-			r.AlertOpts |= DoExtraInfo
-		case "same_dst_port":
-			r.ContextOpts |= SameDstPort
-			r.AlertOpts |= SameExtraInfo
-		case "not_same_source_ip":
-			r.ContextOpts &= 0xffd
-		case "same_id":
-			r.ContextOpts |= SameID
-		case "different_url":
-			r.ContextOpts |= DifferentURL
-			r.AlertOpts |= SameExtraInfo
-		case "different_srcip":
-			r.ContextOpts |= DifferentSrcIP
-			r.AlertOpts |= SameExtraInfo
-		case "different_srcgeoip":
-			r.ContextOpts |= DifferentSrcGeoIP
-			r.AlertOpts |= SameExtraInfo
-		case "not_same_id":
-			r.ContextOpts &= 0xffb
-		case "if_fts":
-			r.AlertOpts |= DoFTS
-		case "same_user":
-			r.ContextOpts |= SameUser
-			r.AlertOpts |= SameExtraInfo
-		case "not_same_user":
-			r.ContextOpts &= 0xffe
-		case "same_location":
-			r.ContextOpts |= SameLocation
-			r.AlertOpts |= SameExtraInfo
-		case "not_same_agent":
-			r.ContextOpts &= 0xff7
-		case "options":
-			switch e.Content {
-			case "alert_by_email":
-				r.AlertOpts |= DoMailAlert
-			case "no_email_alert":
-				r.AlertOpts &^= DoMailAlert
-			case "log_alert":
-				r.AlertOpts |= DoLogAlert
-			case "no_log":
-				r.AlertOpts &^= DoLogAlert
-			case "no_ar":
-				r.AlertOpts |= NoAR
-			default:
-				return bad(e, "invalid options %q (alert_by_email, no_email_alert, log_alert, no_log, no_ar)", e.Content)
-			}
-		case "ignore":
-			if r.Ignore |= ignoreFields(e.Content); r.Ignore == 0 {
-				return bad(e, "wrong ignore option %q", e.Content)
-			}
-		case "check_if_ignored":
-			if r.CheckIgnore |= ignoreFields(e.Content); r.CheckIgnore == 0 {
-				return bad(e, "wrong check_if_ignored option %q", e.Content)
-			}
-		default:
-			l.errf(xpos(file, e.Pos), CodeRuleOption, "rule %d: invalid option <%s>", id, e.Name)
+		if !rr.option(e) {
 			return false
 		}
 	}
+	if !rr.finish() || !rr.compile() {
+		return false
+	}
+	return rr.place(a.ilevel(), a.overwrite)
+}
+
+// ruleAttrs are the attributes of a <rule>.
+type ruleAttrs struct {
+	id, level, maxsize, timeframe, frequency, accuracy, ignore int
+	noalert, overwrite                                         bool
+}
+
+// ilevel is the rule's internal level: level x 100 (level 0 counts as
+// 99), unless accuracy="0".
+func (a *ruleAttrs) ilevel() int {
+	il := a.level
+	if il == 0 {
+		il = 99
+	}
+	if a.accuracy != 0 {
+		il *= 100
+	}
+	return il
+}
+
+// number returns where the numeric attribute name goes and how many
+// digits OSSEC reads of it (sscanf "%4d", "%6d", ...); nil for another name.
+func (a *ruleAttrs) number(name string) (*int, int) {
+	switch name {
+	case "id":
+		return &a.id, 6
+	case "level":
+		return &a.level, 4
+	case "maxsize":
+		return &a.maxsize, 4
+	case "timeframe":
+		return &a.timeframe, 5
+	case "frequency":
+		return &a.frequency, 4
+	case "accuracy":
+		return &a.accuracy, 4
+	case "ignore":
+		return &a.ignore, 6
+	}
+	return nil, 0
+}
+
+// readRuleAttrs reads the attributes of a <rule>; id and level are required.
+func (l *loader) readRuleAttrs(file string, n *ossecxml.Node) (ruleAttrs, bool) {
+	at := xpos(file, n.Pos)
+	if len(n.Attrs) == 0 {
+		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
+		return ruleAttrs{}, false
+	}
+	a := ruleAttrs{id: -1, level: -1, timeframe: l.defTimeframe, accuracy: 1}
+	for _, attr := range n.Attrs {
+		name := strings.ToLower(attr.Name)
+		switch name {
+		case "noalert":
+			a.noalert = true
+			continue
+		case "overwrite":
+			switch attr.Value {
+			case "yes":
+				a.overwrite = true
+			case "no":
+				a.overwrite = false
+			default:
+				l.errf(xpos(file, attr.ValuePos), CodeRuleAttr, "invalid overwrite %q: must be yes or no", attr.Value)
+				return a, false
+			}
+			continue
+		}
+		dst, width := a.number(name)
+		if dst == nil {
+			l.errf(xpos(file, attr.Pos), CodeRuleAttr, "invalid rule attribute %q (allowed: id, level, maxsize, timeframe, frequency, accuracy, noalert, ignore, overwrite)", attr.Name)
+			return a, false
+		}
+		if !isNum(attr.Value) {
+			l.errf(xpos(file, attr.ValuePos), CodeRuleAttr, "invalid %s %q: must be an integer", attr.Name, attr.Value)
+			return a, false
+		}
+		if v, ok := scanInt(attr.Value, width); ok {
+			*dst = v
+		}
+	}
+	if a.id == -1 || a.level == -1 {
+		l.errf(at, CodeRuleIDLevel, "rule needs an id and a level")
+		return a, false
+	}
+	return a, true
+}
+
+// newRule makes the Rule of attributes a, with the alert options they
+// set.
+func (l *loader) newRule(a ruleAttrs, at Pos) *Rule {
+	r := &Rule{ID: a.id, MaxSize: a.maxsize, Frequency: a.frequency, Timeframe: a.timeframe, IgnoreTime: a.ignore, Category: CategorySyslog, Pos: at}
+	if a.noalert {
+		r.AlertOpts |= NoAlert
+	}
+	if l.rs.Config.EmailAlertLevel <= a.level {
+		r.AlertOpts |= DoMailAlert
+	}
+	if l.rs.Config.LogAlertLevel <= a.level {
+		r.AlertOpts |= DoLogAlert
+	}
+	if a.overwrite {
+		r.AlertOpts |= DoOverwrite
+	}
+	if a.maxsize > 0 {
+		r.AlertOpts |= DoExtraInfo
+	}
+	if a.frequency > l.rs.Config.MaxFrequency {
+		l.rs.Config.MaxFrequency = a.frequency
+	}
+	return r
+}
+
+// ruleReader is the state of readRule for one <rule>: the rule being
+// built and the text its elements gave.
+type ruleReader struct {
+	l    *loader
+	file string
+	r    *Rule
+	s    ruleSrc
+}
+
+// what names the rule in pattern errors.
+func (rr *ruleReader) what() string { return "rule " + itoa(rr.r.ID) }
+
+// option reads one element of the rule.
+func (rr *ruleReader) option(e *ossecxml.Node) bool {
+	rr.l.checkOption(rr.file, e)
+	name := strings.ToLower(e.Name)
+	if caseSensitiveOptions[name] && name != e.Name {
+		name = ""
+	}
+	if f, ok := flagOptions[name]; ok {
+		f.apply(rr.r)
+		return true
+	}
+	if t, ok := textOptions[name]; ok {
+		rr.text(t.field(&rr.s), e, e.Content)
+		rr.r.AlertOpts |= t.alert
+		if t.context {
+			rr.r.Context = true
+		}
+		return true
+	}
+	read, ok := ruleOptions[name]
+	if !ok {
+		rr.l.errf(xpos(rr.file, e.Pos), CodeRuleOption, "rule %d: invalid option <%s>", rr.r.ID, e.Name)
+		return false
+	}
+	return read(rr, e)
+}
+
+// text appends content (of element e) to a as loadmemory does; a value
+// too long is dropped with a warning, as OSSEC drops it.
+func (rr *ruleReader) text(a *acc, e *ossecxml.Node, content string) {
+	if !a.add(content, e.ContentPos, content == e.Content, ruleLimit) {
+		rr.l.warnf(xpos(rr.file, e.ContentPos), CodeRuleTooLong, "rule %d: <%s> value too long (2 KiB): OSSEC drops it", rr.r.ID, e.Name)
+	}
+}
+
+// bad reports an invalid value of element e and returns false.
+func (rr *ruleReader) bad(e *ossecxml.Node, format string, args ...any) bool {
+	rr.l.errf(xpos(rr.file, e.ContentPos), CodeRuleValue, "rule %d: "+format, append([]any{rr.r.ID}, args...)...)
+	return false
+}
+
+// Masks of the not_same_* elements (rules.h NOT_SAME_*): OSSEC's twelve
+// option bits but one. not_same_agent clears SameLocation.
+const (
+	contextBits  ContextOpts = 0xfff
+	notSameUser              = contextBits &^ SameUser     // 0xffe
+	notSameSrcIP             = contextBits &^ SameSrcIP    // 0xffd
+	notSameID                = contextBits &^ SameID       // 0xffb
+	notSameAgent             = contextBits &^ SameLocation // 0xff7
+)
+
+// flagOption is an element whose content is ignored: it clears context
+// bits (keep, a not_same_* mask), sets others, sets alert options, and
+// may make the rule correlate.
+type flagOption struct {
+	keep    ContextOpts // mask applied first; 0 for none
+	set     ContextOpts
+	alert   AlertOpts
+	context bool
+}
+
+func (f flagOption) apply(r *Rule) {
+	if f.keep != 0 {
+		r.ContextOpts &= f.keep
+	}
+	r.ContextOpts |= f.set
+	r.AlertOpts |= f.alert
+	if f.context {
+		r.Context = true
+	}
+}
+
+// flagOptions are the same_*/different_*/not_same_* elements, check_diff
+// and if_fts.
+var flagOptions = map[string]flagOption{
+	"same_source_ip":     {set: SameSrcIP},
+	"not_same_source_ip": {keep: notSameSrcIP},
+	"same_src_port":      {set: SameSrcPort, alert: SameExtraInfo},
+	"same_dst_port":      {set: SameDstPort, alert: SameExtraInfo},
+	"same_id":            {set: SameID},
+	"not_same_id":        {keep: notSameID},
+	"same_user":          {set: SameUser, alert: SameExtraInfo},
+	"not_same_user":      {keep: notSameUser},
+	"same_location":      {set: SameLocation, alert: SameExtraInfo},
+	"not_same_agent":     {keep: notSameAgent},
+	"different_url":      {set: DifferentURL, alert: SameExtraInfo},
+	"different_srcip":    {set: DifferentSrcIP, alert: SameExtraInfo},
+	"different_srcgeoip": {set: DifferentSrcGeoIP, alert: SameExtraInfo},
+	"check_diff":         {set: SameDoDiff, alert: DoExtraInfo, context: true},
+	"if_fts":             {alert: DoFTS},
+}
+
+// textOption is an element whose content is accumulated as text (a
+// pattern compiled once the rule is read, a group, an if_sid list, ...).
+type textOption struct {
+	field   func(*ruleSrc) *acc
+	alert   AlertOpts
+	context bool // if_matched_*: the rule correlates
+}
+
+var textOptions = map[string]textOption{
+	"regex":              {field: func(s *ruleSrc) *acc { return &s.regex }},
+	"pcre2":              {field: func(s *ruleSrc) *acc { return &s.pcre2 }},
+	"match":              {field: func(s *ruleSrc) *acc { return &s.match }},
+	"match_pcre2":        {field: func(s *ruleSrc) *acc { return &s.matchPCRE2 }},
+	"group":              {field: func(s *ruleSrc) *acc { return &s.group }},
+	"user":               {field: func(s *ruleSrc) *acc { return &s.user }, alert: DoExtraInfo},
+	"srcgeoip":           {field: func(s *ruleSrc) *acc { return &s.srcgeoip }, alert: DoExtraInfo},
+	"dstgeoip":           {field: func(s *ruleSrc) *acc { return &s.dstgeoip }, alert: DoExtraInfo},
+	"id":                 {field: func(s *ruleSrc) *acc { return &s.id }},
+	"srcport":            {field: func(s *ruleSrc) *acc { return &s.srcport }, alert: DoPacketInfo},
+	"dstport":            {field: func(s *ruleSrc) *acc { return &s.dstport }, alert: DoPacketInfo},
+	"status":             {field: func(s *ruleSrc) *acc { return &s.status }, alert: DoExtraInfo},
+	"hostname":           {field: func(s *ruleSrc) *acc { return &s.hostname }, alert: DoExtraInfo},
+	"extra_data":         {field: func(s *ruleSrc) *acc { return &s.extraData }, alert: DoExtraInfo},
+	"program_name":       {field: func(s *ruleSrc) *acc { return &s.programName }},
+	"user_pcre2":         {field: func(s *ruleSrc) *acc { return &s.userP }, alert: DoExtraInfo},
+	"srcgeoip_pcre2":     {field: func(s *ruleSrc) *acc { return &s.srcgeoipP }, alert: DoExtraInfo},
+	"dstgeoip_pcre2":     {field: func(s *ruleSrc) *acc { return &s.dstgeoipP }, alert: DoExtraInfo},
+	"id_pcre2":           {field: func(s *ruleSrc) *acc { return &s.idP }},
+	"srcport_pcre2":      {field: func(s *ruleSrc) *acc { return &s.srcportP }, alert: DoPacketInfo},
+	"dstport_pcre2":      {field: func(s *ruleSrc) *acc { return &s.dstportP }, alert: DoPacketInfo},
+	"status_pcre2":       {field: func(s *ruleSrc) *acc { return &s.statusP }, alert: DoExtraInfo},
+	"hostname_pcre2":     {field: func(s *ruleSrc) *acc { return &s.hostnameP }, alert: DoExtraInfo},
+	"extra_data_pcre2":   {field: func(s *ruleSrc) *acc { return &s.extraDataP }, alert: DoExtraInfo},
+	"program_name_pcre2": {field: func(s *ruleSrc) *acc { return &s.programNameP }},
+	"action":             {field: func(s *ruleSrc) *acc { return &s.action }},
+	"url":                {field: func(s *ruleSrc) *acc { return &s.url }},
+	"url_pcre2":          {field: func(s *ruleSrc) *acc { return &s.urlPCRE2 }},
+	"if_sid":             {field: func(s *ruleSrc) *acc { return &s.ifSID }},
+	"if_group":           {field: func(s *ruleSrc) *acc { return &s.ifGroup }},
+	"if_matched_regex":   {field: func(s *ruleSrc) *acc { return &s.ifMatchedRegex }, context: true},
+	"if_matched_group":   {field: func(s *ruleSrc) *acc { return &s.ifMatchedGroup }, context: true},
+}
+
+// ruleOptions read the other elements of a rule.
+var ruleOptions = map[string]func(*ruleReader, *ossecxml.Node) bool{
+	"decoded_as":       (*ruleReader).decodedAs,
+	"cve":              (*ruleReader).cve,
+	"info":             (*ruleReader).info,
+	"time":             (*ruleReader).time,
+	"weekday":          (*ruleReader).weekday,
+	"description":      (*ruleReader).description,
+	"srcip":            (*ruleReader).srcIP,
+	"dstip":            (*ruleReader).dstIP,
+	"field":            (*ruleReader).field,
+	"list":             (*ruleReader).list,
+	"compiled_rule":    (*ruleReader).compiledRule,
+	"category":         (*ruleReader).category,
+	"if_level":         (*ruleReader).ifLevel,
+	"if_matched_sid":   (*ruleReader).ifMatchedSID,
+	"options":          (*ruleReader).options,
+	"ignore":           (*ruleReader).ignore,
+	"check_if_ignored": (*ruleReader).checkIfIgnored,
+}
+
+func (rr *ruleReader) decodedAs(e *ossecxml.Node) bool {
+	r := rr.r
+	r.DecodedAs = rr.l.decoderID(e.Content)
+	r.DecodedAsName = e.Content
+	if r.DecodedAs == 0 {
+		// After a decoder error the name may be that of a decoder
+		// that did not load.
+		if !rr.l.decoderFailed {
+			rr.l.errf(xpos(rr.file, e.ContentPos), CodeRuleDecoder, "rule %d: invalid decoder name %q", r.ID, e.Content)
+		}
+		return false
+	}
+	return true
+}
+
+func (rr *ruleReader) cve(e *ossecxml.Node) bool {
+	rr.infoDetail(InfoCVE, e.Content)
+	rr.text(&rr.s.cve, e, e.Content)
+	return true
+}
+
+func (rr *ruleReader) info(e *ossecxml.Node) bool {
+	t, ok := infoType(e)
+	if !ok {
+		rr.l.errf(xpos(rr.file, e.Pos), CodeRuleInfo, "rule %d: <info> attribute must be type=\"text|link|cve|osvdb\" (OSSEC 4.3.0 loops forever on anything else)", rr.r.ID)
+		return false
+	}
+	rr.infoDetail(t, e.Content)
+	rr.text(&rr.s.info, e, e.Content)
+	return true
+}
+
+// infoDetail adds an <info> or <cve> entry as OSSEC does (which drops
+// entries past MAX_RULEINFODETAIL, counting in its own way).
+func (rr *ruleReader) infoDetail(t InfoType, content string) {
+	r := rr.r
+	if r.InfoDetails == nil {
+		r.InfoDetails = []InfoDetail{{t, content}}
+		return
+	}
+	rr.s.infoCount += len(r.InfoDetails) - 1
+	if rr.s.infoCount <= maxRuleInfoDetails {
+		r.InfoDetails = append(r.InfoDetails, InfoDetail{t, content})
+	}
+}
+
+func (rr *ruleReader) time(e *ossecxml.Node) bool {
+	tr, ok := parseTime(e.Content)
+	if !ok {
+		return rr.bad(e, "invalid time %q", e.Content)
+	}
+	rr.r.Time = tr
+	rr.r.AlertOpts |= DoExtraInfo
+	return true
+}
+
+func (rr *ruleReader) weekday(e *ossecxml.Node) bool {
+	w, ok := parseWeekday(e.Content)
+	if !ok {
+		return rr.bad(e, "invalid weekday %q", e.Content)
+	}
+	rr.r.Weekday = w
+	rr.r.AlertOpts |= DoExtraInfo
+	return true
+}
+
+// description: OSSEC replaces the first newline of each with a space.
+func (rr *ruleReader) description(e *ossecxml.Node) bool {
+	rr.text(&rr.s.comment, e, strings.Replace(e.Content, "\n", " ", 1))
+	return true
+}
+
+func (rr *ruleReader) srcIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.r.SrcIP) }
+func (rr *ruleReader) dstIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.r.DstIP) }
+
+func (rr *ruleReader) ip(e *ossecxml.Node, dst *[]IPMatch) bool {
+	ip, ok := parseIP(e.Content)
+	if !ok {
+		return rr.bad(e, "invalid IP address %q", e.Content)
+	}
+	*dst = append(*dst, ip)
+	rr.r.AlertOpts |= DoPacketInfo
+	return true
+}
+
+func (rr *ruleReader) field(e *ossecxml.Node) bool {
+	l, r := rr.l, rr.r
+	if len(e.Attrs) == 0 {
+		l.errf(xpos(rr.file, e.Pos), CodeRuleField, "rule %d: <field> needs a name attribute (OSSEC 4.3.0 crashes without one)", r.ID)
+		return false
+	}
+	if !strings.EqualFold(e.Attrs[0].Name, "name") {
+		l.errf(xpos(rr.file, e.Attrs[0].Pos), CodeRuleField, "rule %d: bad attribute %q for <field>", r.ID, e.Attrs[0].Name)
+		return false
+	}
+	if len(r.Fields) >= l.rs.Config.DecoderOrderSize {
+		l.errf(xpos(rr.file, e.Pos), CodeRuleField, "rule %d: more than %d <field> elements", r.ID, l.rs.Config.DecoderOrderSize)
+		return false
+	}
+	a := acc{}
+	a.add(e.Content, e.ContentPos, true, 1<<30)
+	p := l.compile(osregex.KindRegex, &a, 0, rr.file, rr.what())
+	if p == nil {
+		return false
+	}
+	r.Fields = append(r.Fields, FieldMatch{Name: e.Attrs[0].Value, Pattern: p})
+	return true
+}
+
+func (rr *ruleReader) list(e *ossecxml.Node) bool {
+	lr, ok := rr.l.readListRule(rr.file, rr.r.ID, e)
+	if !ok {
+		return false
+	}
+	rr.s.lists = append(rr.s.lists, lr)
+	return true
+}
+
+func (rr *ruleReader) compiledRule(e *ossecxml.Node) bool {
+	if !compiledRules[e.Content] {
+		return rr.bad(e, "compiled rule %q not found", e.Content)
+	}
+	rr.r.CompiledRule = e.Content
+	rr.r.AlertOpts |= DoExtraInfo
+	return true
+}
+
+func (rr *ruleReader) category(e *ossecxml.Node) bool {
+	c, ok := categories[e.Content]
+	if !ok {
+		return rr.bad(e, "invalid category %q", e.Content)
+	}
+	rr.r.Category = c
+	return true
+}
+
+func (rr *ruleReader) ifLevel(e *ossecxml.Node) bool {
+	if !isNum(e.Content) {
+		return rr.bad(e, "invalid if_level %q", e.Content)
+	}
+	rr.text(&rr.s.ifLevel, e, e.Content)
+	return true
+}
+
+func (rr *ruleReader) ifMatchedSID(e *ossecxml.Node) bool {
+	rr.r.Context = true
+	if !isNum(e.Content) {
+		return rr.bad(e, "invalid if_matched_sid %q", e.Content)
+	}
+	rr.r.IfMatchedSID = atoi(e.Content)
+	return true
+}
+
+// alertOptions are the values of <options>: the bits each sets, or
+// clears.
+var alertOptions = map[string]struct{ set, clear AlertOpts }{
+	"alert_by_email": {set: DoMailAlert},
+	"no_email_alert": {clear: DoMailAlert},
+	"log_alert":      {set: DoLogAlert},
+	"no_log":         {clear: DoLogAlert},
+	"no_ar":          {set: NoAR},
+}
+
+func (rr *ruleReader) options(e *ossecxml.Node) bool {
+	o, ok := alertOptions[e.Content]
+	if !ok {
+		return rr.bad(e, "invalid options %q (alert_by_email, no_email_alert, log_alert, no_log, no_ar)", e.Content)
+	}
+	rr.r.AlertOpts = rr.r.AlertOpts&^o.clear | o.set
+	return true
+}
+
+func (rr *ruleReader) ignore(e *ossecxml.Node) bool {
+	if rr.r.Ignore |= ignoreFields(e.Content); rr.r.Ignore == 0 {
+		return rr.bad(e, "wrong ignore option %q", e.Content)
+	}
+	return true
+}
+
+func (rr *ruleReader) checkIfIgnored(e *ossecxml.Node) bool {
+	if rr.r.CheckIgnore |= ignoreFields(e.Content); rr.r.CheckIgnore == 0 {
+		return rr.bad(e, "wrong check_if_ignored option %q", e.Content)
+	}
+	return true
+}
+
+// finish checks the rule as a whole and copies the texts of its
+// elements into it.
+func (rr *ruleReader) finish() bool {
+	r, s := rr.r, &rr.s
 	if (r.ContextOpts != 0 || r.Frequency != 0) && !r.Context {
-		l.errf(at, CodeRuleContext, "rule %d: frequency or same_*/different_* options need if_matched_sid, if_matched_group or if_matched_regex", id)
+		rr.l.errf(r.Pos, CodeRuleContext, "rule %d: frequency or same_*/different_* options need if_matched_sid, if_matched_group or if_matched_regex", r.ID)
 		return false
 	}
 	r.Groups = s.group.text
@@ -603,55 +734,59 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 	r.Info, r.CVE = s.info.text, s.cve.text
 	r.IfSID, r.IfLevel, r.IfGroup = s.ifSID.text, s.ifLevel.text, s.ifGroup.text
 	r.Action, r.HasAction = s.action.text, s.action.set
-	hasIfSID, hasIfGroup := s.ifSID.set, s.ifGroup.set
-	if s.ifMatchedGroup.set && !hasIfSID && !hasIfGroup {
-		r.IfGroup, hasIfGroup = s.ifMatchedGroup.text, true
-	}
-	if r.IfMatchedSID != 0 && !hasIfSID && !hasIfGroup {
-		r.IfSID, hasIfSID = itoa(r.IfMatchedSID), true
-	}
+	return true
+}
 
-	// Compile, in OSSEC's order.
-	c := func(a *acc, kind osregex.Kind) (*osregex.Pattern, bool) {
-		if !a.set {
-			return nil, true
-		}
-		flags := osregex.Flags(0)
-		if kind == osregex.KindPCRE2 {
-			flags = osregex.Caseless
-		}
-		p := l.compile(kind, a, flags, file, what)
-		return p, p != nil
+// pattern compiles a (nil when it was not given) as kind.
+func (rr *ruleReader) pattern(a *acc, kind osregex.Kind) (*osregex.Pattern, bool) {
+	if !a.set {
+		return nil, true
 	}
-	either := func(m, p *acc, dm, dp **osregex.Pattern) bool {
-		var ok bool
-		if m.set {
-			*dm, ok = c(m, osregex.KindMatch)
-		} else {
-			*dp, ok = c(p, osregex.KindPCRE2)
-		}
-		return ok
+	flags := osregex.Flags(0)
+	if kind == osregex.KindPCRE2 {
+		flags = osregex.Caseless
 	}
-	ok := true
-	if r.Regex, ok = c(&s.regex, osregex.KindRegex); !ok {
+	p := rr.l.compile(kind, a, flags, rr.file, rr.what())
+	return p, p != nil
+}
+
+// either compiles the OS_Match pattern m when given, else the PCRE2
+// pattern p.
+func (rr *ruleReader) either(m, p *acc, dm, dp **osregex.Pattern) bool {
+	var ok bool
+	if m.set {
+		*dm, ok = rr.pattern(m, osregex.KindMatch)
+	} else {
+		*dp, ok = rr.pattern(p, osregex.KindPCRE2)
+	}
+	return ok
+}
+
+// compile compiles the rule's patterns in OSSEC's order (which decides
+// which error is reported first).
+func (rr *ruleReader) compile() bool {
+	r, s := rr.r, &rr.s
+	var ok bool
+	if r.Regex, ok = rr.pattern(&s.regex, osregex.KindRegex); !ok {
 		return false
 	}
-	if r.PCRE2, ok = c(&s.pcre2, osregex.KindPCRE2); !ok {
+	if r.PCRE2, ok = rr.pattern(&s.pcre2, osregex.KindPCRE2); !ok {
 		return false
 	}
-	if !either(&s.match, &s.matchPCRE2, &r.Match, &r.MatchPCRE2) {
+	if !rr.either(&s.match, &s.matchPCRE2, &r.Match, &r.MatchPCRE2) {
 		return false
 	}
-	if r.EventID, ok = c(&s.id, osregex.KindMatch); !ok {
+	// <id> and <srcport> compile both kinds; the others one of them.
+	if r.EventID, ok = rr.pattern(&s.id, osregex.KindMatch); !ok {
 		return false
 	}
-	if r.EventIDPCRE2, ok = c(&s.idP, osregex.KindPCRE2); !ok {
+	if r.EventIDPCRE2, ok = rr.pattern(&s.idP, osregex.KindPCRE2); !ok {
 		return false
 	}
-	if r.SrcPort, ok = c(&s.srcport, osregex.KindMatch); !ok {
+	if r.SrcPort, ok = rr.pattern(&s.srcport, osregex.KindMatch); !ok {
 		return false
 	}
-	if r.SrcPortPCRE2, ok = c(&s.srcportP, osregex.KindPCRE2); !ok {
+	if r.SrcPortPCRE2, ok = rr.pattern(&s.srcportP, osregex.KindPCRE2); !ok {
 		return false
 	}
 	for _, f := range []struct {
@@ -668,40 +803,54 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 		{&s.dstgeoip, &s.dstgeoipP, &r.DstGeoIP, &r.DstGeoIPPCRE2},
 		{&s.url, &s.urlPCRE2, &r.URL, &r.URLPCRE2},
 	} {
-		if !either(f.m, f.p, f.dm, f.dp) {
+		if !rr.either(f.m, f.p, f.dm, f.dp) {
 			return false
 		}
 	}
-	if r.IfMatchedGroup, ok = c(&s.ifMatchedGroup, osregex.KindMatch); !ok {
+	if r.IfMatchedGroup, ok = rr.pattern(&s.ifMatchedGroup, osregex.KindMatch); !ok {
 		return false
 	}
-	if r.IfMatchedRegex, ok = c(&s.ifMatchedRegex, osregex.KindRegex); !ok {
+	if r.IfMatchedRegex, ok = rr.pattern(&s.ifMatchedRegex, osregex.KindRegex); !ok {
 		return false
 	}
 	r.Lists = keptLists(s.lists)
+	return true
+}
 
+// place binds the rule's active responses and puts it in the tree: at
+// the top (ids below 10), over the rule it overwrites, or below its
+// parents.
+func (rr *ruleReader) place(ilevel int, overwrite bool) bool {
+	l, r, s := rr.l, rr.r, &rr.s
+	hasIfSID, hasIfGroup := s.ifSID.set, s.ifGroup.set
+	if s.ifMatchedGroup.set && !hasIfSID && !hasIfGroup {
+		r.IfGroup, hasIfGroup = s.ifMatchedGroup.text, true
+	}
+	if r.IfMatchedSID != 0 && !hasIfSID && !hasIfGroup {
+		r.IfSID, hasIfSID = itoa(r.IfMatchedSID), true
+	}
 	l.bindActiveResponses(r, ilevel)
 	if r.Context {
 		r.LastEvents = r
 	}
 	switch {
-	case id < 10:
+	case r.ID < 10:
 		l.addRule(r, ilevel)
 		node := &RuleNode{Rule: r}
 		l.rs.Rules = insertNode(l.rs.Rules, node, ilevel, l.ilevel)
 		r.Nodes = []*RuleNode{node}
-		l.nodesOf[id] = append(l.nodesOf[id], node)
-		l.rulesByID[id] = r
+		l.nodesOf[r.ID] = append(l.nodesOf[r.ID], node)
+		l.rulesByID[r.ID] = r
 	case overwrite:
-		if !l.overwrite(r, ilevel, &s) {
-			if !l.consequence(id) {
-				l.errf(at, CodeRuleOverwrite, "rule %d: overwrite=\"yes\" but no rule %d was loaded before", id, id)
+		if !l.overwrite(r, ilevel, s) {
+			if !l.consequence(r.ID) {
+				l.errf(r.Pos, CodeRuleOverwrite, "rule %d: overwrite=\"yes\" but no rule %d was loaded before", r.ID, r.ID)
 			}
 			return false
 		}
 		return true
 	default:
-		if !l.attach(file, r, ilevel, hasIfSID, hasIfGroup, &s) {
+		if !l.attach(rr.file, r, ilevel, hasIfSID, hasIfGroup, s) {
 			return false
 		}
 	}

@@ -167,7 +167,8 @@ const (
 
 // ContextOpts are a rule's correlation options (RuleInfo.context_opts),
 // with OSSEC's bit values. The not_same_* elements clear bits with OSSEC's
-// masks (0xffe, 0xffd, 0xffb, 0xff7), which can also clear higher bits.
+// masks (0xffe, 0xffd, 0xffb, 0xff7: notSameUser and the others in
+// rules.go), which would also clear higher bits (none is used).
 type ContextOpts uint16
 
 // Context option bits.
