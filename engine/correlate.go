@@ -368,14 +368,10 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 	return false
 }
 
-// doDiff is <check_diff>: the rule matches when the event's log differs
-// from the one last seen for this rule and host. The first one is only
-// stored. OSSEC keeps it in queue/diff; a Session keeps it in memory.
-func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
-	s.freeLast(r)
-	if ev.size >= 8192 {
-		return false
-	}
+// diffPath is the file in which OSSEC keeps the last output of rule r for
+// the event's host: the file system decides whether it can be stored and
+// which hosts share it (see diffStore).
+func diffPath(ev *event, r *ruleset.Rule) string {
 	host := ev.hostname
 	if host != "" && host[0] == '(' {
 		host = host[1:]
@@ -386,13 +382,22 @@ func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
 			}
 		}
 	}
-	// OSSEC keeps the output in a file whose path is made from the host
-	// name: the file system decides whether it can be stored and which
-	// hosts share it (see diffStore).
 	path := "/queue/diff/" + host + "/" + itoa(r.ID) + "/last-entry"
 	if len(path) > 2047 {
 		path = path[:2047] // snprintf into OS_SIZE_2048
 	}
+	return path
+}
+
+// doDiff is <check_diff>: the rule matches when the event's log differs
+// from the one last seen for this rule and host. The first one is only
+// stored. OSSEC keeps it in queue/diff; a Session keeps it in memory.
+func (s *Session) doDiff(ev *event, r *ruleset.Rule) bool {
+	s.freeLast(r)
+	if ev.size >= 8192 {
+		return false
+	}
+	path := diffPath(ev, r)
 	last, ok := s.diffs.lookup(path)
 	if !ok {
 		s.diffs.store(path, ev.log)

@@ -232,9 +232,10 @@ type Session struct {
 
 	// obs and childObs watch the session (nil: no one does); now is its
 	// clock.
-	obs      Observer
-	childObs ChildrenObserver
-	now      func() time.Time
+	obs       Observer
+	childObs  ChildrenObserver
+	explainer Explainer
+	now       func() time.Time
 
 	// decType holds the type a plugin decoder gave its decoder (OSSEC
 	// writes it into the shared decoder), 0 when unchanged.
@@ -319,6 +320,7 @@ func (e *Engine) NewSession() *Session {
 func (s *Session) SetObserver(o Observer) {
 	s.obs = o
 	s.childObs, _ = o.(ChildrenObserver)
+	s.explainer, _ = o.(Explainer)
 }
 
 // SetClock makes now the session's clock from the next event on (nil: the

@@ -68,6 +68,9 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 	r := node.rule
 	if obs := s.obs; obs != nil {
 		obs.RuleTried(r)
+		if ex := s.explainer; ex != nil && ex.Explains(r) {
+			ex.RuleExplained(r, s.whyNot(ev, node, dec))
+		}
 	}
 	if node.decodedAs != 0 && node.decodedAs != dec {
 		return nil

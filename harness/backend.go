@@ -35,6 +35,18 @@ type Clocked interface {
 	SetClock(now func() time.Time)
 }
 
+// Explaining is a Session that can say why a rule did not fire on the last
+// event it analysed (the case command explain). Tracing costs time, so the
+// harness turns it on only for cases that use explain.
+type Explaining interface {
+	// Trace makes the session record, from the next event on, what the
+	// engine tried and why rules failed.
+	Trace()
+	// Explain says why rule id did not fire on the last event; ok is
+	// false when the session was not tracing.
+	Explain(id int) (text string, ok bool)
+}
+
 // noClock is why a case that sets the clock is skipped on an engine.
 func noClock(engine string) string {
 	return "engine " + engine + " reads events on its own wall clock: a case with a clock command (or run --clock other than arrival) needs --engine native"

@@ -112,6 +112,41 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 	set()
 }
 
+// cmdExplain prints why a rule did not fire on the last event, walking
+// from the rule towards the root: its first failing condition, or the
+// parent that did not match and why (for assertions with stdout):
+//
+//	explain RULE
+//
+// Native engine only: elsewhere the case is skipped, saying why.
+func cmdExplain(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: explain RULE"
+	if neg {
+		ts.Fatalf("unsupported: ! explain (assert on its output with stdout)")
+	}
+	if len(args) != 1 {
+		ts.Fatalf("%s", usage)
+	}
+	id, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("explain: %q is not a rule id\n%s", args[0], usage)
+	}
+	st := state(ts)
+	ev := st.lastEvent(ts, "explain")
+	x, ok := ev.sess.(Explaining)
+	if ev.sess == nil {
+		ts.Fatalf("explain: the last event went to a -fresh session, which is gone")
+	}
+	if !ok {
+		st.t.Skip("engine " + st.cfg.Backend.Name() + " cannot say why a rule did not fire: explain needs --engine native")
+	}
+	text, ok := x.Explain(id)
+	if !ok {
+		ts.Fatalf("explain: the session did not trace its events")
+	}
+	fmt.Fprint(ts.Stdout(), text)
+}
+
 // cmdDecoded asserts on the decoder of the last event and its fields:
 //
 //	decoded NAME [FIELD=VALUE | !FIELD ...]

@@ -107,6 +107,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"logtest":  cmdLogtest,
 		"syscheck": cmdSyscheck,
 		"clock":    cmdClock,
+		"explain":  cmdExplain,
 		"decoded":  asserting("decoded", cmdDecoded),
 		"rule":     asserting("rule", cmdRule),
 		"alert":    asserting("alert", cmdAlert),
@@ -200,6 +201,9 @@ func (st *caseState) open(ts *testscript.TestScript) Session {
 	if err != nil {
 		ts.Fatalf("loading the ruleset (engine %s):\n%s", st.cfg.Backend.Name(), st.tidy(err.Error()))
 	}
+	if x, ok := sess.(Explaining); ok && st.explains() {
+		x.Trace()
+	}
 	if c, ok := sess.(Clocked); ok {
 		c.SetClock(st.clock.Now)
 	} else if st.clock.Mode() != clock.Arrival {
@@ -212,6 +216,17 @@ func (st *caseState) open(ts *testscript.TestScript) Session {
 		}
 	}
 	return sess
+}
+
+// explains reports whether the case may use the explain command: its
+// sessions must trace from their first event. When the case file is not
+// known (cases run by go test from a directory), every case traces.
+func (st *caseState) explains() bool {
+	if st.file == "" {
+		return true
+	}
+	data, err := os.ReadFile(st.file)
+	return err != nil || regexp.MustCompile(`(?m)^\s*(\[[^]]*\]\s*)?explain\b`).Match(data)
 }
 
 // tidy shows the case's own files by their archive names, not by the

@@ -52,7 +52,7 @@ func (n *Native) Open(ctx context.Context, src ruleset.Sources) (Session, error)
 	if err != nil {
 		return nil, err
 	}
-	return &nativeSession{s: eng.NewSession()}, nil
+	return &nativeSession{s: eng.NewSession(), rs: eng.Ruleset()}, nil
 }
 
 // Engine returns the (cached) engine for src.
@@ -98,7 +98,11 @@ func (n *Native) Engine(src ruleset.Sources) (*engine.Engine, error) {
 }
 
 type nativeSession struct {
-	s *engine.Session
+	s  *engine.Session
+	rs *ruleset.Ruleset
+	// tr, when tracing, watches the session; last is the last result.
+	tr   *engine.Trace
+	last engine.Result
 }
 
 // Process feeds m to the engine session. A log line typed into
@@ -106,10 +110,33 @@ type nativeSession struct {
 // that lines too short to analyse are skipped and lines too long are cut
 // into several events, as ossec-logtest reads them.
 func (s *nativeSession) Process(_ context.Context, m engine.Message) (engine.Result, error) {
-	if m.Queue == engine.QueueLocalFile && m.Location == "stdin" && !strings.Contains(m.Text, "\n") {
-		return s.s.Process(m.Text), nil
+	if s.tr != nil {
+		s.tr.Reset()
 	}
-	return s.s.ProcessMessage(m), nil
+	var res engine.Result
+	if m.Queue == engine.QueueLocalFile && m.Location == "stdin" && !strings.Contains(m.Text, "\n") {
+		res = s.s.Process(m.Text)
+	} else {
+		res = s.s.ProcessMessage(m)
+	}
+	s.last = res
+	return res, nil
+}
+
+// Trace implements Explaining.
+func (s *nativeSession) Trace() {
+	if s.tr == nil {
+		s.tr = engine.NewTrace(s.rs)
+		s.s.SetObserver(s.tr)
+	}
+}
+
+// Explain implements Explaining.
+func (s *nativeSession) Explain(id int) (string, bool) {
+	if s.tr == nil {
+		return "", false
+	}
+	return s.tr.Explain(s.rs, LastEvent(s.last), id).String(), true
 }
 
 func (s *nativeSession) Close() error { return nil }

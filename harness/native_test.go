@@ -234,3 +234,12 @@ func TestNativeNotesWarnings(t *testing.T) {
 		t.Errorf("notes %q: want one starting %q with code %s", n.Notes(), want, ruleset.CodeXMLNested)
 	}
 }
+
+// TestNativeExplain runs testdata/native/explain.txtar: for each rule
+// option, a rule that fails on it and the reason explain must give.
+func TestNativeExplain(t *testing.T) {
+	res := RunFiles(&Config{Backend: NewNative("h"), Repo: "..", ContinueOnError: true}, []string{"testdata/native/explain.txtar"}, false)
+	if res[0].Status != Passed {
+		t.Fatalf("case %s:\n%s", res[0].Status, res[0].Log)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,10 @@ prints what OSSEC 4.3.0's ossec-logtest prints, with the same flags. Also:
                       header (default: this machine's, up to the first dot)
     --base DIR        the OSSEC installation to start from (default
                       $OSSEC_RULESET) when run from a rules repository
+    --explain RULE    after each event, say why rule RULE did not fire on it
+                      (its first failing condition, or the parent that did
+                      not match), on standard error (-v output is otherwise
+                      ossec-logtest's own)
     --clock CLOCK     event time: arrival (default: the wall clock when the
                       line is read, as a live manager), log (each line's
                       syslog timestamp), or a fixed RFC 3339 time such as
@@ -83,6 +88,7 @@ type logtestOpts struct {
 	debug                                                    int
 	config, dir, ut, hostname, base                          string
 	clock                                                    clock.Spec
+	explain                                                  int
 }
 
 // parseLogtestArgs reads ossec-logtest's getopt string "VatvdhU:D:c:q"
@@ -119,6 +125,13 @@ func parseLogtestArgs(args []string) (*logtestOpts, error) {
 				o.hostname, err = needVal()
 			case "base":
 				o.base, err = needVal()
+			case "explain":
+				var v string
+				if v, err = needVal(); err == nil {
+					if o.explain, err = strconv.Atoi(v); err != nil || o.explain < 0 {
+						err = fmt.Errorf("--explain %q: not a rule id", v)
+					}
+				}
 			case "clock":
 				var v string
 				if v, err = needVal(); err == nil {
@@ -287,6 +300,15 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	if o.verbose && !o.alerts {
 		tracer = new(logtestfmt.Tracer)
 	}
+	var why *engine.Trace
+	if o.explain != 0 {
+		r := rs.ByID[o.explain]
+		if r == nil {
+			fmt.Fprintf(stderr, "ossec-ruletest logtest: --explain %d: no such rule in the ruleset\n", o.explain)
+			return 1
+		}
+		why = engine.NewTrace(rs, r)
+	}
 	eng := engine.New(rs, engine.Options{Hostname: o.hostname})
 	// A long session keeps up to memory_size past events; collecting at 50%
 	// growth instead of 100% keeps the process within ossec-logtest's
@@ -307,8 +329,13 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 	newSession := func() *engine.Session {
 		s := eng.NewSession()
 		s.SetClock(clk.Now)
-		if tracer != nil {
+		switch {
+		case tracer != nil && why != nil:
+			s.SetObserver(traceAndExplain{tracer, why})
+		case tracer != nil:
 			s.SetObserver(tracer)
+		case why != nil:
+			s.SetObserver(why)
 		}
 		return s
 	}
@@ -330,6 +357,9 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		}
 		clk.Line(line)
 		now := clk.Now()
+		if why != nil {
+			why.Reset()
+		}
 		res := sess.Process(line)
 		switch {
 		case o.json:
@@ -362,6 +392,16 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "ossec-ruletest logtest: note: no base ruleset is loaded, only the repository's rules and decoders: stock decoders and rules (sshd, syslog, ...) are not there. Set OSSEC_RULESET or --base to the OSSEC installation.")
 			noBaseHint = false
 		}
+		if why != nil {
+			last := res
+			for _, x := range res.Extra {
+				if !x.Skipped {
+					last = x
+				}
+			}
+			out.Flush()
+			fmt.Fprintf(stderr, "**Explain:\n%s\n", why.Explain(rs, last, o.explain))
+		}
 		if o.ut != "" {
 			for _, ev := range append([]engine.Result{res}, res.Extra...) {
 				if ev.Skipped || ev.Error != "" {
@@ -376,6 +416,25 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		}
 		out.Flush()
 	}
+}
+
+// traceAndExplain watches a session for -v's trace and for --explain.
+type traceAndExplain struct {
+	t  *logtestfmt.Tracer
+	tr *engine.Trace
+}
+
+func (o traceAndExplain) DecoderTried(d *ruleset.Decoder) { o.t.DecoderTried(d); o.tr.DecoderTried(d) }
+func (o traceAndExplain) DecoderMatched(d *ruleset.Decoder) {
+	o.t.DecoderMatched(d)
+	o.tr.DecoderMatched(d)
+}
+func (o traceAndExplain) RuleTried(r *ruleset.Rule)      { o.t.RuleTried(r); o.tr.RuleTried(r) }
+func (o traceAndExplain) RuleMatched(r *ruleset.Rule)    { o.t.RuleMatched(r); o.tr.RuleMatched(r) }
+func (o traceAndExplain) TryingChildren(r *ruleset.Rule) { o.t.TryingChildren(r) }
+func (o traceAndExplain) Explains(r *ruleset.Rule) bool  { return o.tr.Explains(r) }
+func (o traceAndExplain) RuleExplained(r *ruleset.Rule, why engine.Reason) {
+	o.tr.RuleExplained(r, why)
 }
 
 // unitTestOutput prints what ossec-logtest -U prints after an event and

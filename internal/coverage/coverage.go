@@ -132,18 +132,62 @@ type Session struct {
 	// lastTried and lastMatched are the rules of the last event processed.
 	lastTried   map[*ruleset.Rule]bool
 	lastMatched map[*ruleset.Rule]bool
+
+	// tr, when the case explains, also watches the session; last is the
+	// last result.
+	tr   *engine.Trace
+	last engine.Result
+}
+
+// tracing is the observer of a session that both records coverage and
+// explains.
+type tracing struct {
+	*recorder
+	tr *engine.Trace
+}
+
+func (o tracing) DecoderTried(d *ruleset.Decoder) { o.recorder.DecoderTried(d); o.tr.DecoderTried(d) }
+func (o tracing) DecoderMatched(d *ruleset.Decoder) {
+	o.recorder.DecoderMatched(d)
+	o.tr.DecoderMatched(d)
+}
+func (o tracing) RuleTried(r *ruleset.Rule)     { o.recorder.RuleTried(r); o.tr.RuleTried(r) }
+func (o tracing) RuleMatched(r *ruleset.Rule)   { o.recorder.RuleMatched(r); o.tr.RuleMatched(r) }
+func (o tracing) Explains(r *ruleset.Rule) bool { return o.tr.Explains(r) }
+func (o tracing) RuleExplained(r *ruleset.Rule, why engine.Reason) {
+	o.tr.RuleExplained(r, why)
+}
+
+// Trace implements harness.Explaining.
+func (s *Session) Trace() {
+	if s.tr == nil {
+		s.tr = engine.NewTrace(s.rs)
+		s.s.SetObserver(tracing{s.rec, s.tr})
+	}
+}
+
+// Explain implements harness.Explaining.
+func (s *Session) Explain(id int) (string, bool) {
+	if s.tr == nil {
+		return "", false
+	}
+	return s.tr.Explain(s.rs, harness.LastEvent(s.last), id).String(), true
 }
 
 // Process analyses m as the harness's native backend does and records
 // what the engine tried and matched.
 func (s *Session) Process(_ context.Context, m engine.Message) (engine.Result, error) {
 	s.rec.reset()
+	if s.tr != nil {
+		s.tr.Reset()
+	}
 	var res engine.Result
 	if m.Queue == engine.QueueLocalFile && m.Location == "stdin" && !strings.Contains(m.Text, "\n") {
 		res = s.s.Process(m.Text)
 	} else {
 		res = s.s.ProcessMessage(m)
 	}
+	s.last = res
 	s.lastTried = make(map[*ruleset.Rule]bool, len(s.rec.tried))
 	s.lastMatched = make(map[*ruleset.Rule]bool, len(s.rec.matched))
 	for _, r := range s.rec.tried {
