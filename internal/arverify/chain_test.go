@@ -1,3 +1,5 @@
+//go:build !arverify_mutation
+
 package arverify
 
 import (
