@@ -27,6 +27,7 @@ const (
 	// certainly not what was meant (warnings).
 	CodeXMLNested Code = "xml-nested" // an element inside the text of a rule or decoder option (a <rule> pasted into a <description>)
 	CodeXMLText   Code = "xml-text"   // text in a <group>, <rule> or <decoder> outside its elements
+	CodeXMLAttr   Code = "xml-attr"   // an attribute OSSEC does not read (<match negate="yes">, <regex type="pcre2">)
 
 	// decoders
 	CodeDecoderRoot       Code = "decoder-root"        // top-level element other than <decoder>

@@ -217,6 +217,12 @@ func (dr *decoderReader) option(e *ossecxml.Node) bool {
 		dr.l.errf(xpos(dr.file, e.Pos), CodeDecoderElement, "decoder %q: invalid element <%s>", dr.d.OwnName, e.Name)
 		return false
 	}
+	attrsRead := 0
+	switch name {
+	case "regex", "pcre2", "prematch", "prematch_pcre2":
+		attrsRead = 1 // the offset
+	}
+	dr.l.checkAttrs(dr.file, e, attrsRead)
 	return read(dr, e)
 }
 

@@ -161,13 +161,15 @@ func TestErrorAPI(t *testing.T) {
 // TestXMLWarnings: XML that OSSEC reads without complaint but ignores in
 // part loads, with a warning at the ignored part: a <rule> pasted into a
 // <description> (OSSEC never loads it), text between the rules of a
-// group or between the options of a rule or decoder.
+// group or between the options of a rule or decoder, attributes OSSEC
+// does not read (<match negate="yes">).
 func TestXMLWarnings(t *testing.T) {
 	f := newFixture(t)
 	decoders := f.file("d.xml", testDecoders+`<decoder name="x">
   <prematch>z<regex>(y)</regex>x</prematch>
-  <regex>(\d+)</regex> typed here
+  <regex offset="after_prematch" type="pcre2">(\d+)</regex> typed here
   <order>id</order>
+  <type on="x">ids</type>
 </decoder>
 `)
 	rules := f.file("r.xml", `<group name="g,">
@@ -182,6 +184,12 @@ func TestXMLWarnings(t *testing.T) {
     <match>x</match>
     trailing
   </rule>
+  <rule id="14" level="1">
+    <if_sid>1</if_sid>
+    <match negate="yes">x</match>
+    <info type="link" lang="en">http://x</info>
+    <if_fts why="not read"/>
+  </rule>
 </group>
 `)
 	rs, err := Load(Sources{Decoders: []string{decoders}, Rules: []string{f.file("root.xml", rootRule), rules}})
@@ -194,10 +202,15 @@ func TestXMLWarnings(t *testing.T) {
 	}
 	want := []string{
 		"d.xml:11:14 warning " + string(CodeXMLNested),
-		"d.xml:12:24 warning " + string(CodeXMLText),
+		"d.xml:12:34 warning " + string(CodeXMLAttr),
+		"d.xml:12:61 warning " + string(CodeXMLText),
+		"d.xml:14:9 warning " + string(CodeXMLAttr),
 		"r.xml:4:24 warning " + string(CodeXMLNested),
 		"r.xml:6:3 warning " + string(CodeXMLText),
 		"r.xml:11:5 warning " + string(CodeXMLText),
+		"r.xml:15:12 warning " + string(CodeXMLAttr),
+		"r.xml:16:23 warning " + string(CodeXMLAttr),
+		"r.xml:17:13 warning " + string(CodeXMLAttr),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)

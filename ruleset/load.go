@@ -437,6 +437,15 @@ func (l *loader) checkOption(file string, e *ossecxml.Node) {
 	l.warnf(xpos(file, kids[0].Pos), CodeXMLNested, "<%s> inside the text of <%s>: OSSEC ignores it (and any text before it)", kids[0].Name, e.Name)
 }
 
+// checkAttrs warns about the attributes of element e from the read-th
+// on: OSSEC does not look at them (a negate="yes" or type="pcre2" written
+// for another product changes nothing).
+func (l *loader) checkAttrs(file string, e *ossecxml.Node, read int) {
+	for _, a := range e.Attrs[min(read, len(e.Attrs)):] {
+		l.warnf(xpos(file, a.Pos), CodeXMLAttr, "attribute %q of <%s> is ignored: OSSEC 4.3.0 does not read it", a.Name, e.Name)
+	}
+}
+
 func xpos(file string, p ossecxml.Pos) Pos {
 	return Pos{File: file, Line: p.Line, Col: p.Col}
 }

@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"math"
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -387,10 +388,12 @@ func (rr *ruleReader) option(e *ossecxml.Node) bool {
 		name = ""
 	}
 	if f, ok := flagOptions[name]; ok {
+		rr.l.checkAttrs(rr.file, e, 0)
 		f.apply(rr.r)
 		return true
 	}
 	if t, ok := textOptions[name]; ok {
+		rr.l.checkAttrs(rr.file, e, 0)
 		rr.text(t.field(&rr.s), e, e.Content)
 		rr.r.AlertOpts |= t.alert
 		if t.context {
@@ -403,8 +406,14 @@ func (rr *ruleReader) option(e *ossecxml.Node) bool {
 		rr.l.errf(xpos(rr.file, e.Pos), CodeRuleOption, "rule %d: invalid option <%s>", rr.r.ID, e.Name)
 		return false
 	}
+	rr.l.checkAttrs(rr.file, e, ruleOptionAttrs[name])
 	return read(rr, e)
 }
+
+// ruleOptionAttrs are the number of attributes OSSEC reads on each
+// element of a rule (none on the others): the type of <info>, the name of
+// <field>, all those of <list>.
+var ruleOptionAttrs = map[string]int{"info": 1, "field": 1, "list": math.MaxInt}
 
 // text appends content (of element e) to a as loadmemory does; a value
 // too long is dropped with a warning, as OSSEC drops it.
