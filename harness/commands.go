@@ -467,7 +467,7 @@ func UnitTest(r engine.Result, rule, alert, decoder string) (int, string) {
 func (ev *event) context() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "event: %s\n", ev.what)
-	fmt.Fprintf(&b, "result: %s\n", Summary(ev.res))
+	fmt.Fprintf(&b, "result: %s\n", SummaryAR(ev.res))
 	r := ev.res
 	if len(r.Fields) > 0 {
 		parts := make([]string, len(r.Fields))

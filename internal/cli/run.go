@@ -1,13 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -67,7 +67,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
 	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
 	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
-	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N)")
+	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N): every Nth case, from the Kth, in file order")
+	xfailFile := fl.String("expected-failures", "", "a `FILE` of cases expected to fail, one per line: CASE REASON (CASE: FILE.ini:LINE, or a .txtar file)")
 	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
 	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
 	if err := fl.Parse(args); err != nil {
@@ -96,13 +97,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
 		return ExitUsage
 	}
+	shardK, shardN := 1, 1
 	if *shard != "" {
-		k, n, err := parseShard(*shard)
-		if err != nil {
+		if shardK, shardN, err = parseShard(*shard); err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: --shard: %v\n", err)
 			return ExitUsage
 		}
-		files = shardFiles(files, k, n)
+	}
+	var xfails []xfail
+	if *xfailFile != "" {
+		if xfails, err = readExpectedFailures(*xfailFile); err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: --expected-failures: %v\n", err)
+			return ExitUsage
+		}
 	}
 	if len(files) == 0 {
 		fmt.Fprintf(stderr, "ossec-ruletest run: no case files (.txtar, .ini) in %s\n", strings.Join(paths, " "))
@@ -148,7 +155,27 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk}
-	results := runCases(cfg, files, *verbose, stderr)
+	var before map[string][]byte
+	if *update || os.Getenv(harness.UpdateEnv) != "" {
+		before = map[string][]byte{}
+		for _, f := range files {
+			if strings.HasSuffix(f, ".txtar") {
+				before[f], _ = os.ReadFile(f)
+			}
+		}
+	}
+	results, total := runCasesShard(cfg, files, *verbose, stderr, shardK, shardN)
+	for _, f := range files {
+		if old, ok := before[f]; ok {
+			if now, err := os.ReadFile(f); err == nil && !bytes.Equal(now, old) {
+				fmt.Fprintf(stderr, "updated %s: its golden output was rewritten\n", f)
+			}
+		}
+	}
+	if len(results) == 0 && total > 0 {
+		fmt.Fprintf(stderr, "note: shard %d/%d has no case (%d cases in all, fewer than %d shards): nothing to run\n", shardK, shardN, total, shardN)
+	}
+	nx := applyExpectedFailures(results, xfails, *xfailFile, stderr)
 	if n, ok := backend.(interface{ Notes() []string }); ok {
 		for _, note := range n.Notes() {
 			fmt.Fprintf(stderr, "note: %s\n", note)
@@ -169,6 +196,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				}
 				fmt.Fprintf(stderr, "note: %s names rule %s, which is not loaded: %s\n", r.File, joinInts(ids), msg)
 			}
+		case statusXFail:
 		default:
 			skipped++
 			if r.NeedsBase {
@@ -177,6 +205,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if nx > 0 {
+		fmt.Fprintf(stderr, "%d failed as expected (%s)\n", nx, *xfailFile)
+	}
 	if *jsonOut {
 		writeJSONReport(stdout, results, passed, failed, skipped)
 		fmt.Fprintln(stderr, summary)
@@ -267,25 +298,20 @@ func parseShard(s string) (k, n int, err error) {
 	return k, n, nil
 }
 
-// shardFiles keeps the files of shard k of n: those whose slash path
-// hashes (FNV-1a, 32 bits) to k-1 modulo n.
-func shardFiles(files []string, k, n int) []string {
-	var out []string
-	for _, f := range files {
-		h := fnv.New32a()
-		h.Write([]byte(filepath.ToSlash(filepath.Clean(f))))
-		if int(h.Sum32()%uint32(n)) == k-1 {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // runCases runs the files: txtar cases as they are, and every log line of
 // an .ini file as a case of its own (initest.Cases), named FILE.ini:LINE,
 // so that a failing line hides no other. The warnings of .ini files go to
 // stderr. Results come in file order.
 func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Writer) []harness.CaseResult {
+	results, _ := runCasesShard(cfg, files, verbose, stderr, 1, 1)
+	return results
+}
+
+// runCasesShard is runCases for shard k of n: the cases (a .txtar file, a
+// log line of an .ini file) are dealt out in file order, the first to shard
+// 1, the second to shard 2, ..., so that shards differ by one case at most.
+// total is the number of cases of all the shards.
+func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.Writer, k, n int) (results []harness.CaseResult, total int) {
 	type job struct {
 		script string             // the txtar file to run ("" when res is final)
 		file   string             // the file to name in the results
@@ -327,7 +353,18 @@ func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Write
 			fail(err)
 			continue
 		}
-		for _, c := range initest.Cases(parsed) {
+		cases := initest.Cases(parsed)
+		if len(cases) == 0 {
+			if iniAllComments(f) {
+				// A test file commented out whole (the stock unbound.ini):
+				// nothing to run, and said so.
+				jobs = append(jobs, job{file: f, res: harness.CaseResult{Name: name, File: f, Status: harness.Skipped, SkipReason: "every line is a comment or blank: no test"}})
+				continue
+			}
+			fail(fmt.Errorf("%s: no test: an .ini rule test needs a [section] with rule, alert and decoder and at least one valid 'log N pass|fail = LINE'", f))
+			continue
+		}
+		for _, c := range cases {
 			script := filepath.Join(dir, c.Name+".txtar")
 			if err := os.WriteFile(script, txtar.Format(c.Archive), 0o644); err != nil {
 				fail(err)
@@ -336,6 +373,14 @@ func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Write
 			jobs = append(jobs, job{script: script, file: f, pos: filepath.Join(filepath.Dir(f), c.Name)})
 		}
 	}
+	total = len(jobs)
+	var mine []job
+	for i, j := range jobs {
+		if i%n == k-1 {
+			mine = append(mine, j)
+		}
+	}
+	jobs = mine
 	var scripts []string
 	for _, j := range jobs {
 		if j.script != "" {
@@ -343,15 +388,15 @@ func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Write
 		}
 	}
 	ran := harness.RunFiles(cfg, scripts, verbose)
-	results := make([]harness.CaseResult, 0, len(jobs))
-	k := 0
+	results = make([]harness.CaseResult, 0, len(jobs))
+	next := 0
 	for _, j := range jobs {
 		if j.script == "" {
 			results = append(results, j.res)
 			continue
 		}
-		r := ran[k]
-		k++
+		r := ran[next]
+		next++
 		if j.pos != "" {
 			// A line of a .ini file: name its position, not the
 			// generated script's.
@@ -361,7 +406,7 @@ func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Write
 		}
 		results = append(results, r)
 	}
-	return results
+	return results, total
 }
 
 func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
@@ -370,6 +415,9 @@ func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
 		switch r.Status {
 		case harness.Failed:
 			head = "--- FAIL"
+		case statusXFail:
+			fmt.Fprintf(w, "--- XFAIL: %s (%s): %s\n", r.Name, r.File, r.SkipReason)
+			continue
 		case harness.Skipped:
 			if !verbose {
 				fmt.Fprintf(w, "--- SKIP: %s (%s): %s\n", r.Name, r.File, r.SkipReason)
@@ -449,6 +497,9 @@ func writeJUnit(path string, results []harness.CaseResult) error {
 		case harness.Skipped:
 			s.Skipped++
 			c.Skipped = &junitMessage{Message: r.SkipReason}
+		case statusXFail:
+			s.Skipped++
+			c.Skipped = &junitMessage{Message: "expected failure: " + r.SkipReason}
 		}
 		s.Cases = append(s.Cases, c)
 	}
@@ -481,4 +532,20 @@ func joinInts(ids []int) string {
 		s[i] = strconv.Itoa(id)
 	}
 	return strings.Join(s, ", ")
+}
+
+// iniAllComments reports whether every line of the .ini file is blank or a
+// comment (; or #).
+func iniAllComments(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && l[0] != ';' && l[0] != '#' {
+			return false
+		}
+	}
+	return true
 }
