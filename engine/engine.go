@@ -237,6 +237,10 @@ type Session struct {
 	explainer Explainer
 	now       func() time.Time
 
+	// jitHits are the patterns that PCRE2's JIT stack limit cost a match
+	// on the current event (Result.JITStackLimit).
+	jitHits []string
+
 	// decType holds the type a plugin decoder gave its decoder (OSSEC
 	// writes it into the shared decoder), 0 when unchanged.
 	decType []ruleset.Category
@@ -379,6 +383,7 @@ func (s *Session) processLine(line string) Result {
 // analysisd rejects or drops before rule matching has Error set.
 func (s *Session) ProcessMessage(m Message) Result {
 	res := Result{Log: m.Text}
+	s.jitHits = s.jitHits[:0]
 	location, text := m.Location, m.Text
 	if strings.IndexByte(location, ':') >= 0 || (location != "" && location[0] == '(' && !strings.Contains(location, "->")) {
 		var err error
@@ -444,7 +449,24 @@ func (s *Session) ProcessMessage(m Message) Result {
 		s.accumulate(ev)
 	}
 	s.analyze(ev, &res)
+	if len(s.jitHits) > 0 {
+		res.JITStackLimit = append([]string(nil), s.jitHits...)
+	}
 	return res
+}
+
+// noteJIT records p when it did not match subj because PCRE2's JIT stack
+// runs out on it in real OSSEC (the pattern alone would match).
+func (s *Session) noteJIT(p *osregex.Pattern, subj string) {
+	if !p.JITStackLimited(subj) {
+		return
+	}
+	for _, h := range s.jitHits {
+		if h == p.String() {
+			return
+		}
+	}
+	s.jitHits = append(s.jitHits, p.String())
 }
 
 // typeOf is the type of the event's decoder as analysisd sees it now.

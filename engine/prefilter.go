@@ -673,5 +673,8 @@ func (s *Session) execDecoder(p *osregex.Pattern, f *patFilter, log string, off 
 	}
 	var end int
 	end, s.subs = exec(p, log[off:], s.subs)
+	if end < 0 {
+		s.noteJIT(p, log[off:])
+	}
 	return end
 }

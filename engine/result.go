@@ -69,6 +69,12 @@ type Result struct {
 	// correlation list already empty (an OSSEC quirk of if_matched_group
 	// lists, whose size is not updated).
 	Logged []string
+	// JITStackLimit lists the patterns (as written) that would match this
+	// event's text but that PCRE2's JIT gives up on in real OSSEC: on its
+	// default 32 KiB stack it fails with "JIT stack limit reached" (error
+	// -46), which OSSEC takes as no match. The engine does not match them
+	// either (decoder patterns and rule <match>/<regex> are listed).
+	JITStackLimit []string
 	// Error is set when analysisd rejects the message before decoding
 	// (OSSEC logs IMSG_ERROR and prints nothing else for it).
 	Error string

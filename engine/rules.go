@@ -98,6 +98,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			return nil
 		case maybe:
 			if !m.Match(ev.log) {
+				s.noteJIT(m, ev.log)
 				return nil
 			}
 		}
@@ -108,6 +109,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			return nil
 		case maybe:
 			if !x.Match(ev.log) {
+				s.noteJIT(x, ev.log)
 				return nil
 			}
 		}

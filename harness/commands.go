@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 )
 
 // notDecoded stands for a field the event does not have, in diffs.
@@ -478,6 +479,9 @@ func (ev *event) context() string {
 	}
 	if r.Rule != nil {
 		fmt.Fprintf(&b, "rule: %d level %d %q groups %s\n", r.Rule.ID, r.Rule.Level, r.Rule.Description, strings.Join(r.Rule.Groups, ","))
+	}
+	for _, p := range r.JITStackLimit {
+		fmt.Fprintf(&b, "note: %s\n", logtestfmt.JITStackNote(p))
 	}
 	return b.String()
 }

@@ -380,12 +380,7 @@ func (p *Pattern) JITStackLimited(s string) bool {
 	if p.exec != execPCRE2 {
 		return false
 	}
-	s = cstring(s)
-	if n, never, known := p.re.JITStackMinLength(); never || !known || len(s) < n {
-		return false
-	}
-	ex, _ := p.re.JITStackExhausted(s)
-	return ex
+	return p.re.LostToJITStack(cstring(s))
 }
 
 // WordMatch is OS_WordMatch (the OS_Match macro): '|'-separated,

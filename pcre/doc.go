@@ -62,9 +62,12 @@
 // Only where the memo cannot be used (back references, or a table over 1M
 // cells) do all start positions together get 10 times the budget, as a time
 // bound; the backtracking stack is bounded (16 MiB, PCRE2's heap limit is
-// 20 MB). One known difference remains: OSSEC runs PCRE2's JIT on its
-// default 32 KiB stack, where a group repeated some hundreds of times fails
-// ("JIT stack limit reached", no match for OSSEC); this package matches.
+// 20 MB). OSSEC runs PCRE2's JIT on its default 32 KiB stack, where a
+// group repeated some thousands of times fails ("JIT stack limit reached",
+// error -46, no match for OSSEC): jitstack.go models the JIT's stack frames
+// and the Exec methods give ErrJITStackLimit where it runs out (exact on
+// the differential set; a few constructs are not modelled and left alone,
+// see JITStackMinLength).
 // Parentheses nest at most 250 deep (PCRE2's
 // library default; pcre2test's is 220). Counted repeats of groups are
 // compiled as copies, as in PCRE2, up to a program size limit (ErrTooLarge).

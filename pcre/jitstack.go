@@ -156,6 +156,19 @@ func (re *Regexp) JITStackExhausted(s string) (exhausted, known bool) {
 	return ex, ok
 }
 
+// LostToJITStack reports whether re matches s but PCRE2's JIT, on its
+// default stack as OSSEC runs it, fails with error -46 before it finds the
+// match (so Exec and MatchString report no match).
+func (re *Regexp) LostToJITStack(s string) bool {
+	if re.jit == nil || re.jit.unknown != "" || re.jit.minLen < 0 || len(s) < re.jit.minLen || re.pre.reject(s) {
+		return false
+	}
+	m := re.get()
+	ok, _ := m.searchChecked(s)
+	re.put(m)
+	return ok && re.jitLimited(s)
+}
+
 // jitLimited reports whether a match that the machine found is lost to the
 // JIT stack limit in PCRE2.
 func (re *Regexp) jitLimited(s string) bool {
@@ -537,7 +550,9 @@ func jfixed(n *jnode) int {
 	case jGroup:
 		return n.cs + n.ce + jfixed(n.subs[0])
 	case jRepGroup:
-		return n.pre + 2*(n.cs+n.ce+jfixed(n.subs[0]))
+		// The iterations that completed are counted by jrate; one more
+		// can be under way.
+		return n.pre + n.cs + jfixed(n.subs[0])
 	case jRepChar:
 		return n.iw
 	case jLook:

@@ -206,3 +206,41 @@ func TestJITStackDifferential(t *testing.T) {
 	}
 	t.Logf("%d of %d families agree on the length at which -46 starts", agree, len(fs))
 }
+
+// TestJITStackExec checks what Exec and MatchString answer around the
+// threshold that pcre2test -jit gives for OSSEC's translation of the
+// issue's decoder regex (recorded: 4,087 body bytes match, 4,088 give -46).
+func TestJITStackExec(t *testing.T) {
+	re := MustCompile(`^req=([^ ]+?) url=([^ ]+?) body=((?s:.)*?)(?!\n)$`, Caseless|UTF)
+	ok := "req=a url=b body=" + strings.Repeat("x", 4087)
+	lost := ok + "x"
+	if ov, err := re.Exec(ok, nil); ov == nil || err != nil {
+		t.Errorf("4,087 body bytes: %v, %v; want a match", ov, err)
+	}
+	if ov, err := re.Exec(lost, nil); ov != nil || err != ErrJITStackLimit {
+		t.Errorf("4,088 body bytes: %v, %v; want no match, ErrJITStackLimit", ov, err)
+	}
+	if ov, err := re.Matcher().Exec(lost); ov != nil || err != ErrJITStackLimit {
+		t.Errorf("Matcher, 4,088 body bytes: %v, %v; want no match, ErrJITStackLimit", ov, err)
+	}
+	if !re.MatchString(ok) || re.MatchString(lost) {
+		t.Errorf("MatchString: %v at 4,087, %v at 4,088; want true, false", re.MatchString(ok), re.MatchString(lost))
+	}
+	if re.LostToJITStack(ok) || !re.LostToJITStack(lost) {
+		t.Error("LostToJITStack disagrees with Exec")
+	}
+	// A line that does not match is not "lost" to the stack.
+	if re.LostToJITStack("req=a url=b body " + strings.Repeat("x", 5000)) {
+		t.Error("LostToJITStack on a line the pattern does not match")
+	}
+	if n, never, known := re.JITStackMinLength(); !known || never || n > len(lost) {
+		t.Errorf("JITStackMinLength = %d, %v, %v; want a bound <= %d", n, never, known, len(lost))
+	}
+	// No repeated group: never; an unmodelled repeat: unknown.
+	if _, never, known := MustCompile(`^(\S+) (.*?)$`, UTF).JITStackMinLength(); !never || !known {
+		t.Error("a pattern without a repeated group can exhaust the stack?")
+	}
+	if _, _, known := MustCompile(`(?>ab)+c`, 0).JITStackMinLength(); known {
+		t.Error("an atomic repeated group is modelled?")
+	}
+}

@@ -75,4 +75,5 @@ const (
 	// conditionals, callouts, verbs, \K, \p, ...). The ruleset is not wrong;
 	// this tool cannot test it.
 	CodePatternUnsupported Code = "pattern-unsupported"
+	CodePatternJITStack    Code = "pattern-jit-stack" // warning: PCRE2's JIT stack can run out on a line OSSEC reads (then no match)
 )

@@ -454,10 +454,12 @@ func xpos(file string, p ossecxml.Pos) Pos {
 // position (moved to the failing offset when known).
 func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
 	if p := l.pre.pattern(kind, a.text, flags); p != nil {
+		l.checkJITStack(p, a, file, what)
 		return p
 	}
 	p, err := osregex.Compile(kind, a.text, flags)
 	if err == nil {
+		l.checkJITStack(p, a, file, what)
 		return p
 	}
 	pos := a.posAt(file, -1)
@@ -467,6 +469,22 @@ func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, w
 	}
 	l.errf(pos, patternCode(err), "%s: %v", what, err)
 	return nil
+}
+
+// maxLine is the most bytes of a line ossec-logtest and analysisd read at
+// once (OS_MAXSTR less the "1:stdin:" header and the newline).
+const maxLine = 6135
+
+// checkJITStack warns when PCRE2's JIT, on the 32 KiB stack OSSEC gives it,
+// can run out on a line shorter than OSSEC reads: real OSSEC then finds no
+// match where the pattern has one (pcre2_match error -46), and the engine
+// reproduces it.
+func (l *loader) checkJITStack(p *osregex.Pattern, a *acc, file, what string) {
+	n, never, known := p.JITStackMinLength()
+	if never || !known || n >= maxLine {
+		return
+	}
+	l.warnf(a.posAt(file, -1), CodePatternJITStack, "%s %q: PCRE2's JIT stack (32 KiB in OSSEC) can run out on lines of %d bytes or more (OSSEC reads up to %d): on such a line real OSSEC does not match (error -46, JIT stack limit reached)", what, p.String(), n, maxLine)
 }
 
 // patternCode is the code of a pattern that does not compile:

@@ -55,7 +55,10 @@ prints what OSSEC 4.3.0's ossec-logtest prints, with the same flags. Also:
                       phase1 {hostname, program_name, log}, decoder,
                       fields {name: value}, rule (id string or null), level,
                       description, alert, groups, mail, active_responses
-                      [{command, location, args}]
+                      [{command, location, args}], and jit_stack_limit
+                      [patterns] when real OSSEC's PCRE2 JIT runs out of
+                      stack on the line (so the manager does not match
+                      them; -v prints a line for each)
     --fresh           a new session (correlation state) for every line, as if
                       each line ran in its own ossec-logtest process
     --hostname NAME   the manager's hostname, for lines without a syslog
@@ -377,7 +380,7 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 				return 1
 			}
 		default:
-			popts := logtestfmt.PrintOptions{NoDecoderList: noDecoderList(rs, &res)}
+			popts := logtestfmt.PrintOptions{NoDecoderList: noDecoderList(rs, &res), Verbose: o.verbose}
 			if tracer != nil {
 				popts.Trace = tracer.Take()
 			}

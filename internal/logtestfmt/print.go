@@ -25,6 +25,10 @@ type PrintOptions struct {
 	// Trace holds the -v rule trace lines of the event (from a Tracer);
 	// nil prints no "**Rule debugging:" section.
 	Trace []string
+	// Verbose (-v) prints, after phase 2, a line for each pattern that
+	// real OSSEC loses to PCRE2's JIT stack limit on the event
+	// (JITStackNote), which ossec-logtest itself does not print.
+	Verbose bool
 	// NoDecoderList is true when the ruleset has no decoder list for the
 	// event (no decoder at all for its kind): ossec-logtest then prints
 	// no phase 2 header, only the decoder line.
@@ -79,6 +83,13 @@ func writeEvent(b []byte, r *engine.Result, opts PrintOptions) []byte {
 		b = appendQuoted(b, ": '", f.Value)
 	}
 	b = appendQuoted(b, "       decoder: '", nullable(r.Decoder, r.Decoder != ""))
+	if opts.Verbose {
+		for _, p := range r.JITStackLimit {
+			b = append(b, "\n**"...)
+			b = append(b, JITStackNote(p)...)
+			b = append(b, '\n')
+		}
+	}
 	if r.Accumulated {
 		b = append(b, "\n**ACCUMULATOR: LEVEL UP!!**\n\n"...)
 	}
@@ -111,6 +122,12 @@ func writeEvent(b []byte, r *engine.Result, opts PrintOptions) []byte {
 		b = writeEvent(b, &r.Extra[i], opts)
 	}
 	return b
+}
+
+// JITStackNote says why real OSSEC does not match pattern p on an event
+// (engine.Result.JITStackLimit).
+func JITStackNote(p string) string {
+	return "pattern " + strconv.Quote(p) + " hit PCRE2's JIT stack limit on this line in real OSSEC (error -46, JIT stack limit reached: OSSEC takes it as no match)"
 }
 
 // WriteAlertModeLog writes what ossec-logtest -a prints on its standard
@@ -317,6 +334,10 @@ type Record struct {
 	Groups          []string          `json:"groups"`
 	Mail            bool              `json:"mail"`
 	ActiveResponses []RecordAR        `json:"active_responses"`
+	// JITStackLimit lists the patterns that real OSSEC loses to PCRE2's
+	// JIT stack limit on this line (engine.Result.JITStackLimit); absent
+	// when none.
+	JITStackLimit []string `json:"jit_stack_limit,omitempty"`
 }
 
 // RecordPhase1 is the pre-decoding part of a Record; ProgramName is null
@@ -372,6 +393,7 @@ func NewRecord(r *engine.Result) Record {
 		}
 		rec.ActiveResponses = append(rec.ActiveResponses, RecordAR{Command: ar.Command, Location: ar.Location, Args: args})
 	}
+	rec.JITStackLimit = r.JITStackLimit
 	return rec
 }
 
