@@ -57,7 +57,16 @@ func TestNativeCache(t *testing.T) {
 	if e1.Ruleset().ByID[106002] != nil || e1.Ruleset().ByID[107001] == nil {
 		t.Error("without a base: want 107001 loaded and 106002 left out")
 	}
-	if notes := n.Notes(); len(notes) != 1 {
+	// The repository's verdict decoders hold \.+ (a lazy group repeat in
+	// PCRE2), which warn that PCRE2's JIT stack can run out on long lines
+	// (pattern-jit-stack); the note this test is about is the other one.
+	var notes []string
+	for _, note := range n.Notes() {
+		if !strings.Contains(note, "[pattern-jit-stack]") {
+			notes = append(notes, note)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "syscheck-verify_rules.xml") {
 		t.Errorf("notes = %q, want one about syscheck-verify_rules.xml", notes)
 	}
 }
