@@ -24,6 +24,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/lint"
 )
 
 func init() {
@@ -120,6 +121,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	rs, code := preloadRuleset(stderr, "ossec-ruletest run", *base, *repo)
 	if code != ExitOK {
 		return code
+	}
+	// Lint warnings for the repository's own files (not the base's).
+	if *repo != "" {
+		if lf, err := xmlFiles([]string{filepath.Join(*repo, "rules"), filepath.Join(*repo, "decoders")}); err == nil {
+			for _, f := range lint.Check(rs, lf) {
+				fmt.Fprintf(stderr, "lint: %s\n", f)
+			}
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
