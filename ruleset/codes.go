@@ -25,7 +25,7 @@ const (
 
 	// XML that OSSEC reads without complaint but ignores in part: almost
 	// certainly not what was meant (warnings).
-	CodeXMLNested Code = "xml-nested" // an element inside the text of a rule or decoder option (a <rule> pasted into a <description>)
+	CodeXMLNested Code = "xml-nested" // an element inside the value of a rule, decoder or ossec.conf option (a <rule> pasted into a <description>)
 	CodeXMLText   Code = "xml-text"   // text in a <group>, <rule> or <decoder> outside its elements
 	CodeXMLAttr   Code = "xml-attr"   // an attribute OSSEC does not read (<match negate="yes">, <regex type="pcre2">)
 

@@ -46,6 +46,13 @@ func (l *loader) readSection(file string, sec *ossecxml.Node, base bool) bool {
 		return false
 	}
 	switch sec.Name {
+	case "global", "rules", "alerts", "command", "active-response":
+		// Their elements are values: an element inside one is ignored.
+		for _, n := range kids {
+			l.checkOption(file, n)
+		}
+	}
+	switch sec.Name {
 	case "global":
 		return l.readGlobal(file, kids)
 	case "rules":

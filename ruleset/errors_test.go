@@ -263,3 +263,31 @@ func TestFlagOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigXMLWarnings: an element inside a value of ossec.conf (here a
+// <include> pasted into another) is ignored by OSSEC: a warning.
+func TestConfigXMLWarnings(t *testing.T) {
+	f := newFixture(t)
+	f.file("etc/decoder.xml", testDecoders)
+	f.file("rules/root.xml", rootRule)
+	cfg := f.file("etc/ossec.conf", `<ossec_config>
+  <rules>
+    <include>x<include>other.xml</include>root.xml</include>
+  </rules>
+  <alerts>
+    <log_alert_level>1</log_alert_level>
+  </alerts>
+</ossec_config>
+`)
+	rs, err := Load(Sources{Base: f.dir, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range rs.Warnings {
+		got = append(got, fmt.Sprintf("%s:%d:%d %s", filepath.Base(w.Pos.File), w.Pos.Line, w.Pos.Col, w.Code))
+	}
+	if diff := cmp.Diff([]string{"ossec.conf:3:15 " + string(CodeXMLNested)}, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
