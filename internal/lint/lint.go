@@ -8,7 +8,10 @@
 //		fmt.Println(f) // rules/local.xml:12:27: warning: {5,} ... [regex-brace]
 //	}
 //
-// Every finding has a stable Code; Codes lists them.
+// Every finding has a stable Code; Codes lists lint's own. The loader's
+// warnings on the same files (ruleset.Ruleset.Warnings: attributes OSSEC
+// does not read, patterns that can hit PCRE2's JIT stack limit, ...) are
+// findings too, with the loader's codes.
 package lint
 
 import (
@@ -126,6 +129,14 @@ func Check(rs *ruleset.Ruleset, files []string) []Finding {
 		c.doc(doc)
 	}
 	c.tree()
+	// The loader's own warnings on these files: attributes and text OSSEC
+	// does not read, patterns that can hit PCRE2's JIT stack limit on a
+	// line OSSEC reads (pattern-jit-stack), ...
+	for _, d := range rs.Warnings {
+		if c.mine(d.Pos.File) {
+			c.out = append(c.out, Finding{Pos: d.Pos, Code: Code(d.Code), Msg: d.Msg})
+		}
+	}
 	sort.SliceStable(c.out, func(i, j int) bool {
 		a, b := c.out[i].Pos, c.out[j].Pos
 		if a.File != b.File {
