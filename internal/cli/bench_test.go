@@ -15,7 +15,7 @@ func TestBench(t *testing.T) {
 	corpus := filepath.Join(t.TempDir(), "c.log")
 	os.WriteFile(corpus, []byte("[error] [client 80.230.208.105] Directory index forbidden by rule: /home/\nx\n"), 0o644)
 	var stdout, stderr bytes.Buffer
-	if code := runBench([]string{"--base", base, "--min-time", "1ms", corpus}, &stdout, &stderr); code != 0 {
+	if code := runBench([]string{"--base", base, "--no-repo", "--min-time", "1ms", corpus}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
@@ -30,7 +30,7 @@ func TestBench(t *testing.T) {
 		}
 	}
 	stderr.Reset()
-	if code := runBench([]string{"--base", "", corpus}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no ruleset") {
+	if code := runBench([]string{"--base", "", "--no-repo", corpus}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no ruleset") {
 		t.Errorf("no base: exit %d, stderr %q", code, stderr.String())
 	}
 }
