@@ -188,6 +188,25 @@ func (s *Session) setDecoder(ev *event, n *decNode) {
 	}
 }
 
+// fieldSlots maps the static <order> kinds to their slots.
+var fieldSlots = map[ruleset.FieldKind]slot{
+	ruleset.FieldDstUser: slotDstUser, ruleset.FieldSrcUser: slotSrcUser, ruleset.FieldSrcIP: slotSrcIP,
+	ruleset.FieldDstIP: slotDstIP, ruleset.FieldSrcPort: slotSrcPort, ruleset.FieldDstPort: slotDstPort,
+	ruleset.FieldProtocol: slotProtocol, ruleset.FieldAction: slotAction, ruleset.FieldID: slotID,
+	ruleset.FieldURL: slotURL, ruleset.FieldData: slotData, ruleset.FieldStatus: slotStatus,
+	ruleset.FieldSystemName: slotSystemName, ruleset.FieldFileName: slotFileName,
+}
+
+// FieldLabel is the name ossec-logtest prints (and Result.Fields uses) for
+// the field an <order> entry sets: "dstuser" for <order>user</order>, the
+// entry itself for a dynamic field.
+func FieldLabel(f ruleset.FieldSetter) string {
+	if sl, ok := fieldSlots[f.Kind]; ok {
+		return slotLabel[sl]
+	}
+	return f.Name
+}
+
 // setField runs the <order> setter at position i of n's decoder.
 func (s *Session) setField(ev *event, n *decNode, i int, v string) {
 	switch n.d.Order[i].Kind {

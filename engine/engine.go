@@ -437,6 +437,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 	}
 	if ev.decoder != nil {
 		res.Decoder = ev.decoder.d.Name
+		res.DecoderOwnName = ev.decoder.d.OwnName
 	} else if ev.special != nil {
 		res.Decoder = ev.special.name
 	}

@@ -35,6 +35,9 @@ type Result struct {
 	// Decoder is the name of the decoder that matched ("" for none).
 	// For a child decoder, OSSEC reports the parent's name.
 	Decoder string
+	// DecoderOwnName is the name attribute of the decoder that matched:
+	// the child's own name when a child decoder matched ("" for none).
+	DecoderOwnName string
 	// Fields are the decoded fields in the order ossec-logtest prints them.
 	// A name may appear twice when two decoder regexes set it.
 	Fields []Field

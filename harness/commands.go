@@ -12,6 +12,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // notDecoded stands for a field the event does not have, in diffs.
@@ -164,7 +165,7 @@ func cmdDecoded(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("want no decoder, got decoder %q\n%s", r.Decoder, ev.context())
 			}
 		case 1:
-			if r.Decoder == args[0] {
+			if r.Decoder == args[0] || r.DecoderOwnName == args[0] {
 				ts.Fatalf("want a decoder other than %q, got it\n%s", args[0], ev.context())
 			}
 		default:
@@ -177,8 +178,17 @@ func cmdDecoded(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want := map[string]string{"decoder": args[0]}
 	got := map[string]string{"decoder": r.Decoder}
-	if r.Decoder == "" {
+	switch {
+	case r.Decoder == "":
 		got["decoder"] = "<none>"
+	case args[0] == r.DecoderOwnName:
+		// The child decoder that matched, by its own name.
+		got["decoder"] = r.DecoderOwnName
+	case r.DecoderOwnName != "" && r.DecoderOwnName != r.Decoder:
+		got["decoder"] = r.Decoder + " (child decoder " + r.DecoderOwnName + ")"
+		if args[0] == r.Decoder {
+			got["decoder"] = r.Decoder
+		}
 	}
 	for _, a := range args[1:] {
 		name, value, ok := strings.Cut(a, "=")
@@ -196,9 +206,28 @@ func cmdDecoded(ts *testscript.TestScript, neg bool, args []string) {
 		want["field "+name] = value
 		got["field "+name] = fieldOf(r, name)
 	}
+	// A field written as in <order> (user) is asserted under the name
+	// OSSEC prints (dstuser): when the two differ, say both.
+	for k, v := range got {
+		name, ok := strings.CutPrefix(k, "field ")
+		if !ok || v != notDecoded {
+			continue
+		}
+		if printed := orderLabel(name); printed != name {
+			if pv := fieldOf(r, printed); pv != notDecoded {
+				got[k] = pv
+			}
+		}
+	}
 	if d := cmp.Diff(want, got); d != "" {
 		ts.Fatalf("decoded: mismatch (-want +got):\n%s%s", d, ev.context())
 	}
+}
+
+// orderLabel is the name OSSEC prints for the field an <order> entry
+// called name sets ("dstuser" for "user").
+func orderLabel(name string) string {
+	return engine.FieldLabel(ruleset.FieldSetter{Kind: ruleset.OrderFieldKind(name), Name: name})
 }
 
 func fieldOf(r engine.Result, name string) string {

@@ -14,7 +14,7 @@ import (
 // so that the case commands can be tested apart from the real engine. A log
 // line is a list of words:
 //
-//	dec=NAME rule=ID level=N alert mail group=G field=NAME:VALUE ar=CMD:ARG=VALUE
+//	dec=NAME own=CHILD rule=ID level=N alert mail group=G field=NAME:VALUE ar=CMD:ARG=VALUE
 //
 // "count" makes the rule id the number of events the session has seen
 // (state kept per session). A line of one character is skipped, as
@@ -68,6 +68,8 @@ func (s *fakeSession) Process(_ context.Context, m engine.Message) (engine.Resul
 		switch k {
 		case "dec":
 			r.Decoder = v
+		case "own":
+			r.DecoderOwnName = v
 		case "rule":
 			id, _ := strconv.Atoi(v)
 			match = &engine.RuleMatch{ID: id}

@@ -66,6 +66,9 @@ func TestFailures(t *testing.T) {
 		{"usage clock time", "clock 2026-11-26\n", []string{`"2026-11-26" is not an RFC 3339 time`}, Failed},
 		{"usage clock duration", "clock +2days\n", []string{`"+2days" is not +DURATION`}, Failed},
 		{"usage negated clock", "! clock +1s\n", []string{"unsupported: ! clock"}, Failed},
+		{"decoded child", "logtest 'dec=a own=a-child'\ndecoded b\n", []string{`"decoder": "b"`, `"decoder": "a (child decoder a-child)"`}, Failed},
+		{"decoded child negated", "logtest 'dec=a own=a-child'\n! decoded a-child\n", []string{`want a decoder other than "a-child", got it`}, Failed},
+		{"decoded order name", "logtest 'dec=a field=dstuser:bob'\ndecoded a user=alice\n", []string{`"field user": "alice"`, `"field user": "bob"`}, Failed},
 		{"pass", "logtest 'dec=a rule=1'\nrule 1\n", nil, Passed},
 	}
 	dir := t.TempDir()

@@ -244,11 +244,15 @@ func TestNativeNotesWarnings(t *testing.T) {
 	}
 }
 
-// TestNativeExplain runs testdata/native/explain.txtar: for each rule
-// option, a rule that fails on it and the reason explain must give.
-func TestNativeExplain(t *testing.T) {
-	res := RunFiles(&Config{Backend: NewNative("h"), Repo: "..", ContinueOnError: true}, []string{"testdata/native/explain.txtar"}, false)
-	if res[0].Status != Passed {
-		t.Fatalf("case %s:\n%s", res[0].Status, res[0].Log)
+// TestNativeCases runs the cases of testdata/native on the native engine
+// and this repository's ruleset: explain.txtar has, for each rule option, a
+// rule that fails on it and the reason explain must give; decoded.txtar
+// asserts fields by their <order> names and the child decoder.
+func TestNativeCases(t *testing.T) {
+	files, _ := filepath.Glob("testdata/native/*.txtar")
+	for _, r := range RunFiles(&Config{Backend: NewNative("h"), Repo: "..", ContinueOnError: true}, files, false) {
+		if r.Status != Passed {
+			t.Errorf("%s: case %s:\n%s", r.File, r.Status, r.Log)
+		}
 	}
 }

@@ -446,6 +446,18 @@ var orderFields = map[string]FieldKind{
 	"system_name": FieldSystemName,
 }
 
+// OrderFieldKind is the field an <order> entry of that name (one word)
+// sets: FieldDynamic for a name OSSEC has no field for.
+func OrderFieldKind(name string) FieldKind {
+	if k, ok := orderFields[name]; ok {
+		return k
+	}
+	if strings.Contains(name, "filename") {
+		return FieldFileName
+	}
+	return FieldDynamic
+}
+
 // decoderOrder parses <order> as decode-xml.c does: comma-separated
 // entries; leading spaces are skipped and an entry ends at its first
 // space after that; a dynamic field keeps all but one of its leading spaces.
@@ -468,10 +480,8 @@ func (l *loader) decoderOrder(file string, d *Decoder, e *ossecxml.Node) bool {
 			l.errf(xpos(file, e.ContentPos), CodeDecoderOrder, "decoder %q: wrong field %q in <order>", d.OwnName, p)
 			return false
 		}
-		if k, ok := orderFields[w]; ok {
+		if k := OrderFieldKind(w); k != FieldDynamic {
 			d.Order = append(d.Order, FieldSetter{Kind: k, Name: w})
-		} else if strings.Contains(w, "filename") {
-			d.Order = append(d.Order, FieldSetter{Kind: FieldFileName, Name: w})
 		} else {
 			name := p[:lead+len(w)]
 			if name[0] == ' ' {
