@@ -211,7 +211,16 @@ func logtestSourcesRepo(o *logtestOpts) (ruleset.Sources, string, string, error)
 	}
 	if repo, err := findRepo("", false, o.base); err == nil && repo != "" {
 		src, err := harness.Sources(o.base, repo)
-		return src, filepath.Join(repo, "ossec.conf"), repo, err
+		// Name the configuration that is there: the repository's, else
+		// the base's, else none (OSSEC's defaults).
+		cfg := "(no ossec.conf: OSSEC's defaults)"
+		switch {
+		case src.Repo != nil && src.Repo.Config != "":
+			cfg = src.Repo.Config
+		case o.base != "":
+			cfg = filepath.Join(o.base, "etc", "ossec.conf")
+		}
+		return src, cfg, repo, err
 	}
 	base := o.base
 	if base == "" {
