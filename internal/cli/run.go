@@ -449,19 +449,48 @@ func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
 	}
 }
 
+// jsonCase is a case of the --json report: the result, and for a failed
+// case where it failed (file and line of the failing command, or of the
+// file that did not load) and the message.
+type jsonCase struct {
+	harness.CaseResult
+	Failure *jsonFailure `json:"failure,omitempty"`
+}
+
+type jsonFailure struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// failurePos matches "FAIL: FILE:LINE: MESSAGE" in a case log.
+var failurePos = regexp.MustCompile(`(?m)^FAIL: (.+?):(\d+): (.*)$`)
+
+func failureOf(r harness.CaseResult) *jsonFailure {
+	if r.Status != harness.Failed {
+		return nil
+	}
+	if m := failurePos.FindStringSubmatch(r.Log); m != nil {
+		line, _ := strconv.Atoi(m[2])
+		return &jsonFailure{File: m[1], Line: line, Message: m[3]}
+	}
+	return &jsonFailure{File: r.File, Message: lastLine(r.Log)}
+}
+
 func writeJSONReport(w io.Writer, results []harness.CaseResult, passed, failed, skipped int) {
-	if results == nil {
-		results = []harness.CaseResult{}
+	cases := make([]jsonCase, len(results))
+	for i, r := range results {
+		cases[i] = jsonCase{CaseResult: r, Failure: failureOf(r)}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	enc.Encode(struct {
-		Passed  int                  `json:"passed"`
-		Failed  int                  `json:"failed"`
-		Skipped int                  `json:"skipped"`
-		Cases   []harness.CaseResult `json:"cases"`
-	}{passed, failed, skipped, results})
+		Passed  int        `json:"passed"`
+		Failed  int        `json:"failed"`
+		Skipped int        `json:"skipped"`
+		Cases   []jsonCase `json:"cases"`
+	}{passed, failed, skipped, cases})
 }
 
 // JUnit XML, as CI systems read it.
