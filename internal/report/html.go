@@ -69,7 +69,7 @@ func HTML(w io.Writer, p Page) error {
 		noiseHTML(b, p.Noise)
 	}
 	if p.Coverage != nil {
-		coverageHTML(b, p.Coverage)
+		coverageHTML(b, p.Coverage, p.Noise != nil)
 	}
 	fmt.Fprintf(b, "</body></html>\n")
 	return b.Flush()
@@ -94,8 +94,8 @@ func noiseHTML(b *bufio.Writer, r *noise.Report) {
 		lostClass = "bad"
 	}
 	fmt.Fprintf(b, "<div class=\"big\">")
-	fmt.Fprintf(b, "<div class=\"card good\">emails<b>%s fewer</b>%d → %d</div>", pct(t.Before.Emails, t.After.Emails), t.Before.Emails, t.After.Emails)
-	fmt.Fprintf(b, "<div class=\"card\">alerts at level ≥ %d<b>%s fewer</b>%d → %d</div>", r.Level, pct(t.Before.Notable, t.After.Notable), t.Before.Notable, t.After.Notable)
+	fmt.Fprintf(b, "<div class=\"card good\">emails<b>%s</b>%d → %d</div>", change(t.Before.Emails, t.After.Emails), t.Before.Emails, t.After.Emails)
+	fmt.Fprintf(b, "<div class=\"card\">alerts at level ≥ %d<b>%s</b>%d → %d</div>", r.Level, change(t.Before.Notable, t.After.Notable), t.Before.Notable, t.After.Notable)
 	fmt.Fprintf(b, "<div class=\"card\">alerts logged<b>%s</b>%d → %d</div>", pct(t.Before.Alerts, t.After.Alerts), t.Before.Alerts, t.After.Alerts)
 	fmt.Fprintf(b, "<div class=\"card %s\">lost alerts<b>%d</b>%d accepted as known changes</div>", lostClass, r.LostCount, r.AcceptedCount)
 	fmt.Fprintf(b, "</div>\n")
@@ -245,9 +245,14 @@ func levelChart(r *noise.Report) string {
 	return s.String()
 }
 
-func coverageHTML(b *bufio.Writer, r *coverage.Report) {
+// coverageHTML writes the coverage report; heading is false when the
+// page's own title already says it (a page with coverage alone).
+func coverageHTML(b *bufio.Writer, r *coverage.Report, heading bool) {
 	t := r.Totals
-	fmt.Fprintf(b, "<h2>Rule coverage</h2>\n<div class=\"big\">")
+	if heading {
+		fmt.Fprintf(b, "<h2>Rule coverage</h2>\n")
+	}
+	fmt.Fprintf(b, "<div class=\"big\">")
 	card := func(name string, p float64, detail string) {
 		class := "good"
 		if p < 100 {
@@ -264,9 +269,12 @@ func coverageHTML(b *bufio.Writer, r *coverage.Report) {
 	}
 	fmt.Fprintf(b, "<table><tr><th>file</th><th class=\"n\">rules covered</th><th class=\"n\">with negative</th><th class=\"n\">decoders covered</th><th></th></tr>\n")
 	for _, f := range append(append([]coverage.File(nil), r.Files...), t) {
-		fmt.Fprintf(b, "<tr><td>%s</td><td class=\"n\">%d/%d</td><td class=\"n\">%d/%d</td><td class=\"n\">%d/%d</td><td>%s</td></tr>\n",
-			esc(f.File), f.RulesCovered, f.Rules, f.RulesNegative, f.Rules, f.DecodersCovered, f.Decoders,
-			meter(coverage.Percent(f.RulesCovered+f.DecodersCovered, f.Rules+f.Decoders)))
+		bar := "" // nothing to cover: no bar, rather than a full one
+		if f.Rules+f.Decoders > 0 {
+			bar = meter(coverage.Percent(f.RulesCovered+f.DecodersCovered, f.Rules+f.Decoders))
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td></tr>\n",
+			esc(f.File), frac(f.RulesCovered, f.Rules), frac(f.RulesNegative, f.Rules), frac(f.DecodersCovered, f.Decoders), bar)
 	}
 	fmt.Fprintf(b, "</table>\n<table><tr><th>file:line</th><th class=\"n\">rule</th><th class=\"n\">level</th><th>description</th><th class=\"n\">events</th><th>positive cases</th><th>negative cases</th></tr>\n")
 	for _, x := range r.Rules {
@@ -301,4 +309,13 @@ func meter(p float64) string {
 		col = colBad
 	}
 	return fmt.Sprintf("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"120\" height=\"10\"><rect width=\"120\" height=\"10\" fill=\"#eaeef2\"/><rect width=\"%.0f\" height=\"10\" fill=\"%s\"/></svg>", p*1.2, col)
+}
+
+// frac is "part/whole", or "–" when there is nothing to count (a file
+// without rules has no "0/0 covered").
+func frac(part, whole int) string {
+	if whole == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d", part, whole)
 }

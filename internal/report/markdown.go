@@ -29,7 +29,7 @@ func (markdownReporter) Noise(w io.Writer, r *noise.Report) error {
 		mark = "❌"
 	}
 	fmt.Fprintf(b, "## Noise: %s → %s\n\n", md(r.Before.Label), md(r.After.Label))
-	fmt.Fprintf(b, "%s **%s fewer emails**, **%d lost alerts** (level ≥ %d) over %d events", mark, pct(t.Before.Emails, t.After.Emails), r.LostCount, r.Level, r.Events)
+	fmt.Fprintf(b, "%s emails **%s**, **%d lost alerts** (level ≥ %d) over %d events", mark, change(t.Before.Emails, t.After.Emails), r.LostCount, r.Level, r.Events)
 	if r.Shard != "" {
 		fmt.Fprintf(b, " (shard %s)", r.Shard)
 	}

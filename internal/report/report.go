@@ -105,12 +105,29 @@ func mailNote(o noise.Outcome) string {
 	return ""
 }
 
+// change says how a count changed: "87.5% fewer", "12.0% more", "none
+// before" (the percentage of nothing means nothing), "none" when it stays
+// zero, "unchanged".
+func change(before, after int64) string {
+	switch {
+	case before == 0 && after == 0:
+		return "none"
+	case before == 0:
+		return "none before"
+	case after == before:
+		return "unchanged"
+	case after < before:
+		return fmt.Sprintf("%.1f%% fewer", noise.Reduction(before, after))
+	}
+	return fmt.Sprintf("%.1f%% more", -noise.Reduction(before, after))
+}
+
 // summary is the one-line verdict of a noise report.
 func summary(r *noise.Report) string {
 	t := r.Totals
-	return fmt.Sprintf("emails %d -> %d (%s fewer), alerts at level >= %d %d -> %d (%s fewer), %d lost alerts",
-		t.Before.Emails, t.After.Emails, pct(t.Before.Emails, t.After.Emails),
-		r.Level, t.Before.Notable, t.After.Notable, pct(t.Before.Notable, t.After.Notable), r.LostCount)
+	return fmt.Sprintf("emails %d -> %d (%s), alerts at level >= %d %d -> %d (%s), %d lost alerts",
+		t.Before.Emails, t.After.Emails, change(t.Before.Emails, t.After.Emails),
+		r.Level, t.Before.Notable, t.After.Notable, change(t.Before.Notable, t.After.Notable), r.LostCount)
 }
 
 // acceptedGroups sums accepted losses by known change.

@@ -139,7 +139,7 @@ func TestJUnit(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	got := render(t, "markdown", sampleNoise(), nil)
 	contains(t, "markdown noise", got,
-		"## Noise: stock → ours\n\n❌ **87.5% fewer emails**, **1 lost alerts** (level ≥ 7) over 10 events.\n",
+		"## Noise: stock → ours\n\n❌ emails **87.5% fewer**, **1 lost alerts** (level ≥ 7) over 10 events.\n",
 		"| emails | 8 | 1 | 87.5% |\n",
 		"| fleet.log.gz:4 | web01 | rule 550 (level 7, mail) | rule 106002 (level 1) | `8:(web01) any-&gt;syscheck:&lt;script&gt;alert(1)&lt;/script&gt; /etc/x` |\n")
 	got = render(t, "markdown", nil, sampleCoverage())
@@ -171,5 +171,45 @@ func TestHTML(t *testing.T) {
 func TestFor(t *testing.T) {
 	if _, err := For("pdf"); err == nil || !strings.Contains(err.Error(), "html, json, junit, markdown, text") {
 		t.Errorf("For(pdf): err = %v", err)
+	}
+}
+
+// TestChange: a count that grows from zero is not "new fewer", one that
+// grows is "more", not a negative "fewer".
+func TestChange(t *testing.T) {
+	for _, c := range []struct {
+		before, after int64
+		want          string
+	}{
+		{0, 213, "none before"},
+		{0, 0, "none"},
+		{8, 1, "87.5% fewer"},
+		{4, 5, "25.0% more"},
+		{7, 7, "unchanged"},
+	} {
+		if got := change(c.before, c.after); got != c.want {
+			t.Errorf("change(%d, %d) = %q, want %q", c.before, c.after, got, c.want)
+		}
+	}
+}
+
+// TestHTMLCoverageOnly: a coverage page says "Rule coverage" once (its
+// title), and a file with nothing of a kind shows no "0/0" and no bar.
+func TestHTMLCoverageOnly(t *testing.T) {
+	var b bytes.Buffer
+	if err := HTML(&b, Page{Coverage: sampleCoverage()}); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	if n := strings.Count(got, ">Rule coverage</h"); n != 1 {
+		t.Errorf("heading \"Rule coverage\" %d times, want once", n)
+	}
+	if strings.Contains(got, ">0/0<") {
+		t.Errorf("a 0/0 count is shown")
+	}
+	row := got[strings.Index(got, "<tr><td>decoders/v.xml</td>"):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, "<td class=\"n\">–</td>") || !strings.Contains(row, "1/1") {
+		t.Errorf("decoder-only file row: %s", row)
 	}
 }
