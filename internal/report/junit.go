@@ -110,7 +110,7 @@ func (junitReporter) Coverage(w io.Writer, r *coverage.Report) error {
 		case r.RequireNegative && len(x.Negative) == 0:
 			c.Failure = &junitFailure{Message: "no negative case", Text: fmt.Sprintf("%s:%d: rule %d %s: positive in %s", x.File, x.Line, x.ID, x.Description, strings.Join(x.Positive, ", "))}
 		default:
-			c.SystemOut = fmt.Sprintf("matched %d events; positive: %s; negative: %s", x.Matched, strings.Join(x.Positive, ", "), strings.Join(x.Negative, ", "))
+			c.SystemOut = fmt.Sprintf("matched %s; positive: %s; negative: %s", plural(int64(x.Matched), "event"), strings.Join(x.Positive, ", "), strings.Join(x.Negative, ", "))
 		}
 		s.Cases = append(s.Cases, c)
 	}
@@ -122,4 +122,12 @@ func (junitReporter) Coverage(w io.Writer, r *coverage.Report) error {
 		s.Cases = append(s.Cases, c)
 	}
 	return writeJUnit(w, "ossec-ruletest coverage", s)
+}
+
+// plural is "1 event", "2 events".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

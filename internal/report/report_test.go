@@ -136,6 +136,16 @@ func TestJUnit(t *testing.T) {
 	}
 }
 
+// TestJUnitCoverageCounts: "matched 1 event", "matched 2 events".
+func TestJUnitCoverageCounts(t *testing.T) {
+	c := sampleCoverage()
+	c.Rules[1].Matched = 1
+	got := render(t, "junit", nil, c)
+	if !strings.Contains(got, "matched 2 events;") || !strings.Contains(got, "matched 1 event;") || strings.Contains(got, "matched 1 events") {
+		t.Errorf("coverage JUnit counts:\n%s", got)
+	}
+}
+
 func TestMarkdown(t *testing.T) {
 	got := render(t, "markdown", sampleNoise(), nil)
 	contains(t, "markdown noise", got,
