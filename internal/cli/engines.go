@@ -38,6 +38,9 @@ func RegisterEngine(name string, flags func(*flag.FlagSet), open func(ctx contex
 
 func init() {
 	RegisterEngine("native", nil, func(_ context.Context, o EngineOptions) (harness.Backend, error) {
+		if watchNative != nil && watchNative.Hostname == o.Hostname {
+			return watchNative, nil // run --watch: one engine cache for every cycle
+		}
 		return harness.NewNative(o.Hostname), nil
 	})
 }

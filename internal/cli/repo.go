@@ -130,7 +130,15 @@ func preloadRuleset(w io.Writer, cmd, base, repo string) (*ruleset.Ruleset, int)
 		var rs *ruleset.Ruleset
 		// Its notes (files left out without a base) are the engine's,
 		// printed after the cases.
-		rs, _, err = harness.Load(src)
+		if watchNative != nil {
+			// run --watch: load through the cycle's engine cache.
+			var eng interface{ Ruleset() *ruleset.Ruleset }
+			if eng, err = watchNative.Engine(src); err == nil {
+				rs = eng.Ruleset()
+			}
+		} else {
+			rs, _, err = harness.Load(src)
+		}
 		if err == nil {
 			describeRuleset(w, cmd, base, repo, src, rs)
 			return rs, ExitOK

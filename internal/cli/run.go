@@ -71,6 +71,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N): every Nth case, from the Kth, in file order")
 	xfailFile := fl.String("expected-failures", "", "a `FILE` of cases expected to fail, one per line: CASE REASON (CASE: FILE.ini:LINE, or a .txtar file)")
 	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
+	watch := fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
 	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -92,6 +93,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	paths := fl.Args()
 	if len(paths) == 0 {
 		paths = []string{filepath.Join(*repo, "cases")}
+	}
+	if *watch {
+		return watchRun(withoutWatch(args[:len(args)-fl.NArg()]), *repo, paths, *hostname, stdout, stderr)
 	}
 	files, err := caseFiles(paths)
 	if err != nil {
