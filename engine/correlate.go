@@ -15,6 +15,12 @@ type evList struct {
 	first, last *listNode
 	size, max   int
 	sid         bool
+	// ghosts are nodes of forgotten events (Options.Forget), before
+	// first: counted, no longer linked. In a sid history, ghostRecs is
+	// the number of forgotten events that were still in it when they
+	// were forgotten and that the event list has not freed yet; its last
+	// ghosts of them are still here (the older ones were dropped).
+	ghosts, ghostRecs int
 }
 
 func (l *evList) add(ev *pastEvent) *listNode {
@@ -32,7 +38,11 @@ func (l *evList) addNode(n *listNode) *listNode {
 	}
 	l.last = n
 	l.size++
-	if l.max > 0 && l.size > l.max && l.first.next != nil {
+	if l.max > 0 && l.size > l.max && l.ghosts > 0 {
+		// The oldest node is a forgotten event's: OSSEC drops it.
+		l.ghosts--
+		l.size--
+	} else if l.max > 0 && l.size > l.max && l.first.next != nil {
 		old := l.first
 		l.first = old.next
 		l.first.prev = nil
@@ -67,6 +77,10 @@ func (l *evList) remove(n *listNode) {
 // not update the size). It reports false, where OSSEC logs "No Oldest node
 // to delete", when the list is empty.
 func (l *evList) removeOldest() bool {
+	if l.ghosts > 0 {
+		l.ghosts--
+		return true
+	}
 	if l.first == nil {
 		return false
 	}
@@ -86,7 +100,131 @@ func (l *evList) removeOldest() bool {
 type eventList struct {
 	first, last *pastEvent
 	used, max   int
+	// ghosts are the forgotten events (Options.Forget), older than last,
+	// oldest first from ghostHead; used counts them.
+	ghosts    []ghost
+	ghostHead int
+	// forgotTime is the newest time of a forgotten event; nforgot and
+	// nfreed count the events forgotten and the ghosts freed.
+	forgotTime      int64
+	nforgot, nfreed int
+	// inexact: a search reached the forgotten events within its
+	// timeframe (the clock went back), so it may not have answered as
+	// OSSEC would.
+	inexact bool
 }
+
+// ghost is what freeing a forgotten event from the event list still
+// does: remove its node from the sid history it was in (sid), or else
+// remove the oldest node of the group histories its rule feeds (gen).
+type ghost struct {
+	time     int64
+	sid, gen *ruleset.Rule
+}
+
+// unlink takes n out of l's linked nodes without counting it out.
+func (l *evList) unlinkFirst() {
+	n := l.first
+	l.first = n.next
+	if l.first != nil {
+		l.first.prev = nil
+	} else {
+		l.last = nil
+	}
+	n.next = nil
+}
+
+// forget turns the oldest past event into a ghost: it leaves the lists,
+// and what OSSEC would still do with it when it is freed is kept.
+func (s *Session) forget() {
+	l := &s.events
+	p := l.last
+	l.last = p.prev
+	if l.last != nil {
+		l.last.next = nil
+	} else {
+		l.first = nil
+	}
+	p.prev = nil
+	g := ghost{time: p.time, gen: p.generated}
+	if p.sidNode != nil {
+		// The oldest event still in its sid history: its first node.
+		h := s.st(p.sidRule).sidHist
+		h.unlinkFirst()
+		h.ghosts++
+		h.ghostRecs++
+		g.sid = p.sidRule
+		p.sidNode = nil
+	} else if p.generated != nil {
+		for _, gr := range p.generated.GroupHistories {
+			h := s.st(gr).groupHist
+			for h != nil && h.first != nil && h.first.ev == p {
+				h.unlinkFirst()
+				h.ghosts++
+			}
+		}
+	}
+	if l.ghostHead > 0 && l.ghostHead == len(l.ghosts) {
+		l.ghosts, l.ghostHead = l.ghosts[:0], 0
+	}
+	l.ghosts = append(l.ghosts, g)
+	l.nforgot++
+	if p.time > l.forgotTime {
+		l.forgotTime = p.time
+	}
+}
+
+// freeGhost is freeEvent for the oldest forgotten event.
+func (s *Session) freeGhost() {
+	l := &s.events
+	g := l.ghosts[l.ghostHead]
+	l.ghosts[l.ghostHead] = ghost{}
+	l.ghostHead++
+	l.nfreed++
+	if l.ghostHead == len(l.ghosts) {
+		l.ghosts, l.ghostHead = l.ghosts[:0], 0
+	} else if l.ghostHead >= 1024 && l.ghostHead*2 >= len(l.ghosts) {
+		n := copy(l.ghosts, l.ghosts[l.ghostHead:])
+		l.ghosts, l.ghostHead = l.ghosts[:n], 0
+	}
+	if g.sid != nil {
+		h := s.st(g.sid).sidHist
+		present := h.ghosts == h.ghostRecs
+		h.ghostRecs--
+		if present {
+			h.ghosts--
+			h.size--
+			return
+		}
+	}
+	if g.gen != nil {
+		for _, gr := range g.gen.GroupHistories {
+			if gr.EventSearch != ruleset.SearchLastGroups {
+				continue
+			}
+			// A history never filled is allocated lazily: nil is empty.
+			if h := s.st(gr).groupHist; h == nil || !h.removeOldest() {
+				s.logged = append(s.logged, "No Oldest node to delete")
+			}
+		}
+	}
+}
+
+// reachForgotten notes that a search of timeframe tf at time now got to
+// the end of the events it keeps, where forgotten ones it would have
+// looked at may have been.
+func (s *Session) reachForgotten(now int64, tf int) {
+	l := &s.events
+	if l.ghostHead < len(l.ghosts) && now-l.forgotTime <= int64(tf) {
+		l.inexact = true
+	}
+}
+
+// Inexact reports whether a correlation search may have answered
+// differently from OSSEC because the session had forgotten events
+// (Options.Forget) that the search would have looked at: only when its
+// clock went back by more than the ruleset's longest timeframe.
+func (s *Session) Inexact() bool { return s.events.inexact }
 
 // remember stores the event that generated an alert for later
 // correlation: in the rule's sid history, else in the group histories it
@@ -100,15 +238,22 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
 	p.vals, p.set = ev.vals, ev.set
 	p.generated = r
-	st := &s.rules[r.Index]
-	if st.sidHist != nil {
+	st := s.st(r)
+	if r.KeepsSidHistory {
+		if st.sidHist == nil {
+			st.sidHist = &evList{max: s.e.sidMax, sid: true}
+		}
 		p.sidRule = r
 		p.own.ev = p
 		p.sidNode = st.sidHist.addNode(&p.own)
 	} else if len(r.GroupHistories) > 0 {
 		for _, g := range r.GroupHistories {
-			if h := s.rules[g.Index].groupHist; h != nil {
-				h.add(p)
+			if g.EventSearch == ruleset.SearchLastGroups {
+				gs := s.st(g)
+				if gs.groupHist == nil {
+					gs.groupHist = &evList{}
+				}
+				gs.groupHist.add(p)
 			}
 		}
 	}
@@ -119,7 +264,7 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 // allocation per 32 remembered events.
 func (s *Session) newPastEvent() *pastEvent {
 	if len(s.pastBlock) == 0 {
-		s.pastBlock = make([]pastEvent, 32)
+		s.pastBlock = make([]pastEvent, 8)
 	}
 	p := &s.pastBlock[0]
 	s.pastBlock = s.pastBlock[1:]
@@ -133,17 +278,27 @@ func (s *Session) newPastEvent() *pastEvent {
 func (s *Session) addEvent(p *pastEvent) {
 	l := &s.events
 	if l.first == nil {
-		l.first, l.last, l.used = p, p, 1
-		return
+		l.first, l.last = p, p
+	} else {
+		p.next = l.first
+		l.first.prev = p
+		l.first = p
 	}
-	p.next = l.first
-	l.first.prev = p
-	l.first = p
 	l.used++
+	if s.e.forget {
+		for l.last != p && p.time-l.last.time > s.e.maxWindow {
+			s.forget()
+		}
+	}
 	if l.used <= l.max {
 		return
 	}
-	for i := 0; l.last != nil && (i < 10 || p.time-l.last.time > int64(s.e.maxFreq)); i++ {
+	for i := 0; l.used > 0 && (i < 10 || p.time-s.oldestTime() > int64(s.e.maxFreq)); i++ {
+		l.used--
+		if l.ghostHead < len(l.ghosts) {
+			s.freeGhost()
+			continue
+		}
 		old := l.last
 		l.last = old.prev
 		if l.last != nil {
@@ -152,7 +307,6 @@ func (s *Session) addEvent(p *pastEvent) {
 			l.first = nil
 		}
 		old.prev = nil
-		l.used--
 		s.freeEvent(old)
 		if l.last == nil {
 			break
@@ -160,10 +314,20 @@ func (s *Session) addEvent(p *pastEvent) {
 	}
 }
 
+// oldestTime is the time of the oldest event of the list, forgotten or
+// not; the list is not empty.
+func (s *Session) oldestTime() int64 {
+	l := &s.events
+	if l.ghostHead < len(l.ghosts) {
+		return l.ghosts[l.ghostHead].time
+	}
+	return l.last.time
+}
+
 // freeEvent is what Free_Eventinfo does to the correlation lists.
 func (s *Session) freeEvent(p *pastEvent) {
 	if p.sidNode != nil {
-		if h := s.rules[p.sidRule.Index].sidHist; h != nil {
+		if h := s.st(p.sidRule).sidHist; h != nil {
 			h.remove(p.sidNode)
 		}
 		p.sidNode = nil
@@ -171,7 +335,11 @@ func (s *Session) freeEvent(p *pastEvent) {
 	}
 	if g := p.generated; g != nil && len(g.GroupHistories) > 0 {
 		for _, gr := range g.GroupHistories {
-			if h := s.rules[gr.Index].groupHist; h != nil && !h.removeOldest() {
+			if gr.EventSearch != ruleset.SearchLastGroups {
+				continue
+			}
+			// A history never filled is allocated lazily: nil is empty.
+			if h := s.st(gr).groupHist; h == nil || !h.removeOldest() {
 				s.logged = append(s.logged, "No Oldest node to delete")
 			}
 		}
@@ -189,8 +357,8 @@ func lastOwner(r *ruleset.Rule) *ruleset.Rule {
 // freeLast is OS_FreeRuleLastEvents: it empties the buffer r uses, but
 // only when r itself filled it.
 func (s *Session) freeLast(r *ruleset.Rule) {
-	if st := &s.rules[r.Index]; st.lastCopied {
-		o := &s.rules[lastOwner(r).Index]
+	if st := s.st(r); st.lastCopied {
+		o := s.st(lastOwner(r))
 		o.last = o.last[:0]
 		st.lastCopied = false
 	}
@@ -199,22 +367,22 @@ func (s *Session) freeLast(r *ruleset.Rule) {
 // setLast is OS_SetRuleLastEvent: entry idx of r's buffer becomes log
 // and the list ends after it.
 func (s *Session) setLast(r *ruleset.Rule, idx int, log string) {
-	o := &s.rules[lastOwner(r).Index]
+	o := s.st(lastOwner(r))
 	if idx > len(o.last) {
 		return
 	}
 	// The buffer is never shared: moveLast hands it over whole.
 	o.last = append(o.last[:idx], log)
-	s.rules[r.Index].lastCopied = true
+	s.st(r).lastCopied = true
 }
 
 // moveLast is OS_MoveRuleLastEvents: the buffer goes to the event.
 func (s *Session) moveLast(r *ruleset.Rule, ev *event) {
-	st := &s.rules[r.Index]
+	st := s.st(r)
 	if !st.lastCopied {
 		return
 	}
-	o := &s.rules[lastOwner(r).Index]
+	o := s.st(lastOwner(r))
 	ev.lastEvents = o.last
 	o.last = nil
 	st.lastCopied = false
@@ -237,7 +405,13 @@ func strDiffer(a *pastEvent, ev *event, sl slot) bool {
 // rule's level, and fire once more than frequency events fit.
 func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList, sids bool) bool {
 	s.freeLast(r)
-	if h == nil || h.last == nil {
+	if h == nil {
+		return false
+	}
+	if h.last == nil {
+		if h.ghosts > 0 {
+			s.reachForgotten(ev.time, r.Timeframe)
+		}
 		return false
 	}
 	firstEv := h.last.ev
@@ -295,6 +469,9 @@ func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList, sids bool
 		s.moveLast(r, ev)
 		return true
 	}
+	if h.ghosts > 0 {
+		s.reachForgotten(ev.time, r.Timeframe)
+	}
 	return false
 }
 
@@ -303,11 +480,11 @@ func (s *Session) searchLastSids(ev *event, r *ruleset.Rule) bool {
 		s.freeLast(r)
 		return false
 	}
-	return s.searchHistory(ev, r, s.rules[r.SidSearch.Index].sidHist, true)
+	return s.searchHistory(ev, r, s.st(r.SidSearch).sidHist, true)
 }
 
 func (s *Session) searchLastGroups(ev *event, r *ruleset.Rule) bool {
-	return s.searchHistory(ev, r, s.rules[r.Index].groupHist, false)
+	return s.searchHistory(ev, r, s.st(r).groupHist, false)
 }
 
 // searchLastEvents is Search_LastEvents: the same walk over the global
@@ -317,6 +494,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 	s.freeLast(r)
 	l := &s.events
 	if l.first == nil {
+		s.reachForgotten(ev.time, r.Timeframe)
 		return false
 	}
 	firstEv := l.first
@@ -365,6 +543,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 		s.moveLast(r, ev)
 		return true
 	}
+	s.reachForgotten(ev.time, r.Timeframe)
 	return false
 }
 

@@ -20,6 +20,14 @@ type Options struct {
 	// Location gives the local time <time> and <weekday> compare with.
 	// A Session may have its own (Session.SetClock).
 	Now func() time.Time
+	// Forget lets sessions drop the past events no correlation search
+	// can reach any more (older than every timeframe of the ruleset
+	// before the newest event), keeping only what OSSEC's list trimming
+	// needs of them: memory then follows the events of the last
+	// timeframe, not all events. Verdicts are the same as long as a
+	// session's clock does not go back past what it forgot
+	// (Session.Inexact).
+	Forget bool
 }
 
 // Observer watches a Session work (Session.SetObserver). Its methods are
@@ -70,6 +78,16 @@ type Engine struct {
 	memSize int
 	maxFreq int
 	sidMax  int
+	// stIdx is, by Rule.Index, where a rule's correlation state is in
+	// Session.rules: 0, a slot that stays zero, for the many rules that
+	// keep none. nstate is the number of slots.
+	stIdx  []int32
+	nstate int
+	// maxWindow is the longest timeframe of a correlation search: past
+	// events older than that are never looked at again.
+	maxWindow int64
+	// forget is Options.Forget.
+	forget bool
 
 	sonic *sonicPatterns
 	pn    pnameIndex
@@ -173,8 +191,48 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	if e.sidMax <= 0 {
 		e.sidMax = 128
 	}
+	e.forget = opts.Forget
+	e.indexRuleState()
 	return e
 }
+
+// indexRuleState gives a slot of per-session state to each rule that may
+// keep some: an <ignore> time, a last_events buffer (its own or the one it
+// writes), a sid or group history, a correlation search or check_diff. A
+// session of the stock ruleset then holds a few hundred slots, not one
+// per rule.
+func (e *Engine) indexRuleState() {
+	need := make([]bool, len(e.rs.AllRules))
+	for _, r := range e.rs.AllRules {
+		if r.IgnoreTime != 0 || r.KeepsSidHistory || r.EventSearch != ruleset.SearchNone ||
+			r.ContextOpts&ruleset.SameDoDiff != 0 || r.LastEvents != nil {
+			need[r.Index] = true
+		}
+		if r.LastEvents != nil {
+			need[r.LastEvents.Index] = true
+		}
+		if r.SidSearch != nil {
+			need[r.SidSearch.Index] = true
+		}
+		for _, g := range r.GroupHistories {
+			need[g.Index] = true
+		}
+		if r.EventSearch != ruleset.SearchNone && int64(r.Timeframe) > e.maxWindow {
+			e.maxWindow = int64(r.Timeframe)
+		}
+	}
+	e.stIdx = make([]int32, len(e.rs.AllRules))
+	e.nstate = 1
+	for i, n := range need {
+		if n {
+			e.stIdx[i] = int32(e.nstate)
+			e.nstate++
+		}
+	}
+}
+
+// st is the correlation state of rule r in the session.
+func (s *Session) st(r *ruleset.Rule) *ruleState { return &s.rules[s.e.stIdx[r.Index]] }
 
 // Ruleset returns the ruleset the engine runs.
 func (e *Engine) Ruleset() *ruleset.Ruleset { return e.rs }
@@ -297,25 +355,27 @@ func (e *Engine) NewSession() *Session {
 		e:       e,
 		now:     e.now,
 		decType: make([]ruleset.Category, e.ndec),
-		rules:   make([]ruleState, len(e.rs.AllRules)),
+		rules:   make([]ruleState, e.nstate),
 		subs:    make([]string, 0, 16),
 		subs2:   make([]string, 0, 16),
 	}
-	s.sc.lits = make([]uint32, e.nlits)
 	s.ev.arena = &arena{}
 	s.ev.dyn = make([]string, e.maxOrder)
 	s.ev.dynSet = make([]bool, e.maxOrder)
 	s.events.max = e.memSize
-	for _, r := range e.rs.AllRules {
-		if r.KeepsSidHistory {
-			s.rules[r.Index].sidHist = &evList{max: e.sidMax, sid: true}
-		}
-		if r.EventSearch == ruleset.SearchLastGroups {
-			s.rules[r.Index].groupHist = &evList{}
-		}
-	}
 	s.fts.init()
 	return s
+}
+
+// Release lets go of the session's scratch buffers (the literal scan
+// table, the field arena's block, the spare past events), which the next
+// event allocates again: a caller that keeps many idle sessions (one per
+// host) releases the ones it has not used for a while. The correlation
+// state is kept.
+func (s *Session) Release() {
+	s.sc = logScan{}
+	s.ev.arena = &arena{}
+	s.pastBlock = nil
 }
 
 // SetObserver makes o watch the events the session analyses from now on

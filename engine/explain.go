@@ -421,7 +421,7 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 			return fmt.Sprintf("rule %d is not loaded: nothing is ever found", r.IfMatchedSID), false
 		}
 		what = fmt.Sprintf("earlier events that matched rule %d", r.IfMatchedSID)
-		n := s.rules[r.SidSearch.Index].sidHist
+		n := s.st(r.SidSearch).sidHist
 		var cur *listNode
 		if n != nil {
 			cur = n.last
@@ -436,7 +436,7 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 		}
 	case ruleset.SearchLastGroups:
 		what = "earlier events in the groups of if_matched_group"
-		n := s.rules[r.Index].groupHist
+		n := s.st(r).groupHist
 		var cur *listNode
 		if n != nil {
 			cur = n.last

@@ -370,6 +370,9 @@ func (s *Session) scan(log string) *logScan {
 		return sc
 	}
 	sc.log, sc.valid = log, true
+	if sc.lits == nil {
+		sc.lits = make([]uint32, s.e.nlits)
+	}
 	sc.gen = (sc.gen + 1) & (1<<31 - 1)
 	if sc.gen == 0 {
 		clear(sc.lits)

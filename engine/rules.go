@@ -31,7 +31,7 @@ func (s *Session) analyze(ev *event, res *Result) {
 			return
 		}
 		if cur.IgnoreTime != 0 {
-			st := &s.rules[cur.Index]
+			st := s.st(cur)
 			switch {
 			case st.timeIgnored == 0:
 				st.timeIgnored = ev.time
@@ -501,12 +501,13 @@ func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
 		return
 	}
 	if owner := r.LastEvents; owner != nil {
-		if l := s.rules[owner.Index].last; len(l) > 0 {
+		if l := s.st(owner).last; len(l) > 0 {
 			res.LastEvents = append([]string(nil), l...)
 		}
-		if s.rules[r.Index].lastCopied {
-			s.rules[owner.Index].last = s.rules[owner.Index].last[:0]
-			s.rules[r.Index].lastCopied = false
+		if s.st(r).lastCopied {
+			o := s.st(owner)
+			o.last = o.last[:0]
+			s.st(r).lastCopied = false
 		}
 	}
 }

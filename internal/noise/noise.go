@@ -91,10 +91,13 @@ type Side struct {
 }
 
 // Native returns the NewAnalyzer of a Side that runs the native engine on
-// rs, with hostname as the manager's hostname.
+// rs, with hostname as the manager's hostname. Its sessions forget the
+// past events no correlation search can reach any more
+// (engine.Options.Forget), so that a host's memory follows its events of
+// the ruleset's longest timeframe, not all of them.
 func Native(rs *ruleset.Ruleset, hostname string) func(now func() time.Time) Analyzer {
 	return func(now func() time.Time) Analyzer {
-		return nativeAnalyzer{engine.New(rs, engine.Options{Hostname: hostname, Now: now})}
+		return nativeAnalyzer{engine.New(rs, engine.Options{Hostname: hostname, Now: now, Forget: true})}
 	}
 }
 
@@ -139,6 +142,9 @@ type Options struct {
 	// Progress, when set, is called from time to time with the number of
 	// events read so far.
 	Progress func(events int64)
+
+	// idle overrides idleEvents (tests).
+	idle int64
 }
 
 // Shard is part K of N (1 <= K <= N) of the hosts; N == 0 means all.
@@ -319,23 +325,63 @@ type FollowUp struct {
 
 // worker replays the events of its hosts.
 type worker struct {
-	opts    *Options
-	an      [2]Analyzer
-	names   [2]func(string) string
-	cur     time.Time
-	epoch   time.Time
-	hosts   map[string]*hostState
-	acc     *accum
-	fields  []engine.Field
-	scratch [2]engine.Result
+	opts  *Options
+	an    [2]Analyzer
+	names [2]func(string) string
+	cur   time.Time
+	epoch time.Time
+	hosts map[string]*hostState
+	acc   *accum
+	// n counts the worker's events.
+	n int64
+}
+
+// idleEvents is how many events of other hosts a worker sees before it
+// releases a host's scratch buffers (see releaseIdle).
+const idleEvents = 4096
+
+func (w *worker) idleEvents() int64 {
+	if w.opts.idle > 0 {
+		return w.opts.idle
+	}
+	return idleEvents
+}
+
+// releaser is a Session that can let go of its scratch buffers between
+// events (*engine.Session.Release).
+type releaser interface{ Release() }
+
+// inexacter is a Session that tells whether forgetting past events may
+// have changed a verdict (*engine.Session.Inexact).
+type inexacter interface{ Inexact() bool }
+
+// releaseIdle lets go of the scratch buffers of the hosts that had no
+// event in the last idleEvents events of the worker: what an idle host
+// keeps is its correlation state alone.
+func (w *worker) releaseIdle() {
+	for _, h := range w.hosts {
+		if h.released || w.n-h.used < w.idleEvents() {
+			continue
+		}
+		for _, s := range h.sess {
+			if r, ok := s.(releaser); ok {
+				r.Release()
+			}
+		}
+		h.released = true
+	}
 }
 
 type hostState struct {
-	sess    [2]Session
-	clock   time.Time
-	n       int64
-	queue   []*pending // oldest first
-	waiting [2]map[string][]*pending
+	sess  [2]Session
+	clock time.Time
+	n     int64
+	// used is the worker's event count when the host last had one;
+	// released says that its sessions' scratch buffers were let go.
+	used     int64
+	released bool
+	queue    []*pending // oldest first
+	waiting  [2]map[string][]*pending
 }
 
 // pending is an alert that waits for its follow-up on one side or both.
@@ -382,6 +428,11 @@ func (w *worker) host(name string) *hostState {
 func (w *worker) process(ev *corpus.Event) {
 	h := w.host(ev.Host)
 	h.n++
+	w.n++
+	h.used, h.released = w.n, false
+	if idle := w.idleEvents(); w.n%idle == 0 {
+		w.releaseIdle()
+	}
 	switch c := w.opts.Clock; {
 	case c != nil && c.Mode == clock.Arrival:
 		h.clock = time.Now()
@@ -497,6 +548,12 @@ func (w *worker) settle(p *pending) {
 // finish gives up on the follow-ups still awaited at the end of the corpus.
 func (w *worker) finish() {
 	for _, h := range w.hosts {
+		for _, s := range h.sess {
+			if x, ok := s.(inexacter); ok && x.Inexact() {
+				w.acc.inexact++
+				break
+			}
+		}
 		for _, p := range h.queue {
 			if !p.done {
 				w.giveUp(h, p)

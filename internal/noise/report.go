@@ -28,6 +28,11 @@ type Report struct {
 	Events   int64 `json:"events"`
 	Replayed int64 `json:"replayed"`
 	Skipped  int64 `json:"skipped"`
+	// InexactHosts counts the hosts whose clock went back by more than
+	// the longest timeframe of a ruleset after their sessions had
+	// forgotten events older than that: a correlation verdict of theirs
+	// may differ from OSSEC's (engine.Session.Inexact).
+	InexactHosts int64 `json:"inexact_hosts,omitempty"`
 	// Totals are the counts of each side.
 	Totals Pair `json:"totals"`
 	// Rules lists every rule an event ended on, on either side, by id.
@@ -173,6 +178,7 @@ type accum struct {
 	events   int64
 	replayed int64
 	skipped  int64
+	inexact  int64
 	totals   Pair
 	rules    map[int]*RuleRow
 	groups   map[string]*GroupRow
@@ -303,6 +309,7 @@ func (a *accum) merge(b *accum) {
 	a.events += b.events
 	a.replayed += b.replayed
 	a.skipped += b.skipped
+	a.inexact += b.inexact
 	a.totals.Before.add(b.totals.Before)
 	a.totals.After.add(b.totals.After)
 	for id, r := range b.rules {
@@ -353,7 +360,7 @@ func (a *accum) merge(b *accum) {
 
 // report turns the counts into a report in canonical order.
 func (a *accum) report() *Report {
-	r := &Report{Events: a.events, Replayed: a.replayed, Skipped: a.skipped, Totals: a.totals}
+	r := &Report{Events: a.events, Replayed: a.replayed, Skipped: a.skipped, InexactHosts: a.inexact, Totals: a.totals}
 	r.Rules = make([]RuleRow, 0, len(a.rules))
 	for _, x := range a.rules {
 		r.Rules = append(r.Rules, *x)
@@ -399,6 +406,7 @@ func (a *accum) report() *Report {
 func accumOf(r *Report) *accum {
 	a := newAccum(r.Level, r.MaxLost, r.knownChanges())
 	a.events, a.replayed, a.skipped, a.totals = r.Events, r.Replayed, r.Skipped, r.Totals
+	a.inexact = r.InexactHosts
 	for i := range r.Rules {
 		x := r.Rules[i]
 		a.rules[x.ID] = &x

@@ -20,6 +20,9 @@ func (textReporter) Noise(w io.Writer, r *noise.Report) error {
 	}
 	fmt.Fprintf(b, "noise: %s -> %s, %d events from %s%s\n", r.Before.Label, r.After.Label, r.Events, strings.Join(r.Inputs, " "), shard)
 	fmt.Fprintf(b, "lost alerts: events at level >= %d before (email_alert_level of %s: %d) that are not after\n\n", r.Level, r.Before.Label, r.Before.EmailAlertLevel)
+	if r.InexactHosts > 0 {
+		fmt.Fprintf(b, "warning: the clock of %d hosts went back by more than the longest timeframe: their correlation verdicts may differ from OSSEC's\n\n", r.InexactHosts)
+	}
 	t := r.Totals
 	fmt.Fprintf(b, "%-22s %10s %10s %10s\n", "", "before", "after", "reduction")
 	row := func(name string, x, y int64) {
