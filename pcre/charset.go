@@ -37,11 +37,6 @@ func (s *charSet) has(c rune) bool {
 
 func (s *charSet) hasByte(b byte) bool { return s.bits[b>>6]&(1<<(b&63)) != 0 }
 
-// full reports whether every byte value is in the bitmap.
-func (s *charSet) full() bool {
-	return s.bits[0] == ^uint64(0) && s.bits[1] == ^uint64(0) && s.bits[2] == ^uint64(0) && s.bits[3] == ^uint64(0)
-}
-
 // asciiOnly reports whether the set contains only values below 128.
 func (s *charSet) asciiOnly() bool { return s.bits[2] == 0 && s.bits[3] == 0 && len(s.hi) == 0 }
 

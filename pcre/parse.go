@@ -930,18 +930,6 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func isName(s string) bool {
-	if s == "" || len(s) > 32 || s[0] >= '0' && s[0] <= '9' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) && s[i] != '_' {
-			return false
-		}
-	}
-	return true
-}
-
 // parseClass parses [...] at p.pos.
 func (p *parser) parseClass() (*charSet, error) {
 	start := p.pos
