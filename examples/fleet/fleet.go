@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/syscheck"
 )
 
 // Config sizes the fleet.
@@ -149,7 +149,7 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 		t := cfg.Start.Add(h.scan)
 		for _, p := range h.order {
 			f := h.files[p]
-			g.emit(t, g.fim(h, f.path, harness.DefaultFileState(f.path, g.ver(h, f)).Checksum()))
+			g.emit(t, g.fim(h, f.path, syscheck.Default(f.path, g.ver(h, f)).Checksum()))
 			g.stats.Baseline++
 		}
 	}
@@ -248,7 +248,7 @@ func (g *gen) flush(w *bufio.Writer) {
 }
 
 func (g *gen) fim(h *host, path, checksum string) string {
-	m := harness.SyscheckMessage(h.name, checksum, path, "")
+	m := syscheck.Message(h.name, checksum, path, "")
 	return fmt.Sprintf("%c:%s:%s", m.Queue, m.Location, m.Text)
 }
 
@@ -439,7 +439,7 @@ func (g *gen) scan(h *host, t time.Time) {
 			delete(h.files, c.path)
 			h.order = slices.DeleteFunc(h.order, func(p string) bool { return p == c.path })
 		default:
-			sum = harness.DefaultFileState(f.path, g.ver(h, f)).Checksum()
+			sum = syscheck.Default(f.path, g.ver(h, f)).Checksum()
 		}
 		g.emit(t, g.fim(h, c.path, sum))
 		t = t.Add(time.Duration(1+g.rng.IntN(3)) * time.Second)

@@ -15,6 +15,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/corpus"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/noise"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
+	"os/exec"
 )
 
 // base is the stock OSSEC ruleset the example compares against.
@@ -146,3 +147,18 @@ func BenchmarkReplay(b *testing.B) {
 }
 
 var errEOF = io.EOF
+
+// TestGenLinksNoTestCode: the generator is a program users run; no test
+// package (testing, testscript, which registers -testwork and -flaky on
+// the program's flags) may be linked into it.
+func TestGenLinksNoTestCode(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./gen").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "testing" || strings.Contains(p, "testscript") || strings.HasSuffix(p, "/testenv") {
+			t.Errorf("./gen links %s", p)
+		}
+	}
+}
