@@ -7,8 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
@@ -21,9 +19,7 @@ func TestCases(t *testing.T) {
 		Base:    testenv.StockRulesetIfAny(t),
 		Repo:    "..",
 	}
-	p := cfg.Params()
-	p.Dir = "../cases"
-	testscript.Run(t, p)
+	cfg.Test(t, "../cases")
 }
 
 // TestReadmeExample checks that the first example of the README is a case

@@ -25,6 +25,13 @@
 //
 // Engines plug in through Backend; Native runs the pure-Go engine and caches
 // the rulesets it loads. Other packages (the real ossec-logtest, containers)
-// implement Backend too. Config.Params gives the testscript parameters for
-// `go test`; RunFiles runs cases outside it (the run command).
+// implement Backend too.
+//
+// A rules repository tests itself with `go test` through Test:
+//
+//	func TestCases(t *testing.T) { harness.Test(t, "cases") }
+//
+// (see examples/rulesrepo); Config.Test does the same with another engine
+// or base, Config.Params gives the bare testscript parameters, and RunFiles
+// runs cases outside `go test` (the run command).
 package harness
