@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +23,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/lint"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
 )
 
 func init() {
@@ -66,6 +65,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	noRepo := fl.Bool("no-repo", false, "load no rules repository: only the base and the cases' own files")
 	jsonOut := fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
 	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
+	markdown := fl.String("markdown", "", "also write the results as Markdown to `FILE` (a CI job summary)")
 	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
 	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
 	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N): every Nth case, from the Kth, in file order")
@@ -221,19 +221,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if nx > 0 {
 		fmt.Fprintf(stderr, "%d failed as expected (%s)\n", nx, *xfailFile)
 	}
+	rep := &report.Cases{Results: results, Verbose: *verbose}
 	if *jsonOut {
-		writeJSONReport(stdout, results, passed, failed, skipped)
+		writeCaseResults(stdout, "json", rep)
 		fmt.Fprintln(stderr, summary)
 	} else {
-		writeTextReport(stdout, results, *verbose)
-		if skipped > 0 {
-			fmt.Fprintf(stdout, "%d skipped\n", skipped)
-		}
-		fmt.Fprintln(stdout, summary)
+		writeCaseResults(stdout, "text", rep)
 	}
-	if *junit != "" {
-		if err := writeJUnit(*junit, results); err != nil {
-			fmt.Fprintf(stderr, "ossec-ruletest run: --junit: %v\n", err)
+	for _, out := range []struct{ flag, format, file string }{{"junit", "junit", *junit}, {"markdown", "markdown", *markdown}} {
+		if out.file == "" {
+			continue
+		}
+		if err := writeCaseResultsFile(out.file, out.format, rep); err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: --%s: %v\n", out.flag, err)
 			return ExitFailed
 		}
 	}
@@ -423,145 +423,23 @@ func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.
 	return results, total
 }
 
-func writeTextReport(w io.Writer, results []harness.CaseResult, verbose bool) {
-	for _, r := range results {
-		var head string
-		switch r.Status {
-		case harness.Failed:
-			head = "--- FAIL"
-		case statusXFail:
-			fmt.Fprintf(w, "--- XFAIL: %s (%s): %s\n", r.Name, r.File, r.SkipReason)
-			continue
-		case harness.Skipped:
-			if !verbose {
-				fmt.Fprintf(w, "--- SKIP: %s (%s): %s\n", r.Name, r.File, r.SkipReason)
-				continue
-			}
-			head = "--- SKIP"
-		default:
-			if !verbose {
-				continue
-			}
-			head = "--- PASS"
-		}
-		fmt.Fprintf(w, "%s: %s (%s, %.3fs)\n", head, r.Name, r.File, r.Duration.Seconds())
-		for _, l := range strings.Split(strings.TrimRight(r.Log, "\n"), "\n") {
-			if l != "" {
-				fmt.Fprintf(w, "    %s\n", l)
-			}
-		}
-	}
-}
-
-// jsonCase is a case of the --json report: the result, and for a failed
-// case where it failed (file and line of the failing command, or of the
-// file that did not load) and the message.
-type jsonCase struct {
-	harness.CaseResult
-	Failure *jsonFailure `json:"failure,omitempty"`
-}
-
-type jsonFailure struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Message string `json:"message"`
-}
-
-// failurePos matches "FAIL: FILE:LINE: MESSAGE" in a case log.
-var failurePos = regexp.MustCompile(`(?m)^FAIL: (.+?):(\d+): (.*)$`)
-
-func failureOf(r harness.CaseResult) *jsonFailure {
-	if r.Status != harness.Failed {
-		return nil
-	}
-	if m := failurePos.FindStringSubmatch(r.Log); m != nil {
-		line, _ := strconv.Atoi(m[2])
-		return &jsonFailure{File: m[1], Line: line, Message: m[3]}
-	}
-	return &jsonFailure{File: r.File, Message: lastLine(r.Log)}
-}
-
-func writeJSONReport(w io.Writer, results []harness.CaseResult, passed, failed, skipped int) {
-	cases := make([]jsonCase, len(results))
-	for i, r := range results {
-		cases[i] = jsonCase{CaseResult: r, Failure: failureOf(r)}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	enc.Encode(struct {
-		Passed  int        `json:"passed"`
-		Failed  int        `json:"failed"`
-		Skipped int        `json:"skipped"`
-		Cases   []jsonCase `json:"cases"`
-	}{passed, failed, skipped, cases})
-}
-
-// JUnit XML, as CI systems read it.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-func writeJUnit(path string, results []harness.CaseResult) error {
-	s := junitSuite{Name: "ossec-ruletest", Tests: len(results)}
-	var total float64
-	for _, r := range results {
-		c := junitCase{Name: r.Name, Classname: filepath.ToSlash(filepath.Dir(r.File)), File: r.File, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
-		total += r.Duration.Seconds()
-		switch r.Status {
-		case harness.Failed:
-			s.Failures++
-			c.Failure = &junitMessage{Message: firstFailure(r.Log), Text: r.Log}
-		case harness.Skipped:
-			s.Skipped++
-			c.Skipped = &junitMessage{Message: r.SkipReason}
-		case statusXFail:
-			s.Skipped++
-			c.Skipped = &junitMessage{Message: "expected failure: " + r.SkipReason}
-		}
-		s.Cases = append(s.Cases, c)
-	}
-	s.Time = fmt.Sprintf("%.3f", total)
-	data, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{s}}, "", "  ")
+// writeCaseResults writes the case results in a format of package report.
+func writeCaseResults(w io.Writer, format string, c *report.Cases) error {
+	r, err := report.ForCases(format)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append([]byte(xml.Header), append(data, '\n')...), 0o644)
+	return r.Cases(w, c)
 }
 
-// firstFailure is the "FAIL: file:line: ..." line of a case log.
-func firstFailure(log string) string {
-	for _, l := range strings.Split(log, "\n") {
-		if strings.HasPrefix(l, "FAIL: ") {
-			return strings.TrimPrefix(l, "FAIL: ")
-		}
+// writeCaseResultsFile writes the case results to the file path.
+func writeCaseResultsFile(path, format string, c *report.Cases) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	return lastLine(log)
+	err = writeCaseResults(f, format, c)
+	return errors.Join(err, f.Close())
 }
 
 func lastLine(log string) string {

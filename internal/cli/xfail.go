@@ -10,11 +10,12 @@ import (
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
 )
 
 // statusXFail is the status of a case that failed and is listed in the
 // file of expected failures.
-const statusXFail harness.Status = "expected-failure"
+const statusXFail = report.ExpectedFailure
 
 // xfail is one line of a file of expected failures.
 type xfail struct {

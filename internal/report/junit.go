@@ -12,11 +12,16 @@ import (
 
 type junitReporter struct{}
 
+// The one JUnit schema of every report: testsuites > testsuite >
+// testcase, with counts on both levels, and time, file and skipped where
+// the report has them (case runs).
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr,omitempty"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -24,13 +29,18 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr,omitempty"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Time      string        `xml:"time,attr,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitFailure `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
@@ -39,14 +49,20 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
+// writeJUnit writes s as the one suite of a document named name; the
+// counts are computed from its cases.
 func writeJUnit(w io.Writer, name string, s junitSuite) error {
+	s.Tests, s.Failures, s.Skipped = 0, 0, 0
 	for _, c := range s.Cases {
 		s.Tests++
 		if c.Failure != nil {
 			s.Failures++
 		}
+		if c.Skipped != nil {
+			s.Skipped++
+		}
 	}
-	doc := junitSuites{Name: name, Tests: s.Tests, Failures: s.Failures, Suites: []junitSuite{s}}
+	doc := junitSuites{Name: name, Tests: s.Tests, Failures: s.Failures, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
 	io.WriteString(w, xml.Header)
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
