@@ -47,7 +47,7 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
-	repo := fl.String("repo", "", "the rules repository (default: the current directory, when it has rules)")
+	repo := fl.String("repo", "", "the rules repository (default: the one the current directory is in, found upwards; its cases/ by default)")
 	hostname := fl.String("hostname", "manager", "the manager's hostname, given to events without a syslog header")
 	minPct := fl.Float64("min", 0, "fail when less than `PERCENT` of the rules, or of the decoders, are covered")
 	requireNeg := fl.Bool("require-negative", false, "fail when a covered rule has no negative case")

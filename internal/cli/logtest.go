@@ -74,9 +74,10 @@ prints what OSSEC 4.3.0's ossec-logtest prints, with the same flags. Also:
                       syslog timestamp), or a fixed RFC 3339 time such as
                       2026-11-26T10:00:00Z (its zone is the local time of
                       <time> and <weekday>)
-Without -c and -D, run from the root of a rules repository (ossec.conf,
-decoders/, rules/), it loads the repository's ruleset on top of the base;
-elsewhere it loads /var/ossec as ossec-logtest does. -D DIR reads
+Without -c and -D, run in a rules repository (ossec.conf, rules/,
+decoders/, etc/local_decoder.xml; from its root or any directory below),
+it loads the repository deployed into the base and says on stderr what it
+loaded; elsewhere it loads /var/ossec as ossec-logtest does. -D DIR reads
 DIR/etc/ossec.conf and resolves the paths in it inside DIR (no chroot).
 Active responses are loaded (and printed) with --json only, since
 ossec-logtest does not read them.

@@ -33,11 +33,14 @@ func init() {
 const runUsage = `usage: ossec-ruletest run [flags] [PATH...]
 
 Runs the case files (.txtar) and OSSEC rule test files (.ini) given, and
-those in the folders given (recursively); default: cases/. The ruleset of
-a case is the base OSSEC installation (--base, or $OSSEC_RULESET), this
-rules repository's ossec.conf, decoders/ and rules/ (--repo), and the
-files of the case's own archive. It prints failing cases with their log
-and ends with the line "N passed, M failed".
+those in the folders given (recursively); default: the repository's
+cases/. The ruleset of a case is the base OSSEC installation (--base, or
+$OSSEC_RULESET), the rules repository deployed into it (--repo, default:
+the repository the current directory is in; its rules/X.xml replaces the
+base's rules/X.xml, its ossec.conf's own <rules> list is what loads), and
+the files of the case's own archive. It says on stderr what it loaded,
+prints failing cases with their log and ends with the line
+"N passed, M failed".
 
 Set ` + harness.UpdateEnv + `=1 (or --update) to rewrite the golden output of failing
 'cmp stdout' commands in the case files.
@@ -61,7 +64,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	engineName, hostname := engineFlags(fl)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
-	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the current directory, when it has them)")
+	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the one the current directory is in, found upwards)")
 	noRepo := fl.Bool("no-repo", false, "load no rules repository: only the base and the cases' own files")
 	jsonOut := fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
 	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
