@@ -238,8 +238,8 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
 	p.vals, p.set = ev.vals, ev.set
 	p.generated = r
-	st := s.st(r)
 	if r.KeepsSidHistory {
+		st := s.st(r)
 		if st.sidHist == nil {
 			st.sidHist = &evList{max: s.e.sidMax, sid: true}
 		}

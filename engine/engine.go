@@ -231,8 +231,19 @@ func (e *Engine) indexRuleState() {
 	}
 }
 
-// st is the correlation state of rule r in the session.
-func (s *Session) st(r *ruleset.Rule) *ruleState { return &s.rules[s.e.stIdx[r.Index]] }
+// st is the correlation state of rule r in the session. The slots are
+// allocated by chunks of stChunk on first use: a session touches few.
+func (s *Session) st(r *ruleset.Rule) *ruleState {
+	i := s.e.stIdx[r.Index]
+	c := s.rules[i/stChunk]
+	if c == nil {
+		c = make([]ruleState, stChunk)
+		s.rules[i/stChunk] = c
+	}
+	return &c[i%stChunk]
+}
+
+const stChunk = 16
 
 // Ruleset returns the ruleset the engine runs.
 func (e *Engine) Ruleset() *ruleset.Ruleset { return e.rs }
@@ -303,7 +314,7 @@ type Session struct {
 	// writes it into the shared decoder), 0 when unchanged.
 	decType []ruleset.Category
 
-	rules  []ruleState
+	rules  [][]ruleState // by chunks, see st
 	events eventList
 	fts    ftsState
 	acm    acmState
@@ -355,7 +366,7 @@ func (e *Engine) NewSession() *Session {
 		e:       e,
 		now:     e.now,
 		decType: make([]ruleset.Category, e.ndec),
-		rules:   make([]ruleState, e.nstate),
+		rules:   make([][]ruleState, (e.nstate+stChunk-1)/stChunk),
 		subs:    make([]string, 0, 16),
 		subs2:   make([]string, 0, 16),
 	}
@@ -372,7 +383,17 @@ func (e *Engine) NewSession() *Session {
 // event allocates again: a caller that keeps many idle sessions (one per
 // host) releases the ones it has not used for a while. The correlation
 // state is kept.
-func (s *Session) Release() {
+//
+// With Options.Forget, it also forgets the past events that no event at
+// now or later could reach (see Inexact when a later event comes earlier).
+func (s *Session) Release(now time.Time) {
+	if s.e.forget {
+		t := now.Unix()
+		l := &s.events
+		for l.last != nil && t-l.last.time > s.e.maxWindow {
+			s.forget()
+		}
+	}
 	s.sc = logScan{}
 	s.ev.arena = &arena{}
 	s.pastBlock = nil

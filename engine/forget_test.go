@@ -35,7 +35,8 @@ func summary(r Result) string {
 // session that keeps every past event and to one that forgets
 // (Options.Forget): every result must be the same, while the second
 // forgets events and frees forgotten ones through the event list's
-// trimming (memory_size) and the sid histories' limit.
+// trimming (memory_size) and the sid histories' limit; now and then it is
+// released (Session.Release) at the time of the next event.
 func TestForgetSameVerdicts(t *testing.T) {
 	rs, err := ruleset.Load(ruleset.Sources{
 		Base:     testenv.StockRuleset(t),
@@ -67,6 +68,9 @@ func TestForgetSameVerdicts(t *testing.T) {
 		case n < 600:
 		default:
 			now = now.Add(time.Duration(rnd.IntN(5)) * time.Second)
+		}
+		if rnd.IntN(100) == 0 {
+			few.Release(now)
 		}
 		l := lines[rnd.IntN(len(lines))]
 		a, b := summary(all.Process(l)), summary(few.Process(l))

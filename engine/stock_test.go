@@ -128,3 +128,15 @@ func FuzzProcessStock(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkSessionStock measures what a new session of the stock ruleset
+// costs after one event (B/op: the memory a replay pays per host and
+// side before its correlation state grows).
+func BenchmarkSessionStock(b *testing.B) {
+	e := engine.New(stock(b), engine.Options{Hostname: "melancia", Now: fixedClock})
+	b.ReportAllocs()
+	for b.Loop() {
+		s := e.NewSession()
+		s.Process("Oct 15 21:07:00 linux-server sshd[29205]: Failed password for root from 192.0.2.5 port 1066 ssh2")
+	}
+}

@@ -349,15 +349,18 @@ func (w *worker) idleEvents() int64 {
 
 // releaser is a Session that can let go of its scratch buffers between
 // events (*engine.Session.Release).
-type releaser interface{ Release() }
+type releaser interface{ Release(now time.Time) }
 
 // inexacter is a Session that tells whether forgetting past events may
 // have changed a verdict (*engine.Session.Inexact).
 type inexacter interface{ Inexact() bool }
 
 // releaseIdle lets go of the scratch buffers of the hosts that had no
-// event in the last idleEvents events of the worker: what an idle host
-// keeps is its correlation state alone.
+// event in the last idleEvents events of the worker, and of their past
+// events that no event at the time of the worker's last event or later
+// can reach: what an idle host keeps is its lasting correlation state.
+// A host whose next event comes earlier than that, where a search looks
+// for what was forgotten, is counted in Report.InexactHosts.
 func (w *worker) releaseIdle() {
 	for _, h := range w.hosts {
 		if h.released || w.n-h.used < w.idleEvents() {
@@ -365,7 +368,7 @@ func (w *worker) releaseIdle() {
 		}
 		for _, s := range h.sess {
 			if r, ok := s.(releaser); ok {
-				r.Release()
+				r.Release(w.cur)
 			}
 		}
 		h.released = true
