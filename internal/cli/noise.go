@@ -74,7 +74,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	before := fl.String("before", "", "the ruleset before the change: `REF|DIR|none`")
 	after := fl.String("after", "", "the ruleset after the change: `REF|DIR|none`")
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
-	repo := fl.String("repo", ".", "the git repository REFs name revisions of")
+	repo := fl.String("repo", "", "the git repository REFs name revisions of (default: the rules repository the current directory is in, else .)")
 	level := fl.Int("level", 0, "the level of lost alerts (default: email_alert_level of the before ruleset)")
 	knownFile := fl.String("known-changes", "", "accept the losses listed in `FILE` (lines \"BEFORE AFTER REASON\")")
 	failOnLost := fl.Bool("fail-on-lost", false, "exit 1 when an alert is lost that no known change accepts")
@@ -103,6 +103,16 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "ossec-ruletest noise: "+format+"\n", a...)
 		return code
+	}
+	if *repo == "" {
+		// REFs name revisions of the repository the current directory is
+		// in, found upwards as run finds it (git ls-tree paths are taken
+		// from its root).
+		if r, err := findRepo("", false, *base); err == nil && r != "" {
+			*repo = r
+		} else {
+			*repo = "."
+		}
 	}
 	var known *noise.KnownChanges
 	if *knownFile != "" {
@@ -333,7 +343,9 @@ func materialise(repo, ref string) (dir, label string, cleanup func(), err error
 	if len(short) > 12 {
 		short = short[:12]
 	}
-	list, err := git("ls-tree", "--name-only", ref, "--", "ossec.conf", "decoders", "rules", "lists")
+	// The files a repository deploys (see harness.ReadRepo): etc/ holds
+	// an installation-laid-out repository's ossec.conf and local_decoder.xml.
+	list, err := git("ls-tree", "--name-only", ref, "--", "ossec.conf", "etc", "decoders", "rules", "lists")
 	if err != nil {
 		return "", "", cleanup, err
 	}

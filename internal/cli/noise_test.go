@@ -291,3 +291,47 @@ func TestProgress(t *testing.T) {
 		t.Errorf("done does not clear the line: %q", b.String())
 	}
 }
+
+// TestNoiseGitRevisionDeployedLayout: a git revision of a repository laid
+// out as an installation brings its etc/local_decoder.xml with it, and REFs
+// are found from a directory below the repository.
+func TestNoiseGitRevisionDeployedLayout(t *testing.T) {
+	needBase(t)
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	repo := t.TempDir()
+	files := map[string]string{
+		"etc/local_decoder.xml": "<decoder name=\"payapi\">\n  <program_name>^payapi$</program_name>\n</decoder>\n",
+		"rules/local_rules.xml": "<group name=\"local,\">\n  <rule id=\"100001\" level=\"9\">\n    <decoded_as>payapi</decoded_as>\n    <description>payapi</description>\n  </rule>\n</group>\n",
+		"cases/.keep":           "",
+	}
+	for name, data := range files {
+		p := filepath.Join(repo, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(data), 0o644)
+	}
+	corpusFile := filepath.Join(t.TempDir(), "c.log")
+	os.WriteFile(corpusFile, []byte("Oct 15 21:07:00 web1 payapi: refused payment 1 from 192.0.2.7\n"), 0o644)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "payapi")
+	t.Chdir(filepath.Join(repo, "cases"))
+	_, rep := noiseJSON(t, "--before", "none", "--after", "HEAD", corpusFile)
+	found := false
+	for _, r := range rep.Rules {
+		if r.ID == 100001 && r.AfterRule != nil {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("rule 100001 of HEAD's rules/local_rules.xml (decoded_as the etc/local_decoder.xml decoder) did not fire after")
+	}
+}
