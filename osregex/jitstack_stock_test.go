@@ -15,15 +15,7 @@ import (
 // the middle), which must never give error -46.
 func TestJITStackStock(t *testing.T) {
 	prog := testenv.NeedPCRE2Test(t)
-	rdir, cdir := testenv.StockRuleset(t), testenv.Conformance(t)
-	pats, err := pcre2test.RulesetPatterns(rdir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subjects, err := pcre2test.Subjects(cdir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pats, subjects := pcre2test.Stock(t)
 	var cases []pcre2test.Case
 	var compiled []*Pattern
 	for _, sp := range pats {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 func TestLiteralsDescribe(t *testing.T) {
@@ -157,15 +156,7 @@ func mutate(r *rand.Rand, s string) string {
 // TestLiteralsStock checks the description of every stock pattern against
 // Match on every conformance subject and mutations of them.
 func TestLiteralsStock(t *testing.T) {
-	rdir, cdir := testenv.StockRuleset(t), testenv.Conformance(t)
-	pats, err := pcre2test.RulesetPatterns(rdir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subjects, err := pcre2test.Subjects(cdir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pats, subjects := pcre2test.Stock(t)
 	r := rand.New(rand.NewSource(1))
 	var extra []string
 	for _, s := range subjects {

@@ -4,21 +4,12 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // stock compiles every pattern of the stock ruleset as analysisd does.
 func stock(b testing.TB) ([]*Pattern, []string) {
 	b.Helper()
-	rdir, cdir := testenv.StockRuleset(b), testenv.Conformance(b)
-	pats, err := pcre2test.RulesetPatterns(rdir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	subjects, err := pcre2test.Subjects(cdir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pats, subjects := pcre2test.Stock(b)
 	var out []*Pattern
 	for _, p := range pats {
 		kind, flags := KindMatch, Flags(0)

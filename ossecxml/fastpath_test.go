@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // parseBoth parses data with and without readElem's fast paths and fails
@@ -40,8 +41,8 @@ func TestFastPathsChangeNothing(t *testing.T) {
 		}
 		parseBoth(t, "r.xml", []byte(b.String()))
 	}
-	files, _ := filepath.Glob(filepath.Join(stockDir(t), "rules", "*.xml"))
-	files = append(files, filepath.Join(stockDir(t), "etc", "decoder.xml"), filepath.Join(stockDir(t), "etc", "ossec.conf"))
+	files, _ := filepath.Glob(filepath.Join(testenv.StockRuleset(t), "rules", "*.xml"))
+	files = append(files, filepath.Join(testenv.StockRuleset(t), "etc", "decoder.xml"), filepath.Join(testenv.StockRuleset(t), "etc", "ossec.conf"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {

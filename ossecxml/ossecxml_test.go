@@ -12,14 +12,8 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
-// stockDir returns the stock ruleset directory, or skips the test.
-func stockDir(t testing.TB) string {
-	t.Helper()
-	return testenv.StockRuleset(t)
-}
-
 func TestStockFilesParse(t *testing.T) {
-	dir := stockDir(t)
+	dir := testenv.StockRuleset(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "rules", "*.xml"))
 	files = append(files, filepath.Join(dir, "etc", "decoder.xml"), filepath.Join(dir, "etc", "ossec.conf"))
 	items := 0
@@ -46,7 +40,7 @@ func TestStockFilesParse(t *testing.T) {
 // TestStockContent checks what the reader makes of stock constructs that
 // encoding/xml rejects.
 func TestStockContent(t *testing.T) {
-	dir := stockDir(t)
+	dir := testenv.StockRuleset(t)
 	doc, err := ReadFile(filepath.Join(dir, "rules", "syslog_rules.xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -394,7 +388,7 @@ func (r *rng) intn(n int) int {
 }
 
 func BenchmarkParseDecoderXML(b *testing.B) {
-	dir := stockDir(b)
+	dir := testenv.StockRuleset(b)
 	data, err := os.ReadFile(filepath.Join(dir, "etc", "decoder.xml"))
 	if err != nil {
 		b.Fatal(err)

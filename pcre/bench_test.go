@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 // cpuTimer reports CPU time per op ("cpu-ns/op") next to the wall-clock
@@ -32,15 +31,7 @@ func (c *cpuTimer) stop(b *testing.B) {
 // stockCorpus loads the stock <pcre2> patterns and the conformance lines.
 func stockCorpus(b *testing.B) ([]*Regexp, []string) {
 	b.Helper()
-	rdir, cdir := testenv.StockRuleset(b), testenv.Conformance(b)
-	pats, err := pcre2test.RulesetPatterns(rdir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	subjects, err := pcre2test.Subjects(cdir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pats, subjects := pcre2test.Stock(b)
 	seen := map[string]bool{}
 	var res []*Regexp
 	for _, p := range pats {

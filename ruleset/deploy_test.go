@@ -2,6 +2,7 @@ package ruleset
 
 import (
 	"errors"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -53,7 +54,7 @@ func deployRepo(t *testing.T, conf string) *Repo {
 // without <rules> in its ossec.conf, its other rule files load after the
 // base's list.
 func TestRepoReplacesBaseFiles(t *testing.T) {
-	base := stockDir(t)
+	base := testenv.StockRuleset(t)
 	r := deployRepo(t, "")
 	rs, err := Load(Sources{Base: base, Repo: r})
 	if err != nil {
@@ -82,7 +83,7 @@ func TestRepoReplacesBaseFiles(t *testing.T) {
 // loads, resolved in the installation (the repository's files first), and
 // a repository rule file it does not name is reported and not loaded.
 func TestRepoConfigRulesList(t *testing.T) {
-	base := stockDir(t)
+	base := testenv.StockRuleset(t)
 	r := deployRepo(t, `<ossec_config>
   <rules>
     <include>rules_config.xml</include>
@@ -147,7 +148,7 @@ func TestRepoConfigRulesList(t *testing.T) {
 // TestRepoRuleDir: a <rule_dir> sees the repository's files with the
 // base's.
 func TestRepoRuleDir(t *testing.T) {
-	base := stockDir(t)
+	base := testenv.StockRuleset(t)
 	r := deployRepo(t, `<ossec_config>
   <rules>
     <include>rules_config.xml</include>
@@ -167,7 +168,7 @@ func TestRepoRuleDir(t *testing.T) {
 // TestRepoFiles: the installation Files builds for another engine has the
 // repository's files in place of the base's, and loads as Load does.
 func TestRepoFiles(t *testing.T) {
-	base := stockDir(t)
+	base := testenv.StockRuleset(t)
 	r := deployRepo(t, "")
 	src := Sources{Base: base, Repo: r}
 	files, err := src.Files()

@@ -16,14 +16,8 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
-// stockDir returns the stock OSSEC 4.3.0 installation, or skips.
-func stockDir(t testing.TB) string {
-	t.Helper()
-	return testenv.StockRuleset(t)
-}
-
 func TestStockLoads(t *testing.T) {
-	rs, err := Load(Sources{Base: stockDir(t)})
+	rs, err := Load(Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +111,7 @@ func TestStockLoads(t *testing.T) {
 // 46 ms to start on it). It also reports the process CPU time per load,
 // which stays meaningful on a busy machine.
 func BenchmarkLoadStock(b *testing.B) {
-	src := Sources{Base: stockDir(b)}
+	src := Sources{Base: testenv.StockRuleset(b)}
 	for _, seq := range []bool{false, true} {
 		name := "parallel"
 		if seq {
@@ -755,7 +749,7 @@ func FuzzRules(f *testing.F) {
 // TestFastAttachMatchesWalk: the if_sid shortcut builds the same stock
 // tree as OSSEC's depth-first search.
 func TestFastAttachMatchesWalk(t *testing.T) {
-	src := Sources{Base: stockDir(t)}
+	src := Sources{Base: testenv.StockRuleset(t)}
 	fast, err := Load(src)
 	if err != nil {
 		t.Fatal(err)

@@ -18,15 +18,9 @@ import (
 	"os/exec"
 )
 
-// base is the stock OSSEC ruleset the example compares against.
-func base(tb testing.TB) string {
-	tb.Helper()
-	return testenv.StockRuleset(tb)
-}
-
 // sides loads the stock ruleset (before) and the repository's (after).
 func sides(tb testing.TB) (noise.Side, noise.Side) {
-	b := base(tb)
+	b := testenv.StockRuleset(tb)
 	load := func(label, repo string) noise.Side {
 		src, err := harness.Sources(b, repo)
 		if err != nil {

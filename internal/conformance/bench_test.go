@@ -3,12 +3,13 @@ package conformance
 import (
 	"testing"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // BenchmarkLoadStock measures loading and compiling the stock ruleset.
 func BenchmarkLoadStock(b *testing.B) {
-	dir := rulesetDir(b)
+	dir := testenv.StockRuleset(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ruleset.Load(ruleset.Sources{Base: dir}); err != nil {
@@ -22,7 +23,7 @@ func BenchmarkLoadStock(b *testing.B) {
 // second and allocations per event.
 func BenchmarkConformanceLines(b *testing.B) {
 	rs := stock(b)
-	recs, err := LoadDir(dataDir(b))
+	recs, err := LoadDir(testenv.Conformance(b))
 	if err != nil {
 		b.Fatal(err)
 	}

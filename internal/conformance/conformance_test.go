@@ -25,12 +25,6 @@ const TableEnv = "RULETEST_CONFORMANCE_TABLE"
 // the rest are counted.
 const maxReported = 40
 
-// rulesetDir returns the stock ruleset directory, or skips the test.
-func rulesetDir(tb testing.TB) string {
-	tb.Helper()
-	return testenv.StockRuleset(tb)
-}
-
 var (
 	stockOnce sync.Once
 	stockRS   *ruleset.Ruleset
@@ -40,7 +34,7 @@ var (
 // stock loads the stock ruleset once per test binary.
 func stock(tb testing.TB) *ruleset.Ruleset {
 	tb.Helper()
-	dir := rulesetDir(tb)
+	dir := testenv.StockRuleset(tb)
 	stockOnce.Do(func() { stockRS, stockErr = ruleset.Load(ruleset.Sources{Base: dir}) })
 	if stockErr != nil {
 		tb.Fatalf("loading the stock ruleset %s: %v", dir, stockErr)
@@ -155,7 +149,7 @@ func run(rs *ruleset.Ruleset, r *Record, bad func(string)) []event {
 }
 
 func TestConformance(t *testing.T) {
-	dir := dataDir(t)
+	dir := testenv.Conformance(t)
 	rs := stock(t)
 	recs, err := LoadDir(dir)
 	if err != nil {
@@ -186,7 +180,7 @@ func customSources(base string) ruleset.Sources {
 
 func TestExtraConformance(t *testing.T) {
 	rs := stock(t)
-	custom, err := ruleset.Load(customSources(rulesetDir(t)))
+	custom, err := ruleset.Load(customSources(testenv.StockRuleset(t)))
 	if err != nil {
 		t.Fatalf("loading the custom layer: %v", err)
 	}

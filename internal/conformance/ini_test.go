@@ -7,6 +7,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -21,11 +22,11 @@ type iniLine struct {
 
 func stockINI(t testing.TB) []iniLine {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(rulesetDir(t), "tests", "*.ini"))
+	paths, err := filepath.Glob(filepath.Join(testenv.StockRuleset(t), "tests", "*.ini"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no tests/*.ini in the stock ruleset (%v)", err)
 	}
-	recs, err := LoadFile(filepath.Join(dataDir(t), "ossec-testing.jsonl"))
+	recs, err := LoadFile(filepath.Join(testenv.Conformance(t), "ossec-testing.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

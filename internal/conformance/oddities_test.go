@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -152,7 +153,7 @@ func TestTimeframeWallClock(t *testing.T) {
   </rule>
 </group>
 `), 0o644)
-	rs, err := ruleset.Load(ruleset.Sources{Base: rulesetDir(t), Rules: []string{ruleFile}})
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t), Rules: []string{ruleFile}})
 	if err != nil {
 		t.Fatal(err)
 	}

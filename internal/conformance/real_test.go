@@ -27,7 +27,7 @@ func TestRealOSSEC(t *testing.T) {
 	case testing.Short():
 		t.Skip("runs ossec-logtest twice per record: skipped with -short")
 	}
-	recs, err := LoadDir(dataDir(t))
+	recs, err := LoadDir(testenv.Conformance(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestRealOSSEC(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	cmd, err := b.Install(ruleset.Sources{Base: rulesetDir(t)})
+	cmd, err := b.Install(ruleset.Sources{Base: testenv.StockRuleset(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,14 +13,8 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
-// dataDir returns the conformance data directory, or skips the test.
-func dataDir(tb testing.TB) string {
-	tb.Helper()
-	return testenv.Conformance(tb)
-}
-
 func TestLoadData(t *testing.T) {
-	dir := dataDir(t)
+	dir := testenv.Conformance(t)
 	counts := map[string]int{}
 	for _, name := range []string{"ossec-testing.jsonl", "logtesting.jsonl", "sequences.jsonl"} {
 		recs, err := LoadFile(filepath.Join(dir, name))

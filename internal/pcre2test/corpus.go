@@ -10,7 +10,28 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
+
+// Stock returns every pattern of the stock ruleset and the distinct log
+// lines of the conformance recordings, the corpus of the differential tests
+// and benchmarks; without them it skips tb, or fails it under CI=true
+// (internal/testenv).
+func Stock(tb testing.TB) ([]Pattern, []string) {
+	tb.Helper()
+	rdir, cdir := testenv.StockRuleset(tb), testenv.Conformance(tb)
+	pats, err := RulesetPatterns(rdir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	subjects, err := Subjects(cdir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pats, subjects
+}
 
 // Pattern is a pattern found in the ruleset.
 type Pattern struct {
