@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,6 +59,16 @@ func TestDigestReadsTheStatedSize(t *testing.T) {
 	}
 	if same, err := h.ContentEquals(context.Background(), []byte("abcmore")); same || !errors.Is(err, ErrChangedWhileReading) {
 		t.Fatalf("ContentEquals on a shrunk file: %v, %v", same, err)
+	}
+	// Rewritten in place with the same size: its times moved.
+	r, _ := OpenFile(p)
+	defer r.Close()
+	time.Sleep(20 * time.Millisecond)
+	w, _ := os.OpenFile(p, os.O_WRONLY, 0)
+	w.WriteString("z")
+	w.Close()
+	if _, err := r.Digest(context.Background(), "md5"); !errors.Is(err, ErrChangedWhileReading) {
+		t.Fatalf("rewritten file: err %v", err)
 	}
 	// The deadline stops hashing.
 	k, _ := OpenFile(p)
@@ -141,6 +152,11 @@ func TestDeadlines(t *testing.T) {
 		if !strings.Contains(l, "): timeout [alert "+testAlert+"]") {
 			t.Errorf("verdict %q", l)
 		}
+	}
+	// An unverified verdict is not a reason to skip the next request for
+	// the same, unchanged file.
+	if r, err := s.Enqueue(filepath.Join(dir, "f", "a"), testAlert); r != Queued || err != nil {
+		t.Errorf("after a timeout verdict, Enqueue = %v, %v; want it queued again", r, err)
 	}
 	// The drain's deadline, not one per file, settled most of them.
 	if slow.calls >= 8 || slow.calls < 2 {
@@ -247,5 +263,53 @@ func TestAppendSafelyRefusesHardLinks(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(victim); string(data) != "secret\n" {
 		t.Fatalf("victim changed: %q", data)
+	}
+}
+
+// TestOpenRace: a file replaced between its lookup and its opening (by a
+// FIFO, which would block a plain open forever, or by another file whose
+// content matches the package) is never read as the file looked up.
+func TestOpenRace(t *testing.T) {
+	dir := privateTempDir(t)
+	p := writeFile(t, dir+"/f", "edited by hand\n", 0o644)
+	run := newFakeRunner()
+	db := &fakeRPMDB{run: run, bin: "/usr/bin/rpm", pkgs: map[string][]rpmFileSpec{"f-1-1.noarch": {
+		{name: p, content: pkgContent, mode: 0o100644, user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid()))}}}}
+	db.install()
+	v := &Verifier{Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}}}
+	defer func() { testHookBeforeOpen = nil }()
+	for _, tc := range []struct {
+		name string
+		swap func()
+	}{
+		{"a FIFO", func() {
+			os.Remove(p)
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file with the package's content", func() {
+			tmp := writeFile(t, dir+"/other", pkgContent, 0o644)
+			if err := os.Rename(tmp, p); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(p) // the last row left a FIFO, which a plain write would block on
+			writeFile(t, p, "edited by hand\n", 0o644)
+			once := true
+			testHookBeforeOpen = func(string) {
+				if once {
+					once = false
+					tc.swap()
+				}
+			}
+			var got Verdict
+			within(t, 10*time.Second, func() { got = v.Verify(context.Background(), p) })
+			if got.Kind != Unverified || got.Code != CodeCannotOpen {
+				t.Fatalf("got %q (%s)", got.Line(), got.Reason)
+			}
+		})
 	}
 }

@@ -186,3 +186,33 @@ func TestActiveResponseFailsClosed(t *testing.T) {
 		}
 	})
 }
+
+// panicManager panics on every check.
+type panicManager struct{}
+
+func (panicManager) Name() string { return "Panic" }
+func (panicManager) Check(context.Context, *File) (ConfigResult, error) {
+	panic("a bug")
+}
+
+// TestDrainSurvivesAPanic: a bug while verifying one file ends in an
+// internal-error verdict for it, and the other files are verified.
+func TestDrainSurvivesAPanic(t *testing.T) {
+	dir := privateTempDir(t)
+	rec := &recorder{}
+	s := newSpool(t, &Verifier{Configs: []ConfigManager{panicManager{}}}, rec)
+	for i := 0; i < 3; i++ {
+		s.Enqueue(writeFile(t, filepath.Join(dir, string(rune('a'+i))), "x", 0o644), testAlert)
+	}
+	if n, err := s.Drain(context.Background()); n != 3 || err != nil {
+		t.Fatalf("Drain = %d, %v", n, err)
+	}
+	for _, l := range rec.lines {
+		if !strings.HasSuffix(l, "): internal-error [alert "+testAlert+"]") {
+			t.Errorf("verdict %q", l)
+		}
+	}
+	if len(rec.lines) != 3 {
+		t.Fatalf("verdicts %q", rec.lines)
+	}
+}

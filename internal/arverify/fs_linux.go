@@ -112,6 +112,11 @@ func newlineSibling(ctx context.Context, dir int, name string) (string, error) {
 	}
 }
 
+// testHookBeforeOpen, when set (tests only), runs between the lookup of a
+// regular file and its opening for reading, where a racing user could
+// replace it.
+var testHookBeforeOpen func(name string)
+
 // dirRef is an open directory (O_PATH) and its metadata.
 type dirRef struct {
 	fd   int
@@ -263,6 +268,9 @@ func describe(f *File, dir int, name string) (*File, error) {
 		}
 		f.LinkTarget = t
 	case syscall.S_IFREG:
+		if testHookBeforeOpen != nil {
+			testHookBeforeOpen(name)
+		}
 		fd, err := syscall.Openat(dir, name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, fmt.Errorf("open %q: %w", name, err)

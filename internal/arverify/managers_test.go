@@ -54,6 +54,23 @@ func TestRPM(t *testing.T) {
 			t.Errorf("%s: got %q (%s), want %q", tc.path, got.Line(), got.Reason, tc.line)
 		}
 	}
+	// A device node is compared by its number (rpm keeps 16 bits).
+	dev := dir + "/null"
+	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o644, int(mkdev(1, 3))); err == nil {
+		os.Chmod(dev, 0o644)
+		for _, tc := range []struct {
+			rdev int
+			kind Kind
+		}{{0x103, OK}, {0x105, Changed}} {
+			db.pkgs["dev-1-1.noarch"] = []rpmFileSpec{{name: dev, mode: 0o20644, user: me, group: grp, rdev: tc.rdev}}
+			db.install()
+			if got := verifyWith(t, v, dev); got.Kind != tc.kind {
+				t.Errorf("device 1:3, package %#x: got %q (%s)", tc.rdev, got.Line(), got.Reason)
+			}
+		}
+	} else {
+		t.Logf("no device node (%v): device numbers not checked", err)
+	}
 	// A database that cannot be asked gives no guess.
 	run.on([]string{"/usr/bin/rpm", "-qf", "--queryformat", rpmQueryFormat, "--", same}, fakeAnswer{err: errors.New("killed after 30s")})
 	if got := verifyWith(t, v, same); got.Kind != Unverified || got.Code != CodeManagerError || !strings.Contains(got.Reason, "killed") {
@@ -187,6 +204,13 @@ func TestPuppet(t *testing.T) {
 	if got := verifyWith(t, v, lit); got.Kind != OK {
 		t.Errorf("Puppet over RPM: got %q (%s)", got.Line(), got.Reason)
 	}
+	// A catalog owned by another user decides nothing either.
+	if os.Getuid() == 0 {
+		p2 := &Puppet{CatalogDirs: []string{cat}, TrustedUID: 65534}
+		if got := verifyWith(t, &Verifier{Configs: []ConfigManager{p2}}, lit); got.Kind != Unverified || !strings.Contains(got.Reason, "not a regular file owned by") {
+			t.Errorf("catalog of another owner: got %q (%s)", got.Line(), got.Reason)
+		}
+	}
 	// A catalog others could have written decides nothing.
 	if err := os.Chmod(filepath.Join(cat, "host.json"), 0o646); err != nil {
 		t.Fatal(err)
@@ -295,4 +319,9 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// mkdev is Linux's makedev for small numbers.
+func mkdev(major, minor uint32) uint64 {
+	return uint64(major)<<8 | uint64(minor&0xff) | uint64(minor&^0xff)<<12
 }

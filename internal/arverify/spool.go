@@ -544,7 +544,7 @@ func (s *Spool) settle(name string, decide func(path string) Verdict) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
 	fp := fingerprint(ctx, path)
 	cancel()
-	v := decide(path)
+	v := s.decideSafely(path, decide)
 	v.AlertID = alert
 	if err := s.Emit(v); err != nil {
 		s.logf("cannot write verdict %q: %v", v.Line(), err)
@@ -564,6 +564,17 @@ func (s *Spool) settle(name string, decide func(path string) Verdict) bool {
 		}
 	}
 	return true
+}
+
+// decideSafely is decide(path), or an internal-error verdict if it panics:
+// the request has left the queue, so a crash would lose its verdict.
+func (s *Spool) decideSafely(path string, decide func(string) Verdict) (v Verdict) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = unverified(path, CodeInternal, fmt.Sprintf("panic: %v", r))
+		}
+	}()
+	return decide(path)
 }
 
 // prune removes old verification records and stale temporary files.

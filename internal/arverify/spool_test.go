@@ -173,6 +173,11 @@ func TestSpoolChecksAncestors(t *testing.T) {
 			os.Chmod(p, 0o775)
 			return filepath.Join(p, "state")
 		}},
+		{"grandparent writable by others", func(p string) string {
+			os.MkdirAll(filepath.Join(p, "ossec"), 0o755)
+			os.Chmod(p, 0o777)
+			return filepath.Join(p, "ossec", "state")
+		}},
 		{"grandparent a user's link", func(p string) string {
 			real := p + "-real"
 			os.MkdirAll(filepath.Join(real, "ossec"), 0o755)
@@ -193,6 +198,13 @@ func TestSpoolChecksAncestors(t *testing.T) {
 				t.Fatal("Prepare accepted it")
 			}
 		})
+	}
+	// The spool directory itself owned by another user, even 0700.
+	other := filepath.Join(base, "others")
+	os.Mkdir(other, 0o700)
+	os.Chown(other, 65534, 65534)
+	if err := (&Spool{Dir: other}).Prepare(); err == nil || !strings.Contains(err.Error(), "must be owned by uid") {
+		t.Fatalf("a spool owned by another user: %v", err)
 	}
 	// A sticky parent whose child is ours is fine (as /tmp/x).
 	p := filepath.Join(base, "sticky")
@@ -286,6 +298,15 @@ func TestAppendSafelyRefusesLinks(t *testing.T) {
 	}
 	if err := appendSafely(fifo, 0o640, []byte("x\n")); err == nil {
 		t.Fatal("appended to a FIFO")
+	}
+	// A FIFO someone holds open for reading (the open alone succeeds).
+	reader, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if err := appendSafely(fifo, 0o640, []byte("x\n")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("appended to a FIFO with a reader: %v", err)
 	}
 	if data, _ := os.ReadFile(victim); string(data) != "secret\n" {
 		t.Fatalf("victim changed: %q", data)
