@@ -24,6 +24,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/lint"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/report"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 func init() {
@@ -125,12 +126,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	// The ruleset of the base and the repository loads once, before the
 	// cases: when it does not, that is said once, not once per case.
-	rs, code := preloadRuleset(stderr, "ossec-ruletest run", *base, *repo)
-	if code != ExitOK {
-		return code
+	// (Another engine without --base takes its base from where it runs, a
+	// manager image or installation: a native load without one would say
+	// nothing about that, so it is left to the engine.)
+	var rs *ruleset.Ruleset
+	if *engineName == "native" || *base != "" {
+		var code int
+		if rs, code = preloadRuleset(stderr, "ossec-ruletest run", *base, *repo); code != ExitOK {
+			return code
+		}
 	}
 	// Lint warnings for the repository's own files (not the base's).
-	if *repo != "" {
+	if *repo != "" && rs != nil {
 		if lf, err := xmlFiles([]string{filepath.Join(*repo, "rules"), filepath.Join(*repo, "decoders")}); err == nil {
 			for _, f := range lint.Check(rs, lf) {
 				// The loader's own warnings are among the notes run prints.
