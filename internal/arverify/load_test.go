@@ -23,6 +23,9 @@ func TestLoad(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("the configuration file must be root's")
 	}
+	if testing.Short() {
+		t.Skip("-short: a load measurement (it runs in the plain go test)")
+	}
 	if os.Getenv("RULETEST_MUTATION") != "" {
 		t.Skip("RULETEST_MUTATION: a load measurement, not a check a mutation could fail")
 	}
