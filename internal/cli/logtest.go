@@ -67,8 +67,9 @@ prints what OSSEC 4.3.0's ossec-logtest prints, with the same flags. Also:
                       $OSSEC_RULESET) when run from a rules repository
     --explain RULE    after each event, say why rule RULE did not fire on it
                       (its first failing condition, or the parent that did
-                      not match), on standard error (-v output is otherwise
-                      ossec-logtest's own)
+                      not match), on standard error; with -v also under
+                      each "Trying rule: RULE" line (-v alone prints
+                      ossec-logtest's own output)
     --clock CLOCK     event time: arrival (default: the wall clock when the
                       line is read, as a live manager), log (each line's
                       syslog timestamp), or a fixed RFC 3339 time such as
@@ -393,6 +394,9 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 			popts := logtestfmt.PrintOptions{NoDecoderList: noDecoderList(rs, &res), Verbose: o.verbose}
 			if tracer != nil {
 				popts.Trace = tracer.Take()
+				if why != nil {
+					popts.Trace = withReasons(popts.Trace, why.Reasons(rs.ByID[o.explain]), o.explain)
+				}
 			}
 			if err := logtestfmt.WriteEvent(stderr, &res, popts); err != nil {
 				fmt.Fprintf(stderr, "ossec-ruletest logtest: %v\n", err)
@@ -429,6 +433,25 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		}
 		out.Flush()
 	}
+}
+
+// withReasons adds, under each "Trying rule: ID" line of -v's trace for
+// the rule --explain names, the reason it did not match ("every condition
+// held" when it did). reasons are the distinct reasons of the event.
+func withReasons(trace []string, reasons []engine.Reason, id int) []string {
+	prefix := "    Trying rule: " + strconv.Itoa(id) + " - "
+	out := make([]string, 0, len(trace)+len(reasons))
+	k := 0
+	for _, l := range trace {
+		out = append(out, l)
+		if strings.HasPrefix(l, prefix) && k < len(reasons) {
+			out = append(out, "       (why: "+reasons[k].String()+")")
+			if k+1 < len(reasons) {
+				k++
+			}
+		}
+	}
+	return out
 }
 
 // traceAndExplain watches a session for -v's trace and for --explain.
