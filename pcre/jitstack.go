@@ -3,6 +3,7 @@ package pcre
 import (
 	"errors"
 	"math"
+	"math/bits"
 )
 
 // This file models how much of its stack PCRE2 10.42's JIT uses, so that a
@@ -88,10 +89,13 @@ type jnode struct {
 	min    int
 	max    int
 	mode   repeatMode
-	cs, ce int // words a bracket pushes when it starts and ends (per iteration)
-	pre    int // words a repeated bracket pushes once, before its first iteration
-	iw     int // words a single-character repeat pushes
-	extra  int // words a lookaround pushes while it runs
+	cs, ce int  // words a bracket pushes when it starts and ends (per iteration)
+	pre    int  // words a repeated bracket pushes once, before its first iteration
+	iw     int  // words a single-character repeat pushes
+	lit    bool // a single-character repeat of a literal character
+	xcls   bool // a single-character repeat of a class with characters above 255
+	typ    bool // a single-character repeat of an escape such as \d (a PCRE2 type)
+	extra  int  // words a lookaround pushes while it runs
 }
 
 // jitModel is the JIT stack model of a pattern that has a repeated group
@@ -335,7 +339,7 @@ func (b *jbuilder) bracketCost(n *node) (cs, ce int) {
 func (b *jbuilder) buildRepeat(n *node, inRep bool) *jnode {
 	sub := n.subs[0]
 	if isSingleChar(sub) {
-		j := &jnode{kind: jRepChar, set: b.charSetOf(sub), min: n.min, max: n.max, mode: n.mode}
+		j := &jnode{kind: jRepChar, set: b.charSetOf(sub), min: n.min, max: n.max, mode: n.mode, lit: isLitItem(sub), xcls: isXClass(sub), typ: sub.kind == nSet && sub.esc != 0}
 		if inRep {
 			j.iw = iteratorWords(sub, n)
 		}
@@ -418,41 +422,102 @@ func singleOrNot(s *charSet) bool {
 	if len(s.hi) != 0 {
 		return false
 	}
+	n := setBytes(s)
+	return n == 1 || n == 255
+}
+
+// setBytes counts the byte values in a set's bitmap.
+func setBytes(s *charSet) int {
 	n := 0
 	for _, w := range s.bits {
-		for ; w != 0; w &= w - 1 {
-			n++
-		}
+		n += bits.OnesCount64(w)
 	}
-	return n == 1 || n == 255
+	return n
 }
 
 // possessedBy reports whether PCRE2 auto-possessifies the repeat c because
 // of the items that follow it in its sequence: the next item that must
 // consume a character has a set disjoint from c's, and so have the
-// optional single-character repeats before it. A repeat at the end of a
-// group is left alone (as PCRE2 does inside a repeated group).
+// optional single-character repeats before it. A following group is looked
+// into: the first item of each of its alternatives must be disjoint. A
+// repeat at the end of a group is left alone (as PCRE2 does inside a
+// repeated group).
 func possessedBy(c *jnode, rest []*node, b *jbuilder) bool {
+	done, ok := disjointFollow(c.set, c.lit, c.xcls, c.typ, rest, b, 0)
+	return done && ok
+}
+
+// isXClass reports whether n is a bracketed class holding characters above
+// 255 (PCRE2's OP_XCLASS, in UTF mode), not an escape such as \d or \S.
+func isXClass(n *node) bool {
+	return n.kind == nSet && n.esc == 0 && len(n.set.hi) > 0
+}
+
+// isLitItem reports whether n is compiled as a literal character
+// (OP_CHAR): a character, or a class of one byte.
+func isLitItem(n *node) bool {
+	return n.kind == nChar || n.kind == nSet && n.esc == 0 && len(n.set.hi) == 0 && setBytes(n.set) == 1
+}
+
+// comparable reports whether PCRE2's auto-possessification
+// (compare_opcodes) can compare two items: anything against a literal
+// character; an OP_XCLASS (x.. xx) only against a bitmap class.
+func comparable(xlit, xx, xtyp bool, y *node) bool {
+	if xlit || isLitItem(y) {
+		return true
+	}
+	yx, ytyp := isXClass(y), y.kind == nSet && y.esc != 0
+	if xx || yx {
+		return !(xx && yx) && !xtyp && !ytyp
+	}
+	return true
+}
+
+// disjointFollow checks the items of rest in turn: done is true when an
+// item that must consume a character was reached, ok whether every item
+// checked was disjoint from x.
+func disjointFollow(x *charSet, xlit, xx, xtyp bool, rest []*node, b *jbuilder, depth int) (done, ok bool) {
+	if depth > 8 {
+		return true, false
+	}
 	for _, n := range rest {
-		var s *charSet
-		optional := false
 		switch {
 		case n.kind == nChar || n.kind == nSet:
-			s = b.charSetOf(n)
+			return true, comparable(xlit, xx, xtyp, n) && disjointSets(x, b.charSetOf(n))
 		case n.kind == nRepeat && isSingleChar(n.subs[0]):
-			s = b.charSetOf(n.subs[0])
-			optional = n.min == 0
+			if !comparable(xlit, xx, xtyp, n.subs[0]) || !disjointSets(x, b.charSetOf(n.subs[0])) {
+				return true, false
+			}
+			if n.min > 0 {
+				return true, true
+			}
+		case n.kind == nGroup && !n.atomic, n.kind == nRepeat && n.subs[0].kind == nGroup && !n.subs[0].atomic && n.max != 0:
+			g, optional := n, false
+			if n.kind == nRepeat {
+				g, optional = n.subs[0], n.min == 0
+			}
+			alts := []*node{g.subs[0]}
+			if g.subs[0].kind == nAlt {
+				alts = g.subs[0].subs
+			}
+			for _, a := range alts {
+				items := []*node{a}
+				if a.kind == nConcat {
+					items = a.subs
+				}
+				d, o := disjointFollow(x, xlit, xx, xtyp, items, b, depth+1)
+				if !d || !o {
+					return true, false
+				}
+			}
+			if !optional {
+				return true, true
+			}
 		default:
-			return false
-		}
-		if !disjointSets(c.set, s) {
-			return false
-		}
-		if !optional {
-			return true
+			return true, false
 		}
 	}
-	return false
+	return false, false
 }
 
 func disjointSets(a, b *charSet) bool {
@@ -550,6 +615,10 @@ func jfixed(n *jnode) int {
 	case jGroup:
 		return n.cs + n.ce + jfixed(n.subs[0])
 	case jRepGroup:
+		if n.max >= 0 && n.max <= 1 {
+			// ? and ??: one pass, whose frames stay.
+			return n.pre + n.cs + n.ce + jfixed(n.subs[0])
+		}
 		// The iterations that completed are counted by jrate; one more
 		// can be under way.
 		return n.pre + n.cs + jfixed(n.subs[0])
@@ -868,13 +937,23 @@ func (m *jsim) repGroup(n *jnode, pos, d int, k cont) bool {
 }
 
 func (m *jsim) repChar(n *jnode, pos, d int, k cont) bool {
-	d += n.iw
-	if n.iw > 0 && !m.push(d) {
-		return true
-	}
 	max := n.max
 	if max < 0 {
 		max = math.MaxInt
+	}
+	// The fixed part (the minimum) is matched before the iterator pushes
+	// its state (compile_iterator_matchingpath: "Handle fixed part first").
+	if n.iw > 0 {
+		p := pos
+		for i := 0; i < n.min; i++ {
+			if p = m.char(n.set, p); p < 0 {
+				return false
+			}
+		}
+		d += n.iw
+		if !m.push(d) {
+			return true
+		}
 	}
 	if n.mode == lazy {
 		count := 0

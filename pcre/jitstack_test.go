@@ -1,6 +1,9 @@
 package pcre
 
 import (
+	"math/rand"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,6 +84,71 @@ func jitFamilies() []jitFamily {
 	return fs
 }
 
+// randomJITFamilies generates n more families from a fixed seed: a group
+// that matches one unit of text, built from literals, classes, escapes,
+// runs (\w+, \S+?, [^ ]*), optional items, inner groups, captures and
+// alternations, repeated with * *? + or +?, between fixed text, sometimes
+// followed by OSSEC's (?!\n)$ or a lookahead. Families whose pattern does
+// not match its subject or is not modelled are left out.
+func randomJITFamilies(n int, seed int64) []jitFamily {
+	rng := rand.New(rand.NewSource(seed))
+	type piece struct{ pat, text string }
+	pieces := []piece{
+		{`b`, "b"}, {`[a-c]`, "b"}, {`\w`, "b"}, {`\S`, "b"}, {`.`, "b"}, {`[^ ]`, "b"},
+		{`1`, "1"}, {`\d`, "1"}, {`[0-9]`, "1"}, {`\d+`, "12"}, {`\d*?`, "1"}, {`[0-9]{1,3}`, "12"},
+		{` `, " "}, {`\s`, " "}, {`[ ]`, " "},
+		{`=`, "="}, {`\W`, "="}, {`[=:]`, "="},
+		{`\w+`, "ab"}, {`\w+?`, "ab"}, {`[a-z]*`, "ab"}, {`\S+?`, "ab"},
+		{`z?`, ""}, {`z??`, ""}, {`(?:z)?`, ""}, {`(?:b|yy)`, "b"}, {`(b|yy)`, "b"}, {`(?:yy|b|xx)`, "b"},
+		{`(?:b1)`, "b1"}, {`(b1)`, "b1"}, {`(?:(?:b)+)`, "bb"}, {`(?:b(?:1)?)`, "b1"},
+	}
+	type fixed struct{ pat, text string }
+	heads := []fixed{{`^a`, "a"}, {`a`, "xa"}, {`^k=(\S+?) a`, "k=v a"}}
+	tails := []string{`c`, `c$`, `c(?!\n)$`, `(?=c)c`, `\bc`}
+	var fs []jitFamily
+	for len(fs) < n {
+		var g, unit strings.Builder
+		for k := 1 + rng.Intn(3); k > 0; k-- {
+			pc := pieces[rng.Intn(len(pieces))]
+			g.WriteString(pc.pat)
+			unit.WriteString(pc.text)
+		}
+		if unit.Len() == 0 {
+			continue
+		}
+		if rng.Intn(4) == 0 {
+			g.WriteString(`|yyy`)
+		}
+		open, close := []string{`(?:`, `(`, `(?:(?:`, `((?:`}[rng.Intn(4)], ")"
+		if strings.Count(open, "(") == 2 {
+			close = "))"
+		}
+		q := []string{`*`, `*?`, `+`, `+?`}[rng.Intn(4)]
+		h := heads[rng.Intn(len(heads))]
+		var flags Flags
+		if rng.Intn(2) == 0 {
+			flags = Caseless | UTF
+		}
+		f := jitFamily{pattern: h.pat + open + g.String() + close + q + tails[rng.Intn(len(tails))],
+			flags: flags, pre: h.text, unit: unit.String(), suf: "c"}
+		re, err := Compile(f.pattern, f.flags)
+		if err != nil {
+			continue
+		}
+		if _, _, known := re.JITStackMinLength(); !known {
+			continue
+		}
+		if ov, _ := re.Exec(f.subject(3), nil); ov == nil {
+			continue
+		}
+		if ov, err := re.Exec(f.subject(jitMaxN), nil); ov == nil && err != ErrJITStackLimit {
+			continue
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
 func (f jitFamily) subject(n int) string { return f.pre + strings.Repeat(f.unit, n) + f.suf }
 
 // jitMaxN is the most units a differential family is tried with.
@@ -116,7 +184,9 @@ func nativeThreshold(t *testing.T, re *Regexp, f jitFamily) int {
 func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
 	lo := make([]int, len(fs))
 	hi := make([]int, len(fs))
-	probe := func(ns []int) []bool {
+	// probe runs every family at ns; want marks the ones whose answer is
+	// used (the others are run at jitMaxN to keep the batch aligned).
+	probe := func(ns []int, want []bool) []bool {
 		cases := make([]pcre2test.Case, len(fs))
 		for i, f := range fs {
 			cases[i] = pcre2test.Case{Pattern: f.pattern, Caseless: f.flags&Caseless != 0, UTF: f.flags&UTF != 0,
@@ -133,17 +203,18 @@ func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
 			}
 			got := strings.Join(r.Subjects[0], "\n")
 			out[i] = strings.Contains(got, "error -46")
-			if !out[i] && !strings.HasPrefix(got, " 0: ") {
+			if want[i] && !out[i] && !strings.HasPrefix(got, " 0: ") {
 				t.Errorf("%s: n=%d: pcre2test does not match: %s", fs[i].pattern, ns[i], got)
 			}
 		}
 		return out
 	}
 	ns := make([]int, len(fs))
+	all := make([]bool, len(fs))
 	for i := range ns {
-		ns[i] = jitMaxN
+		ns[i], all[i] = jitMaxN, true
 	}
-	top := probe(ns)
+	top := probe(ns, all)
 	for i := range fs {
 		lo[i], hi[i] = 0, jitMaxN
 		if !top[i] {
@@ -152,17 +223,18 @@ func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
 	}
 	for {
 		open := false
+		want := make([]bool, len(fs))
 		for i := range fs {
-			ns[i] = 0
+			ns[i] = jitMaxN
 			if lo[i] < hi[i] {
 				ns[i] = (lo[i] + hi[i]) / 2
-				open = true
+				open, want[i] = true, true
 			}
 		}
 		if !open {
 			break
 		}
-		got := probe(ns)
+		got := probe(ns, want)
 		for i := range fs {
 			if lo[i] >= hi[i] {
 				continue
@@ -177,13 +249,33 @@ func realThresholds(t *testing.T, prog string, fs []jitFamily) []int {
 	return lo
 }
 
-// TestJITStackDifferential compares, for every family, the subject length
+// TestJITStackDifferential compares, for every family (the hand-written
+// ones and 60 generated ones; RULETEST_JIT_FAMILIES=N generates N,
+// RULETEST_JIT_SEED another set, -short none), the subject length
 // at which PCRE2's JIT starts failing with error -46 (pcre2test -jit, whose
 // default JIT stack is the library's 32 KiB, as OSSEC runs it) with the
 // length at which the model says so.
 func TestJITStackDifferential(t *testing.T) {
 	prog := testenv.NeedPCRE2Test(t)
 	fs := jitFamilies()
+	nrand := 60
+	if v := os.Getenv("RULETEST_JIT_FAMILIES"); v != "" {
+		var err error
+		if nrand, err = strconv.Atoi(v); err != nil {
+			t.Fatalf("RULETEST_JIT_FAMILIES=%q: %v", v, err)
+		}
+	}
+	if testing.Short() {
+		nrand = 0
+	}
+	seed := int64(14)
+	if v := os.Getenv("RULETEST_JIT_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatalf("RULETEST_JIT_SEED=%q: %v", v, err)
+		}
+	}
+	fs = append(fs, randomJITFamilies(nrand, seed)...)
 	real := realThresholds(t, prog, fs)
 	agree := 0
 	for i, f := range fs {
