@@ -47,6 +47,13 @@ type Explaining interface {
 	Explain(id int) (text string, ok bool)
 }
 
+// Producer is a Session whose engine analyses events of its own after one
+// it was fed: a live manager reads back the verdict its active response
+// wrote. Produced returns the next such event, waiting at most wait.
+type Producer interface {
+	Produced(ctx context.Context, wait time.Duration) (engine.Result, error)
+}
+
 // noClock is why a case that sets the clock is skipped on an engine.
 func noClock(engine string) string {
 	return "engine " + engine + " reads events on its own wall clock: a case with a clock command (or run --clock other than arrival) needs --engine native"

@@ -149,6 +149,47 @@ func cmdExplain(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprint(ts.Stdout(), text)
 }
 
+// cmdProduced makes the next event the engine analysed on its own, after
+// the ones the case fed, the event the assertions apply to: on a live
+// manager, the verdict line an active response wrote and the manager's
+// log collection read back.
+//
+//	produced [-wait DURATION]   (default 30s)
+//
+// On an engine that analyses only what it is fed the case is skipped with
+// the reason.
+func cmdProduced(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: produced [-wait DURATION]"
+	if neg {
+		ts.Fatalf("unsupported: ! produced")
+	}
+	wait := 30 * time.Second
+	switch {
+	case len(args) == 0:
+	case len(args) == 2 && args[0] == "-wait":
+		d, err := time.ParseDuration(args[1])
+		if err != nil || d <= 0 {
+			ts.Fatalf("produced: -wait %q is not a duration (such as 10s)\n%s", args[1], usage)
+		}
+		wait = d
+	default:
+		ts.Fatalf("%s", usage)
+	}
+	st := state(ts)
+	p, ok := st.session(ts).(Producer)
+	if !ok {
+		st.t.Skip((&UnsupportedError{Engine: st.cfg.Backend.Name(),
+			What: "produce events of its own (an active response's verdict read back): it analyses only what the case feeds; --engine docker-live runs the manager's daemons"}).Error())
+	}
+	res, err := p.Produced(st.cfg.ctx(), wait)
+	if err != nil {
+		ts.Fatalf("engine %s: produced: %v", st.cfg.Backend.Name(), err)
+	}
+	st.last = &event{what: "the event the manager produced: " + strconv.Quote(res.Log), res: res, sess: st.sess}
+	st.analysed = st.last
+	fmt.Fprintln(ts.Stdout(), Summary(res))
+}
+
 // cmdDecoded asserts on the decoder of the last event and its fields:
 //
 //	decoded NAME [FIELD=VALUE | !FIELD ...]

@@ -108,6 +108,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"syscheck": cmdSyscheck,
 		"clock":    cmdClock,
 		"explain":  cmdExplain,
+		"produced": cmdProduced,
 		"decoded":  asserting("decoded", cmdDecoded),
 		"rule":     asserting("rule", cmdRule),
 		"alert":    asserting("alert", cmdAlert),

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
 )
 
 // Exit codes shared by the subcommands.
@@ -49,8 +51,14 @@ func RegisterCommand(name, summary string, run func(args []string, stdout, stder
 // Installed under the name ossec-logtest, the program is the logtest
 // subcommand, so it can stand in for OSSEC's.
 func Main() int {
-	if filepath.Base(os.Args[0]) == "ossec-logtest" {
+	switch filepath.Base(os.Args[0]) {
+	case "ossec-logtest":
 		return Run(append([]string{"logtest"}, os.Args[1:]...), os.Stdout, os.Stderr)
+	case "ossec-ar-verify-file":
+		// The docker-live engine installs this binary as the active
+		// response in a manager image that has none: it is then the
+		// program of cmd/ossec-ar-verify.
+		return arverify.Main(os.Args, os.Stdout, os.Stderr)
 	}
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }

@@ -130,6 +130,17 @@ func NewLiveBackend(ctx context.Context, cfg Config) (*LiveBackend, error) {
 		b.Close()
 		return nil, b.m.errorf(CodeLive, nil, "live injection needs a real OSSEC manager image (the stand-in has no daemons)")
 	}
+	// A manager that cannot start fails the run here, once, in seconds,
+	// naming the daemon: on the image's own configuration.
+	l, err := b.m.StartLive(ctx, nil)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := l.Close(); err != nil {
+		b.Close()
+		return nil, err
+	}
 	return &LiveBackend{Backend: b}, nil
 }
 

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"os"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,11 +21,21 @@ const (
 	ossecDir       = "/var/ossec"
 	liveHelper     = SessionRoot + "/bin/ossec-ruletest"
 	liveQueue      = ossecDir + "/queue/ossec/queue"
-	liveSyslogAddr = "127.0.0.1:514"
+	archivesJSON   = ossecDir + "/logs/archives/archives.json"
 	alertsJSONPath = ossecDir + "/logs/alerts/alerts.json"
 	alertsLogPath  = ossecDir + "/logs/alerts/alerts.log"
-	archivesPath   = ossecDir + "/logs/archives/archives.log"
 	arLogPath      = ossecDir + "/logs/active-responses.log"
+	verdictLog     = ossecDir + "/logs/ar-verify.log"
+	arVerifyBin    = ossecDir + "/active-response/bin/ossec-ar-verify-file"
+	arVerifyConf   = ossecDir + "/etc/ossec-ar-verify.conf"
+	// probeLocation is the agent the integrity probes come from, and
+	// probePath the start of their file names.
+	probeLocation = "(ossec-ruletest-probe) 127.0.0.1->syscheck"
+	probePath     = "/ossec-ruletest-probe/"
+	// ourSyslogPort is the port of the syslog listener the engine adds
+	// when the configuration's own listener on 514 takes no lines from
+	// 127.0.0.1.
+	ourSyslogPort = 51400
 )
 
 // LiveConf is appended to a live case's ossec.conf: the settings live
@@ -35,48 +45,80 @@ const (
 //go:embed live.conf
 var LiveConf string
 
+// liveInternalOptions are appended to the image's
+// local_internal_options.conf for live runs: remoted runs without agent
+// keys; one thread per analysisd stage, so that events are analysed in
+// the order they were sent, as ossec-logtest does; logcollector looks at
+// the verdict file every second.
+const liveInternalOptions = `
+# ossec-ruletest docker-live
+remoted.pass_empty_keyfile=1
+analysisd.input_demux_threads=1
+analysisd.event_threads=1
+analysisd.rule_matching_threads=1
+analysisd.syscheck_threads=1
+logcollector.loop_timeout=1
+`
+
+// arVerifyLiveConf is ossec-ar-verify-file's configuration in a manager
+// container without one: no syslog daemon runs there, so verdicts go to
+// the file that LiveConf has OSSEC read back.
+const arVerifyLiveConf = "# ossec-ruletest docker-live: verdicts to the file OSSEC reads back\nverdict_file = " + verdictLog + "\n"
+
+// liveDaemons are the daemons a live case runs, in ossec-control's order:
+// execd before analysisd (which connects to it), analysisd before the
+// daemons that feed it. ossec-maild, syscheckd, monitord and authd are not
+// started: e-mail is off, events come from the engine.
+var liveDaemons = []string{"ossec-execd", "ossec-analysisd", "ossec-logcollector", "ossec-remoted"}
+
 // Live is a live-injection session on a real manager: the daemons run on
-// the case's ruleset, events go in through the remote syslog listener
-// (log lines) or analysisd's queue (other messages), and results come
-// from alerts.json, alerts.log and active-responses.log. Only one Live
-// runs in a container at a time (StartLive waits for the previous one's
-// Close).
+// the case's ruleset, log lines go in through a remote syslog listener,
+// other messages through analysisd's queue, and results come from
+// archives.json (every event, with its decoder and fields), alerts.log
+// (alert, mail, groups) and active-responses.log. Only one Live runs in a
+// container at a time (StartLive waits for the previous one's Close).
 type Live struct {
-	m *Manager
-	// Seen counts, per archived text, the events already matched, and
-	// the alerts and AR lines already read.
-	seen      map[string]int
-	alertsN   int
-	arN       int
-	ARWait    time.Duration // how long to wait for active responses after an alert (default 5s)
-	EventWait time.Duration // how long to wait for a log line to be archived (default 30s)
-	QueueWait time.Duration // how long to wait for a queue message to be archived (default 5s)
-	closed    bool
+	m          *Manager
+	syslogAddr string     // where log lines go
+	syslogLoc  string     // the location analysisd gives them
+	arRules    arConfig   // which rules run active responses
+	archOff    int        // bytes of archives.json already read
+	partial    []byte     // a last line not complete yet
+	events     []Archived // read, not yet claimed
+	alertsUsed int        // alerts of alerts.log already claimed
+	arN        int        // active-responses.log lines already read
+	recent     []string   // the last three distinct syslog lines sent
+	last       *Archived  // the last event claimed
+	probes     int        // filler probes sent
+	// ARWait bounds the wait for an active response of a rule that has
+	// one; EventWait the wait for an event to be analysed.
+	ARWait, EventWait time.Duration
+	closed            bool
 }
 
-// StartLive installs files (the case's effective ruleset, as for
-// OpenLogtest) into the container's /var/ossec with LiveConf appended to
-// its ossec.conf, restarts the OSSEC daemons and waits until remoted's
-// syslog listener feeds analysisd.
+// StartLive installs files (the case's effective ruleset) into the
+// container's /var/ossec with LiveConf appended to its ossec.conf, starts
+// the daemons on it from a clean state (no integrity database, no
+// first-time-seen list, empty logs), checks that each runs, and waits
+// until a probe line sent to the syslog listener is analysed.
 func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 	if m.standin {
 		return nil, m.errorf(CodeLive, nil, "live injection needs a real OSSEC manager image (the stand-in has no daemons)")
 	}
 	m.liveLock.Lock() // cases take turns: the daemons serve one ruleset
-
 	ok := false
 	defer func() {
 		if !ok {
 			m.liveLock.Unlock()
 		}
 	}()
-	if err := m.installHelper(ctx); err != nil {
+	if err := m.liveSetup(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := m.sh(ctx, `/var/ossec/bin/ossec-control stop >/dev/null 2>&1 || true`); err != nil {
+	if err := m.stopDaemons(ctx); err != nil {
 		return nil, err
 	}
-	conf := []byte(nil)
+	var conf []byte
 	var rest []File
 	for _, f := range files {
 		if f.Path == "etc/ossec.conf" {
@@ -92,27 +134,357 @@ func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 		}
 		conf = []byte(out)
 	}
+	l := &Live{m: m, ARWait: 15 * time.Second, EventWait: 20 * time.Second}
 	conf = append(append(bytes.TrimRight(conf, "\n"), "\n\n<!-- ossec-ruletest live injection -->\n"...), LiveConf...)
+	listener, port := syslogListener(string(conf))
+	l.syslogAddr = "127.0.0.1:" + strconv.Itoa(port)
+	l.syslogLoc = "127.0.0.1"
+	if listener != "" {
+		conf = append(conf, listener...)
+	}
+	l.arRules = parseARConfig(string(conf))
 	rest = append(rest, File{Path: "etc/ossec.conf", Data: conf})
-	if err := m.Upload(ctx, ossecDir, rest, nil); err != nil {
+	if err := m.uploadInstallation(ctx, rest); err != nil {
 		return nil, err
 	}
-	script := `set -e
-for f in ` + alertsJSONPath + ` ` + alertsLogPath + ` ` + archivesPath + ` ` + arLogPath + ` /var/ossec/logs/ar-verify.log; do
-  mkdir -p "$(dirname "$f")"; : > "$f"
-done
-chgrp -R ossec /var/ossec/etc /var/ossec/rules 2>/dev/null || true
-if ls /var/ossec/lists/* >/dev/null 2>&1; then /var/ossec/bin/ossec-makelists >/dev/null; fi
-/var/ossec/bin/ossec-control start`
-	if out, err := m.sh(ctx, script); err != nil {
-		return nil, m.errorf(CodeLive, err, "cannot start the OSSEC daemons: %s", out)
+	if err := m.startDaemons(ctx, strings.Contains(string(conf), "<active-response>")); err != nil {
+		return nil, err
 	}
-	l := &Live{m: m, seen: map[string]int{}, ARWait: 5 * time.Second, EventWait: 30 * time.Second, QueueWait: 5 * time.Second}
 	if err := l.waitReady(ctx); err != nil {
 		return nil, err
 	}
 	ok = true
 	return l, nil
+}
+
+// uploadInstallation copies files (paths relative to /var/ossec) into the
+// installation, each top directory to where it resolves: in the official
+// layout /var/ossec/etc is a link into the data volume, which an upload
+// through it would replace by a directory.
+func (m *Manager) uploadInstallation(ctx context.Context, files []File) error {
+	byTop := map[string][]File{}
+	var tops []string
+	for _, f := range files {
+		top, rest, ok := strings.Cut(f.Path, "/")
+		if !ok {
+			top, rest = ".", f.Path
+		}
+		if byTop[top] == nil {
+			tops = append(tops, top)
+		}
+		byTop[top] = append(byTop[top], File{Path: rest, Data: f.Data, Mode: f.Mode})
+	}
+	args := append([]string{}, tops...)
+	out, err := m.sh(ctx, `cd /var/ossec && for d in "$@"; do mkdir -p "$d" && readlink -f "$d"; done`, args...)
+	if err != nil {
+		return m.errorf(CodeLive, err, "cannot find the installation's directories")
+	}
+	dirs := strings.Split(strings.TrimSpace(out), "\n")
+	if len(dirs) != len(tops) {
+		return m.errorf(CodeLive, nil, "resolving %v in the container gave %q", tops, out)
+	}
+	for i, top := range tops {
+		if err := m.Upload(ctx, dirs[i], byTop[top], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// liveSetup prepares the container once per run: our helper binary, the
+// ossec-ar-verify-file active response when the image has none (our
+// binary answers to that name), the internal options live runs need.
+func (m *Manager) liveSetup(ctx context.Context) error {
+	m.liveOnce.Do(func() {
+		if m.liveErr = m.installHelper(ctx); m.liveErr != nil {
+			return
+		}
+		static := len(m.helperCmd) == 1
+		script := `set -e
+cd /var/ossec
+test -x bin/ossec-analysisd || { echo "no /var/ossec/bin/ossec-analysisd: not an OSSEC manager image"; exit 3; }
+cp -p etc/local_internal_options.conf etc/local_internal_options.conf.ruletest 2>/dev/null || : > etc/local_internal_options.conf.ruletest
+if [ ! -e ` + arVerifyBin + ` ] && [ "$1" = static ]; then
+  cp ` + liveHelper + ` ` + arVerifyBin + `
+  chown root:ossec ` + arVerifyBin + `; chmod 0750 ` + arVerifyBin + `
+fi
+if [ ! -e ` + arVerifyConf + ` ]; then
+  printf '%s' "$2" > ` + arVerifyConf + `
+  chown root:root ` + arVerifyConf + `; chmod 0644 ` + arVerifyConf + `
+fi`
+		arg := "dynamic"
+		if static {
+			arg = "static"
+		}
+		if out, err := m.sh(ctx, script, arg, arVerifyLiveConf); err != nil {
+			m.liveErr = m.errorf(CodeLive, err, "cannot prepare the manager for live injection: %s", out)
+		}
+	})
+	return m.liveErr
+}
+
+// stopDaemons ends every OSSEC daemon of the container (by their pid
+// files) and waits until they are gone.
+func (m *Manager) stopDaemons(ctx context.Context) error {
+	const script = `cd /var/ossec/var/run 2>/dev/null || exit 0
+pids=
+for f in *.pid; do
+  [ -e "$f" ] || continue
+  p=$(cat "$f"); rm -f "$f"
+  kill "$p" 2>/dev/null && pids="$pids $p"
+done
+for i in $(seq 1 100); do
+  alive=
+  for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+  [ -z "$alive" ] && exit 0
+  sleep 0.05
+done
+for p in $alive; do kill -9 "$p" 2>/dev/null; done
+exit 0`
+	if out, err := m.sh(ctx, script); err != nil {
+		return m.errorf(CodeLive, err, "cannot stop the OSSEC daemons: %s", out)
+	}
+	return nil
+}
+
+// startDaemons resets the daemons' state and logs and starts them, each
+// as ossec-control would; a daemon that refuses to start is an error
+// quoting what it printed and its lines of ossec.log.
+func (m *Manager) startDaemons(ctx context.Context, ar bool) error {
+	daemons := liveDaemons
+	if !ar {
+		daemons = daemons[1:]
+	}
+	script := `cd /var/ossec
+cat etc/local_internal_options.conf.ruletest > etc/local_internal_options.conf
+printf '%s' "$1" >> etc/local_internal_options.conf
+shift
+rm -rf queue/syscheck/* queue/diff/* queue/fts/* queue/rootcheck/* queue/agent-info/* var/ossec-ar-verify 2>/dev/null
+mkdir -p logs/alerts logs/archives
+for f in logs/ossec.log ` + archivesJSON + ` ` + alertsJSONPath + ` ` + alertsLogPath + ` ` + arLogPath + ` ` + verdictLog + `; do : > "$f"; done
+chown ossec:ossec logs/ossec.log logs/alerts/* logs/archives/* 2>/dev/null
+chgrp ossec logs/active-responses.log ` + verdictLog + ` 2>/dev/null; chmod 0660 logs/active-responses.log ` + verdictLog + `
+chgrp -R ossec etc rules 2>/dev/null
+chmod -R g+r etc rules 2>/dev/null
+if ls lists/* >/dev/null 2>&1; then bin/ossec-makelists >/dev/null 2>&1; fi
+for d in "$@"; do
+  if ! out=$(bin/$d 2>&1); then
+    echo "$d"
+    echo "$out"
+    exit 3
+  fi
+done
+exit 0`
+	out, err := m.sh(ctx, script, append([]string{liveInternalOptions}, daemons...)...)
+	if err != nil {
+		name, said, _ := strings.Cut(strings.TrimSpace(out), "\n")
+		return m.errorf(CodeLive, nil, "%s did not start: %s%s", name, strings.TrimSpace(said), m.daemonLog(ctx, name))
+	}
+	return nil
+}
+
+// daemonLog quotes the lines of ossec.log of daemon, for errors.
+func (m *Manager) daemonLog(ctx context.Context, daemon string) string {
+	out, _ := m.sh(ctx, `grep -F -- "$1" /var/ossec/logs/ossec.log | tail -n 8`, daemon)
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return "\n(ossec.log has no line of " + daemon + ")"
+	}
+	return "\nossec.log:\n  " + strings.ReplaceAll(out, "\n", "\n  ")
+}
+
+// deadDaemons returns the daemons of the case that do not run.
+func (m *Manager) deadDaemons(ctx context.Context, ar bool) ([]string, error) {
+	daemons := liveDaemons
+	if !ar {
+		daemons = daemons[1:]
+	}
+	out, err := m.sh(ctx, `cd /var/ossec/var/run || exit 0
+for d in "$@"; do
+  ok=
+  for f in "$d"-*.pid; do [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && ok=1; done
+  [ -n "$ok" ] || echo "$d"
+done`, daemons...)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
+// syslogListener finds, in an ossec.conf text, a remote syslog listener
+// on UDP that takes lines from 127.0.0.1, and returns its port and no
+// block; without one it returns a block that adds ours: on 514, or on
+// ourSyslogPort when a listener on 514 exists for other addresses.
+func syslogListener(conf string) (block string, port int) {
+	taken := false
+	for _, m := range remoteBlock.FindAllStringSubmatch(conf, -1) {
+		body := m[1]
+		if strings.TrimSpace(tagValue(body, "connection")) != "syslog" {
+			continue
+		}
+		p := 514
+		if v := strings.TrimSpace(tagValue(body, "port")); v != "" {
+			if n, err := strconv.Atoi(v); err == nil {
+				p = n
+			}
+		}
+		if proto := strings.TrimSpace(tagValue(body, "protocol")); proto != "" && proto != "udp" {
+			if p == 514 {
+				continue // TCP does not take the UDP port
+			}
+			continue
+		}
+		for _, ip := range allowedIPs.FindAllStringSubmatch(body, -1) {
+			a := strings.TrimSpace(ip[1])
+			if a == "127.0.0.1" || strings.HasPrefix(a, "127.0.0.0/") || a == "0.0.0.0/0" || a == "any" {
+				return "", p
+			}
+		}
+		if p == 514 {
+			taken = true
+		}
+	}
+	port = 514
+	if taken {
+		port = ourSyslogPort
+	}
+	return fmt.Sprintf("\n<ossec_config>\n  <remote>\n    <connection>syslog</connection>\n    <port>%d</port>\n    <protocol>udp</protocol>\n    <allowed-ips>127.0.0.1</allowed-ips>\n  </remote>\n</ossec_config>\n", port), port
+}
+
+var (
+	remoteBlock = regexp.MustCompile(`(?s)<remote>(.*?)</remote>`)
+	allowedIPs  = regexp.MustCompile(`(?s)<allowed-ips>(.*?)</allowed-ips>`)
+	arBlock     = regexp.MustCompile(`(?s)<active-response>(.*?)</active-response>`)
+	xmlComment  = regexp.MustCompile(`(?s)<!--.*?-->`)
+)
+
+func tagValue(body, tag string) string {
+	re := regexp.MustCompile(`(?s)<` + tag + `>(.*?)</` + tag + `>`)
+	if m := re.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// arConfig says which alerts run an active response: OSSEC 4.3.0 gives a
+// rule the responses whose <rules_id> name it, whose <rules_group> it is
+// in, or whose <level> it reaches.
+type arConfig []arEntry
+
+type arEntry struct {
+	command string
+	expect  []string // filename, srcip, user
+	ids     map[int]bool
+	groups  []string
+	level   int // 0: none
+}
+
+func parseARConfig(conf string) arConfig {
+	conf = xmlComment.ReplaceAllString(conf, "")
+	var out arConfig
+	for _, m := range arBlock.FindAllStringSubmatch(conf, -1) {
+		body := m[1]
+		if strings.TrimSpace(tagValue(body, "disabled")) == "yes" || strings.TrimSpace(tagValue(body, "command")) == "" {
+			continue
+		}
+		e := arEntry{command: strings.TrimSpace(tagValue(body, "command")), ids: map[int]bool{}}
+		e.expect = commandExpect(conf, e.command)
+		for _, s := range strings.Split(tagValue(body, "rules_id"), ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+				e.ids[n] = true
+			}
+		}
+		for _, g := range strings.Split(tagValue(body, "rules_group"), "|") {
+			if g = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(g), ",")); g != "" {
+				e.groups = append(e.groups, g)
+			}
+		}
+		if v := strings.TrimSpace(tagValue(body, "level")); v != "" {
+			e.level, _ = strconv.Atoi(v)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// fires reports whether an alert of rule id, level and groups runs an
+// active response.
+func (c arConfig) fires(id, level int, groups []string) bool {
+	for _, e := range c {
+		if e.matches(id, level, groups) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *arEntry) matches(id, level int, groups []string) bool {
+	if e.ids[id] || (e.level > 0 && level >= e.level) {
+		return true
+	}
+	for _, g := range e.groups {
+		for _, h := range groups {
+			if strings.TrimSpace(h) == g {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sent returns the responses analysisd sends for the alert r, as its
+// configuration gives them: those whose expected values the event has.
+func (c arConfig) sent(r engine.Result, a *Archived) []engine.ActiveResponse {
+	var out []engine.ActiveResponse
+	for _, e := range c {
+		if !e.matches(r.Rule.ID, r.Rule.Level, r.Rule.Groups) {
+			continue
+		}
+		ar := engine.ActiveResponse{Command: e.command, Location: "local", Args: map[string]string{}}
+		ok := true
+		for _, x := range e.expect {
+			var v string
+			switch x {
+			case "filename":
+				v = a.Filename
+			case "srcip":
+				v = a.Fields["srcip"]
+			case "user":
+				if v = a.Fields["dstuser"]; v == "" {
+					v = a.Fields["srcuser"]
+				}
+			}
+			has := v != ""
+			if !has {
+				ok = false
+				break
+			}
+			ar.Args[x] = v
+		}
+		if ok {
+			out = append(out, ar)
+		}
+	}
+	return out
+}
+
+var commandBlock = regexp.MustCompile(`(?s)<command>(.*?)</command>`)
+
+// commandExpect returns the <expect> of the <command> named name.
+func commandExpect(conf, name string) []string {
+	for _, m := range commandBlock.FindAllStringSubmatch(conf, -1) {
+		if strings.TrimSpace(tagValue(m[1], "name")) != name {
+			continue
+		}
+		var out []string
+		for _, x := range strings.Split(tagValue(m[1], "expect"), ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // installHelper copies our binary into the container, once, with its
@@ -171,31 +543,54 @@ func (m *Manager) sh(ctx context.Context, script string, args ...string) (string
 	return out, nil
 }
 
-// waitReady sends probe lines until one shows in the archive. Each probe
-// is a new line: a manager may drop a repeat of the line it just analysed.
+// waitReady sends probe lines until one is analysed, checking that every
+// daemon still runs; a daemon that died is an error naming it and quoting
+// its lines of ossec.log.
 func (l *Live) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(l.m.cfg.DaemonTimeout)
 	prefix := fmt.Sprintf("ossec-ruletest live probe %s %d ", l.m.runID, time.Now().UnixNano())
-	for n := 0; time.Now().Before(deadline); n++ {
-		if err := l.send(ctx, "syslog", liveSyslogAddr, prefix+strconv.Itoa(n)); err != nil {
+	ar := len(l.arRules) > 0
+	for n := 0; ; n++ {
+		probe := prefix + strconv.Itoa(n)
+		if err := l.send(ctx, "syslog", l.syslogAddr, probe); err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
+		for i := 0; i < 5; i++ {
+			if err := l.read(ctx); err != nil {
+				return err
+			}
+			for k := range l.events {
+				if strings.HasPrefix(l.events[k].text(), prefix) {
+					l.events = l.events[k+1:]
+					return nil
+				}
+			}
+			if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+				return err
+			}
 		}
-		out, err := l.m.sh(ctx, `cat "$1"`, archivesPath)
+		dead, err := l.m.deadDaemons(ctx, ar)
 		if err != nil {
 			return err
 		}
-		if strings.Contains(out, prefix) {
-			return nil
+		if len(dead) > 0 {
+			return l.m.errorf(CodeLive, nil, "%s stopped after its start%s", dead[0], l.m.daemonLog(ctx, dead[0]))
+		}
+		if time.Now().After(deadline) {
+			logs, _ := l.m.sh(ctx, `tail -n 20 /var/ossec/logs/ossec.log`)
+			return l.m.errorf(CodeLive, nil, "the manager analysed no probe line sent to its syslog listener %s within %v; ossec.log ends with:\n%s",
+				l.syslogAddr, l.m.cfg.DaemonTimeout, logs)
 		}
 	}
-	logs, _ := l.m.sh(ctx, `tail -n 20 /var/ossec/logs/ossec.log`)
-	return l.m.errorf(CodeLive, nil, "the manager did not archive a probe line sent to its syslog listener within %v; ossec.log ends with:\n%s",
-		l.m.cfg.DaemonTimeout, logs)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 func (l *Live) send(ctx context.Context, kind, target, line string) error {
@@ -209,181 +604,269 @@ func (l *Live) send(ctx context.Context, kind, target, line string) error {
 	return nil
 }
 
+// read appends the events archives.json gained since the last read.
+func (l *Live) read(ctx context.Context) error {
+	res, err := l.m.Exec(ctx, []string{"tail", "-c", "+" + strconv.Itoa(l.archOff+1), archivesJSON}, nil)
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return l.m.errorf(CodeLive, nil, "reading %s: %s", archivesJSON, strings.TrimSpace(string(res.Stderr)))
+	}
+	l.archOff += len(res.Stdout)
+	data := append(l.partial, res.Stdout...)
+	i := bytes.LastIndexByte(data, '\n')
+	if i < 0 {
+		l.partial = data
+		return nil
+	}
+	l.partial = append([]byte(nil), data[i+1:]...)
+	evs, err := ParseArchivesJSON(archivesJSON, bytes.NewReader(data[:i+1]))
+	if err != nil {
+		return l.m.errorf(CodeLive, err, "reading archives.json")
+	}
+	l.events = append(l.events, evs...)
+	return nil
+}
+
+// claim waits until an event that match accepts was analysed and takes
+// it (with the events before it that match does not accept: the engine's
+// probes; others stay for Produced).
+func (l *Live) claim(ctx context.Context, match func(*Archived) bool, wait time.Duration, what string) (*Archived, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		for k := range l.events {
+			if match(&l.events[k]) {
+				a := l.events[k]
+				l.events = append(l.events[:k:k], l.events[k+1:]...)
+				return &a, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, l.m.errorf(CodeLive, nil, "the manager analysed no event %s within %v", what, wait)
+		}
+		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+		if err := l.read(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // Process injects one event and returns what the manager did with it: a
 // log line typed into ossec-logtest (queue 1, location stdin) goes to the
-// remote syslog listener; any other message goes into analysisd's queue as
-// OSSEC's daemons write it. The result has the alert (rule, groups, mail,
-// decoded fields as alerts.json shows them) and the active responses that
-// logged a line within ARWait after it; an event without alert gives a
-// Result with no rule.
+// remote syslog listener; any other message goes into analysisd's queue
+// as OSSEC's daemons write it. The decoder, fields and rule come from the
+// event's archives.json entry (every analysed event has one: the engine
+// knows it was processed, without fixed waits); alert, mail and groups
+// from its alerts.log entry; active responses, for a rule that has one,
+// from the lines the program logs to active-responses.log. A message the
+// manager drops without analysis (an integrity event of a file seen the
+// first time) gives a Result with no decoder once its integrity database
+// shows it.
 func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, error) {
 	syslog := msg.Queue == engine.QueueLocalFile && msg.Location == "stdin"
-	before, err := l.archived(ctx)
-	if err != nil {
-		return engine.Result{}, err
-	}
 	if syslog {
-		err = l.send(ctx, "syslog", liveSyslogAddr, msg.Text)
-	} else {
-		err = l.send(ctx, "queue", liveQueue, fmt.Sprintf("%c:%s:%s", msg.Queue, msg.Location, msg.Text))
-	}
-	if err != nil {
-		return engine.Result{}, err
-	}
-	if syslog {
-		// A log line is archived as it came: wait for it.
-		err = l.waitArchived(ctx, func(lines []string) bool {
-			n := 0
-			for _, line := range lines {
-				if strings.HasSuffix(line, " "+msg.Text) {
-					n++
+		for _, r := range l.recent {
+			if r == msg.Text {
+				// analysisd drops a line identical to one of the three
+				// distinct lines before it (its LastMsg check), which
+				// ossec-logtest does not: three other lines first.
+				if err := l.flushRecent(ctx); err != nil {
+					return engine.Result{}, err
 				}
+				break
 			}
-			if n > l.seen[msg.Text] {
-				l.seen[msg.Text] = n
-				return true
-			}
-			return false
-		}, l.EventWait)
-	} else {
-		// Other messages are rewritten (a file-integrity event is archived
-		// as "Integrity checksum changed for: ...") or dropped (a file
-		// seen for the first time): wait for any new archive entry, a
-		// little while.
-		err = l.waitArchived(ctx, func(lines []string) bool { return len(lines) > before }, l.QueueWait)
-		var e *Error
-		if errors.As(err, &e) && e.Code == CodeLive {
-			err = nil // dropped: no alert
+		}
+		l.remember(msg.Text)
+		// A probe line follows the event: analysisd analyses them in
+		// order, so when the probe is archived and the event is not, the
+		// event was analysed and recorded nowhere (an "ossec:" line that
+		// decodes as an OSSEC alert without a rule is dropped so).
+		l.probes++
+		probe := fmt.Sprintf("ossec-ruletest live probe %s after %d", l.m.runID, l.probes)
+		if err := l.send(ctx, "syslog", l.syslogAddr, msg.Text+"\n"+probe); err != nil {
+			return engine.Result{}, err
+		}
+		l.remember(probe)
+		mine := func(a *Archived) bool {
+			return a.Logfile == l.syslogLoc && (a.text() == msg.Text || strings.HasSuffix(a.text(), " "+msg.Text))
+		}
+		a, err := l.claim(ctx, func(a *Archived) bool { return mine(a) || a.text() == probe }, l.EventWait, fmt.Sprintf("for %q", msg.Text))
+		if err != nil {
+			return engine.Result{}, err
+		}
+		if a.text() == probe {
+			return engine.Result{Log: msg.Text}, nil
+		}
+		if _, err := l.claim(ctx, func(a *Archived) bool { return a.text() == probe }, l.EventWait, fmt.Sprintf("for the probe %q", probe)); err != nil {
+			return engine.Result{}, err
+		}
+		return l.result(ctx, msg.Text, a, l.syslogLoc)
+	}
+	if msg.Queue == engine.QueueSyscheck {
+		return l.processSyscheck(ctx, msg)
+	}
+	if err := l.send(ctx, "queue", liveQueue, fmt.Sprintf("%c:%s:%s", msg.Queue, msg.Location, msg.Text)); err != nil {
+		return engine.Result{}, err
+	}
+	loc := msg.Location
+	if i := strings.Index(loc, "->"); i >= 0 && strings.HasPrefix(loc, "(") {
+		loc = loc[i+2:]
+	}
+	a, err := l.claim(ctx, func(a *Archived) bool { return a.Logfile == loc && strings.Contains(msg.Text, a.text()) },
+		l.EventWait, fmt.Sprintf("from %s", msg.Location))
+	if err != nil {
+		return engine.Result{}, err
+	}
+	return l.result(ctx, msg.Text, a, msg.Location)
+}
+
+// processSyscheck feeds an integrity event, then an integrity event of
+// a probe file from an agent of its own (probeLocation: should the new
+// file alert, a response goes to that agent, never runs here); once the
+// probe is in that agent's integrity database, the event before it was
+// decoded (one syscheck thread takes them in order). Its archive entry,
+// which an event the decoder drops (first seen, ignored, auto-ignored)
+// does not have, is looked for briefly: it is written right after the
+// rules ran.
+func (l *Live) processSyscheck(ctx context.Context, msg engine.Message) (engine.Result, error) {
+	_, file, _ := strings.Cut(msg.Text, " ")
+	l.probes++
+	probe := fmt.Sprintf("%s%s/%d", probePath, l.m.runID, l.probes)
+	db := ossecDir + "/queue/syscheck/" + probeLocation
+	probeMsg := fmt.Sprintf("%c:%s:0:33188:0:0:d41d8cd98f00b204e9800998ecf8427e:da39a3ee5e6b4b0d3255bfef95601890afd80709 %s", msg.Queue, probeLocation, probe)
+	if err := l.send(ctx, "queue", liveQueue, fmt.Sprintf("%c:%s:%s\n%s", msg.Queue, msg.Location, msg.Text, probeMsg)); err != nil {
+		return engine.Result{}, err
+	}
+	deadline := time.Now().Add(l.EventWait)
+	for {
+		res, err := l.m.Exec(ctx, []string{"grep", "-qF", " " + probe, db}, nil)
+		if err != nil {
+			return engine.Result{}, err
+		}
+		if res.ExitCode == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return engine.Result{}, l.m.errorf(CodeLive, nil, "the manager's integrity database %s did not record a probe sent after %q within %v", db, msg.Text, l.EventWait)
+		}
+		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			return engine.Result{}, err
 		}
 	}
+	a, err := l.claim(ctx, func(a *Archived) bool { return a.Filename == file }, 1500*time.Millisecond, "")
 	if err != nil {
-		return engine.Result{}, err
+		return engine.Result{Log: msg.Text}, nil // decoded, not analysed: no alert
 	}
-	time.Sleep(300 * time.Millisecond) // the alert is written right after the archive entry
-	js, err := l.m.sh(ctx, `cat "$1"`, alertsJSONPath)
-	if err != nil {
-		return engine.Result{}, err
-	}
-	alerts, err := ParseAlertsJSON(alertsJSONPath, strings.NewReader(js))
-	if err != nil {
-		return engine.Result{}, l.m.errorf(CodeLive, err, "reading alerts.json")
-	}
-	var mine *JSONAlert
-	for i := l.alertsN; i < len(alerts); i++ {
-		if alertOf(&alerts[i], msg, syslog) {
-			mine = &alerts[i]
+	return l.result(ctx, msg.Text, a, msg.Location)
+}
+
+// result completes an analysed event with its alert and active
+// responses. The responses of an event from an agent go to that agent,
+// which the container does not have: for those, the responses are the
+// ones ossec.conf gives the rule, with the file name and addresses of the
+// event, as analysisd sends them (not observed).
+func (l *Live) result(ctx context.Context, text string, a *Archived, location string) (engine.Result, error) {
+	l.last = a
+	var alert *logtestfmt.Alert
+	if a.Rule != nil && a.Rule.SIDID != 0 {
+		var err error
+		if alert, err = l.alertOf(ctx, a); err != nil {
+			return engine.Result{}, err
 		}
 	}
-	l.alertsN = len(alerts)
-	if mine == nil {
-		return engine.Result{Log: msg.Text}, nil
+	r := a.Result(text, alert)
+	if r.Rule != nil && strings.HasPrefix(location, "(") {
+		r.ActiveResponses = l.arRules.sent(r, a)
+		return r, nil
 	}
-	var logAlert *logtestfmt.Alert
-	raw, err := l.m.sh(ctx, `cat "$1"`, alertsLogPath)
-	if err != nil {
-		return engine.Result{}, err
-	}
-	logAlerts, err := ParseAlertsLog([]byte(raw))
-	if err != nil {
-		return engine.Result{}, l.m.errorf(CodeLive, err, "reading alerts.log")
-	}
-	for i := range logAlerts {
-		if alertKey(logAlerts[i]) == mine.ID {
-			logAlert = &logAlerts[i]
+	if r.Rule != nil && l.arRules.fires(r.Rule.ID, r.Rule.Level, r.Rule.Groups) {
+		ars, err := l.waitAR(ctx)
+		if err != nil {
+			return engine.Result{}, err
 		}
-	}
-	r := liveResult(msg.Text, mine, logAlert)
-	ars, err := l.waitAR(ctx)
-	if err != nil {
-		return engine.Result{}, err
-	}
-	for _, a := range ars {
-		r.ActiveResponses = append(r.ActiveResponses, engine.ActiveResponse{
-			Command: path.Base(a.Program), Location: "local", Args: map[string]string{"log": a.Text}})
+		r.ActiveResponses = ars
 	}
 	return r, nil
 }
 
-// alertOf reports whether a is the alert of the injected msg: a log line
-// is its full log; a file-integrity event's alert names its file; other
-// queue messages match by location.
-func alertOf(a *JSONAlert, msg engine.Message, syslog bool) bool {
-	if syslog {
-		return a.FullLog == msg.Text || strings.HasSuffix(a.FullLog, msg.Text)
-	}
-	if a.SyscheckFile != nil {
-		_, file, ok := strings.Cut(msg.Text, " ")
-		return ok && a.SyscheckFile.Path == file
-	}
-	return a.Location == msg.Location && strings.Contains(msg.Text, a.FullLog)
-}
-
-// archivedLines returns the archive's lines.
-func (l *Live) archivedLines(ctx context.Context) ([]string, error) {
-	out, err := l.m.sh(ctx, `cat "$1"`, archivesPath)
-	if err != nil {
-		return nil, err
-	}
-	out = strings.TrimSuffix(out, "\n")
-	if out == "" {
-		return nil, nil
-	}
-	return strings.Split(out, "\n"), nil
-}
-
-// archived returns how many lines the archive has.
-func (l *Live) archived(ctx context.Context) (int, error) {
-	lines, err := l.archivedLines(ctx)
-	return len(lines), err
-}
-
-// waitArchived polls the archive until done says so, for at most wait.
-func (l *Live) waitArchived(ctx context.Context, done func([]string) bool, wait time.Duration) error {
-	deadline := time.Now().Add(wait)
+// alertOf finds the alert of an analysed event with a rule in alerts.log,
+// waiting a little for the alerts writer; none for a rule that does not
+// log alerts.
+func (l *Live) alertOf(ctx context.Context, a *Archived) (*logtestfmt.Alert, error) {
+	deadline := time.Now().Add(2 * time.Second)
 	for {
-		lines, err := l.archivedLines(ctx)
+		raw, err := l.m.sh(ctx, `cat "$1"`, alertsLogPath)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if done(lines) {
-			return nil
+		alerts, err := ParseAlertsLog([]byte(raw))
+		if err != nil {
+			return nil, l.m.errorf(CodeLive, err, "reading alerts.log")
+		}
+		for k := l.alertsUsed; k < len(alerts); k++ {
+			if a.sameEvent(&alerts[k]) {
+				l.alertsUsed = k + 1
+				return &alerts[k], nil
+			}
 		}
 		if time.Now().After(deadline) {
-			return l.m.errorf(CodeLive, nil, "the manager did not archive the event within %v (managers can drop a line identical to one they analysed just before)", wait)
+			return nil, nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
 		}
 	}
 }
 
-// waitAR returns the active-response log lines that appear within ARWait.
-func (l *Live) waitAR(ctx context.Context) ([]ARLine, error) {
+// waitAR returns the active responses that logged a line within ARWait:
+// OSSEC's scripts and ossec-ar-verify-file log their argv (add USER SRCIP
+// TIME.ID RULEID LOCATION FILENAME) to active-responses.log.
+func (l *Live) waitAR(ctx context.Context) ([]engine.ActiveResponse, error) {
 	deadline := time.Now().Add(l.ARWait)
-	var lines []ARLine
 	for {
 		out, err := l.m.sh(ctx, `cat "$1"`, arLogPath)
 		if err != nil {
 			return nil, err
 		}
-		lines = ParseARLog([]byte(out))
-		if len(lines) > l.arN || time.Now().After(deadline) {
-			break
+		lines := ParseARLog([]byte(out))
+		if len(lines) < l.arN {
+			l.arN = 0 // the log was rotated
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		var ars []engine.ActiveResponse
+		for _, a := range lines[l.arN:] {
+			if ar, ok := a.response(); ok {
+				ars = append(ars, ar)
+			}
+		}
+		if len(ars) > 0 {
+			l.arN = len(lines)
+			return ars, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, nil
+		}
+		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
 		}
 	}
-	if len(lines) < l.arN {
-		l.arN = 0 // the log was rotated
+}
+
+// Produced returns the next event the manager analysed that the case did
+// not feed: a line one of its own log collections read, such as an
+// active response's verdict, waiting for it at most wait.
+func (l *Live) Produced(ctx context.Context, wait time.Duration) (engine.Result, error) {
+	a, err := l.claim(ctx, func(a *Archived) bool {
+		return a.Logfile != l.syslogLoc && !strings.HasPrefix(a.text(), "ossec-ruletest live probe ") &&
+			!strings.HasPrefix(a.Filename, probePath)
+	},
+		wait, "produced by the manager itself (an active response's verdict read back)")
+	if err != nil {
+		return engine.Result{}, err
 	}
-	fresh := lines[l.arN:]
-	l.arN = len(lines)
-	return fresh, nil
+	return l.result(ctx, a.text(), a, a.Logfile)
 }
 
 // Close stops the daemons and frees the container for the next live
@@ -399,6 +882,80 @@ func (l *Live) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := l.m.sh(ctx, `/var/ossec/bin/ossec-control stop >/dev/null 2>&1 || true`)
-	return err
+	return l.m.stopDaemons(ctx)
+}
+
+// response reads an active-response log line as the response it records,
+// from the argv the program logged after its path.
+func (a ARLine) response() (engine.ActiveResponse, bool) {
+	if len(a.Args) > 0 && a.Args[0] == a.Program {
+		a.Args = a.Args[1:] // the program's own argv[0], as ossec-ar-verify-file logs it
+	}
+	if a.Program == "" || len(a.Args) < 6 || (a.Args[0] != "add" && a.Args[0] != "delete") {
+		return engine.ActiveResponse{}, false
+	}
+	name := path.Base(a.Program)
+	args := map[string]string{}
+	if a.Args[1] != "-" {
+		args["user"] = a.Args[1]
+	}
+	if a.Args[2] != "-" {
+		args["srcip"] = a.Args[2]
+	}
+	file := ""
+	if len(a.Args) > 6 {
+		file = strings.Join(a.Args[6:], " ")
+		if name == "ossec-ar-verify-file" {
+			file = unescapeShell(file) // the program escapes what it logs
+		}
+		file = unescapeShell(file)
+	}
+	if file != "" && file != "-" {
+		args["filename"] = file
+	}
+	return engine.ActiveResponse{Command: name, Location: "local", Args: args}, true
+}
+
+// unescapeShell undoes OSSEC's os_shell_escape (a backslash before each
+// shell metacharacter and blank).
+func unescapeShell(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// remember records a syslog line sent, for analysisd's LastMsg check.
+func (l *Live) remember(text string) {
+	for _, r := range l.recent {
+		if r == text {
+			return
+		}
+	}
+	l.recent = append(l.recent, text)
+	if len(l.recent) > 3 {
+		l.recent = l.recent[1:]
+	}
+}
+
+// flushRecent sends three probe lines, each analysed before the next
+// (they decode with no decoder and match no rule), so that analysisd's
+// LastMsg check no longer holds the case's recent lines.
+func (l *Live) flushRecent(ctx context.Context) error {
+	for i := 0; i < 3; i++ {
+		l.probes++
+		probe := fmt.Sprintf("ossec-ruletest live probe %s filler %d", l.m.runID, l.probes)
+		if err := l.send(ctx, "syslog", l.syslogAddr, probe); err != nil {
+			return err
+		}
+		if _, err := l.claim(ctx, func(a *Archived) bool { return a.text() == probe }, l.EventWait, fmt.Sprintf("for the probe %q", probe)); err != nil {
+			return err
+		}
+		l.remember(probe)
+	}
+	return nil
 }

@@ -34,10 +34,11 @@ const (
 	// binary when missing.
 	ImageStandin = "standin"
 	// DefaultImage is the manager image used when Config.Image is empty:
-	// the official OSSEC server image. Cases upload their own ruleset, so
-	// the plain image serves logtest runs; live runs want the image built
-	// from containers/manager (it adds our active-response binary).
-	DefaultImage = "atomicorp/ossec-docker:latest"
+	// the official OSSEC server image, by the tag of the OSSEC version the
+	// native engine models. Cases upload their own ruleset, so the plain
+	// image serves logtest and live runs (live injection installs our
+	// active response when the image has none).
+	DefaultImage = "atomicorp/ossec-docker:4.3.0"
 )
 
 // Config says which image to run and where.
@@ -134,7 +135,9 @@ type Manager struct {
 	liveLock   sync.Mutex // one live session at a time
 	helperOnce sync.Once  // the injection helper is copied in once
 	helperErr  error
-	helperCmd  []string // how to run the helper: [loader...] path
+	helperCmd  []string  // how to run the helper: [loader...] path
+	liveOnce   sync.Once // live injection's preparation, once per run
+	liveErr    error
 }
 
 // Start connects to the Docker daemon, makes sure the image is there
