@@ -172,6 +172,8 @@ func (s *Session) forget() {
 	if p.time > l.forgotTime {
 		l.forgotTime = p.time
 	}
+	// Nothing points at p any more; its strings can go.
+	*p = pastEvent{}
 }
 
 // freeGhost is freeEvent for the oldest forgotten event.
@@ -261,8 +263,13 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 }
 
 // newPastEvent takes a zeroed pastEvent from a block of them, one
-// allocation per 32 remembered events.
+// allocation per 32 remembered events, or alone with Options.Forget.
 func (s *Session) newPastEvent() *pastEvent {
+	if s.e.forget {
+		// A forgotten event's memory goes as soon as it is forgotten, not
+		// with the last event of its block.
+		return &pastEvent{}
+	}
 	if len(s.pastBlock) == 0 {
 		s.pastBlock = make([]pastEvent, 8)
 	}
