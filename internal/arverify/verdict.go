@@ -101,11 +101,29 @@ func (v Verdict) Line() string {
 	return line
 }
 
-// oneWord keeps a manager name or a code one printable word, as the decoder
-// expects (\S+); it comes from our own code, never from input, so def
-// replaces anything else.
+// maxWordLen bounds a manager name or a code in a verdict line, and
+// maxAlertIDLen the alert id (TIME.ALERTID), so that MaxLineLen holds.
+const (
+	maxWordLen    = 32
+	maxAlertIDLen = 41
+)
+
+// MaxLineLen is the longest line Line returns: the managed verdict, whose
+// fixed text is the longest, with a path of MaxShownPathLen bytes (and the
+// mark of a path OSSEC may have cut, which Line adds after it), two
+// manager names of maxWordLen and an alert id of maxAlertIDLen. It is kept
+// well below the length at which PCRE2's JIT, on the 32 KiB stack real OSSEC
+// gives it, runs out on the decoders' \.+ (about 4,087 bytes: then OSSEC
+// does not decode the line and the verdict is lost); TestLongestLines checks
+// it against the loaded decoders.
+const MaxLineLen = len("file managed by ") + maxWordLen + len(" (") + MaxShownPathLen + len(truncMark) +
+	len(") changed outside of ") + maxWordLen + len(" [alert ") + maxAlertIDLen + len("]")
+
+// oneWord keeps a manager name or a code one printable word of at most
+// maxWordLen bytes, as the decoder expects (\S+); it comes from our own
+// code, never from input, so def replaces anything else.
 func oneWord(m, def string) string {
-	ok := m != ""
+	ok := m != "" && len(m) <= maxWordLen
 	for i := 0; i < len(m); i++ {
 		if m[i] <= ' ' || m[i] >= 0x7f || m[i] == '(' || m[i] == ')' || m[i] == '[' || m[i] == ']' {
 			ok = false
@@ -122,7 +140,7 @@ func oneWord(m, def string) string {
 // could confuse a reader.
 func alertID(id string) string {
 	t, a, ok := strings.Cut(id, ".")
-	if !ok || !allDigits(t) || !allDigits(a) || len(id) > 41 {
+	if !ok || !allDigits(t) || !allDigits(a) || len(id) > maxAlertIDLen {
 		return "-"
 	}
 	return id
