@@ -146,6 +146,11 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 	if err := os.MkdirAll(filepath.Join(tmp, "queue", "fts"), 0o755); err != nil {
 		return nil, err
 	}
+	// It drops to the ossec user before creating queue/fts/fts-queue (FTS_Init),
+	// so the directory must be writable by that user too.
+	if err := os.Chmod(filepath.Join(tmp, "queue", "fts"), 0o777); err != nil {
+		return nil, err
+	}
 	// ossec-logtest chroots into the directory: it must be searchable.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
