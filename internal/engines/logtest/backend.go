@@ -146,17 +146,25 @@ func (b *Backend) build(src ruleset.Sources) (*Command, error) {
 	if err := os.MkdirAll(filepath.Join(tmp, "queue", "fts"), 0o755); err != nil {
 		return nil, err
 	}
-	// It drops to the ossec user before creating queue/fts/fts-queue (FTS_Init),
-	// so the directory must be writable by that user too.
-	if err := os.Chmod(filepath.Join(tmp, "queue", "fts"), 0o777); err != nil {
-		return nil, err
+	// ossec-logtest drops root for the installation's own user after the
+	// chroot and then opens queue/fts for writing: the scratch queue
+	// belongs to whoever owns the installation's queue/fts.
+	owner, hasOwner := ownerOf(filepath.Join(b.Dir, "queue", "fts"))
+	if hasOwner {
+		if err := owner.chown(filepath.Join(tmp, "queue", "fts")); err != nil {
+			return nil, fmt.Errorf("queue/fts for ossec-logtest's user: %v", err)
+		}
 	}
 	// ossec-logtest chroots into the directory: it must be searchable.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
 	ok = true
-	return &Command{Binary: bin, Dir: tmp, Config: filepath.Join(tmp, "etc", "ossec.conf"), Hostname: b.Hostname, Scratch: true}, nil
+	cmd := &Command{Binary: bin, Dir: tmp, Config: filepath.Join(tmp, "etc", "ossec.conf"), Hostname: b.Hostname, Scratch: true}
+	if hasOwner {
+		cmd.QueueOwner = &owner
+	}
+	return cmd, nil
 }
 
 // isListSource reports a CDB list source file of an installation.

@@ -106,6 +106,10 @@ type Command struct {
 	// check_diff rules keep their previous output (ossec-logtest writes
 	// it there, so a replay would otherwise see the earlier run's state).
 	Scratch bool
+	// QueueOwner, when set, owns the directories under queue/ that a
+	// scratch installation creates anew (ossec-logtest writes there as
+	// the installation's user, not as root).
+	QueueOwner *Owner
 }
 
 // Run implements RunFunc.
@@ -117,6 +121,11 @@ func (c *Command) Run(ctx context.Context, alerts bool, stdin []byte) ([]byte, [
 		}
 		if err := os.MkdirAll(diff, 0o755); err != nil {
 			return nil, nil, err
+		}
+		if c.QueueOwner != nil {
+			if err := c.QueueOwner.chown(diff); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	args := []string{"-D", c.Dir, "-c", c.Config}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // TestScratchEmptiesDiffQueue checks that every run of a built installation
@@ -40,6 +42,50 @@ func TestScratchEmptiesDiffQueue(t *testing.T) {
 		}
 		if got := strings.Join(counts, " "); got != want {
 			t.Errorf("Scratch=%v: entries in queue/diff at each run = %s, want %s", scratch, got, want)
+		}
+	}
+}
+
+// TestScratchQueueOwner checks that a built installation's queue/fts and
+// queue/diff belong to the owner of the installation's own queue/fts:
+// ossec-logtest 4.3.0 drops root for the ossec user after its chroot and
+// then stops with "Could not chmod object 'queue/fts/fts-queue'" when the
+// queue is root's.
+func TestScratchQueueOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving files to another user needs root")
+	}
+	inst := t.TempDir()
+	for _, d := range []string{"bin", "etc", "queue/fts"} {
+		if err := os.MkdirAll(filepath.Join(inst, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(inst, "bin", "ossec-logtest"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"etc/ossec.conf", "etc/internal_options.conf"} {
+		if err := os.WriteFile(filepath.Join(inst, f), []byte("<ossec_config></ossec_config>\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const uid, gid = 4242, 4343
+	if err := os.Chown(filepath.Join(inst, "queue", "fts"), uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	b := &Backend{Dir: inst}
+	c, err := b.build(ruleset.Sources{Base: inst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(c.Dir)
+	if _, _, err := c.Run(context.Background(), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"queue/fts", "queue/diff"} {
+		got, ok := ownerOf(filepath.Join(c.Dir, d))
+		if !ok || got != (Owner{UID: uid, GID: gid}) {
+			t.Errorf("%s of the built installation: owner %+v (known %v), want %d:%d", d, got, ok, uid, gid)
 		}
 	}
 }
