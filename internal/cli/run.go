@@ -153,6 +153,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	backend, err := openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
+		if ctx.Err() != nil {
+			return ExitInterrupt
+		}
 		return ExitUsage
 	}
 	if c, ok := backend.(io.Closer); ok {
@@ -169,6 +172,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			ImageBase(context.Context) (string, error)
 		}); ok {
 			if *base, err = ib.ImageBase(ctx); err != nil {
+				if ctx.Err() != nil {
+					fmt.Fprintln(stderr, "ossec-ruletest run: interrupted")
+					return ExitInterrupt
+				}
 				fmt.Fprintf(stderr, "ossec-ruletest run: the image's installation as base: %v\n", err)
 				return ExitFailed
 			}
