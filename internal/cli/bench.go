@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
@@ -14,7 +18,7 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
-const benchUsage = `usage: ossec-ruletest bench [--base DIR] [--repo DIR | --no-repo] [--hostname NAME] [--min-time D] [--plain] CORPUS...
+const benchUsage = `usage: ossec-ruletest bench [--base DIR] [--repo DIR | --no-repo] [--hostname NAME] [--min-time D] [--plain] [--against DIR] CORPUS...
 
 Measures the native engine on the corpus, read as noise reads it (files,
 folders, .gz, - for standard input; queue messages ID:LOCATION:TEXT as
@@ -22,7 +26,14 @@ such unless --plain): how long the ruleset run would use (the base, and
 the rules repository the current directory is in, or --repo) takes to
 load, then events per second and allocations per event when every event is
 fed to one session (as one ossec-logtest process reads a file), repeated
-until --min-time has passed.
+until --min-time has passed. CPU time (user+system) and peak resident
+memory come from getrusage.
+
+--against DIR also runs the real ossec-logtest of the OSSEC installation
+DIR (DIR/bin/ossec-logtest -D DIR -c DIR/etc/ossec.conf -q, as root) on
+the corpus's log lines (queue messages are left out: ossec-logtest reads
+lines), once with no input for its load and once with the corpus, and
+prints the same figures side by side.
 `
 
 func init() {
@@ -40,6 +51,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	hostname := fs.String("hostname", "", "the manager's hostname (default: this machine's)")
 	minTime := fs.Duration("min-time", time.Second, "run the corpus until this much time has passed")
 	plain := fs.Bool("plain", false, "read every line as an ossec-logtest input line, never as a queue message")
+	against := fs.String("against", "", "also measure the real ossec-logtest of the OSSEC installation `DIR`")
 	corpora, err := parseMixed(fs, args)
 	if err != nil {
 		return 2
@@ -74,11 +86,25 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		msgs = append(msgs, ev)
 	}
 	src.Close()
+	if *against != "" {
+		// ossec-logtest reads log lines: both engines get those alone.
+		lines := msgs[:0]
+		for _, m := range msgs {
+			if !m.Queued {
+				lines = append(lines, m)
+			}
+		}
+		if left := len(msgs) - len(lines); left > 0 {
+			fmt.Fprintf(stderr, "bench: --against: %d queue messages left out (ossec-logtest reads log lines)\n", left)
+		}
+		msgs = lines
+	}
 	if len(msgs) == 0 {
 		fmt.Fprintln(stderr, "bench: the corpus is empty")
 		return 2
 	}
 
+	u0 := selfUsage()
 	t0 := time.Now()
 	rsrc, err := harness.Sources(*base, *repo)
 	var rs *ruleset.Ruleset
@@ -86,6 +112,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		rs, _, err = harness.Load(rsrc)
 	}
 	load := time.Since(t0)
+	loadCPU := selfUsage().cpu - u0.cpu
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 2
@@ -112,6 +139,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	u1 := selfUsage()
 	start := time.Now()
 	events, passes := 0, 0
 	for passes == 0 || time.Since(start) < *minTime {
@@ -122,6 +150,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		passes++
 	}
 	elapsed := time.Since(start)
+	u2 := selfUsage()
 	runtime.ReadMemStats(&after)
 
 	what := *base
@@ -137,5 +166,88 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "time/event:       %s\n", (elapsed / time.Duration(events)).Round(time.Nanosecond))
 	fmt.Fprintf(stdout, "allocs/event:     %.2f\n", float64(after.Mallocs-before.Mallocs)/float64(events))
 	fmt.Fprintf(stdout, "bytes/event:      %.0f\n", float64(after.TotalAlloc-before.TotalAlloc)/float64(events))
+	var ours, real figures
+	if u2.ok {
+		ours = figures{loadCPU: loadCPU, cpu: u2.cpu - u1.cpu, events: events, maxRSS: u2.maxRSS}
+	}
+	if *against != "" {
+		var lines bytes.Buffer
+		for i := range msgs {
+			lines.WriteString(msgs[i].Message.Text)
+			lines.WriteByte('\n')
+		}
+		if real, err = benchLogtest(*against, lines.Bytes(), len(msgs)); err != nil {
+			fmt.Fprintf(stderr, "bench: --against: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "against:          %s, one pass over the %d lines\n", filepath.Join(*against, "bin", "ossec-logtest"), len(msgs))
+	}
+	if !ours.ok() {
+		return 0
+	}
+	// CPU is user+system time, memory the peak resident set (getrusage).
+	fmt.Fprintf(stdout, "\n%-20s %14s", "", "ours")
+	if *against != "" {
+		fmt.Fprintf(stdout, " %14s", "ossec-logtest")
+	}
+	fmt.Fprintln(stdout)
+	row := func(name string, f func(figures) string) {
+		fmt.Fprintf(stdout, "%-20s %14s", name, f(ours))
+		if *against != "" {
+			fmt.Fprintf(stdout, " %14s", f(real))
+		}
+		fmt.Fprintln(stdout)
+	}
+	row("load cpu", func(f figures) string { return f.loadCPU.Round(time.Microsecond).String() })
+	row("cpu/event", func(f figures) string { return (f.cpu / time.Duration(f.events)).Round(time.Nanosecond).String() })
+	row("events/cpu-second", func(f figures) string { return fmt.Sprintf("%.0f", float64(f.events)/f.cpu.Seconds()) })
+	row("peak memory", func(f figures) string { return fmt.Sprintf("%.1f MB", float64(f.maxRSS)/1e6) })
+	if *against != "" && real.ok() {
+		fmt.Fprintf(stdout, "cpu/event: ossec-logtest's is %.1fx ours\n", (float64(real.cpu)/float64(real.events))/(float64(ours.cpu)/float64(ours.events)))
+	}
 	return 0
+}
+
+// figures are the CPU figures bench prints for one engine.
+type figures struct {
+	loadCPU, cpu time.Duration // load, and the events after it
+	events       int
+	maxRSS       int64
+}
+
+func (f figures) ok() bool { return f.events > 0 && f.cpu > 0 }
+
+// benchLogtest runs DIR's ossec-logtest once without input (its load) and
+// once on lines, and returns its figures: the events' CPU is the second
+// run's less the first's.
+func benchLogtest(dir string, lines []byte, n int) (figures, error) {
+	run := func(in []byte) (procUsage, error) {
+		bin := filepath.Join(dir, "bin", "ossec-logtest")
+		cmd := exec.Command(bin, "-D", dir, "-c", filepath.Join(dir, "etc", "ossec.conf"), "-q")
+		cmd.Stdin = bytes.NewReader(in)
+		cmd.Stdout = io.Discard
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			msg := strings.TrimSpace(stderr.String())
+			if len(msg) > 500 {
+				msg = msg[len(msg)-500:]
+			}
+			return procUsage{}, fmt.Errorf("%s: %v: %s", bin, err, msg)
+		}
+		u := childUsage(cmd.ProcessState)
+		if !u.ok {
+			return procUsage{}, fmt.Errorf("%s: no CPU figures on this system", bin)
+		}
+		return u, nil
+	}
+	load, err := run(nil)
+	if err != nil {
+		return figures{}, err
+	}
+	all, err := run(lines)
+	if err != nil {
+		return figures{}, err
+	}
+	return figures{loadCPU: load.cpu, cpu: all.cpu - load.cpu, events: n, maxRSS: all.maxRSS}, nil
 }
