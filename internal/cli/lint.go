@@ -23,7 +23,8 @@ const lintUsage = `usage: ossec-ruletest lint [flags] [PATH...]
 Loads the ruleset (the base, then the rules repository) and warns, with
 file:line:col and a code, of what OSSEC accepts but reads otherwise than
 one expects, in the rule and decoder files given (files, or folders of .xml
-files; default: the repository's rules/ and decoders/):
+files; default: the repository's rule and decoder files: rules/, decoders/
+and etc/local_decoder.xml):
 
 `
 
@@ -67,7 +68,9 @@ func lintMain(args []string, stdout, stderr io.Writer) int {
 		if *repo == "" {
 			return fail(ExitUsage, "no rules repository here and no PATH: give --repo or the files to lint")
 		}
-		paths = []string{filepath.Join(*repo, "rules"), filepath.Join(*repo, "decoders")}
+		if paths = repoLintPaths(*repo); len(paths) == 0 {
+			return fail(ExitUsage, "%s has no rules/, decoders/ or etc/local_decoder.xml to lint", *repo)
+		}
 	}
 	files, err := xmlFiles(paths)
 	if err != nil {
@@ -85,11 +88,32 @@ func lintMain(args []string, stdout, stderr io.Writer) int {
 	for _, f := range found {
 		fmt.Fprintln(stdout, f)
 	}
-	fmt.Fprintf(stderr, "%d warnings in %d files\n", len(found), len(files))
+	fmt.Fprintf(stderr, "%s in %s\n", plural(len(found), "warning"), plural(len(files), "file"))
 	if len(found) > 0 {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// repoLintPaths returns the places of a rules repository that hold its own
+// rule and decoder files, where they exist: rules/, decoders/ and
+// etc/local_decoder.xml (where an installation keeps a local decoder).
+func repoLintPaths(repo string) []string {
+	var out []string
+	for _, p := range []string{"rules", "decoders", filepath.Join("etc", "local_decoder.xml")} {
+		if _, err := os.Stat(filepath.Join(repo, p)); err == nil {
+			out = append(out, filepath.Join(repo, p))
+		}
+	}
+	return out
+}
+
+// plural says n things, as "1 warning" or "2 warnings".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // xmlFiles lists the .xml files of paths (files, or folders searched

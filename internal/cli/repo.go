@@ -103,14 +103,14 @@ func describeRuleset(w io.Writer, cmd, base, repo string, src ruleset.Sources, r
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: loaded %d rules and %d decoders: ", cmd, len(rs.AllRules), len(rs.Decoders))
+	fmt.Fprintf(&b, "%s: loaded %s and %s: ", cmd, plural(len(rs.AllRules), "rule"), plural(len(rs.Decoders), "decoder"))
 	if base != "" {
 		fmt.Fprintf(&b, "base %s", base)
 	} else {
 		b.WriteString("no base (no stock rules or decoders: set OSSEC_RULESET or --base)")
 	}
 	if repo != "" {
-		fmt.Fprintf(&b, ", repository %s (%d rules, %d decoders)", repo, repoRules, repoDecoders)
+		fmt.Fprintf(&b, ", repository %s (%s, %s)", repo, plural(repoRules, "rule"), plural(repoDecoders, "decoder"))
 	} else {
 		b.WriteString(", no rules repository")
 	}

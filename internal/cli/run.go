@@ -138,7 +138,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	// Lint warnings for the repository's own files (not the base's).
 	if *repo != "" && rs != nil {
-		if lf, err := xmlFiles([]string{filepath.Join(*repo, "rules"), filepath.Join(*repo, "decoders")}); err == nil {
+		if lf, err := xmlFiles(repoLintPaths(*repo)); err == nil && len(lf) > 0 {
 			for _, f := range lint.Check(rs, lf) {
 				// The loader's own warnings are among the notes run prints.
 				if _, own := lint.Codes[f.Code]; own {
