@@ -50,6 +50,18 @@ func TestParseRecordedArchives(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("archives.json (-want +got):\n%s", diff)
 	}
+	var produced []int
+	for i := range evs {
+		if producedByFile(&evs[i], "127.0.0.1") {
+			produced = append(produced, i)
+		}
+	}
+	if len(produced) != 1 || produced[0] != 6 {
+		t.Errorf("events produced by the manager from a file: %v; want [6] (the verdict)", produced)
+	}
+	if producedByFile(&Archived{Logfile: "df -P", FullLog: "ossec: output: 'df -P'"}, "127.0.0.1") {
+		t.Errorf("a command's output counts as produced from a file")
+	}
 	if evs[5].Filename != "/etc/hosts" {
 		t.Errorf("integrity event's filename = %q", evs[5].Filename)
 	}

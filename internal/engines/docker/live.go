@@ -854,13 +854,21 @@ func (l *Live) waitAR(ctx context.Context) ([]engine.ActiveResponse, error) {
 	}
 }
 
+// producedByFile reports whether a is an event the manager read from a
+// log file of its own (an active response's verdict file), not one the
+// engine fed, not a probe, not a command's output (a stock ossec.conf
+// runs df, netstat and last, whose locations are the commands).
+func producedByFile(a *Archived, syslogLoc string) bool {
+	return a.Logfile != syslogLoc && strings.HasPrefix(a.Logfile, "/") &&
+		!strings.HasPrefix(a.text(), "ossec-ruletest live probe ") && !strings.HasPrefix(a.Filename, probePath)
+}
+
 // Produced returns the next event the manager analysed that the case did
-// not feed: a line one of its own log collections read, such as an
-// active response's verdict, waiting for it at most wait.
+// not feed: a line one of its own log collections read from a file, such
+// as an active response's verdict, waiting for it at most wait.
 func (l *Live) Produced(ctx context.Context, wait time.Duration) (engine.Result, error) {
 	a, err := l.claim(ctx, func(a *Archived) bool {
-		return a.Logfile != l.syslogLoc && !strings.HasPrefix(a.text(), "ossec-ruletest live probe ") &&
-			!strings.HasPrefix(a.Filename, probePath)
+		return producedByFile(a, l.syslogLoc)
 	},
 		wait, "produced by the manager itself (an active response's verdict read back)")
 	if err != nil {
