@@ -27,7 +27,8 @@
 //	                      pcre2test). Docker, a real OSSEC and OSSEC's
 //	                      source stay optional: CI has none of them.
 //
-// Only tests import this package.
+// Only tests import this package, and the command internal/testenv/skipped,
+// which says after go test ./... what the tests skipped for want of data.
 package testenv
 
 import (
@@ -311,4 +312,41 @@ func findShared(name string) string {
 		}
 		dir = up
 	}
+}
+
+// A DataSet is one kind of outside data or tool that some tests need.
+type DataSet struct {
+	// What is missing, and How to get it, as a skipped test says them.
+	What, How string
+	// Required is true for what CI has: under CI=true its tests fail.
+	Required bool
+}
+
+// Missing returns the data sets and tools that are not there, each as the
+// tests that need it say it when they skip: what go test ./... left
+// untested, one line each.
+func Missing() []DataSet {
+	var out []DataSet
+	if _, err := lookupRuleset(); err != nil {
+		out = append(out, DataSet{err.Error(), howRuleset, true})
+	}
+	if _, err := lookupConformance(); err != nil {
+		out = append(out, DataSet{err.Error(), howConformance, true})
+	}
+	if _, err := exec.LookPath("pcre2test"); err != nil {
+		out = append(out, DataSet{"no pcre2test on PATH", "install Debian's pcre2-utils (apt-get install pcre2-utils; .ci/run does)", true})
+	}
+	if err := dockerErr(); err != nil {
+		out = append(out, DataSet{"no Docker engine reachable (" + err.Error() + ")", "start one, or set DOCKER_HOST", false})
+	}
+	if os.Getenv(EnvOSSECDir) == "" {
+		out = append(out, DataSet{"no real OSSEC (" + EnvOSSECDir + " unset)", "set it to an OSSEC 4.3.0 installation (bin/ossec-logtest)", false})
+	}
+	if os.Getenv(EnvOSSECImage) == "" {
+		out = append(out, DataSet{"no real OSSEC manager image (" + EnvOSSECImage + " unset)", "set it to an OSSEC 4.3.0 manager image", false})
+	}
+	if os.Getenv(EnvOSSECSrc) == "" {
+		out = append(out, DataSet{"no OSSEC source (" + EnvOSSECSrc + " unset)", "set it to the src/ directory of ossec-hids 4.3.0", false})
+	}
+	return out
 }

@@ -89,3 +89,46 @@ func TestFindShared(t *testing.T) {
 		t.Errorf("abs = %q, want %q", got, want)
 	}
 }
+
+// TestMissingList checks that Missing names a data set exactly when the
+// tests that need it would skip, marking what CI must have as required.
+func TestMissingList(t *testing.T) {
+	has := func(what string) (DataSet, bool) {
+		for _, m := range Missing() {
+			if strings.Contains(m.What, what) {
+				return m, true
+			}
+		}
+		return DataSet{}, false
+	}
+	empty := t.TempDir()
+	t.Setenv(EnvRuleset, empty)
+	t.Setenv(EnvConformance, empty)
+	t.Setenv(EnvOSSECDir, "")
+	if m, ok := has("ruleset"); !ok || !m.Required || !strings.Contains(m.How, EnvRuleset) {
+		t.Errorf("ruleset missing: Missing() gives %+v (listed %v), want it listed, required, saying %s", m, ok, EnvRuleset)
+	}
+	if m, ok := has("conformance"); !ok || !m.Required {
+		t.Errorf("recordings missing: Missing() gives %+v (listed %v), want it listed and required", m, ok)
+	}
+	if m, ok := has("real OSSEC ("); !ok || m.Required {
+		t.Errorf("real OSSEC missing: Missing() gives %+v (listed %v), want it listed, not required", m, ok)
+	}
+	full := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(full, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"etc/ossec.conf", "a.jsonl"} {
+		if err := os.WriteFile(filepath.Join(full, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(EnvRuleset, full)
+	t.Setenv(EnvConformance, full)
+	t.Setenv(EnvOSSECDir, full)
+	for _, what := range []string{"ruleset", "conformance", "real OSSEC ("} {
+		if m, ok := has(what); ok {
+			t.Errorf("%s present: Missing() still lists %+v", what, m)
+		}
+	}
+}
