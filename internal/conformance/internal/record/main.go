@@ -15,6 +15,14 @@
 // them only up to the NUL). The real program runs under libfaketime with its
 // clock started at -clock, which each record keeps as wall_clock, so that
 // <time> and <weekday> rules see a known time.
+//
+// With -frozen the fake clock stands still at -clock and a "#sleep N" line
+// moves it forward by exactly N seconds at that point of the input, without
+// waiting: ossec-logtest reads time(NULL) when fgets returns a line, so
+// a sequence records correlation over minutes (a 360 s timeframe) on
+// whole-second boundaries. The clock is a libfaketime timestamp file inside
+// the chroot; before each jump the recorder waits until ossec-logtest has
+// read everything written so far.
 package main
 
 import (
@@ -29,10 +37,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
@@ -63,6 +74,7 @@ func run() error {
 	decoders := flag.String("decoders", "", "comma-separated extra decoder files (loaded as local_decoder.xml)")
 	rules := flag.String("rules", "", "comma-separated extra rule files (loaded after the stock ones)")
 	lists := flag.String("lists", "", "comma-separated CDB list text files (a rule names one as lists/NAME)")
+	frozenFlag := flag.Bool("frozen", false, "the fake clock stands still; #sleep N moves it N seconds at once instead of pausing")
 	flag.Parse()
 	if *ossecDir == "" || *base == "" || *source == "" || flag.NArg() != 1 || *seq < 1 {
 		flag.Usage()
@@ -96,6 +108,14 @@ func run() error {
 	cmd, err := b.Install(ruleset.Sources{Base: *base, Decoders: split(*decoders), Rules: split(*rules), Lists: split(*lists)})
 	if err != nil {
 		return err
+	}
+	if err := ownState(cmd.Dir); err != nil {
+		return err
+	}
+	if *frozenFlag {
+		if frozen, err = newFakeClock(cmd.Dir, at); err != nil {
+			return err
+		}
 	}
 
 	w := os.Stdout
@@ -196,6 +216,12 @@ func replay(ctx context.Context, cmd *logtest.Command, lines []string, delays []
 		if err := resetState(cmd.Dir); err != nil {
 			return nil, nil, err
 		}
+		if frozen != nil {
+			// Every run (with and without -a) starts at the same time.
+			if err := frozen.reset(); err != nil {
+				return nil, nil, err
+			}
+		}
 		if len(wait) > 0 {
 			return streamRun(ctx, cmd, alerts, pieces, wait)
 		}
@@ -279,18 +305,34 @@ func streamRun(ctx context.Context, cmd *logtest.Command, alerts bool, lines []s
 	}
 	argv := append([]string{"--uts", "--", "sh", "-c", `hostname "$1" || exit 125; shift; exec "$@"`, "sh", cmd.Hostname, cmd.Binary}, args...)
 	c := exec.CommandContext(ctx, "unshare", argv...)
-	in, err := c.StdinPipe()
+	pr, in, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
+	defer pr.Close()
+	c.Stdin = pr
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Start(); err != nil {
+		in.Close()
 		return nil, nil, err
 	}
+	exited := make(chan struct{})
+	var exitErr error
+	go func() {
+		exitErr = c.Wait()
+		close(exited)
+	}()
 	var werr error
 	for i, l := range lines {
-		if d := wait[i]; d > 0 {
+		if d := wait[i]; d > 0 && frozen != nil {
+			if werr = drained(ctx, in, exited); werr != nil {
+				break
+			}
+			if werr = frozen.advance(d); werr != nil {
+				break
+			}
+		} else if d > 0 {
 			time.Sleep(d)
 		}
 		if _, werr = io.WriteString(in, l+"\n"); werr != nil {
@@ -298,11 +340,121 @@ func streamRun(ctx context.Context, cmd *logtest.Command, alerts bool, lines []s
 		}
 	}
 	in.Close()
-	if err := c.Wait(); err != nil {
+	<-exited
+	if err := exitErr; err != nil {
 		return nil, nil, fmt.Errorf("ossec-logtest: %v: %s", err, stderr.String())
 	}
 	return stdout.Bytes(), stderr.Bytes(), werr
 }
+
+// ownState gives the state directories of the installation to the user
+// ossec-logtest runs as (it drops root after chrooting): OSSEC 4.3.0
+// creates queue/fts/fts-queue at start and exits when it cannot.
+func ownState(dir string) error {
+	u, err := user.Lookup("ossec")
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	for _, d := range []string{"fts", "diff"} {
+		p := filepath.Join(dir, "queue", d)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return err
+		}
+		if err := os.Chown(p, uid, gid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frozen, when set (-frozen), is the fake clock of every run.
+var frozen *fakeClock
+
+// fakeClock is a libfaketime clock that stands still at t until moved: the
+// file named by FAKETIME_TIMESTAMP_FILE holds an absolute time, read anew on
+// every clock call (FAKETIME_NO_CACHE). ossec-logtest reads it after
+// chrooting to dir, so the file's absolute path must name it both outside
+// and inside dir: dir/<dir> is a symlink to "/", which inside the chroot is
+// dir again.
+type fakeClock struct {
+	path       string
+	start, now time.Time
+}
+
+func newFakeClock(dir string, start time.Time) (*fakeClock, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	link := filepath.Join(abs, abs)
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Symlink("/", link); err != nil {
+		return nil, err
+	}
+	f := &fakeClock{path: filepath.Join(abs, "fakeclock"), start: start}
+	if err := f.reset(); err != nil {
+		return nil, err
+	}
+	os.Unsetenv("FAKETIME")
+	os.Setenv("FAKETIME_TIMESTAMP_FILE", f.path)
+	os.Setenv("FAKETIME_NO_CACHE", "1")
+	return f, nil
+}
+
+// reset puts the clock back at its start.
+func (f *fakeClock) reset() error {
+	f.now = f.start
+	return f.write()
+}
+
+// advance moves the clock forward by d at once.
+func (f *fakeClock) advance(d time.Duration) error {
+	f.now = f.now.Add(d)
+	return f.write()
+}
+
+// write replaces the file in one rename, so that a reader never sees it
+// half written.
+func (f *fakeClock) write() error {
+	tmp := f.path + ".new"
+	if err := os.WriteFile(tmp, []byte(f.now.UTC().Format("2006-01-02 15:04:05")+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, f.path)
+}
+
+// drained returns once the reader of the pipe w has read everything
+// written to it, and then has had settle to handle what it read: a line is
+// stamped with the time when ossec-logtest's fgets returns it, before the
+// clock may move.
+func drained(ctx context.Context, w *os.File, exited <-chan struct{}) error {
+	for {
+		n, err := unix.IoctlGetInt(int(w.Fd()), unix.TIOCINQ)
+		if err != nil {
+			return fmt.Errorf("pipe: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-exited:
+			return errors.New("ossec-logtest exited before reading all its input")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	time.Sleep(settle)
+	return nil
+}
+
+// settle is how long ossec-logtest gets to analyse the lines it has read
+// before the clock moves (one line takes well under a millisecond).
+const settle = 500 * time.Millisecond
 
 func split(s string) []string {
 	if s == "" {
