@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -77,8 +78,24 @@ var jsonKnown = map[string]bool{"id": true, "TimeStamp": true, "rule": true, "de
 // is not a JSON object is an error naming name and the line number. A last
 // line without its newline (being written) is left out.
 func ParseAlertsJSON(name string, r io.Reader) ([]JSONAlert, error) {
+	return jsonLines(name, r, jsonKnown, func(a *JSONAlert, extra map[string]string) error {
+		if a.ID == "" || a.Rule.SIDID == 0 {
+			return errors.New("not an alert (no id or rule.sidid)")
+		}
+		a.Fields = extra
+		return nil
+	})
+}
+
+// jsonLines reads one JSON object per line of r (alerts.json,
+// archives.json) into a T each, and gives keep the object's top-level
+// string members that known does not name (nil when there are none). A
+// line that is not a JSON object, or that keep refuses, is an error naming
+// name and the line number. A last line without its newline (being
+// written) is left out.
+func jsonLines[T any](name string, r io.Reader, known map[string]bool, keep func(*T, map[string]string) error) ([]T, error) {
 	br := bufio.NewReader(r)
-	var out []JSONAlert
+	var out []T
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if err == io.EOF {
@@ -91,30 +108,31 @@ func ParseAlertsJSON(name string, r io.Reader) ([]JSONAlert, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var a JSONAlert
-		if err := json.Unmarshal(line, &a); err != nil {
+		var v T
+		if err := json.Unmarshal(line, &v); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
 		}
 		var all map[string]json.RawMessage
 		if err := json.Unmarshal(line, &all); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
 		}
-		for k, v := range all {
-			if jsonKnown[k] {
+		var extra map[string]string
+		for k, raw := range all {
+			if known[k] {
 				continue
 			}
 			var s string
-			if json.Unmarshal(v, &s) == nil {
-				if a.Fields == nil {
-					a.Fields = map[string]string{}
+			if json.Unmarshal(raw, &s) == nil {
+				if extra == nil {
+					extra = map[string]string{}
 				}
-				a.Fields[k] = s
+				extra[k] = s
 			}
 		}
-		if a.ID == "" || a.Rule.SIDID == 0 {
-			return nil, fmt.Errorf("%s:%d: not an alert (no id or rule.sidid)", name, n)
+		if err := keep(&v, extra); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
 		}
-		out = append(out, a)
+		out = append(out, v)
 	}
 }
 

@@ -1,10 +1,6 @@
 package docker
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 
@@ -53,42 +49,10 @@ var archiveKnown = map[string]bool{"full_log": true, "log": true, "hostname": tr
 // that is not one is an error naming name and the line number; a last
 // line without its newline (being written) is left out.
 func ParseArchivesJSON(name string, r io.Reader) ([]Archived, error) {
-	br := bufio.NewReader(r)
-	var out []Archived
-	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var a Archived
-		if err := json.Unmarshal(line, &a); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
-		}
-		var all map[string]json.RawMessage
-		if err := json.Unmarshal(line, &all); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
-		}
-		for k, v := range all {
-			if archiveKnown[k] {
-				continue
-			}
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				if a.Fields == nil {
-					a.Fields = map[string]string{}
-				}
-				a.Fields[k] = s
-			}
-		}
-		out = append(out, a)
-	}
+	return jsonLines(name, r, archiveKnown, func(a *Archived, extra map[string]string) error {
+		a.Fields = extra
+		return nil
+	})
 }
 
 // Result is the engine.Result of the archived event: decoder, fields
