@@ -423,8 +423,10 @@ func isWordByte(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_'
 }
 
-func (m *machine) assert(a assertKind, pos int) bool {
-	s := m.s
+func (m *machine) assert(a assertKind, pos int) bool { return assertAt(m.s, a, pos) }
+
+// assertAt reports whether the zero-width assertion a holds at pos in s.
+func assertAt(s string, a assertKind, pos int) bool {
 	switch a {
 	case aStart:
 		return pos == 0

@@ -773,26 +773,7 @@ func (m *jsim) backChar(pos int) int {
 	return pos
 }
 
-func (m *jsim) assert(a assertKind, pos int) bool {
-	s := m.s
-	switch a {
-	case aStart:
-		return pos == 0
-	case aLineStart:
-		return pos == 0 || s[pos-1] == '\n' && pos < len(s)
-	case aEndNL:
-		return pos == len(s) || pos == len(s)-1 && s[pos] == '\n'
-	case aLineEnd:
-		return pos == len(s) || s[pos] == '\n'
-	case aEnd:
-		return pos == len(s)
-	case aWordB, aNotWordB:
-		before := pos > 0 && isWordByte(s[pos-1])
-		after := pos < len(s) && isWordByte(s[pos])
-		return (before != after) == (a == aWordB)
-	}
-	return false
-}
+func (m *jsim) assert(a assertKind, pos int) bool { return assertAt(m.s, a, pos) }
 
 // run matches n at pos with d words on the stack, then k.
 func (m *jsim) run(n *jnode, pos, d int, k cont) bool {
