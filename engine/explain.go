@@ -384,31 +384,6 @@ func listFieldName(f ruleset.ListField) string {
 	return "?"
 }
 
-// ftsSeen is firstTimeSeen without recording the key.
-func (s *Session) ftsSeen(ev *event) bool {
-	f := &s.fts
-	key := ftsKey(ev)
-	if _, ok := f.store[key]; ok {
-		return true
-	}
-	if s.typeOf(ev.decoder, ev.special) == ruleset.CategoryIDS {
-		n := 0
-		for i := len(f.recent) - 1; i >= 0; i-- {
-			if closeness(f.recent[i], key) > ftsMinSizeStr {
-				n++
-				if n > 2 {
-					if len(key) > ftsMinSizeStr {
-						key = key[:ftsMinSizeStr]
-					}
-					break
-				}
-			}
-		}
-	}
-	_, ok := f.store[key]
-	return ok
-}
-
 // contextReason walks the history a correlating rule searches, as
 // searchHistory and searchLastEvents do, counting without side effects.
 func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {

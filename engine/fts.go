@@ -92,19 +92,8 @@ func (s *Session) firstTimeSeen(ev *event) bool {
 	if _, ok := f.store[key]; ok {
 		return false
 	}
-	if s.typeOf(ev.decoder, ev.special) == ruleset.CategoryIDS {
-		n := 0
-		for i := len(f.recent) - 1; i >= 0; i-- {
-			if closeness(f.recent[i], key) > ftsMinSizeStr {
-				n++
-				if n > 2 {
-					if len(key) > ftsMinSizeStr {
-						key = key[:ftsMinSizeStr]
-					}
-					break
-				}
-			}
-		}
+	key, ids := s.ftsCut(ev, key)
+	if ids {
 		f.recent = append(f.recent, key)
 		if len(f.recent) > ftsListSize {
 			f.recent = f.recent[1:]
@@ -115,6 +104,39 @@ func (s *Session) firstTimeSeen(ev *event) bool {
 	}
 	f.store[key] = struct{}{}
 	return true
+}
+
+// ftsSeen is firstTimeSeen without recording the key.
+func (s *Session) ftsSeen(ev *event) bool {
+	key := ftsKey(ev)
+	if _, ok := s.fts.store[key]; ok {
+		return true
+	}
+	key, _ = s.ftsCut(ev, key)
+	_, ok := s.fts.store[key]
+	return ok
+}
+
+// ftsCut returns the key FTS stores for the event's key, and whether the
+// event is an IDS one: an IDS key close to three of the recent ones is
+// cut to fts_min_size_for_str bytes.
+func (s *Session) ftsCut(ev *event, key string) (string, bool) {
+	if s.typeOf(ev.decoder, ev.special) != ruleset.CategoryIDS {
+		return key, false
+	}
+	n := 0
+	for i := len(s.fts.recent) - 1; i >= 0; i-- {
+		if closeness(s.fts.recent[i], key) > ftsMinSizeStr {
+			n++
+			if n > 2 {
+				if len(key) > ftsMinSizeStr {
+					key = key[:ftsMinSizeStr]
+				}
+				break
+			}
+		}
+	}
+	return key, true
 }
 
 // ignored is IGnore: whether the event is in the ignore list. The list
