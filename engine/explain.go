@@ -384,6 +384,23 @@ func listFieldName(f ruleset.ListField) string {
 	return "?"
 }
 
+// newestFirst returns a function that gives l's events newest first, then
+// nil (at once for a nil list).
+func newestFirst(l *evList) func() *pastEvent {
+	var cur *listNode
+	if l != nil {
+		cur = l.last
+	}
+	return func() *pastEvent {
+		if cur == nil {
+			return nil
+		}
+		p := cur.ev
+		cur = cur.prev
+		return p
+	}
+}
+
 // contextReason walks the history a correlating rule searches, as
 // searchHistory and searchLastEvents do, counting without side effects.
 func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
@@ -396,34 +413,10 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 			return fmt.Sprintf("rule %d is not loaded: nothing is ever found", r.IfMatchedSID), false
 		}
 		what = fmt.Sprintf("earlier events that matched rule %d", r.IfMatchedSID)
-		n := s.st(r.SidSearch).sidHist
-		var cur *listNode
-		if n != nil {
-			cur = n.last
-		}
-		next = func() *pastEvent {
-			if cur == nil {
-				return nil
-			}
-			p := cur.ev
-			cur = cur.prev
-			return p
-		}
+		next = newestFirst(s.st(r.SidSearch).sidHist)
 	case ruleset.SearchLastGroups:
 		what = "earlier events in the groups of if_matched_group"
-		n := s.st(r).groupHist
-		var cur *listNode
-		if n != nil {
-			cur = n.last
-		}
-		next = func() *pastEvent {
-			if cur == nil {
-				return nil
-			}
-			p := cur.ev
-			cur = cur.prev
-			return p
-		}
+		next = newestFirst(s.st(r).groupHist)
 	default:
 		what = "earlier events of the same type"
 		if r.IfMatchedRegex != nil {
