@@ -345,7 +345,7 @@ func runLogtest(args []string, stdout, stderr io.Writer) int {
 		s.SetClock(clk.Now)
 		switch {
 		case tracer != nil && why != nil:
-			s.SetObserver(traceAndExplain{tracer, why})
+			s.SetObserver(engine.Observers(tracer, why))
 		case tracer != nil:
 			s.SetObserver(tracer)
 		case why != nil:
@@ -452,25 +452,6 @@ func withReasons(trace []string, reasons []engine.Reason, id int) []string {
 		}
 	}
 	return out
-}
-
-// traceAndExplain watches a session for -v's trace and for --explain.
-type traceAndExplain struct {
-	t  *logtestfmt.Tracer
-	tr *engine.Trace
-}
-
-func (o traceAndExplain) DecoderTried(d *ruleset.Decoder) { o.t.DecoderTried(d); o.tr.DecoderTried(d) }
-func (o traceAndExplain) DecoderMatched(d *ruleset.Decoder) {
-	o.t.DecoderMatched(d)
-	o.tr.DecoderMatched(d)
-}
-func (o traceAndExplain) RuleTried(r *ruleset.Rule)      { o.t.RuleTried(r); o.tr.RuleTried(r) }
-func (o traceAndExplain) RuleMatched(r *ruleset.Rule)    { o.t.RuleMatched(r); o.tr.RuleMatched(r) }
-func (o traceAndExplain) TryingChildren(r *ruleset.Rule) { o.t.TryingChildren(r) }
-func (o traceAndExplain) Explains(r *ruleset.Rule) bool  { return o.tr.Explains(r) }
-func (o traceAndExplain) RuleExplained(r *ruleset.Rule, why engine.Reason) {
-	o.tr.RuleExplained(r, why)
 }
 
 // unitTestOutput prints what ossec-logtest -U prints after an event and

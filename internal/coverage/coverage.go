@@ -139,30 +139,11 @@ type Session struct {
 	last engine.Result
 }
 
-// tracing is the observer of a session that both records coverage and
-// explains.
-type tracing struct {
-	*recorder
-	tr *engine.Trace
-}
-
-func (o tracing) DecoderTried(d *ruleset.Decoder) { o.recorder.DecoderTried(d); o.tr.DecoderTried(d) }
-func (o tracing) DecoderMatched(d *ruleset.Decoder) {
-	o.recorder.DecoderMatched(d)
-	o.tr.DecoderMatched(d)
-}
-func (o tracing) RuleTried(r *ruleset.Rule)     { o.recorder.RuleTried(r); o.tr.RuleTried(r) }
-func (o tracing) RuleMatched(r *ruleset.Rule)   { o.recorder.RuleMatched(r); o.tr.RuleMatched(r) }
-func (o tracing) Explains(r *ruleset.Rule) bool { return o.tr.Explains(r) }
-func (o tracing) RuleExplained(r *ruleset.Rule, why engine.Reason) {
-	o.tr.RuleExplained(r, why)
-}
-
 // Trace implements harness.Explaining.
 func (s *Session) Trace() {
 	if s.tr == nil {
 		s.tr = engine.NewTrace(s.rs)
-		s.s.SetObserver(tracing{s.rec, s.tr})
+		s.s.SetObserver(engine.Observers(s.rec, s.tr))
 	}
 }
 
