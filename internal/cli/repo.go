@@ -124,16 +124,17 @@ func describeRuleset(w io.Writer, cmd, base, repo string, src ruleset.Sources, r
 
 // preloadRuleset loads the ruleset of base and repo, prints what it loaded
 // or, when it does not load, every error, once, and returns ExitRuleset.
-func preloadRuleset(w io.Writer, cmd, base, repo string) (*ruleset.Ruleset, int) {
+func preloadRuleset(w io.Writer, cmd, base, repo string, native *harness.Native) (*ruleset.Ruleset, int) {
 	src, err := harness.Sources(base, repo)
 	if err == nil {
 		var rs *ruleset.Ruleset
 		// Its notes (files left out without a base) are the engine's,
 		// printed after the cases.
-		if watchNative != nil {
-			// run --watch: load through the cycle's engine cache.
+		if native != nil {
+			// Through the native engine's cache: its cases without files
+			// of their own then find the ruleset loaded.
 			var eng interface{ Ruleset() *ruleset.Ruleset }
-			if eng, err = watchNative.Engine(src); err == nil {
+			if eng, err = native.Engine(src); err == nil {
 				rs = eng.Ruleset()
 			}
 		} else {

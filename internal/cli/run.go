@@ -129,10 +129,21 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	// (Another engine without --base takes its base from where it runs, a
 	// manager image or installation: a native load without one would say
 	// nothing about that, so it is left to the engine.)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var native *harness.Native // the native engine, opened first: the load is its
+	if *engineName == "native" {
+		b, err := openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+		if err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
+			return ExitUsage
+		}
+		native = b.(*harness.Native)
+	}
 	var rs *ruleset.Ruleset
-	if *engineName == "native" || *base != "" {
+	if native != nil || *base != "" {
 		var code int
-		if rs, code = preloadRuleset(stderr, "ossec-ruletest run", *base, *repo); code != ExitOK {
+		if rs, code = preloadRuleset(stderr, "ossec-ruletest run", *base, *repo, native); code != ExitOK {
 			return code
 		}
 	}
@@ -148,9 +159,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	backend, err := openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+	var backend harness.Backend = native
+	if native == nil {
+		backend, err = openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
 		if ctx.Err() != nil {
