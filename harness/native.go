@@ -105,22 +105,25 @@ type nativeSession struct {
 	last engine.Result
 }
 
-// Process feeds m to the engine session. A log line typed into
-// ossec-logtest (queue 1, location stdin) goes through Session.Process, so
-// that lines too short to analyse are skipped and lines too long are cut
-// into several events, as ossec-logtest reads them.
+// Process feeds m to the engine session (see Feed).
 func (s *nativeSession) Process(_ context.Context, m engine.Message) (engine.Result, error) {
 	if s.tr != nil {
 		s.tr.Reset()
 	}
-	var res engine.Result
+	s.last = Feed(s.s, m)
+	return s.last, nil
+}
+
+// Feed gives m to an engine session as the native engine does: a log line
+// typed into ossec-logtest (queue 1, location stdin) goes through
+// Session.Process, so that lines too short to analyse are skipped and
+// lines too long are cut into several events, as ossec-logtest reads
+// them; any other message through Session.ProcessMessage.
+func Feed(s *engine.Session, m engine.Message) engine.Result {
 	if m.Queue == engine.QueueLocalFile && m.Location == "stdin" && !strings.Contains(m.Text, "\n") {
-		res = s.s.Process(m.Text)
-	} else {
-		res = s.s.ProcessMessage(m)
+		return s.Process(m.Text)
 	}
-	s.last = res
-	return res, nil
+	return s.ProcessMessage(m)
 }
 
 // Trace implements Explaining.

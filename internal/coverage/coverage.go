@@ -25,7 +25,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -162,12 +161,7 @@ func (s *Session) Process(_ context.Context, m engine.Message) (engine.Result, e
 	if s.tr != nil {
 		s.tr.Reset()
 	}
-	var res engine.Result
-	if m.Queue == engine.QueueLocalFile && m.Location == "stdin" && !strings.Contains(m.Text, "\n") {
-		res = s.s.Process(m.Text)
-	} else {
-		res = s.s.ProcessMessage(m)
-	}
+	res := harness.Feed(s.s, m)
 	s.last = res
 	s.lastTried = make(map[*ruleset.Rule]bool, len(s.rec.tried))
 	s.lastMatched = make(map[*ruleset.Rule]bool, len(s.rec.matched))
