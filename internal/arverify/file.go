@@ -30,6 +30,11 @@ type File struct {
 	Mtime      int64  // nanoseconds since the epoch
 	Ctime      int64  // nanoseconds since the epoch
 	LinkTarget string // for a symbolic link
+	// Caps is a regular file's security.capability attribute as read
+	// through its descriptor (nil: none); CapsErr says why it could not
+	// be read.
+	Caps    []byte
+	CapsErr error
 	// CutSibling is, when OpenForVerify opened the file, an entry of its
 	// directory named like it followed by a newline and more.
 	CutSibling string

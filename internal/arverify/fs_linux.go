@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // oPath is Linux's O_PATH (the same on every architecture Go supports; the
@@ -286,8 +288,26 @@ func describe(f *File, dir int, name string) (*File, error) {
 		}
 		f.setStat(&st2)
 		f.fd = fd
+		f.Caps, f.CapsErr = readCaps(fd)
 	}
 	return f, nil
+}
+
+// readCaps reads the security.capability attribute of an open file: nil
+// when it has none (or its file system keeps no attributes).
+func readCaps(fd int) ([]byte, error) {
+	buf := make([]byte, 64)
+	n, err := unix.Fgetxattr(fd, securityCapabilityKey, buf)
+	switch {
+	case errors.Is(err, unix.ENODATA), errors.Is(err, unix.EOPNOTSUPP):
+		return nil, nil
+	case errors.Is(err, unix.ERANGE):
+		// Larger than any revision: DecodeVFSCaps refuses it.
+		return make([]byte, len(buf)+1), nil
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", securityCapabilityKey, err)
+	}
+	return buf[:n], nil
 }
 
 func (f *File) setStat(st *syscall.Stat_t) {

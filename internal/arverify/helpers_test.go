@@ -61,6 +61,9 @@ type rpmFileSpec struct {
 	flags   int
 	state   int
 	rdev    int
+	// caps is FILECAPS as rpm prints it (libcap's text); "" prints
+	// (none), as for a package without capabilities.
+	caps string
 }
 
 // rpmShescape is how rpm's :shescape formatter quotes a value.
@@ -82,8 +85,12 @@ func (db *fakeRPMDB) install() {
 					h := sha256.Sum256([]byte(f.content))
 					digest = hex.EncodeToString(h[:])
 				}
-				fmt.Fprintf(&b, "%s 8 %s %d %d %d %d %s %s %d %s %s\n", rpmShescape(f.name), digest, f.mode,
-					len(f.content), f.flags, f.state, f.user, f.group, f.rdev, rpmShescape(f.link), pkg)
+				caps := "(none)"
+				if f.caps != "" {
+					caps = rpmShescape(f.caps)
+				}
+				fmt.Fprintf(&b, "%s 8 %s %d %d %d %d %s %s %d %s %s %s\n", rpmShescape(f.name), digest, f.mode,
+					len(f.content), f.flags, f.state, f.user, f.group, f.rdev, rpmShescape(f.link), caps, pkg)
 			}
 		}
 		db.run.on([]string{db.bin, "-qf", "--queryformat", rpmQueryFormat, "--", name}, fakeAnswer{out: b.String()})

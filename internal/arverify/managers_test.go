@@ -85,8 +85,8 @@ func TestRPM(t *testing.T) {
 
 func TestParseRPMRowsQuoting(t *testing.T) {
 	name := "/x/it's a\nname 'quoted'"
-	out := rpmShescape(name) + " 8 abcd 33188 5 0 0 root root 0 '' p-1-1.x86_64\n" +
-		"'/l' 8  41471 3 0 0 root root 0 " + rpmShescape("../t a'r") + " p-1-1.x86_64\n"
+	out := rpmShescape(name) + " 8 abcd 33188 5 0 0 root root 0 '' 'cap_net_raw=ep cap_chown+i' p-1-1.x86_64\n" +
+		"'/l' 8  41471 3 0 0 root root 0 " + rpmShescape("../t a'r") + " (none) p-1-1.x86_64\n"
 	rows, err := parseRPMRows([]byte(out), func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestParseRPMRowsQuoting(t *testing.T) {
 		t.Fatalf("filtered rows = %+v", only)
 	}
 	if len(rows) != 2 || rows[0].name != name || rows[0].digest != "abcd" || rows[0].mode != 33188 || rows[0].pkg != "p-1-1.x86_64" ||
-		rows[1].digest != "" || rows[1].link != "../t a'r" {
+		rows[0].caps != "cap_net_raw=ep cap_chown+i" || rows[1].digest != "" || rows[1].link != "../t a'r" || rows[1].caps != "(none)" {
 		t.Fatalf("rows = %+v", rows)
 	}
 }
@@ -126,6 +126,20 @@ func TestDpkg(t *testing.T) {
 		if got := verifyWith(t, v, tc.path); got.Line() != tc.line {
 			t.Errorf("%s: got %q (%s), want %q", tc.path, got.Line(), got.Reason, tc.line)
 		}
+	}
+	// dpkg records no device numbers, modes or capabilities, only MD5s
+	// of regular files: an owned device node can never be ok.
+	dev := files + "/dev/null"
+	os.MkdirAll(files+"/dev", 0o755)
+	if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, int(mkdev(1, 3))); err == nil {
+		run.on([]string{q, "-S", "--", dev}, fakeAnswer{out: "tool:amd64: " + dev + "\n"})
+		writeFile(t, info+"/tool:amd64.md5sums", md5hex("tool v1\n")+"  "+strings.TrimPrefix(plain, "/")+"\n"+
+			md5hex("g\n")+"  "+strings.TrimPrefix(glob, "/")+"\n"+md5hex("")+"  "+strings.TrimPrefix(dev, "/")+"\n", 0o644)
+		if got := verifyWith(t, v, dev); got.Kind != Changed {
+			t.Errorf("device owned by dpkg: got %q (%s)", got.Line(), got.Reason)
+		}
+	} else {
+		t.Logf("no device node (%v): not checked", err)
 	}
 	writeFile(t, conf, "shipped\n", 0o644)
 	if got := verifyWith(t, v, conf); got.Kind != OK {

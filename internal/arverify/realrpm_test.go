@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRealRPM checks the rpm query format and its parser against a real rpm
@@ -40,10 +42,12 @@ mkdir -p %%{buildroot}%[1]s/etc
 printf 'shipped\n' > %%{buildroot}%[1]s/etc/app.conf
 printf 'x\n' > "%%{buildroot}%[2]s"
 ln -s ../etc/app.conf %%{buildroot}%[1]s/etc/link
+printf 'ping\n' > %%{buildroot}%[1]s/etc/ping
 %%files
 %%config %[1]s/etc/app.conf
 "%[2]s"
 %[1]s/etc/link
+%%caps(cap_net_raw,cap_net_admin=ep) %[1]s/etc/ping
 `, files, odd)
 	writeFile(t, filepath.Join(top, "SPECS", "t.spec"), spec, 0o644)
 	run := func(argv ...string) {
@@ -75,6 +79,19 @@ ln -s ../etc/app.conf %%{buildroot}%[1]s/etc/link
 	check(odd, OK)
 	check(files+"/etc/link", OK)
 	check(other, Unmanaged)
+	// Capabilities: rpm's FILECAPS against the attribute, where the
+	// file system and the process can set one.
+	ping := writeFile(t, files+"/etc/ping", "ping\n", 0o644)
+	check(ping, Changed) // none set: the package's are missing
+	if err := unix.Setxattr(ping, "security.capability", vfsCaps(capNetRaw|capNetAdm, 0, true), 0); err != nil {
+		t.Logf("cannot set capabilities (%v): only their absence checked", err)
+	} else {
+		check(ping, OK)
+		if err := unix.Setxattr(ping, "security.capability", vfsCaps(capNetRaw|capNetAdm|capSetuid, 0, true), 0); err != nil {
+			t.Fatal(err)
+		}
+		check(ping, Changed)
+	}
 	writeFile(t, conf, "edited\n", 0o644)
 	check(conf, Changed)
 	if err := os.Remove(conf); err != nil {

@@ -46,8 +46,9 @@ type PackageResult struct {
 //
 // The file matches when some owning package has a row for it in state
 // "normal" whose type, permissions, owner, group, and (for a regular file)
-// size and digest, (for a link) target, or (for a device) device number
-// are equal; modification times
+// size, digest and capabilities (security.capability against FILECAPS),
+// (for a link) target, or (for a device) device number are equal;
+// modification times
 // are not compared (rpm -V reports them, but they say nothing about
 // content). Rows of %ghost files and of files in another state ("replaced",
 // "not installed", "net shared", "wrong color") are not verified: a file only
@@ -95,12 +96,13 @@ func (*RPM) Name() string { return "RPM" }
 // for the length of a transaction.
 func (m *RPM) Busy() bool { return anyLocked(m.LockFiles) }
 
-// rpmQueryFormat prints one row per file of the owning packages. Names and
-// link targets are shell-quoted (:shescape), so any byte in them parses
-// back; the other fields never hold a space.
+// rpmQueryFormat prints one row per file of the owning packages. Names,
+// link targets and capabilities are shell-quoted (:shescape), so any byte in
+// them parses back; the other fields never hold a space. A package without
+// capabilities prints FILECAPS as (none), unquoted.
 const rpmQueryFormat = "[%{FILENAMES:shescape} %{=FILEDIGESTALGO} %{FILEDIGESTS} %{FILEMODES} " +
 	"%{FILESIZES} %{FILEFLAGS} %{FILESTATES} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILERDEVS} " +
-	"%{FILELINKTOS:shescape} %{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}\\n]"
+	"%{FILELINKTOS:shescape} %{FILECAPS:shescape} %{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}\\n]"
 
 // rpmFileGhost is RPMFILE_GHOST in FILEFLAGS.
 const rpmFileGhost = 1 << 6
@@ -113,7 +115,7 @@ type rpmRow struct {
 	flags, state       int64
 	user, group        string
 	rdev               uint64
-	link, pkg          string
+	link, caps, pkg    string
 }
 
 // Check implements PackageManager.
@@ -201,6 +203,16 @@ func compareRPMRow(ctx context.Context, r rpmRow, f *File) (string, error) {
 		if !same {
 			diffs = append(diffs, algo+" digest differs")
 		}
+		// Capabilities were read when the file was opened; the digest's
+		// re-check of the change time (which setting them moves) holds
+		// them to the content hashed.
+		d, err := capsDiff(f, r.caps)
+		if err != nil {
+			return "", fmt.Errorf("rpm: %s: %w", r.pkg, err)
+		}
+		if d != "" {
+			diffs = append(diffs, d)
+		}
 	case f.IsSymlink():
 		if f.LinkTarget != r.link {
 			diffs = append(diffs, "link target differs")
@@ -231,7 +243,13 @@ func parseRPMRows(out []byte, keep func(name string) bool) ([]rpmRow, error) {
 			return nil, err
 		}
 		if !keep(r.name) {
-			if _, s, err = shellWord(s); err != nil {
+			if _, s, err = shellWord(s); err != nil { // link target
+				return nil, err
+			}
+			if !strings.HasPrefix(s, " ") {
+				return nil, fmt.Errorf("bad row for %q", r.name)
+			}
+			if _, s, err = shellWord(s[1:]); err != nil { // capabilities
 				return nil, err
 			}
 			nl := strings.IndexByte(s, '\n')
@@ -257,6 +275,12 @@ func parseRPMRows(out []byte, keep func(name string) bool) ([]rpmRow, error) {
 		r.mode, r.size, r.flags, r.state = uint32(mode), size, flags, state
 		r.user, r.group, r.rdev = f[6], f[7], rdev
 		if r.link, s, err = shellWord(s); err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(s, " ") {
+			return nil, fmt.Errorf("bad row for %q: no capabilities", r.name)
+		}
+		if r.caps, s, err = shellWord(s[1:]); err != nil {
 			return nil, err
 		}
 		if !strings.HasPrefix(s, " ") {

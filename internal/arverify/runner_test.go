@@ -68,7 +68,7 @@ func TestExecRunner(t *testing.T) {
 func TestManualModeWithFakeRPM(t *testing.T) {
 	dir := privateTempDir(t)
 	target := writeFile(t, dir+"/etc/app.conf", "edited\n", 0o644)
-	row := rpmShescape(target) + " 8 " + strings.Repeat("0", 64) + " 33188 7 16 0 root root 0 '' app-1-1.noarch"
+	row := rpmShescape(target) + " 8 " + strings.Repeat("0", 64) + " 33188 7 16 0 root root 0 '' (none) app-1-1.noarch"
 	rpm := fakeBinary(t, "rpm", `[ "$1" = -qf ] && [ "$5" = "`+target+`" ] && { printf '%s\n' "`+row+`"; exit 0; }; echo "file $5 is not owned by any package"; exit 1`)
 	var out, errOut strings.Builder
 	code := Main([]string{"ossec-ar-verify-file", "-ossec-dir", dir, "-package-managers", "rpm", "-rpm", rpm, "-no-puppet", target, dir + "/other"}, &out, &errOut)

@@ -215,7 +215,8 @@ func key(path string) string {
 const maxFingerprint = 64 << 20
 
 // fingerprint identifies a file's state for the skip shortcut: its type,
-// permissions, owner and the SHA-256 of its content (a link's target), or
+// permissions, owner, the SHA-256 of its content and its capabilities (a
+// link's target), or
 // "missing". "" means no shortcut (not a clean path, cannot be opened, too
 // large, a read error or the end of ctx).
 func fingerprint(ctx context.Context, path string) string {
@@ -245,10 +246,12 @@ func fingerprintFile(ctx context.Context, f *File) string {
 			return ""
 		}
 		d, err := f.Digest(ctx, "sha256")
-		if err != nil {
+		if err != nil || f.CapsErr != nil {
 			return ""
 		}
-		content = d
+		// Capabilities decide what the file may do as much as its
+		// content: setting them alone moves neither size nor mode.
+		content = d + " caps:" + hex.EncodeToString(f.Caps)
 	case f.IsSymlink():
 		content = hex.EncodeToString([]byte(f.LinkTarget))
 	default:
