@@ -104,6 +104,61 @@ func TestEveryError(t *testing.T) {
 	}
 }
 
+// TestErrorsAfterBadFile: a rule file that does not parse (an element
+// left open, a bad top-level element) stops that file only; the errors of
+// the files after it are reported too, and structure errors point at the
+// element left open. Only a missing parent, which the broken file may
+// have defined, is not reported.
+func TestErrorsAfterBadFile(t *testing.T) {
+	f := newFixture(t)
+	unclosed := f.file("a.xml", `<group name="a,">
+  <rule id="10" level="1">
+    <if_sid>1</if_sid>
+    <status>open
+    <description>status left open</description>
+  </rule>
+</group>
+`)
+	badRoot := f.file("b.xml", `<rule id="20" level="1">
+  <if_sid>1</if_sid>
+</rule>
+`)
+	openRule := f.file("c.xml", `<group name="c,">
+  <rule id="30" level="1">
+    <if_sid>1</if_sid>
+
+  <rule id="31" level="1">
+    <if_sid>1</if_sid>
+  </rule>
+</group>
+`)
+	later := f.file("d.xml", `<group name="d,">
+  <rule id="40" level="1">
+    <if_sid>1</if_sid>
+    <regex>(a</regex>
+  </rule>
+  <rule id="41" level="1">
+    <if_sid>99</if_sid>
+  </rule>
+  <rule id="42" level="1">
+    <if_sid>1</if_sid>
+    <bogus>x</bogus>
+  </rule>
+</group>
+`)
+	_, err := Load(Sources{Rules: []string{f.file("root.xml", rootRule), unclosed, badRoot, openRule, later}})
+	want := []string{
+		"a.xml:4:5 xml-element-not-closed",
+		"b.xml:1:1 " + string(CodeRuleRoot),
+		"c.xml:2:3 xml-element-not-closed",
+		"d.xml:4:12 " + string(CodePattern),
+		"d.xml:11:5 " + string(CodeRuleOption),
+	}
+	if diff := cmp.Diff(want, diagKeys(t, err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
 // TestEveryConfigError: every error of the configuration files is
 // reported; loading stops after them (the files they name are not read).
 func TestEveryConfigError(t *testing.T) {

@@ -87,17 +87,20 @@ func (l *loader) readRuleFile(f cfgPath) {
 		l.errf(Pos{File: file, Line: 1, Col: 1}, CodeRuleRoot, "no <group> in rule file")
 		return
 	}
-	// OSSEC checks every top-level element before it reads a rule.
+	// OSSEC checks every top-level element before it reads a rule. A bad
+	// one stops this file only: the later files are read for their errors.
+	badRoot := false
 	for _, g := range roots {
 		if !strings.EqualFold(g.Name, "group") {
-			l.ruleFileFailed = true
+			badRoot = true
 			l.errf(xpos(file, g.Pos), CodeRuleRoot, "invalid element <%s>: only <group> is allowed at the top of a rule file", g.Name)
 		} else if len(g.Attrs) != 1 || !strings.EqualFold(g.Attrs[0].Name, "name") {
-			l.ruleFileFailed = true
+			badRoot = true
 			l.errf(xpos(file, g.Pos), CodeRuleRoot, "<group> needs exactly one attribute, name")
 		}
 	}
-	if l.ruleFileFailed {
+	if badRoot {
+		l.ruleFileFailed = true
 		return
 	}
 	// OSSEC stops at the first group or rule in error; the others are read
