@@ -35,6 +35,37 @@ type File struct {
 //
 // Without Base the installation has no stock file: only the layers.
 func (s Sources) Files() ([]File, error) {
+	return s.installation(false)
+}
+
+// Deployed returns the files that deploying s.Repo into the installation
+// s.Base writes there, so that OSSEC loads what Load loads for s: each
+// file of the repository at its installation path (replacing the base's),
+// and etc/ossec.conf made of the base's configuration, the repository's
+// ossec.conf whole, and one more <ossec_config> whose <rules> lists every
+// decoder, rule and list file in Load's order (a later <rules> section's
+// lists replace the earlier ones'). Sorted by path. s has no other layer.
+func (s Sources) Deployed() ([]File, error) {
+	if s.Base == "" || s.Repo == nil || len(s.Configs)+len(s.Decoders)+len(s.Rules)+len(s.Lists)+len(s.FirstRules) > 0 {
+		return nil, errors.New("ruleset: Deployed needs a base and a repository and nothing else")
+	}
+	all, err := s.installation(true)
+	if err != nil {
+		return nil, err
+	}
+	var out []File
+	for _, f := range all {
+		if _, ok := s.Repo.Files[f.Path]; ok || f.Path == "etc/ossec.conf" {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// installation is Files; with wholeRepoConfig, the repository's ossec.conf
+// is written whole before the added <ossec_config> (Deployed), not only
+// the sections the engines need.
+func (s Sources) installation(wholeRepoConfig bool) ([]File, error) {
 	var files []File
 	if s.Base != "" {
 		for _, sub := range []string{"etc", "rules", "lists"} {
@@ -101,6 +132,17 @@ func (s Sources) Files() ([]File, error) {
 	}
 	var b strings.Builder
 	b.Write(conf)
+	if wholeRepoConfig && s.Repo != nil && s.Repo.Config != "" {
+		data, err := os.ReadFile(s.Repo.Config)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString("\n<!-- Added by ossec-ruletest: the rules repository's ossec.conf. -->\n")
+		b.Write(data)
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	}
 	b.WriteString("\n<!-- Added by ossec-ruletest: the layers over this installation. -->\n<ossec_config>\n  <rules>\n")
 	entry := func(elem, p string) {
 		fmt.Fprintf(&b, "    <%s>%s</%s>\n", elem, p, elem)
@@ -166,7 +208,7 @@ func (s Sources) Files() ([]File, error) {
 	}
 	b.WriteString("  </rules>\n")
 	extra := s.Configs
-	if s.Repo != nil && s.Repo.Config != "" {
+	if s.Repo != nil && s.Repo.Config != "" && !wholeRepoConfig {
 		extra = append([]string{s.Repo.Config}, extra...)
 	}
 	for _, c := range extra {
