@@ -10,6 +10,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/deploy"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
@@ -172,8 +173,9 @@ func (b *Backend) ImageBase(ctx context.Context) (string, error) {
 // imageBase copies the image's /var/ossec/etc and /var/ossec/rules to a
 // directory on this host, once, and returns it. An image built from
 // containers/manager gives back the OSSEC image it started from: its
-// install.sh kept the original ossec.conf and local_decoder.xml, and the
-// repository's files in rules/ruletest come again from the run's layers.
+// install.sh deployed the repository keeping every file it replaced
+// (deploy.Upstream), and the repository's files come again from the run's
+// sources.
 func (b *Backend) imageBase(ctx context.Context) (string, error) {
 	b.baseOnce.Do(func() {
 		b.baseDir, b.baseErr = b.m.DownloadInstallation(ctx, ossecDir, "etc", "rules")
@@ -185,9 +187,21 @@ func (b *Backend) imageBase(ctx context.Context) (string, error) {
 }
 
 // upstreamBase undoes containers/manager/install.sh in a copy of an
-// image's installation.
+// image's installation (etc/ and rules/): deploy.Undo, and the files of
+// live injection and the active response removed. Images built before
+// install.sh deployed with ossec-ruletest deploy kept ossec.conf.upstream
+// and local_decoder.xml.upstream instead.
 func upstreamBase(dir string) error {
 	etc := filepath.Join(dir, "etc")
+	if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(deploy.Upstream))); err == nil {
+		if err := deploy.Undo(dir); err != nil {
+			return fmt.Errorf("manager image: %w", err)
+		}
+		if err := os.Remove(filepath.Join(etc, "ossec-ar-verify.conf")); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
 	if _, err := os.Stat(filepath.Join(etc, "ossec.conf.upstream")); err != nil {
 		return nil // not one of our manager images
 	}
