@@ -114,7 +114,7 @@ Exit codes:
   0    success (run: every case passed or was skipped)
   1    failure (run: a case failed; coverage, noise: a ruleset did not load)
   2    usage error, or no case found
-  3    run: the ruleset (base and repository) does not load
+  3    run, deploy: the ruleset (base and repository) does not load
   130  interrupted
   logtest exits as ossec-logtest does: 0, 1 on a configuration error,
   and with -U the unit test's code (0 passed, 1 level, 2 rule id,
