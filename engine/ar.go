@@ -101,11 +101,17 @@ func (s *Session) activeResponses(ev *event, r *ruleset.Rule) []ActiveResponse {
 			}
 			args["filename"] = f
 		}
+		exe := ""
+		if ar.Command != nil {
+			exe = ar.Command.Executable
+		}
 		out = append(out, ActiveResponse{
-			Command:  ar.CommandName,
-			Location: arLocation(ar.Location),
-			AgentID:  ar.AgentID,
-			Args:     args,
+			Command:    ar.CommandName,
+			Name:       ar.Name,
+			Executable: exe,
+			Location:   arLocation(ar.Location),
+			AgentID:    ar.AgentID,
+			Args:       args,
 		})
 	}
 	return out

@@ -35,21 +35,21 @@ func TestActiveResponses(t *testing.T) {
 		return r.ActiveResponses
 	}
 	want := []engine.ActiveResponse{
-		{Command: "firewall-drop", Location: "local", Args: map[string]string{"srcip": "10.1.2.3"}},
-		{Command: "disable-account", Location: "server", Args: map[string]string{"user": "root"}},
-		{Command: "both", Location: "defined-agent", AgentID: "001", Args: map[string]string{"srcip": "10.1.2.3", "user": "root"}},
+		{Command: "firewall-drop", Name: "firewall-drop600", Location: "local", Args: map[string]string{"srcip": "10.1.2.3"}},
+		{Command: "disable-account", Name: "disable-account0", Location: "server", Args: map[string]string{"user": "root"}},
+		{Command: "both", Name: "both0", Location: "defined-agent", AgentID: "001", Args: map[string]string{"srcip": "10.1.2.3", "user": "root"}},
 	}
 	if diff := cmp.Diff(want, run("root", "10.1.2.3")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	want = []engine.ActiveResponse{
-		{Command: "disable-account", Location: "server", Args: map[string]string{"user": "root"}},
+		{Command: "disable-account", Name: "disable-account0", Location: "server", Args: map[string]string{"user": "root"}},
 	}
 	if diff := cmp.Diff(want, run("root", "192.168.7.7")); diff != "" {
 		t.Errorf("allow-listed IP (-want +got):\n%s", diff)
 	}
 	want = []engine.ActiveResponse{
-		{Command: "firewall-drop", Location: "local", Args: map[string]string{"srcip": "::ffff:10.1.2.3"[7:]}},
+		{Command: "firewall-drop", Name: "firewall-drop600", Location: "local", Args: map[string]string{"srcip": "::ffff:10.1.2.3"[7:]}},
 	}
 	if diff := cmp.Diff(want, run("r;oot", "::ffff:10.1.2.3")); diff != "" {
 		t.Errorf("crafted user, mapped IP (-want +got):\n%s", diff)

@@ -127,10 +127,16 @@ type Info struct {
 
 // ActiveResponse is one active response that an alert triggers.
 type ActiveResponse struct {
-	Command  string            // the <command> name
-	Location string            // local, server, defined-agent, all
-	AgentID  string            // for defined-agent
-	Args     map[string]string // the values the command expects: filename, srcip, user
+	Command string // the <command> name
+	// Name is analysisd's name of the response, the command's name and
+	// the timeout ("ossec-ar-verify-file0"), which ossec-execd receives
+	// first in the message; Executable is the command's <executable>,
+	// the program execd runs from OSSECDIR/active-response/bin.
+	Name       string
+	Executable string
+	Location   string            // local, server, defined-agent, all
+	AgentID    string            // for defined-agent
+	Args       map[string]string // the values the command expects: filename, srcip, user
 }
 
 // Field returns the last value decoded for name and whether there was one.

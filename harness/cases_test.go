@@ -12,12 +12,14 @@ import (
 
 // TestCases runs the repository's cases (../cases) on the native engine,
 // with the repository's ruleset on the stock ruleset when there is one
-// (testenv.StockRulesetIfAny: cases that need it skip without it).
+// (testenv.StockRulesetIfAny: cases that need it skip without it), and the
+// active responses from the program built from cmd/ossec-ar-verify.
 func TestCases(t *testing.T) {
 	cfg := &Config{
 		Backend: NewNative("ossec-ruletest"),
 		Base:    testenv.StockRulesetIfAny(t),
 		Repo:    "..",
+		ARBin:   testenv.ARBin(t),
 	}
 	cfg.Test(t, "../cases")
 }

@@ -152,9 +152,11 @@ func cmdExplain(ts *testscript.TestScript, neg bool, args []string) {
 // cmdProduced makes the next event the engine analysed on its own, after
 // the ones the case fed, the event the assertions apply to: on a live
 // manager, the verdict line an active response wrote and the manager's
-// log collection read back.
+// log collection read back; on the native engine, the line the response's
+// program (from Config.ARBin), run as ossec-execd runs it, appended to a
+// log of the case's OSSEC directory (see ResponseDir), analysed in turn.
 //
-//	produced [-wait DURATION]   (default 30s)
+//	produced [-wait DURATION]   (default 30s; a live manager's wait)
 //
 // On an engine that analyses only what it is fed the case is skipped with
 // the reason.
@@ -176,10 +178,21 @@ func cmdProduced(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s", usage)
 	}
 	st := state(ts)
-	p, ok := st.session(ts).(Producer)
+	sess := st.session(ts)
+	if _, native := sess.(*nativeSession); native {
+		m, err := st.responder().next(st.cfg.ctx())
+		if err != nil {
+			ts.Fatalf("produced: %s", st.tidy(err.Error()))
+		}
+		what := "the event an active response produced: " + strconv.Quote(m.Text) + " from " + st.tidy(m.Location)
+		res := st.feed(ts, m, what, false)
+		fmt.Fprintln(ts.Stdout(), Summary(LastEvent(res)))
+		return
+	}
+	p, ok := sess.(Producer)
 	if !ok {
 		st.t.Skip((&UnsupportedError{Engine: st.cfg.Backend.Name(),
-			What: "produce events of its own (an active response's verdict read back): it analyses only what the case feeds; --engine docker-live runs the manager's daemons"}).Error())
+			What: "produce events of its own (an active response's verdict read back): it analyses only what the case feeds; --engine native runs the responses from --ar-bin, --engine docker-live runs the manager's daemons"}).Error())
 	}
 	res, err := p.Produced(st.cfg.ctx(), wait)
 	if err != nil {

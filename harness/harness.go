@@ -44,6 +44,11 @@ type Config struct {
 	// clock.Arrival, the wall clock); the case's clock command changes it.
 	// Engines whose time cannot be set run only arrival-clock cases.
 	Clock clock.Spec
+	// ARBin is the directory of the programs active responses run, by
+	// their <executable> (as OSSEC's active-response/bin): the native
+	// engine runs from it the responses whose events a case's produced
+	// command asks for (see ResponseDir). "" runs none.
+	ARBin string
 	// Asserted, when set, is called after an assertion command (decoded,
 	// rule, alert, noalert, ar, ut) passed, with the event it judged. It
 	// may be called from several goroutines at once.
@@ -151,6 +156,8 @@ type caseState struct {
 	versions int
 	// clock gives the case's sessions their event time.
 	clock *clock.Clock
+	// execd runs the active responses of the native engine's alerts.
+	execd *execd
 }
 
 // event is one event fed, with what the engine made of it.
@@ -304,7 +311,18 @@ func (st *caseState) feed(ts *testscript.TestScript, m engine.Message, what stri
 	if !st.last.res.Skipped && st.last.res.Error == "" {
 		st.analysed = st.last
 	}
+	if _, native := sess.(*nativeSession); native && !fresh {
+		st.responder().queue(res, m.Location, st.clock.Now(), what)
+	}
 	return res
+}
+
+// responder returns the case's execd.
+func (st *caseState) responder() *execd {
+	if st.execd == nil {
+		st.execd = &execd{workdir: st.workdir, bin: st.cfg.ARBin}
+	}
+	return st.execd
 }
 
 // LastEvent returns the event of r that assertions apply to: r itself, or,

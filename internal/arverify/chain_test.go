@@ -3,15 +3,11 @@
 package arverify
 
 import (
-	"context"
-	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rogpeppe/go-internal/testscript"
-	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -19,85 +15,93 @@ import (
 
 const chainCase = "../../cases/ar-verify-chain.txtar"
 
-// TestChainCase proves the verdict lines of cases/ar-verify-chain.txtar are
-// the program's own: it verifies the case's three paths with the program
-// (Verify and Verdict.Line) against fake host state built here, and compares
-// with the lines in the case's verdict-*.log files. Then it runs the case on
-// the native engine (the whole chain: integrity event, 106002, the active
-// response, the verdict line, 107001-107003).
+// TestChainCase runs cases/ar-verify-chain.txtar on the native engine with
+// the program built from cmd/ossec-ar-verify: the engine runs it as
+// ossec-execd would for each 106002 alert, on the case's fake host, and the
+// verdicts it writes are what the case asserts (107002, 107001, 107003).
+// Then it changes the fake host in copies of the case and checks that the
+// program's verdict, and so the rule, follows: the case's assertions fail
+// on the changed host, and pass once they say the new rule.
 func TestChainCase(t *testing.T) {
-	ar, err := txtar.ParseFile(chainCase)
+	if _, err := exec.LookPath("dpkg-query"); err != nil {
+		t.Skip("needs dpkg-query, which reads the case's fake dpkg database")
+	}
+	orig, err := os.ReadFile(chainCase)
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string]string{}
-	for _, f := range ar.Files {
-		files[f.Name] = string(f.Data)
-	}
-
-	// The host: facts.yaml is edited by hand but rpm ships other content;
-	// puppet-job holds exactly what the Puppet catalog says; the hostile
-	// name belongs to no one.
-	dir := privateTempDir(t)
-	onDisk := map[string]string{
-		"/etc/mcollective/facts.yaml":    "edited by hand\n",
-		"/etc/cron.d/puppet-job":         "*/5 * * * * root /usr/local/bin/job\n",
-		"/etc/cron.d/job (copy) file ok": "* * * * * root /tmp/x\n",
-	}
-	tmp := map[string]string{}
-	for p, content := range onDisk {
-		tmp[p] = writeFile(t, filepath.Join(dir, "host", p), content, 0o644)
-	}
-	open := func(ctx context.Context, p string) (*File, error) {
-		f, err := OpenForVerify(ctx, tmp[p])
-		if err != nil {
-			return nil, err
-		}
-		f.Path, f.RealPath = p, p
-		return f, nil
-	}
-	run := newFakeRunner()
-	db := &fakeRPMDB{run: run, bin: "/usr/bin/rpm", pkgs: map[string][]rpmFileSpec{
-		"mcollective-2.8.4-1.el7.noarch": {{name: "/etc/mcollective/facts.yaml", content: "shipped\n", mode: 0o100644,
-			user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid())), flags: 1}},
-	}}
-	db.install()
-	catalogs := filepath.Join(dir, "catalog")
-	data, _ := json.Marshal(map[string]any{"resources": []map[string]any{
-		{"type": "File", "title": "/etc/cron.d/puppet-job", "parameters": map[string]any{"content": onDisk["/etc/cron.d/puppet-job"]}},
-	}})
-	writeFile(t, filepath.Join(catalogs, "web-01.json"), string(data), 0o600)
-	v := &Verifier{
-		Open:     open,
-		Configs:  []ConfigManager{&Puppet{CatalogDirs: []string{catalogs}, TrustedUID: uint32(os.Getuid())}},
-		Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}},
-	}
-	for file, path := range map[string]string{
-		"verdict-managed.log":   "/etc/mcollective/facts.yaml",
-		"verdict-ok.log":        "/etc/cron.d/puppet-job",
-		"verdict-unmanaged.log": "/etc/cron.d/job (copy) file ok",
-	} {
-		// As execd passes the name: through OSSEC's argv.
-		req, err := ParseArgs(execdArgv("syscheck", path))
-		if err != nil || req.Path != path {
-			t.Fatalf("ParseArgs: %q, %v", req.Path, err)
-		}
-		got := v.Verify(context.Background(), req.Path).Line() // as logged by hand: no alert id
-		line := strings.TrimSuffix(files[file], "\n")
-		_, logged, ok := strings.Cut(line, " "+Tag+"[4242]: ")
-		if !ok || logged != got {
-			t.Errorf("%s: %s holds %q; the program writes %q", chainCase, file, line, got)
-		}
-	}
-
 	base := testenv.StockRuleset(t)
-	abs, err := filepath.Abs(base)
-	if err != nil {
-		t.Fatal(err)
-	}
 	repo, _ := filepath.Abs("../..")
-	cfg := &harness.Config{Backend: harness.NewNative("manager"), Base: abs, Repo: repo}
-	p := cfg.Params()
-	p.Files = []string{chainCase}
-	testscript.Run(t, p)
+	cfg := &harness.Config{Backend: harness.NewNative("manager"), Base: base, Repo: repo, ARBin: testenv.ARBin(t)}
+	run := func(t *testing.T, text string) harness.CaseResult {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "ar-verify-chain.txtar")
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return harness.RunFiles(cfg, []string{f}, false)[0]
+	}
+	if r := run(t, string(orig)); r.Status != harness.Passed {
+		t.Fatalf("%s: %s\n%s", chainCase, r.Status, r.Log)
+	}
+
+	for _, tc := range []struct {
+		name string
+		// host changes the fake host (old -> new in the case text);
+		// verdict changes the assertions to the program's new verdict.
+		host, verdict []string
+		// got is what the unchanged assertions see instead.
+		got string
+	}{{
+		// dpkg's md5sums now record the content on disk: ok.
+		name: "package db matches",
+		host: []string{"fd3d1512c1f4af5f65da9313a20a3bbb  etc/mcollective/facts.yaml", md5hex("edited by hand\n") + "  etc/mcollective/facts.yaml"},
+		verdict: []string{
+			"action=managed status=dpkg extra_data=/etc/mcollective/facts.yaml", "action=ok extra_data=/etc/mcollective/facts.yaml",
+			"rule 107002 level=12 mail group=verify", "rule 107001 level=1 !mail group=verify",
+		},
+		got: "result: decoder=ossec-ar-verify rule=107001 ",
+	}, {
+		// dpkg owns nothing: facts.yaml is nobody's.
+		name: "package db empty",
+		host: []string{"/etc/mcollective/facts.yaml\n-- host/var/lib/dpkg/info/mcollective.md5sums", "\n-- host/var/lib/dpkg/info/mcollective.md5sums"},
+		verdict: []string{
+			"action=managed status=dpkg extra_data=/etc/mcollective/facts.yaml", "action=unmanaged extra_data=/etc/mcollective/facts.yaml",
+			"rule 107002 level=12 mail group=verify", "rule 107003 level=9 !mail group=verify",
+		},
+		got: "result: decoder=ossec-ar-verify rule=107003 ",
+	}, {
+		// The Puppet catalog wants other content: changed outside of Puppet.
+		name: "catalog differs",
+		host: []string{`"content": "*/5 * * * * root /usr/local/bin/job\n"`, `"content": "*/10 * * * * root /usr/local/bin/job\n"`},
+		verdict: []string{
+			"action=ok extra_data=/etc/cron.d/puppet-job", "action=managed status=Puppet extra_data=/etc/cron.d/puppet-job",
+			"rule 107001 level=1 !mail group=verify\n\n# A hostile", "rule 107002 level=12 mail group=verify\n\n# A hostile",
+		},
+		got: "result: decoder=ossec-ar-verify rule=107002 ",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			changed := replaceAll(t, string(orig), tc.host...)
+			r := run(t, changed)
+			if r.Status != harness.Failed || !strings.Contains(r.Log, tc.got) {
+				t.Fatalf("on the changed host the case's assertions: %s, want failed with %q\n%s", r.Status, tc.got, r.Log)
+			}
+			if r := run(t, replaceAll(t, changed, tc.verdict...)); r.Status != harness.Passed {
+				t.Fatalf("asserting the new verdict: %s\n%s", r.Status, r.Log)
+			}
+		})
+	}
+}
+
+// replaceAll replaces, in s, each old of pairs (old, new, ...) by its new,
+// each exactly once.
+func replaceAll(t *testing.T, s string, pairs ...string) string {
+	t.Helper()
+	for i := 0; i < len(pairs); i += 2 {
+		if n := strings.Count(s, pairs[i]); n != 1 {
+			t.Fatalf("%s: %q occurs %d times, want once", chainCase, pairs[i], n)
+		}
+		s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+	}
+	return s
 }

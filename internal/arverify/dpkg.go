@@ -23,7 +23,10 @@ import (
 type Dpkg struct {
 	Query   string // absolute path of dpkg-query
 	InfoDir string // /var/lib/dpkg/info
-	Runner  Runner
+	// Root, when set, is the root directory of the host whose database
+	// is asked (dpkg-query --root).
+	Root   string
+	Runner Runner
 	// LockFiles are the dpkg lock files probed by Busy.
 	LockFiles []string
 	// TrustedUID owns InfoDir's files (0; tests use their own uid).
@@ -43,6 +46,15 @@ func NewDpkg(r Runner) *Dpkg {
 // Name implements PackageManager.
 func (*Dpkg) Name() string { return "dpkg" }
 
+// argv is the dpkg-query command line with args, asking Root's database.
+func (m *Dpkg) argv(args ...string) []string {
+	argv := []string{m.Query}
+	if m.Root != "" {
+		argv = append(argv, "--root="+m.Root)
+	}
+	return append(argv, args...)
+}
+
 // Busy implements PackageManager.
 func (m *Dpkg) Busy() bool { return anyLocked(m.LockFiles) }
 
@@ -51,7 +63,7 @@ func (m *Dpkg) Check(ctx context.Context, f *File) (PackageResult, error) {
 	var name string
 	var pkgs []string
 	for _, n := range f.Names() {
-		out, status, err := m.Runner.Run(ctx, []string{m.Query, "-S", "--", globEscape(n)})
+		out, status, err := m.Runner.Run(ctx, m.argv("-S", "--", globEscape(n)))
 		if err != nil {
 			return PackageResult{}, err
 		}
@@ -146,7 +158,7 @@ func (m *Dpkg) recordedMD5(ctx context.Context, pkg, name string) (string, error
 			return sum, nil
 		}
 	}
-	out, status, err := m.Runner.Run(ctx, []string{m.Query, "-W", "-f=${Conffiles}\\n", "--", pkg})
+	out, status, err := m.Runner.Run(ctx, m.argv("-W", "-f=${Conffiles}\\n", "--", pkg))
 	if err != nil {
 		return "", err
 	}

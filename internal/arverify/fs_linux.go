@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -40,7 +41,7 @@ var ErrUntrustedLink = errors.New("path goes through a symbolic link that is not
 // for reading, with O_NONBLOCK and O_NOCTTY, and its identity is checked
 // against the first lookup. A missing file is not an error: the result has
 // Exists false.
-func OpenFile(path string) (*File, error) { return openFile(context.Background(), path, false) }
+func OpenFile(path string) (*File, error) { return openFile(context.Background(), "/", path, false) }
 
 // OpenForVerify is OpenFile for the file Verify verifies: it also looks, in
 // the file's directory, for an entry whose name is the file's name followed
@@ -50,17 +51,26 @@ func OpenFile(path string) (*File, error) { return openFile(context.Background()
 // exist makes the file missing, not an error (a package removal deletes
 // files and their directories).
 func OpenForVerify(ctx context.Context, path string) (*File, error) {
-	return openFile(ctx, path, true)
+	return openFile(ctx, "/", path, true)
 }
 
-func openFile(ctx context.Context, path string, verify bool) (*File, error) {
-	root, err := syscall.Open("/", oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+// OpenUnder is OpenForVerify for the file path of a host whose root file
+// system is the directory root (a mounted image, a test's fake host): path
+// is resolved below root as if root were "/", absolute link targets and ".."
+// included, and the File names path as the host sees it.
+func OpenUnder(ctx context.Context, root, path string) (*File, error) {
+	return openFile(ctx, root, path, true)
+}
+
+func openFile(ctx context.Context, rootDir, path string, verify bool) (*File, error) {
+	root, err := syscall.Open(rootDir, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open /: %w", err)
+		return nil, fmt.Errorf("open %s: %w", rootDir, err)
 	}
 	hops := 0
 	f := &File{Path: path, RealPath: path, fd: -1}
-	dir, err := walkDirs(root, "", components(path), &hops, true)
+	w := walker{root: rootDir, hops: &hops}
+	dir, err := w.walkDirs(root, "", components(path), true)
 	if verify && errors.Is(err, syscall.ENOENT) {
 		return f, nil
 	}
@@ -81,7 +91,7 @@ func openFile(ctx context.Context, path string, verify bool) (*File, error) {
 		f.CutSibling = sib
 	}
 	f.RealPath = dir.path + "/" + last
-	f.Aliases = mergedUsrAliases(f.RealPath)
+	f.Aliases = mergedUsrAliases(rootDir, f.RealPath)
 	return describe(f, dir.fd, last)
 }
 
@@ -126,11 +136,18 @@ type dirRef struct {
 	path string // the directory's path without symbolic links; "" for /
 }
 
+// walker walks directories below root (the "/" of the paths it is given),
+// counting the symbolic links it follows in hops.
+type walker struct {
+	root string
+	hops *int
+}
+
 // walkDirs opens the components of comps as directories, one below the other,
 // starting at the directory start (whose path is startPath), and returns
 // the last one opened; with skipLast it stops before the last component. It
 // takes over start (closes it).
-func walkDirs(start int, startPath string, comps []string, hops *int, skipLast bool) (dirRef, error) {
+func (w walker) walkDirs(start int, startPath string, comps []string, skipLast bool) (dirRef, error) {
 	cur := dirRef{fd: start, path: startPath}
 	if err := syscall.Fstat(start, &cur.st); err != nil {
 		syscall.Close(start)
@@ -141,7 +158,7 @@ func walkDirs(start int, startPath string, comps []string, hops *int, skipLast b
 		n--
 	}
 	for i := 0; i < n; i++ {
-		next, err := stepDir(cur, comps[i], hops)
+		next, err := w.stepDir(cur, comps[i])
 		syscall.Close(cur.fd)
 		if err != nil {
 			return dirRef{}, err
@@ -152,8 +169,12 @@ func walkDirs(start int, startPath string, comps []string, hops *int, skipLast b
 }
 
 // stepDir opens the directory name below parent, following name only if it
-// is a trusted symbolic link. It does not close parent.
-func stepDir(parent dirRef, name string, hops *int) (dirRef, error) {
+// is a trusted symbolic link. It does not close parent. Above the root
+// there is nothing: ".." of the root is the root, as in a chroot.
+func (w walker) stepDir(parent dirRef, name string) (dirRef, error) {
+	if name == ".." && parent.path == "" {
+		name = "."
+	}
 	fd, err := syscall.Openat(parent.fd, name, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return dirRef{}, fmt.Errorf("open directory %q: %w", name, err)
@@ -166,6 +187,9 @@ func stepDir(parent dirRef, name string, hops *int) (dirRef, error) {
 	switch st.Mode & syscall.S_IFMT {
 	case syscall.S_IFDIR:
 		p := parent.path + "/" + name
+		if name == "." {
+			p = parent.path
+		}
 		if name == ".." {
 			p = ""
 			if i := strings.LastIndexByte(parent.path, '/'); i >= 0 {
@@ -182,8 +206,8 @@ func stepDir(parent dirRef, name string, hops *int) (dirRef, error) {
 	if !trustedLink(parent.st, st) {
 		return dirRef{}, fmt.Errorf("%q: %w", name, ErrUntrustedLink)
 	}
-	*hops++
-	if *hops > maxLinkHops {
+	*w.hops++
+	if *w.hops > maxLinkHops {
 		return dirRef{}, fmt.Errorf("%q: %w", name, syscall.ELOOP)
 	}
 	target, err := readlinkFD(fd)
@@ -196,7 +220,7 @@ func stepDir(parent dirRef, name string, hops *int) (dirRef, error) {
 	}
 	var base int
 	if start < 0 {
-		base, err = syscall.Open("/", oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		base, err = syscall.Open(w.root, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	} else {
 		base, err = syscall.Openat(start, ".", oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	}
@@ -205,7 +229,7 @@ func stepDir(parent dirRef, name string, hops *int) (dirRef, error) {
 	}
 	// A ".." in the target is opened like any other component: the
 	// kernel resolves it from the directory descriptor reached so far.
-	return walkDirs(base, startPath, splitLink(target), hops, false)
+	return w.walkDirs(base, startPath, splitLink(target), false)
 }
 
 // splitLink splits a link target into components, dropping empty ones and ".".
@@ -348,7 +372,7 @@ func (f *File) Close() error {
 // /usr/sbin or /usr/lib* on a merged-/usr system, where /bin (and the others)
 // is a trusted link to usr/bin: dpkg's database lists such files under
 // their old name.
-func mergedUsrAliases(real string) []string {
+func mergedUsrAliases(root, real string) []string {
 	rest, ok := strings.CutPrefix(real, "/usr/")
 	if !ok {
 		return nil
@@ -362,13 +386,13 @@ func mergedUsrAliases(real string) []string {
 	default:
 		return nil
 	}
-	fd, err := syscall.Open("/"+top, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	fd, err := syscall.Open(filepath.Join(root, top), oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
 	defer syscall.Close(fd)
-	var st, root syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFLNK || syscall.Stat("/", &root) != nil || !trustedLink(root, st) {
+	var st, rst syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFLNK || syscall.Stat(root, &rst) != nil || !trustedLink(rst, st) {
 		return nil
 	}
 	if t, err := readlinkFD(fd); err != nil || (t != "usr/"+top && t != "/usr/"+top) {

@@ -18,7 +18,12 @@ import (
 // OSSECDIR/etc/ossec-ar-verify.conf (lines "key = value"; # comments), then
 // command-line flags in manual mode.
 type Config struct {
-	OssecDir        string
+	OssecDir string
+	// Root, when set, is the root directory of the host whose files are
+	// verified (a mounted image, a test's fake host): the files, and by
+	// default the package databases and Puppet catalogs, are read below
+	// it; the verdicts name the files as that host sees them.
+	Root            string
 	StateDir        string // OSSECDIR/var/ossec-ar-verify
 	LogFile         string // OSSECDIR/logs/active-responses.log
 	VerdictFile     string // "" writes verdicts to syslog
@@ -43,6 +48,7 @@ type Config struct {
 	FileTimeout, DrainTimeout time.Duration
 
 	puppetSet     bool     // PuppetCatalogDirs no longer the defaults
+	dpkgInfoSet   bool     // DpkgInfo no longer the default
 	syslogSockets []string // DefaultSyslogSockets when nil (tests set it)
 }
 
@@ -67,13 +73,24 @@ func DefaultConfig(dir string) Config {
 }
 
 // ossecDir finds the OSSEC directory from the program's own location
-// (OSSECDIR/active-response/bin/PROGRAM), as OSSEC's scripts do.
-func ossecDir() string {
-	exe, err := os.Executable()
-	if err == nil {
-		bin := filepath.Dir(exe)
-		if filepath.Base(bin) == "bin" && filepath.Base(filepath.Dir(bin)) == "active-response" {
-			return filepath.Dir(filepath.Dir(bin))
+// (OSSECDIR/active-response/bin/PROGRAM), as OSSEC's scripts do: from
+// argv0 when it is such a path (ossec-execd runs a response by its full
+// path there, which may be a symbolic link to the program), else from the
+// executable's own path.
+func ossecDir(argv0 string) string {
+	in := func(p string) (string, bool) {
+		bin := filepath.Dir(p)
+		if filepath.IsAbs(p) && filepath.Base(bin) == "bin" && filepath.Base(filepath.Dir(bin)) == "active-response" {
+			return filepath.Dir(filepath.Dir(bin)), true
+		}
+		return "", false
+	}
+	if d, ok := in(filepath.Clean(argv0)); ok {
+		return d
+	}
+	if exe, err := os.Executable(); err == nil {
+		if d, ok := in(exe); ok {
+			return d
 		}
 	}
 	return "/var/ossec"
@@ -125,6 +142,8 @@ func (c *Config) set(k, v string) error {
 	switch k {
 	case "state_dir":
 		return abs(&c.StateDir)
+	case "root":
+		return abs(&c.Root)
 	case "log_file":
 		return abs(&c.LogFile)
 	case "verdict_file":
@@ -168,6 +187,7 @@ func (c *Config) set(k, v string) error {
 	case "dpkg_query":
 		return abs(&c.DpkgQuery)
 	case "dpkg_info":
+		c.dpkgInfoSet = true
 		return abs(&c.DpkgInfo)
 	case "puppet_catalog_dir":
 		var d string
@@ -190,26 +210,37 @@ func (c *Config) set(k, v string) error {
 func (c Config) Verifier() *Verifier {
 	run := ExecRunner{Timeout: c.CommandTimeout}
 	v := &Verifier{TransactionWait: c.TransactionWait}
-	if len(c.PuppetCatalogDirs) > 0 {
-		v.Configs = append(v.Configs, &Puppet{CatalogDirs: c.PuppetCatalogDirs, TrustedUID: c.TrustedUID})
+	catalogs, info := c.PuppetCatalogDirs, c.DpkgInfo
+	if c.Root != "" {
+		root := c.Root
+		v.Open = func(ctx context.Context, p string) (*File, error) { return OpenUnder(ctx, root, p) }
+		if !c.puppetSet {
+			catalogs = rooted(root, catalogs...)
+		}
+		if !c.dpkgInfoSet {
+			info = rooted(root, info)[0]
+		}
+	}
+	if len(catalogs) > 0 {
+		v.Configs = append(v.Configs, &Puppet{CatalogDirs: catalogs, TrustedUID: c.TrustedUID})
 	}
 	add := func(name string) {
 		switch name {
 		case "dpkg":
 			m := NewDpkg(run)
 			if c.DpkgQuery != "" {
-				m = &Dpkg{Query: c.DpkgQuery, Runner: run,
-					LockFiles: []string{"/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock"}}
+				m = &Dpkg{Query: c.DpkgQuery, Runner: run}
 			}
 			if m != nil {
-				m.InfoDir, m.TrustedUID = c.DpkgInfo, c.TrustedUID
+				m.InfoDir, m.TrustedUID = info, c.TrustedUID
+				m.Root, m.LockFiles = c.Root, rooted(c.Root, "/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")
 				v.Packages = append(v.Packages, m)
 			}
 		case "rpm":
-			m := NewRPM(run)
+			m := newRPMAt(run, c.Root)
 			if c.RPM != "" {
-				m = &RPM{Binary: c.RPM, Runner: run,
-					LockFiles: []string{"/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock"}}
+				m = &RPM{Binary: c.RPM, Runner: run, Root: c.Root,
+					LockFiles: rooted(c.Root, "/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock")}
 			}
 			if m != nil {
 				v.Packages = append(v.Packages, m)
@@ -242,7 +273,11 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if len(argv) > 1 && strings.HasPrefix(argv[1], "-") {
 		return manual(argv, stdout, stderr)
 	}
-	return activeResponse(argv, ossecDir())
+	argv0 := ""
+	if len(argv) > 0 {
+		argv0 = argv[0]
+	}
+	return activeResponse(argv, ossecDir(argv0))
 }
 
 // activeResponse is Main for ossec-execd, with OSSEC installed in dir.
@@ -254,8 +289,13 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 // that is not an active-response call, no file name, a name OSSEC may have
 // cut, a full queue, an unusable spool and a panic each end in a "file
 // unverified" line. Only a kill by a signal ends it without one.
+//
+// The state files it trusts (its configuration, dpkg's md5sums, Puppet's
+// catalogs) must belong to the user it runs as: root, when ossec-execd runs
+// it; a test that runs it as itself trusts its own files.
 func activeResponse(argv []string, dir string) (status int) {
 	cfg := DefaultConfig(dir)
+	cfg.TrustedUID = uint32(os.Geteuid())
 	logf := activeLog(cfg.LogFile, argv)
 	emit := emitter(cfg)
 	alert := "-"
@@ -398,7 +438,7 @@ func withFallback(primary *SyslogEmitter, fallback *FileEmitter) func(Verdict) e
 func manual(argv []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(filepath.Base(argv[0]), flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("ossec-dir", ossecDir(), "OSSEC installation `directory`")
+	dir := fs.String("ossec-dir", ossecDir(argv[0]), "OSSEC installation `directory`")
 	conf := fs.String("c", "", "configuration `file` (default OSSECDIR/etc/ossec-ar-verify.conf)")
 	toSyslog := fs.Bool("syslog", false, "write verdicts as the active response does, not to stdout")
 	uid := fs.Int("trusted-uid", 0, "`uid` that must own state files (Puppet catalogs, dpkg md5sums, the configuration)")
@@ -411,6 +451,10 @@ func manual(argv []string, stdout, stderr io.Writer) int {
 		})
 	}
 	noPuppet := fs.Bool("no-puppet", false, "do not consult Puppet")
+	fs.Func("root", "verify the files of the host whose root file system is at `directory` (set root, as in the configuration file)", func(v string) error {
+		sets = append(sets, "root="+v)
+		return nil
+	})
 	if err := fs.Parse(argv[1:]); err != nil {
 		return 2
 	}

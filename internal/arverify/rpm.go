@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ type PackageResult struct {
 // in such rows counts as owned and not matching.
 type RPM struct {
 	Binary string // absolute path of rpm
+	// Root, when set, is the root directory of the host whose database
+	// is asked (rpm --root).
+	Root   string
 	Runner Runner
 	// LockFiles are the rpm database lock files probed by Busy.
 	LockFiles []string
@@ -70,14 +74,18 @@ var rpmDatabases = []string{
 // NewRPM returns the RPM manager for this host, or nil if rpm or its
 // database is absent (a Debian host with the rpm tool installed has no
 // packages in it: asking would only cost a process per file).
-func NewRPM(r Runner) *RPM {
+func NewRPM(r Runner) *RPM { return newRPMAt(r, "") }
+
+// newRPMAt is NewRPM for the host whose root directory is root ("" for
+// this one): the rpm tool is this host's, the database root's.
+func newRPMAt(r Runner, root string) *RPM {
 	bin := lookBinary("/usr/bin/rpm", "/bin/rpm")
 	if bin == "" {
 		return nil
 	}
 	found := false
 	for _, db := range rpmDatabases {
-		if _, err := os.Stat(db); err == nil {
+		if _, err := os.Stat(filepath.Join("/", root, db)); err == nil {
 			found = true
 			break
 		}
@@ -85,8 +93,27 @@ func NewRPM(r Runner) *RPM {
 	if !found {
 		return nil
 	}
-	return &RPM{Binary: bin, Runner: r,
-		LockFiles: []string{"/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock"}}
+	return &RPM{Binary: bin, Runner: r, Root: root,
+		LockFiles: rooted(root, "/var/lib/rpm/.rpm.lock", "/usr/lib/sysimage/rpm/.rpm.lock")}
+}
+
+// argv is the rpm command line with args, asking Root's database.
+func (m *RPM) argv(args ...string) []string {
+	argv := []string{m.Binary}
+	if m.Root != "" {
+		argv = append(argv, "--root", m.Root)
+	}
+	return append(argv, args...)
+}
+
+// rooted returns paths as seen from this host when root ("" for this host)
+// is the root directory of theirs.
+func rooted(root string, paths ...string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = filepath.Join("/", root, p)
+	}
+	return out
 }
 
 // Name implements PackageManager.
@@ -122,7 +149,7 @@ type rpmRow struct {
 func (m *RPM) Check(ctx context.Context, f *File) (PackageResult, error) {
 	var rows []rpmRow
 	for _, p := range f.Names() {
-		out, status, err := m.Runner.Run(ctx, []string{m.Binary, "-qf", "--queryformat", rpmQueryFormat, "--", p})
+		out, status, err := m.Runner.Run(ctx, m.argv("-qf", "--queryformat", rpmQueryFormat, "--", p))
 		if err != nil {
 			return PackageResult{}, err
 		}

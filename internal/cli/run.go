@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
 	"io"
 	"io/fs"
 	"os"
@@ -76,6 +77,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	xfailFile := fl.String("expected-failures", "", "a `FILE` of cases expected to fail, one per line: CASE REASON (CASE: FILE.ini:LINE, or a .txtar file)")
 	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
 	watch := fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
+	arBin := fl.String("ar-bin", "", "the `DIR`ectory of the programs the native engine runs for active responses, by their <executable> (as OSSEC's active-response/bin) (default: this program, which is the ossec-ar-verify-file active response too)")
 	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -199,7 +201,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ossec-ruletest run: --clock: %v\n", err)
 		return ExitUsage
 	}
-	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk}
+	if *arBin == "" && native != nil {
+		dir, err := selfARBin()
+		if err != nil {
+			fmt.Fprintf(stderr, "ossec-ruletest run: active responses: %v\n", err)
+			return ExitFailed
+		}
+		defer os.RemoveAll(dir)
+		*arBin = dir
+	}
+	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk, ARBin: *arBin}
 	var before map[string][]byte
 	if *update || os.Getenv(harness.UpdateEnv) != "" {
 		before = map[string][]byte{}
@@ -501,4 +512,23 @@ func iniAllComments(file string) bool {
 		}
 	}
 	return true
+}
+
+// selfARBin returns a new directory in which ossec-ar-verify-file is this
+// program (Main runs the active response under that name): the default
+// --ar-bin. The caller removes it.
+func selfARBin() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "ruletest-ar-bin-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Symlink(exe, filepath.Join(dir, arverify.DefaultCommandName)); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
 }

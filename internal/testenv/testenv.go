@@ -350,3 +350,20 @@ func Missing() []DataSet {
 	}
 	return out
 }
+
+// ARBin builds the ossec-ar-verify-file active response (cmd/ossec-ar-verify)
+// into a directory of the test's, under the name ossec.conf's <executable>
+// gives it, and returns the directory: harness.Config.ARBin, from which the
+// native engine runs the cases' active responses. It needs the go command
+// (go test has it): go build reuses its cache, so this is a link, not a
+// compile, after the first time.
+func ARBin(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "ossec-ar-verify-file"), "./cmd/ossec-ar-verify")
+	cmd.Dir = ModuleRoot(tb)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("go build ./cmd/ossec-ar-verify: %v\n%s", err, out)
+	}
+	return dir
+}
