@@ -11,6 +11,14 @@ import (
 // configuration reading the tool models.
 const OSSECVersion = "4.3.0"
 
+// Release is the release tag of this source tree: the ossec-ruletest
+// version, then the OSSEC version it models. The CI workflow a rules
+// repository adopts (.github/workflows/ruletest.yml) builds the tools from
+// this tag (its RULETEST_REF, which a test keeps equal to Release), so the
+// tag must be pushed when the release is made: until then it does not
+// exist (see docs/docker.md).
+const Release = "v1.0.0-ossec" + OSSECVersion
+
 func init() {
 	RegisterCommand("version", "print the tool's version and the OSSEC version it models", runVersion)
 }
@@ -47,15 +55,17 @@ func toolVersion() string {
 	return v
 }
 
-// versionLine is what `version` and `--version` print.
+// versionLine is what `version` and `--version` print: the release, the
+// build (the module version, or (devel) and the revision), Go and the
+// platform, and the OSSEC version modelled.
 func versionLine() string {
-	return fmt.Sprintf("ossec-ruletest %s (%s, %s/%s), models OSSEC %s\n", toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, OSSECVersion)
+	return fmt.Sprintf("ossec-ruletest %s (build %s, %s, %s/%s), models OSSEC %s\n", Release, toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, OSSECVersion)
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-			fmt.Fprintln(stderr, "usage: ossec-ruletest version\n\nPrints the tool's version (its module version, or (devel) and the\nrevision for a build from a checkout) and the OSSEC version it models.")
+			fmt.Fprintln(stderr, "usage: ossec-ruletest version\n\nPrints the tool's release (the tag of its source tree, which CI\nworkflows pin as RULETEST_REF), its build (its module version, or (devel)\nand the revision for a build from a checkout) and the OSSEC version it\nmodels.")
 			return ExitOK
 		}
 		fmt.Fprintf(stderr, "ossec-ruletest version: takes no arguments\n")
