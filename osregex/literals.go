@@ -3,6 +3,7 @@ package osregex
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Literals describes a pattern by the literal text its matches need, so
@@ -95,7 +96,10 @@ func (p *Pattern) Literals() *Literals {
 		return &Literals{Branches: []LitBranch{b}, Exact: true, Fold: p.caseless, DollarEndOnly: true}
 	}
 	utf := p.kind != KindPCRE2
-	toks, ok := lexLiterals(p.pcre2, utf)
+	buf := tokPool.Get().(*[]tok)
+	defer tokPool.Put(buf)
+	toks, ok := lexLiterals((*buf)[:0], p.pcre2, utf)
+	*buf = toks[:0]
 	if !ok {
 		return nil
 	}
@@ -130,6 +134,10 @@ func (p *Pattern) Literals() *Literals {
 	return l
 }
 
+// tokPool holds the scratch item slices of Literals (a ruleset's load
+// describes every pattern once).
+var tokPool = sync.Pool{New: func() any { return new([]tok) }}
+
 // tokKind is the kind of a lexical item of a PCRE2 pattern, as far as
 // literal analysis cares.
 type tokKind uint8
@@ -158,34 +166,34 @@ type tok struct {
 
 // lexLiterals splits a PCRE2 pattern (compiled without extended mode)
 // into items. It gives up (ok false) on anything it does not know to be
-// harmless.
-func lexLiterals(src string, utf bool) (toks []tok, ok bool) {
+// harmless. The items are appended to toks.
+func lexLiterals(toks []tok, src string, utf bool) (_ []tok, ok bool) {
 	for i := 0; i < len(src); {
 		c := src[i]
 		switch c {
 		case '\\':
 			t, n, ok := lexEscape(src[i:])
 			if !ok {
-				return nil, false
+				return toks, false
 			}
 			toks = append(toks, t)
 			i += n
 		case '[':
 			set, n, ok := lexClass(src[i:])
 			if !ok {
-				return nil, false
+				return toks, false
 			}
 			toks = append(toks, tok{kind: tokAtom, set: set, min: 1})
 			i += n
 		case '(':
 			n, ok := skipGroup(src[i:])
 			if !ok {
-				return nil, false
+				return toks, false
 			}
 			toks = append(toks, tok{kind: tokAtom, min: 1, empty: true})
 			i += n
 		case ')':
-			return nil, false
+			return toks, false
 		case '|':
 			toks = append(toks, tok{kind: tokAlt})
 			i++
@@ -201,17 +209,17 @@ func lexLiterals(src string, utf bool) (toks []tok, ok bool) {
 		case '*', '+', '?', '{':
 			min, n, ok := lexQuant(src[i:])
 			if !ok || len(toks) == 0 {
-				return nil, false
+				return toks, false
 			}
 			t := &toks[len(toks)-1]
 			if t.quant || (t.kind != tokChar && t.kind != tokAtom) {
-				return nil, false
+				return toks, false
 			}
 			t.quant, t.min = true, min
 			i += n
 		default:
 			if c >= 0x80 && utf {
-				return nil, false
+				return toks, false
 			}
 			toks = append(toks, tok{kind: tokChar, c: c, min: 1})
 			i++

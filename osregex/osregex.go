@@ -39,6 +39,7 @@ package osregex
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/pcre"
 )
@@ -104,6 +105,17 @@ type Pattern struct {
 	lit      string // for the string comparisons
 	re       *pcre.Regexp
 	pcre2    string // the PCRE2 pattern that re was compiled from
+
+	// A pattern made by CompileKnown has no re until its first match:
+	// lazy holds what to compile then, and facts what Facts would say.
+	lazy  *lazyRe
+	facts *Facts
+}
+
+// lazyRe is the PCRE2 program of a pattern, compiled on first use.
+type lazyRe struct {
+	once  sync.Once
+	flags pcre.Flags
 }
 
 // Error is a pattern that OSSEC would refuse (or that we cannot run
@@ -140,6 +152,69 @@ func cstring(s string) string {
 // Compile compiles pattern in the given dialect. The error is an *Error.
 // A pattern is a C string in OSSEC: it is cut at its first NUL byte.
 func Compile(kind Kind, pattern string, flags Flags) (*Pattern, error) {
+	return compile(kind, pattern, flags, nil)
+}
+
+// Facts are what compiling a pattern tells beyond its program: what
+// JITStackMinLength and FirstBytes return. They depend only on the
+// pattern's kind, text and flags (and on this package's code).
+type Facts struct {
+	JITMin   int  // JITStackMinLength's n
+	JITNever bool // and never
+	JITKnown bool // and known
+	// FirstOK and First are FirstBytes's ok and set (bit b of
+	// First[b/64] for byte b).
+	FirstOK bool
+	First   [4]uint64
+}
+
+// Facts returns p's facts (compiling its PCRE2 program if CompileKnown
+// deferred it).
+func (p *Pattern) Facts() Facts {
+	if p.facts != nil {
+		return *p.facts
+	}
+	var f Facts
+	f.JITMin, f.JITNever, f.JITKnown = p.JITStackMinLength()
+	if set, ok := p.FirstBytes(); ok {
+		f.FirstOK = true
+		for b, in := range set {
+			if in {
+				f.First[b>>6] |= 1 << (uint(b) & 63)
+			}
+		}
+	}
+	return f
+}
+
+// CompileKnown is Compile for a pattern that Compile compiled before,
+// with the same kind, text and flags, into a pattern with these facts (a
+// caller keeps them across runs, see package ruleset's pattern cache). It
+// checks what is cheap to check, and leaves the PCRE2 program, the costly
+// part of most patterns, to the pattern's first match: a ruleset loads
+// faster when most of its patterns never run. Should the program not
+// compile then after all (the facts came from elsewhere), the pattern
+// panics: callers must only give facts that Compile produced.
+func CompileKnown(kind Kind, pattern string, flags Flags, f Facts) (*Pattern, error) {
+	return compile(kind, pattern, flags, &f)
+}
+
+// prog returns p's PCRE2 program, compiling it on first use when
+// CompileKnown deferred it.
+func (p *Pattern) prog() *pcre.Regexp {
+	if l := p.lazy; l != nil {
+		l.once.Do(func() {
+			re, err := pcre.Compile(p.pcre2, l.flags)
+			if err != nil {
+				panic(fmt.Sprintf("osregex: %s pattern %q given to CompileKnown does not compile: %v", p.kind, p.source, err))
+			}
+			p.re = re
+		})
+	}
+	return p.re
+}
+
+func compile(kind Kind, pattern string, flags Flags, facts *Facts) (*Pattern, error) {
 	pattern = cstring(pattern)
 	p := &Pattern{kind: kind, source: pattern}
 	fail := func(off int, format string, args ...any) (*Pattern, error) {
@@ -208,6 +283,11 @@ func Compile(kind Kind, pattern string, flags Flags) (*Pattern, error) {
 	if p.caseless {
 		pflags |= pcre.Caseless
 	}
+	if facts != nil {
+		p.exec, p.pcre2, p.facts = execPCRE2, src, facts
+		p.lazy = &lazyRe{flags: pflags}
+		return p, nil
+	}
 	re, err := pcre.Compile(src, pflags)
 	if err != nil {
 		pe := err.(*pcre.Error)
@@ -237,10 +317,10 @@ func (p *Pattern) PCRE2() (string, bool) { return p.pcre2, p.exec == execPCRE2 }
 // NumCaptures returns the number of capturing groups of p's PCRE2 pattern
 // (0 for the string-comparison fast paths).
 func (p *Pattern) NumCaptures() int {
-	if p.re == nil {
+	if p.exec != execPCRE2 {
 		return 0
 	}
-	return p.re.NumCaptures()
+	return p.prog().NumCaptures()
 }
 
 // FirstBytes returns, when every match starts at offset 0 of the subject
@@ -251,6 +331,16 @@ func (p *Pattern) NumCaptures() int {
 func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
 	switch p.exec {
 	case execPCRE2:
+		if f := p.facts; f != nil {
+			if !f.FirstOK {
+				return nil, false
+			}
+			set = new([256]bool)
+			for b := range set {
+				set[b] = f.First[b>>6]&(1<<(uint(b)&63)) != 0
+			}
+			return set, true
+		}
 		return p.re.AnchoredFirstBytes()
 	case execEqual, execPrefix:
 		if p.lit == "" {
@@ -275,7 +365,7 @@ func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
 func (p *Pattern) Match(s string) bool {
 	s = cstring(s)
 	if p.exec == execPCRE2 {
-		return p.re.MatchString(s)
+		return p.prog().MatchString(s)
 	}
 	_, ok := p.compare(s)
 	return ok
@@ -344,7 +434,7 @@ func (p *Pattern) Exec(s string, dst []string) (end int, subs []string, ok bool)
 		return end, dst, ok
 	}
 	var buf [32]int
-	ov, _ := p.re.Exec(s, buf[:0])
+	ov, _ := p.prog().Exec(s, buf[:0])
 	if ov == nil {
 		return 0, dst, false
 	}
@@ -369,6 +459,9 @@ func (p *Pattern) JITStackMinLength() (n int, never, known bool) {
 	if p.exec != execPCRE2 {
 		return 0, true, true
 	}
+	if f := p.facts; f != nil {
+		return f.JITMin, f.JITNever, f.JITKnown
+	}
 	return p.re.JITStackMinLength()
 }
 
@@ -380,7 +473,7 @@ func (p *Pattern) JITStackLimited(s string) bool {
 	if p.exec != execPCRE2 {
 		return false
 	}
-	return p.re.LostToJITStack(cstring(s))
+	return p.prog().LostToJITStack(cstring(s))
 }
 
 // WordMatch is OS_WordMatch (the OS_Match macro): '|'-separated,

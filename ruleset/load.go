@@ -81,6 +81,7 @@ func Load(src Sources) (*Ruleset, error) {
 	defer relaxGC()()
 	l := newLoader(src)
 	l.run()
+	learnFacts(l.learnt, l.used)
 	sortDiagnostics(l.diags)
 	if l.failed {
 		return nil, &Error{Diagnostics: l.diags}
@@ -154,8 +155,15 @@ type loader struct {
 	nodesOf      map[int][]*RuleNode // the nodes of each rule id, in creation order
 	parentOf     map[*RuleNode]*RuleNode
 	groupMatched map[string]bool // eventSearch's memory, reused
+	rr           ruleReader      // the reader of the rule being read
+	ruleSlab     []Rule          // where newRule takes the next rules from
 
 	pre *prefetch // documents and patterns prepared in parallel
+
+	// The patterns compiled (the pattern cache did not know them) and
+	// all the patterns met, for the pattern cache.
+	learnt map[cacheKey]osregex.Facts
+	used   []cacheKey
 
 	// What failed so far, so that loading goes on after an error without
 	// reporting the errors that only follow from it.
@@ -453,12 +461,24 @@ func xpos(file string, p ossecxml.Pos) Pos {
 // compile compiles a pattern and reports a failure at the pattern's
 // position (moved to the failing offset when known).
 func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
-	if p := l.pre.pattern(kind, a.text, flags); p != nil {
-		l.checkJITStack(p, a, file, what)
-		return p
+	key := cacheKey{kind, flags, a.text}
+	l.used = append(l.used, key)
+	if f, ok := knownFacts(key); ok {
+		if p, err := osregex.CompileKnown(kind, a.text, flags, f); err == nil {
+			l.checkJITStack(p, a, file, what)
+			return p
+		}
 	}
-	p, err := osregex.Compile(kind, a.text, flags)
+	p := l.pre.pattern(kind, a.text, flags)
+	var err error
+	if p == nil {
+		p, err = osregex.Compile(kind, a.text, flags)
+	}
 	if err == nil {
+		if l.learnt == nil {
+			l.learnt = map[cacheKey]osregex.Facts{}
+		}
+		l.learnt[key] = p.Facts()
 		l.checkJITStack(p, a, file, what)
 		return p
 	}

@@ -109,19 +109,28 @@ func TestStockLoads(t *testing.T) {
 
 // BenchmarkLoadStock loads the stock installation (ossec-logtest needs
 // 46 ms to start on it). It also reports the process CPU time per load,
-// which stays meaningful on a busy machine.
+// which stays meaningful on a busy machine. "known" loads with every
+// pattern in the pattern cache (the second run of a command), the others
+// with an empty one.
 func BenchmarkLoadStock(b *testing.B) {
 	src := Sources{Base: testenv.StockRuleset(b)}
-	for _, seq := range []bool{false, true} {
-		name := "parallel"
-		if seq {
-			name = "sequential"
-		}
-		b.Run(name, func(b *testing.B) {
-			noPrefetch = seq
+	for _, mode := range []string{"parallel", "sequential", "known"} {
+		b.Run(mode, func(b *testing.B) {
+			usePatternCache(b, "")
+			noPrefetch = mode == "sequential"
 			defer func() { noPrefetch = false }()
+			if mode == "known" {
+				if _, err := Load(src); err != nil {
+					b.Fatal(err)
+				}
+			}
 			start := cpuTime()
 			for b.Loop() {
+				if mode != "known" {
+					b.StopTimer()
+					usePatternCache(b, "")
+					b.StartTimer()
+				}
 				if _, err := Load(src); err != nil {
 					b.Fatal(err)
 				}

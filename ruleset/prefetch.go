@@ -134,6 +134,9 @@ func (p *prefetch) run(files []string, nDecoders int) {
 			texts = append(texts, patKey{k, it.Content})
 		}
 		for _, key := range texts {
+			if _, known := knownFacts(cacheKey{key.kind, flagsFor(key.kind), key.pattern}); known {
+				continue // the loader compiles it with CompileKnown
+			}
 			if !seen[key] {
 				seen[key] = true
 				keys = append(keys, key)

@@ -240,7 +240,10 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 			return false
 		}
 	}
-	rr := &ruleReader{l: l, file: file, r: l.newRule(a, at)}
+	// One reader serves every rule: it is large (the text of each option)
+	// and lives only while its rule is read.
+	rr := &l.rr
+	*rr = ruleReader{l: l, file: file, r: l.newRule(a, at)}
 	rr.s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
 	kids := n.Children()
 	if kids == nil {
@@ -349,7 +352,14 @@ func (l *loader) readRuleAttrs(file string, n *ossecxml.Node) (ruleAttrs, bool) 
 // newRule makes the Rule of attributes a, with the alert options they
 // set.
 func (l *loader) newRule(a ruleAttrs, at Pos) *Rule {
-	r := &Rule{ID: a.id, MaxSize: a.maxsize, Frequency: a.frequency, Timeframe: a.timeframe, IgnoreTime: a.ignore, Category: CategorySyslog, Pos: at}
+	// Rules come from slabs: one allocation per 64 rules costs less
+	// than 64 (a Rule is large), and the ruleset keeps them all anyway.
+	if len(l.ruleSlab) == 0 {
+		l.ruleSlab = make([]Rule, 64)
+	}
+	r := &l.ruleSlab[0]
+	l.ruleSlab = l.ruleSlab[1:]
+	*r = Rule{ID: a.id, MaxSize: a.maxsize, Frequency: a.frequency, Timeframe: a.timeframe, IgnoreTime: a.ignore, Category: CategorySyslog, Pos: at}
 	if a.noalert {
 		r.AlertOpts |= NoAlert
 	}

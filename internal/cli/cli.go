@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
 // Exit codes shared by the subcommands.
@@ -51,6 +52,7 @@ func RegisterCommand(name, summary string, run func(args []string, stdout, stder
 // Installed under the name ossec-logtest, the program is the logtest
 // subcommand, so it can stand in for OSSEC's.
 func Main() int {
+	ruleset.SetPatternCache(patternCacheDir())
 	switch filepath.Base(os.Args[0]) {
 	case "ossec-logtest":
 		return Run(append([]string{"logtest"}, os.Args[1:]...), os.Stdout, os.Stderr)
@@ -61,6 +63,27 @@ func Main() int {
 		return arverify.Main(os.Args, os.Stdout, os.Stderr)
 	}
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// EnvCache names the folder of the pattern cache (see
+// ruleset.SetPatternCache); "off" keeps none. Unset, it is ossec-ruletest
+// in the user's cache folder ($XDG_CACHE_HOME, ~/.cache).
+const EnvCache = "RULETEST_CACHE"
+
+// patternCacheDir returns the folder of the pattern cache ("" for none).
+func patternCacheDir() string {
+	switch dir := os.Getenv(EnvCache); dir {
+	case "off":
+		return ""
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(base, "ossec-ruletest")
+	default:
+		return dir
+	}
 }
 
 // Run runs the subcommand args[0] with the other arguments.

@@ -32,6 +32,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
 			env.Setenv("OSSEC_RULESET", base)
+			env.Setenv(EnvCache, filepath.Join(env.WorkDir, ".cache"))
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

@@ -1,0 +1,87 @@
+package osregex
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestCompileKnownStock: every stock pattern made by CompileKnown from the
+// facts of its Compile answers as the compiled one does (facts, first
+// bytes, literals, JIT stack, and Match and Exec on the conformance lines),
+// and builds its program only on its first match.
+func TestCompileKnownStock(t *testing.T) {
+	pats, subjects := stock(t)
+	if len(subjects) > 200 {
+		subjects = subjects[:200]
+	}
+	lazy := 0
+	for _, p := range pats {
+		flags := Flags(0)
+		if p.kind == KindPCRE2 && p.caseless {
+			flags = Caseless
+		} else if p.kind != KindPCRE2 && !p.caseless {
+			flags = CaseSensitive
+		}
+		k, err := CompileKnown(p.kind, p.source, flags, p.Facts())
+		if err != nil {
+			t.Fatalf("%s %q: CompileKnown: %v", p.kind, p.source, err)
+		}
+		if k.lazy != nil {
+			lazy++
+			if k.re != nil {
+				t.Fatalf("%q: program built before its first match", p.source)
+			}
+		}
+		if k.Facts() != p.Facts() {
+			t.Fatalf("%q: facts %+v, want %+v", p.source, k.Facts(), p.Facts())
+		}
+		a, aok := k.FirstBytes()
+		b, bok := p.FirstBytes()
+		if aok != bok || (aok && *a != *b) {
+			t.Fatalf("%q: FirstBytes differ", p.source)
+		}
+		if s1, s2 := k.String(), p.String(); s1 != s2 {
+			t.Fatalf("String %q, want %q", s1, s2)
+		}
+		r1, ok1 := k.PCRE2()
+		r2, ok2 := p.PCRE2()
+		if r1 != r2 || ok1 != ok2 {
+			t.Fatalf("%q: PCRE2 %q %v, want %q %v", p.source, r1, ok1, r2, ok2)
+		}
+		if (k.Literals() == nil) != (p.Literals() == nil) {
+			t.Fatalf("%q: Literals differ", p.source)
+		}
+		for _, s := range subjects {
+			if k.Match(s) != p.Match(s) {
+				t.Fatalf("%q on %q: Match differs", p.source, s)
+			}
+			e1, sub1, ok1 := k.Exec(s, nil)
+			e2, sub2, ok2 := p.Exec(s, nil)
+			if e1 != e2 || ok1 != ok2 || !slices.Equal(sub1, sub2) {
+				t.Fatalf("%q on %q: Exec differs", p.source, s)
+			}
+			if k.JITStackLimited(s) != p.JITStackLimited(s) {
+				t.Fatalf("%q on %q: JITStackLimited differs", p.source, s)
+			}
+		}
+		if k.NumCaptures() != p.NumCaptures() {
+			t.Fatalf("%q: NumCaptures differs", p.source)
+		}
+	}
+	if lazy < len(pats)/2 {
+		t.Errorf("%d of %d stock patterns deferred their program, want most", lazy, len(pats))
+	}
+}
+
+// TestCompileKnownRefuses: the cheap checks still run (a pattern OSSEC
+// refuses before PCRE2 sees it is refused whatever the facts).
+func TestCompileKnownRefuses(t *testing.T) {
+	for _, c := range []struct {
+		kind Kind
+		pat  string
+	}{{KindRegex, ""}, {KindPCRE2, ""}, {KindRegex, `\y`}} {
+		if _, err := CompileKnown(c.kind, c.pat, 0, Facts{}); err == nil {
+			t.Errorf("%s %q: CompileKnown accepted it", c.kind, c.pat)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package ruleset
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+)
+
+// The pattern cache remembers, across runs, the patterns that compiled and
+// what compiling them told (osregex.Facts): a Load that meets a pattern it
+// knows skips its PCRE2 compilation (osregex.CompileKnown builds the program
+// on the pattern's first match, and most of a ruleset's patterns never run
+// in a short run), and reports the same warnings. A pattern the cache does
+// not know is compiled as ever, so every error is found and reported with
+// its position: the cache holds no verdict about a file, only about a
+// pattern's text, which no edit of a file can make stale. Its file belongs
+// to one build of the program (its path, size and modification time), and
+// one that does not read back exactly (checksum, format) is ignored.
+//
+// In a process the facts are kept in memory too, so that later loads (the
+// cases' own rulesets) reuse them.
+
+// SetPatternCache makes the Loads that follow keep the pattern cache in
+// the folder dir, created when missing (the command line gives it the
+// user's cache folder); "" keeps it in memory only, for the process.
+func SetPatternCache(dir string) {
+	patCache.Lock()
+	defer patCache.Unlock()
+	if dir != patCache.dir {
+		patCache.dir, patCache.read = dir, false
+	}
+}
+
+// patCacheFormat names the layout of the cache file; change it with the
+// layout.
+const patCacheFormat = "ossec-ruletest pattern cache 1\n"
+
+// maxCachedPatterns bounds the cache: beyond it, it keeps only the
+// patterns of the load that learnt the last ones.
+const maxCachedPatterns = 100_000
+
+type cacheKey struct {
+	kind    osregex.Kind
+	flags   osregex.Flags
+	pattern string
+}
+
+var patCache struct {
+	sync.Mutex
+	dir   string
+	read  bool // the file of dir was read (or found missing or bad)
+	facts map[cacheKey]osregex.Facts
+}
+
+// knownFacts returns the facts of pattern k when the cache knows it.
+func knownFacts(k cacheKey) (osregex.Facts, bool) {
+	patCache.Lock()
+	defer patCache.Unlock()
+	if !patCache.read {
+		patCache.read = true
+		if patCache.dir != "" {
+			if m, err := readPatternCache(patCacheFile(patCache.dir)); err == nil {
+				for k, f := range patCache.facts {
+					m[k] = f
+				}
+				patCache.facts = m
+			}
+		}
+	}
+	f, ok := patCache.facts[k]
+	return f, ok
+}
+
+// learnFacts adds what a load compiled to the cache, and writes the cache
+// file when it knows patterns the file does not.
+func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
+	if len(learnt) == 0 {
+		return
+	}
+	patCache.Lock()
+	defer patCache.Unlock()
+	if patCache.facts == nil {
+		patCache.facts = map[cacheKey]osregex.Facts{}
+	}
+	for k, f := range learnt {
+		patCache.facts[k] = f
+	}
+	m := patCache.facts
+	if len(m) > maxCachedPatterns {
+		m = make(map[cacheKey]osregex.Facts, len(used))
+		for _, k := range used {
+			if f, ok := patCache.facts[k]; ok {
+				m[k] = f
+			}
+		}
+		patCache.facts = m
+	}
+	if patCache.dir == "" {
+		return
+	}
+	// A cache that cannot be written only makes the next run slower.
+	file := patCacheFile(patCache.dir)
+	writePatternCache(file, m)
+	removeStaleCaches(file)
+}
+
+// staleCache is how long the cache file of another build of the program
+// is kept unused (each build has its own).
+const staleCache = 7 * 24 * time.Hour
+
+// removeStaleCaches removes the cache files next to file that are not
+// file and were not written for staleCache.
+func removeStaleCaches(file string) {
+	others, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "patterns-*"))
+	for _, f := range others {
+		if fi, err := os.Stat(f); err == nil && f != file && time.Since(fi.ModTime()) > staleCache {
+			os.Remove(f)
+		}
+	}
+}
+
+// patCacheFile is the cache file of this build of the program in dir.
+func patCacheFile(dir string) string {
+	id := "unknown"
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d", exe, fi.Size(), fi.ModTime().UnixNano()))
+			id = fmt.Sprintf("%x", sum[:8])
+		}
+	}
+	return filepath.Join(dir, "patterns-"+id)
+}
+
+// Layout of the file: patCacheFormat, then per pattern kind, flags, the
+// facts' flags (JITNever 1, JITKnown 2, FirstOK 4), JITMin and the
+// pattern's length as uvarints, First when FirstOK (4 little-endian
+// uint64), the pattern; then the SHA-256 of all that.
+
+func writePatternCache(file string, m map[cacheKey]osregex.Facts) error {
+	var b bytes.Buffer
+	b.WriteString(patCacheFormat)
+	for k, f := range m {
+		var bits byte
+		if f.JITNever {
+			bits |= 1
+		}
+		if f.JITKnown {
+			bits |= 2
+		}
+		if f.FirstOK {
+			bits |= 4
+		}
+		b.Write([]byte{byte(k.kind), byte(k.flags), bits})
+		b.Write(binary.AppendUvarint(nil, uint64(max(f.JITMin, 0))))
+		b.Write(binary.AppendUvarint(nil, uint64(len(k.pattern))))
+		if f.FirstOK {
+			for _, w := range f.First {
+				b.Write(binary.LittleEndian.AppendUint64(nil, w))
+			}
+		}
+		b.WriteString(k.pattern)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	b.Write(sum[:])
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(b.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+var errBadCache = errors.New("pattern cache: bad file")
+
+func readPatternCache(file string) (map[cacheKey]osregex.Facts, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < len(patCacheFormat)+sha256.Size || string(data[:len(patCacheFormat)]) != patCacheFormat {
+		return nil, errBadCache
+	}
+	body := data[:len(data)-sha256.Size]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[len(body):]) {
+		return nil, errBadCache
+	}
+	m := map[cacheKey]osregex.Facts{}
+	rest := body[len(patCacheFormat):]
+	for len(rest) > 0 {
+		if len(rest) < 3 {
+			return nil, errBadCache
+		}
+		kind, flags, bits := osregex.Kind(rest[0]), osregex.Flags(rest[1]), rest[2]
+		rest = rest[3:]
+		jit, n := binary.Uvarint(rest)
+		if n <= 0 || jit > 1<<31 {
+			return nil, errBadCache
+		}
+		rest = rest[n:]
+		size, n := binary.Uvarint(rest)
+		if n <= 0 || size > uint64(len(rest)) {
+			return nil, errBadCache
+		}
+		rest = rest[n:]
+		f := osregex.Facts{JITMin: int(jit), JITNever: bits&1 != 0, JITKnown: bits&2 != 0, FirstOK: bits&4 != 0}
+		if f.FirstOK {
+			if len(rest) < 32 {
+				return nil, errBadCache
+			}
+			for i := range f.First {
+				f.First[i] = binary.LittleEndian.Uint64(rest[8*i:])
+			}
+			rest = rest[32:]
+		}
+		if uint64(len(rest)) < size || kind < osregex.KindRegex || kind > osregex.KindPCRE2 || bits > 7 {
+			return nil, errBadCache
+		}
+		m[cacheKey{kind, flags, string(rest[:size])}] = f
+		rest = rest[size:]
+	}
+	return m, nil
+}

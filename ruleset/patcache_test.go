@@ -1,0 +1,178 @@
+package ruleset
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+)
+
+// usePatternCache gives the test a pattern cache in dir ("" in memory
+// only), empty, and puts back an empty in-memory one after it.
+func usePatternCache(t testing.TB, dir string) {
+	reset := func(dir string) {
+		SetPatternCache(dir)
+		patCache.Lock()
+		patCache.facts, patCache.read = nil, false
+		patCache.Unlock()
+	}
+	reset(dir)
+	t.Cleanup(func() { reset("") })
+}
+
+// cacheRules is a ruleset whose decoder pattern can exhaust PCRE2's JIT
+// stack (a warning with its position) and whose rule pattern does not
+// compile (an error with its position).
+const cacheRules = `<group name="g,">
+  <rule id="10" level="3">
+    <if_sid>1</if_sid>
+    <regex>^Failed (\S+)</regex>
+  </rule>
+  <rule id="11" level="3">
+    <if_sid>1</if_sid>
+    <pcre2>a(b</pcre2>
+  </rule>
+</group>
+`
+
+const cacheDecoders = `<decoder name="jit">
+  <prematch>^jit </prematch>
+  <regex>^jit \((\.+)\)$</regex>
+  <order>extra_data</order>
+</decoder>
+`
+
+// diagStrings returns every diagnostic of a load, errors and warnings.
+func diagStrings(rs *Ruleset, err error) []string {
+	var ds []Diagnostic
+	if e, ok := err.(*Error); ok {
+		ds = e.Diagnostics
+	} else if rs != nil {
+		ds = rs.Warnings
+	}
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+// TestPatternCacheSameDiagnostics: a load whose patterns the cache knows
+// (from the file of an earlier process, or from memory) reports the same
+// errors and warnings, at the same positions, as one that compiles them,
+// and its patterns match the same; a bad pattern is never cached.
+func TestPatternCacheSameDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	usePatternCache(t, dir)
+	f := newFixture(t)
+	src := Sources{
+		Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)},
+		Rules:    []string{f.file("root.xml", rootRule), f.file("r.xml", cacheRules)},
+	}
+	rs, err := Load(src)
+	cold := diagStrings(rs, err)
+	if len(cold) < 2 {
+		t.Fatalf("want the JIT stack warning and the pattern error, got %q", cold)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	m, err2 := readPatternCache(files[0])
+	if err2 != nil {
+		t.Fatal(err2)
+	}
+	if _, ok := m[cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}]; !ok {
+		t.Errorf("the decoder's regex is not in the cache file")
+	}
+	if _, ok := m[cacheKey{osregex.KindPCRE2, osregex.Caseless, `a(b`}]; ok {
+		t.Errorf("a pattern that does not compile is in the cache file")
+	}
+
+	// A new process: the cache comes from the file.
+	usePatternCache(t, dir)
+	rs, err = Load(src)
+	if diff := cmp.Diff(cold, diagStrings(rs, err)); diff != "" {
+		t.Errorf("diagnostics with the cache file (-without +with):\n%s", diff)
+	}
+	// The same process: from memory.
+	rs, err = Load(src)
+	if diff := cmp.Diff(cold, diagStrings(rs, err)); diff != "" {
+		t.Errorf("diagnostics with the cache in memory (-without +with):\n%s", diff)
+	}
+
+	// Without the bad rule, the load succeeds, on known patterns that
+	// match as compiled ones do.
+	good := Sources{Decoders: src.Decoders, Rules: []string{src.Rules[0], f.file("ok.xml", `<group name="g,">
+  <rule id="10" level="3">
+    <if_sid>1</if_sid>
+    <regex>^Failed (\S+)</regex>
+  </rule>
+</group>
+`)}}
+	rs, err = Load(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := rs.Decoders[len(rs.Decoders)-1]
+	if d.Name != "jit" {
+		t.Fatalf("last decoder %q, want jit", d.Name)
+	}
+	if _, subs, ok := d.Regex.Exec("jit (x y)", nil); !ok || len(subs) != 1 || subs[0] != "x y" {
+		t.Errorf("known decoder regex on %q: %q %v", "jit (x y)", subs, ok)
+	}
+	if !rs.ByID[10].Regex.Match("failed password") {
+		t.Errorf("known rule regex does not match")
+	}
+}
+
+// TestPatternCacheCorrupt: a cache file that does not read back exactly
+// is ignored (the load compiles every pattern and rewrites it).
+func TestPatternCacheCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	f := newFixture(t)
+	src := Sources{
+		Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)},
+		Rules:    []string{f.file("root.xml", rootRule)},
+	}
+	usePatternCache(t, dir)
+	rs, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := diagStrings(rs, nil)
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	good, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]byte{
+		nil,
+		good[:len(good)-1],
+		append([]byte("x"), good[1:]...),
+		func() []byte { b := append([]byte(nil), good...); b[len(patCacheFormat)+1] ^= 1; return b }(),
+	} {
+		if err := os.WriteFile(files[0], bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readPatternCache(files[0]); err == nil {
+			t.Errorf("corrupt cache file (%d bytes) read back", len(bad))
+		}
+		usePatternCache(t, dir)
+		rs, err := Load(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, diagStrings(rs, nil)); diff != "" {
+			t.Errorf("diagnostics with a corrupt cache (-want +got):\n%s", diff)
+		}
+		if _, err := readPatternCache(files[0]); err != nil {
+			t.Errorf("the cache file was not rewritten: %v", err)
+		}
+	}
+}
