@@ -500,9 +500,8 @@ func cmdUT(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("%s", usage)
 	}
-	rule, rest, ok1 := strings.Cut(args[0], ":")
-	alert, decoder, ok2 := strings.Cut(rest, ":")
-	if !ok1 || !ok2 {
+	rule, alert, decoder, ok := splitCheck(args[0])
+	if !ok {
 		ts.Fatalf("ut: %q is not RULE:ALERT:DECODER", args[0])
 	}
 	st := state(ts)

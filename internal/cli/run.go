@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
@@ -370,9 +371,11 @@ func runCases(cfg *harness.Config, files []string, verbose bool, stderr io.Write
 // total is the number of cases of all the shards.
 func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.Writer, k, n int) (results []harness.CaseResult, total int) {
 	type job struct {
-		script string             // the txtar file to run ("" when res is final)
+		script string             // the txtar file to run ("" when res is final or ini is set)
 		file   string             // the file to name in the results
 		pos    string             // for a .ini line: "FILE.ini:LINE"
+		ini    *initest.Case      // for a .ini line: its case, written out only when run
+		dir    string             // where to write it
 		res    harness.CaseResult // a result known without running
 	}
 	var jobs []job
@@ -399,17 +402,6 @@ func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.
 		for _, w := range parsed.Warnings {
 			fmt.Fprintf(stderr, "%s:%d: warning: %s\n", f, w.Line, w.Msg)
 		}
-		if tmp == "" {
-			if tmp, err = os.MkdirTemp("", "ossec-ruletest-ini"); err != nil {
-				fail(err)
-				continue
-			}
-		}
-		dir := filepath.Join(tmp, strconv.Itoa(i))
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			fail(err)
-			continue
-		}
 		cases := initest.Cases(parsed)
 		if len(cases) == 0 {
 			if iniAllComments(f) {
@@ -422,12 +414,7 @@ func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.
 			continue
 		}
 		for _, c := range cases {
-			script := filepath.Join(dir, c.Name+".txtar")
-			if err := os.WriteFile(script, txtar.Format(c.Archive), 0o644); err != nil {
-				fail(err)
-				break
-			}
-			jobs = append(jobs, job{script: script, file: f, pos: filepath.Join(filepath.Dir(f), c.Name)})
+			jobs = append(jobs, job{ini: &c, dir: strconv.Itoa(i), file: f, pos: filepath.Join(filepath.Dir(f), c.Name)})
 		}
 	}
 	total = len(jobs)
@@ -438,11 +425,50 @@ func runCasesShard(cfg *harness.Config, files []string, verbose bool, stderr io.
 		}
 	}
 	jobs = mine
+	// The lines of .ini files that pass are decided without their
+	// scripts when the engine can (harness.UnitTester); the others are
+	// written out and run, for their verdict and log.
+	var unitTest func(line, check string, wantFail bool) bool
+	if !verbose {
+		unitTest = cfg.UnitTester()
+	}
 	var scripts []string
-	for _, j := range jobs {
-		if j.script != "" {
-			scripts = append(scripts, j.script)
+	for i := range jobs {
+		j := &jobs[i]
+		if j.ini == nil {
+			if j.script != "" {
+				scripts = append(scripts, j.script)
+			}
+			continue
 		}
+		name := strings.TrimSuffix(filepath.Base(j.file), ".ini")
+		if unitTest != nil {
+			start := time.Now()
+			if unitTest(j.ini.Log.Text, j.ini.Section.Check().String(), j.ini.Log.Expect == initest.Fail) {
+				j.res = harness.CaseResult{Name: j.ini.Name, File: j.file, Status: harness.Passed, Duration: time.Since(start)}
+				j.ini = nil
+				continue
+			}
+		}
+		var err error
+		if tmp == "" {
+			tmp, err = os.MkdirTemp("", "ossec-ruletest-ini")
+		}
+		dir := filepath.Join(tmp, j.dir)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		script := filepath.Join(dir, j.ini.Name+".txtar")
+		if err == nil {
+			err = os.WriteFile(script, txtar.Format(j.ini.Archive), 0o644)
+		}
+		if err != nil {
+			j.res = harness.CaseResult{Name: name, File: j.file, Status: harness.Failed, Log: err.Error() + "\n"}
+			j.ini = nil
+			continue
+		}
+		j.script = script
+		scripts = append(scripts, script)
 	}
 	ran := harness.RunFiles(cfg, scripts, verbose)
 	results = make([]harness.CaseResult, 0, len(jobs))
