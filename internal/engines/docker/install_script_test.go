@@ -1,14 +1,19 @@
 package docker
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	dc "github.com/ory/dockertest/v3/docker"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -164,6 +169,89 @@ func TestInstallScript(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRealImageManagerBuild builds containers/manager's Dockerfile FROM
+// the real OSSEC image of RULETEST_OSSEC_IMAGE (unless that is a manager
+// image already) with a repository built from scratch that has its own
+// <rules> list: the build's check (the image's ossec-logtest -t) passes;
+// the image's ossec-logtest, on the configuration the build installed,
+// ends the repository's line on the repository's rule 100001, not on the
+// child rule of the file its list does not name; and the docker engine
+// gets back from the new image the OSSEC image's own base, file for file.
+func TestRealImageManagerBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds an image")
+	}
+	img := realImageOrSkip(t)
+	pool := dockerOrSkip(t)
+	info, err := pool.Client.InspectImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config != nil && info.Config.Labels["org.ossec-ruletest.manager"] == "1" {
+		t.Skipf("%s is a manager image already (built from containers/manager): give the OSSEC image it came from", img)
+	}
+	bin := realRuletest(t)
+	ctxDir := t.TempDir()
+	writeTree(t, ctxDir, installRepos["own-list"])
+	mgr := filepath.Join(ctxDir, "containers", "manager")
+	if err := os.MkdirAll(mgr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"Dockerfile", "install.sh", "live.conf", "ossec-ar-verify.conf"} {
+		copyFile(t, filepath.Join("../../../containers/manager", f), filepath.Join(mgr, f))
+	}
+	copyFile(t, bin, filepath.Join(mgr, "ossec-ruletest"))
+	// Named so, the binary is the active response (cli.Main).
+	copyFile(t, bin, filepath.Join(mgr, "ossec-ar-verify-file"))
+
+	tag := "ossec-ruletest-install-test:" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var out bytes.Buffer
+	err = pool.Client.BuildImage(dc.BuildImageOptions{
+		Name: tag, Dockerfile: "containers/manager/Dockerfile", ContextDir: ctxDir,
+		BuildArgs:    []dc.BuildArg{{Name: "OSSEC_IMAGE", Value: img}},
+		OutputStream: &out, RmTmpContainer: true, ForceRmTmpContainer: true,
+	})
+	if err != nil {
+		t.Fatalf("docker build FROM %s: %v\n%s", img, err, out.String())
+	}
+	t.Cleanup(func() { pool.Client.RemoveImageExtended(tag, dc.RemoveImageOptions{Force: true}) })
+	for _, want := range []string{"rules/forgotten_rules.xml: warning: not loaded", "install.sh: ruleset installed and checked"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the build did not print %q:\n%s", want, out.String())
+		}
+	}
+
+	ctx := context.Background()
+	base := func(image string) map[string]string {
+		b, err := NewBackend(ctx, Config{Image: image, Log: testWriter{t}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		dir, err := b.ImageBase(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return treeOf(t, dir)
+	}
+	if diff := cmp.Diff(base(img), base(tag)); diff != "" {
+		t.Errorf("the manager image's base is not the OSSEC image's (-%s +manager):\n%s", img, diff)
+	}
+
+	b, err := NewBackend(ctx, Config{Image: tag, Log: testWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	got, err := b.m.sh(ctx, `printf '%s\n' "$1" | /var/ossec/bin/ossec-logtest 2>&1`, "Oct 15 21:07:00 web1 payapi: refused payment 8812 from 192.0.2.7")
+	if err != nil {
+		t.Fatalf("ossec-logtest in %s: %v\n%s", tag, err, got)
+	}
+	if !strings.Contains(got, "Rule id: '100001'") || strings.Contains(got, "100100") {
+		t.Errorf("the installed configuration: want the line to end on rule 100001 (and the unlisted file's 100100 not loaded):\n%s", got)
 	}
 }
 
