@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/ossec-ruletest/ossec-ruletest/ruleset"
+import (
+	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
+)
 
 // listNode is a node of an OSList of past events.
 type listNode struct {
@@ -237,8 +241,15 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	p := s.newPastEvent()
 	p.time, p.matched = ev.time, ev.matched
 	p.decoder, p.special = ev.decoder, ev.special
-	p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
-	p.vals, p.set = ev.vals, ev.set
+	p.set = ev.set & pastMask
+	if s.e.lean {
+		s.keepLean(p, ev)
+	} else {
+		p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
+		for i, sl := range pastSlots {
+			p.vals[i] = ev.vals[sl]
+		}
+	}
 	p.generated = r
 	if r.KeepsSidHistory {
 		st := s.st(r)
@@ -260,6 +271,35 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 		}
 	}
 	s.addEvent(p)
+}
+
+// keepLean fills p as Options.Lean says: the compared values copied
+// into one string, the log and hostname only when a rule reads them.
+func (s *Session) keepLean(p *pastEvent, ev *event) {
+	n := 0
+	for _, sl := range pastSlots {
+		n += len(ev.vals[sl])
+	}
+	if n > 0 {
+		var b strings.Builder
+		b.Grow(n)
+		for _, sl := range pastSlots {
+			b.WriteString(ev.vals[sl])
+		}
+		all := b.String()
+		for i, sl := range pastSlots {
+			p.vals[i], all = all[:len(ev.vals[sl])], all[len(ev.vals[sl]):]
+		}
+	}
+	if s.e.pastLog {
+		p.log = strings.Clone(ev.log)
+	}
+	if s.e.pastHost {
+		if ev.hostname != s.pastHost {
+			s.pastHost = strings.Clone(ev.hostname)
+		}
+		p.hostname = s.pastHost
+	}
 }
 
 // newPastEvent takes a zeroed pastEvent from a block of them, one

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -28,6 +29,15 @@ type Options struct {
 	// session's clock does not go back past what it forgot
 	// (Session.Inexact).
 	Forget bool
+	// Lean makes sessions keep of a past event only what a verdict
+	// depends on, copied out of the event's line: the values that
+	// correlation searches compare, its log only when a rule has
+	// <if_matched_regex>, its hostname (one copy per session) only when a
+	// rule has <same_location/>. Its full log is not kept, so Results have
+	// no LastEvents (the earlier logs a correlated alert lists). Memory
+	// then follows the number of past events, not the length of their
+	// lines. For replays that read verdicts only (noise).
+	Lean bool
 }
 
 // Observer watches a Session work (Session.SetObserver). Its methods are
@@ -86,8 +96,11 @@ type Engine struct {
 	// maxWindow is the longest timeframe of a correlation search: past
 	// events older than that are never looked at again.
 	maxWindow int64
-	// forget is Options.Forget.
-	forget bool
+	// forget is Options.Forget, lean Options.Lean.
+	forget, lean bool
+	// pastLog and pastHost say whether a rule reads the log
+	// (if_matched_regex) or the hostname (same_location) of past events.
+	pastLog, pastHost bool
 
 	sonic *sonicPatterns
 	pn    pnameIndex
@@ -97,6 +110,44 @@ type Engine struct {
 	// nopByFirst are, by the first byte of a log, the positions in
 	// nopname of the decoders that may match it.
 	nopByFirst [256][]int32
+
+	// scratch holds the *scratch buffers sessions borrow while they
+	// analyse a message.
+	scratch sync.Pool
+}
+
+// scratch is what a session needs only while it analyses a message: the
+// event, the literal scan of its log (kilobytes, by the number of
+// literals of the ruleset), the arena of result fields and the capture
+// buffers. Sessions borrow it from their engine, so that a caller that
+// keeps many sessions (noise: two per host) pays for as many as analyse
+// at once, not for every session.
+type scratch struct {
+	ev          event
+	sc          logScan
+	arena       arena
+	subs, subs2 []string
+}
+
+// borrow takes a scratch from the engine's pool for s.
+func (s *Session) borrow() *scratch {
+	x, _ := s.e.scratch.Get().(*scratch)
+	if x == nil {
+		x = &scratch{}
+		x.ev.dyn = make([]string, s.e.maxOrder)
+		x.ev.dynSet = make([]bool, s.e.maxOrder)
+		x.ev.arena = &x.arena
+	}
+	s.x, s.sc, s.subs, s.subs2 = x, &x.sc, x.subs[:0], x.subs2[:0]
+	return x
+}
+
+// giveBack returns the borrowed scratch to the pool.
+func (s *Session) giveBack() {
+	x := s.x
+	x.subs, x.subs2 = s.subs[:0], s.subs2[:0]
+	s.x, s.sc, s.subs, s.subs2 = nil, nil, nil, nil
+	s.e.scratch.Put(x)
 }
 
 // decNode is a decoder in the engine's decoder tree.
@@ -191,7 +242,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	if e.sidMax <= 0 {
 		e.sidMax = 128
 	}
-	e.forget = opts.Forget
+	e.forget, e.lean = opts.Forget, opts.Lean
 	e.indexRuleState()
 	return e
 }
@@ -220,6 +271,8 @@ func (e *Engine) indexRuleState() {
 		if r.EventSearch != ruleset.SearchNone && int64(r.Timeframe) > e.maxWindow {
 			e.maxWindow = int64(r.Timeframe)
 		}
+		e.pastLog = e.pastLog || r.IfMatchedRegex != nil
+		e.pastHost = e.pastHost || r.ContextOpts&ruleset.SameLocation != 0
 	}
 	e.stIdx = make([]int32, len(e.rs.AllRules))
 	e.nstate = 1
@@ -235,6 +288,9 @@ func (e *Engine) indexRuleState() {
 // allocated by chunks of stChunk on first use: a session touches few.
 func (s *Session) st(r *ruleset.Rule) *ruleState {
 	i := s.e.stIdx[r.Index]
+	if s.rules == nil {
+		s.rules = make([][]ruleState, (s.e.nstate+stChunk-1)/stChunk)
+	}
 	c := s.rules[i/stChunk]
 	if c == nil {
 		c = make([]ruleState, stChunk)
@@ -296,8 +352,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // correlation history, first-time-seen entries, accumulator, ignore
 // timers. It is not safe for concurrent use.
 type Session struct {
-	e  *Engine
-	ev event
+	e *Engine
+	// x is the scratch borrowed while a message is analysed (nil
+	// otherwise).
+	x *scratch
 
 	// obs and childObs watch the session (nil: no one does); now is its
 	// clock.
@@ -311,10 +369,11 @@ type Session struct {
 	jitHits []string
 
 	// decType holds the type a plugin decoder gave its decoder (OSSEC
-	// writes it into the shared decoder), 0 when unchanged.
+	// writes it into the shared decoder), 0 when unchanged; nil until a
+	// plugin sets one.
 	decType []ruleset.Category
 
-	rules  [][]ruleState // by chunks, see st
+	rules  [][]ruleState // by chunks, see st; nil until one is used
 	events eventList
 	fts    ftsState
 	acm    acmState
@@ -324,17 +383,21 @@ type Session struct {
 	hostinfo []string
 	sk       skState
 
+	// subs and subs2 are capture buffers, in x.
 	subs  []string
 	subs2 []string
 
-	// sc is the literal scan of the current event's log.
-	sc logScan
+	// sc is the literal scan of the current event's log, x.sc.
+	sc *logScan
 
 	pastBlock []pastEvent
 
 	// logged holds what analysisd would write to its log (merror) while
 	// handling the current event; analyze moves it into the Result.
 	logged []string
+
+	// pastHost is the copy of the hostname lean past events share.
+	pastHost string
 
 	// The last "hostname->location" built for an alert, reused while
 	// they do not change.
@@ -362,24 +425,13 @@ type ruleState struct {
 
 // NewSession starts a fresh analysisd state.
 func (e *Engine) NewSession() *Session {
-	s := &Session{
-		e:       e,
-		now:     e.now,
-		decType: make([]ruleset.Category, e.ndec),
-		rules:   make([][]ruleState, (e.nstate+stChunk-1)/stChunk),
-		subs:    make([]string, 0, 16),
-		subs2:   make([]string, 0, 16),
-	}
-	s.ev.arena = &arena{}
-	s.ev.dyn = make([]string, e.maxOrder)
-	s.ev.dynSet = make([]bool, e.maxOrder)
+	s := &Session{e: e, now: e.now}
 	s.events.max = e.memSize
 	s.fts.init()
 	return s
 }
 
-// Release lets go of the session's scratch buffers (the literal scan
-// table, the field arena's block, the spare past events), which the next
+// Release lets go of the session's spare past events, which the next
 // event allocates again: a caller that keeps many idle sessions (one per
 // host) releases the ones it has not used for a while. The correlation
 // state is kept.
@@ -394,8 +446,6 @@ func (s *Session) Release(now time.Time) {
 			s.forget()
 		}
 	}
-	s.sc = logScan{}
-	s.ev.arena = &arena{}
 	s.pastBlock = nil
 }
 
@@ -463,6 +513,10 @@ func (s *Session) processLine(line string) Result {
 // documentation for how it differs from a running analysisd). A message
 // analysisd rejects or drops before rule matching has Error set.
 func (s *Session) ProcessMessage(m Message) Result {
+	if s.x == nil {
+		s.borrow()
+		defer s.giveBack()
+	}
 	res := Result{Log: m.Text}
 	s.jitHits = s.jitHits[:0]
 	location, text := m.Location, m.Text
@@ -474,7 +528,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 			return res
 		}
 	}
-	ev := &s.ev
+	ev := &s.x.ev
 	ev.reset()
 	now := s.now()
 	ev.time = now.Unix()
@@ -559,8 +613,8 @@ func (s *Session) typeOf(n *decNode, special *specialDecoder) ruleset.Category {
 		}
 		return ruleset.CategorySyslog
 	}
-	if t := s.decType[n.idx]; t != 0 {
-		return t
+	if s.decType != nil && s.decType[n.idx] != 0 {
+		return s.decType[n.idx]
 	}
 	if n.d.Type == 0 {
 		return ruleset.CategorySyslog
@@ -575,4 +629,12 @@ func exec(p *osregex.Pattern, s string, dst []string) (int, []string) {
 		return -1, subs
 	}
 	return end, subs
+}
+
+// setDecType records the type a plugin decoder gives its decoder n.
+func (s *Session) setDecType(n *decNode, t ruleset.Category) {
+	if s.decType == nil {
+		s.decType = make([]ruleset.Category, s.e.ndec)
+	}
+	s.decType[n.idx] = t
 }

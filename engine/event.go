@@ -177,6 +177,23 @@ func (ev *event) setDynamic(i int, name, v string) {
 	ev.addField(name, v)
 }
 
+// pastSlots are the slots the same_*/different_* options of a
+// correlation search compare: the only ones a pastEvent keeps.
+var pastSlots = [...]slot{slotDstUser, slotSrcIP, slotSrcPort, slotDstPort, slotID, slotURL, slotSrcGeoIP}
+
+// pastIndex is, by slot, its position in pastSlots (-1: not kept), and
+// pastMask the set bits of the kept slots.
+var pastIndex, pastMask = func() (idx [numSlots]int8, mask uint32) {
+	for i := range idx {
+		idx[i] = -1
+	}
+	for i, sl := range pastSlots {
+		idx[sl] = int8(i)
+		mask |= 1 << sl
+	}
+	return idx, mask
+}()
+
 // pastEvent is what correlation keeps of an event that generated an
 // alert: the values Search_LastSids, Search_LastGroups and
 // Search_LastEvents compare, and the mutable matched level.
@@ -188,8 +205,10 @@ type pastEvent struct {
 	log      string
 	fullLog  string
 	hostname string
-	vals     [numSlots]string
-	set      uint32
+	// vals are the values of pastSlots; set has the bit of each slot
+	// that was set (by slot, as event.set).
+	vals [len(pastSlots)]string
+	set  uint32
 	// sidRule and sidNode locate the event in the sid history it sits
 	// in (own is that node), so that eviction from the event list
 	// removes it there too.
@@ -202,7 +221,8 @@ type pastEvent struct {
 	generated *ruleset.Rule
 }
 
-func (p *pastEvent) get(s slot) (string, bool) { return p.vals[s], p.set&(1<<s) != 0 }
+// get is a kept slot's value; s must be one of pastSlots.
+func (p *pastEvent) get(s slot) (string, bool) { return p.vals[pastIndex[s]], p.set&(1<<s) != 0 }
 
 // specialDecoder is one of the decoders analysisd builds in code for
 // syscheck, rootcheck and host-information messages.

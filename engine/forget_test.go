@@ -36,7 +36,9 @@ func summary(r Result) string {
 // (Options.Forget): every result must be the same, while the second
 // forgets events and frees forgotten ones through the event list's
 // trimming (memory_size) and the sid histories' limit; now and then it is
-// released (Session.Release) at the time of the next event.
+// released (Session.Release) at the time of the next event. A third
+// session forgets and is lean (Options.Lean): its results are the same
+// without LastEvents.
 func TestForgetSameVerdicts(t *testing.T) {
 	rs, err := ruleset.Load(ruleset.Sources{
 		Base:     testenv.StockRuleset(t),
@@ -59,8 +61,12 @@ func TestForgetSameVerdicts(t *testing.T) {
 		t.Fatalf("longest timeframe %d", e.maxWindow)
 	}
 	few := e.NewSession()
+	lean := New(rs, Options{Hostname: "melancia", Now: clock, Forget: true, Lean: true}).NewSession()
+	if !lean.e.pastLog {
+		t.Fatal("the ruleset has no if_matched_regex: Lean's kept log is not tested")
+	}
 	rnd := rand.New(rand.NewPCG(1, 2))
-	alerts, nolog := 0, 0
+	alerts, nolog, lastEvents := 0, 0, 0
 	for i := range 30000 {
 		switch n := rnd.IntN(1000); {
 		case n < 2:
@@ -71,12 +77,23 @@ func TestForgetSameVerdicts(t *testing.T) {
 		}
 		if rnd.IntN(100) == 0 {
 			few.Release(now)
+			lean.Release(now)
 		}
 		l := lines[rnd.IntN(len(lines))]
-		a, b := summary(all.Process(l)), summary(few.Process(l))
+		ra := all.Process(l)
+		a, b := summary(ra), summary(few.Process(l))
 		if a != b {
 			a, b = short(a), short(b)
 			t.Fatalf("event %d: %q at %v:\nkeeping all: %s\nforgetting:  %s", i, l, now, a, b)
+		}
+		// A lean session's results are the same but for LastEvents.
+		if len(ra.LastEvents) > 0 {
+			lastEvents++
+		}
+		ra.LastEvents = nil
+		if a, c := summary(ra), summary(lean.Process(l)); a != c {
+			a, c = short(a), short(c)
+			t.Fatalf("event %d: %q at %v:\nkeeping all: %s\nlean:        %s", i, l, now, a, c)
 		}
 		if strings.Contains(a, "alert=true") {
 			alerts++
@@ -87,7 +104,10 @@ func TestForgetSameVerdicts(t *testing.T) {
 		t.Error("Inexact with a clock that never went back")
 	}
 	l := &few.events
-	t.Logf("%d alerts, %d 'No Oldest node'; forgot %d events, freed %d of them; kept %d of %d", alerts, nolog, l.nforgot, l.ghostHead+l.nfreed, l.used-(len(l.ghosts)-l.ghostHead), l.used)
+	if lastEvents == 0 {
+		t.Error("no result had LastEvents: Lean's differences are not tested")
+	}
+	t.Logf("%d alerts (%d with last events), %d 'No Oldest node'; forgot %d events, freed %d of them; kept %d of %d", alerts, lastEvents, nolog, l.nforgot, l.ghostHead+l.nfreed, l.used-(len(l.ghosts)-l.ghostHead), l.used)
 	if l.nforgot == 0 || l.nfreed == 0 {
 		t.Errorf("the stream did not exercise forgetting: forgot %d, freed %d", l.nforgot, l.nfreed)
 	}

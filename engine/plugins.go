@@ -187,7 +187,7 @@ func compileSonic() *sonicPatterns {
 // sonicWallDecode is SonicWall_Decoder_Exec. It sets the decoder's type
 // to syslog, then to ids, firewall or squid depending on the message.
 func (s *Session) sonicWallDecode(ev *event, n *decNode) {
-	s.decType[n.idx] = ruleset.CategorySyslog
+	s.setDecType(n, ruleset.CategorySyslog)
 	sp := s.e.sonic
 	if sp == nil {
 		return
@@ -231,18 +231,18 @@ func (s *Session) sonicWallDecode(ev *event, n *decNode) {
 	id := subs[2]
 	switch {
 	case category == "32":
-		s.decType[n.idx] = ruleset.CategoryIDS
+		s.setDecType(n, ruleset.CategoryIDS)
 	case id == "98" || id == "597" || id == "598":
-		s.decType[n.idx] = ruleset.CategoryFirewall
+		s.setDecType(n, ruleset.CategoryFirewall)
 		ev.put(slotAction, "pass")
 	case id == "38" || id == "36" || id == "173" || id == "174" || id == "37":
-		s.decType[n.idx] = ruleset.CategoryFirewall
+		s.setDecType(n, ruleset.CategoryFirewall)
 		ev.put(slotAction, "drop")
 	case id == "537":
-		s.decType[n.idx] = ruleset.CategoryFirewall
+		s.setDecType(n, ruleset.CategoryFirewall)
 		ev.put(slotAction, "close")
 	case id == "97":
-		s.decType[n.idx] = ruleset.CategorySquid
+		s.setDecType(n, ruleset.CategorySquid)
 		if !hasTail {
 			return
 		}
@@ -263,7 +263,7 @@ func (s *Session) sonicWallDecode(ev *event, n *decNode) {
 // Location: ...; srcip: ...; user: ...; <log>") points the event at the
 // rule that generated it.
 func (s *Session) ossecAlertDecode(ev *event, n *decNode) {
-	s.decType[n.idx] = categoryOSSECAlert
+	s.setDecType(n, categoryOSSECAlert)
 	log := ev.log
 	if !strings.HasPrefix(log, "Alert Level:") && !strings.HasPrefix(log, "ossec: Alert Level") {
 		return

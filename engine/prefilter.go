@@ -363,7 +363,10 @@ type logScan struct {
 // scan returns the scan of log, scanning it if it is not the one
 // scanned last.
 func (s *Session) scan(log string) *logScan {
-	sc := &s.sc
+	if s.sc == nil {
+		s.sc = &logScan{} // called outside ProcessMessage (tests)
+	}
+	sc := s.sc
 	// The same string (not only equal text: comparing would cost as
 	// much as a part of the scan, at every pattern test).
 	if sc.valid && len(sc.log) == len(log) && unsafe.StringData(sc.log) == unsafe.StringData(log) {

@@ -363,7 +363,7 @@ func TestPrefilterPatterns(t *testing.T) {
 			t.Fatalf("%q: %v", pt.src, err)
 		}
 		f := table.filter(p)
-		s.sc.lits = make([]uint32, table.n)
+		s.sc = &logScan{lits: make([]uint32, table.n)}
 		if f == nil {
 			t.Errorf("%v %q: no filter", pt.kind, pt.src)
 			continue

@@ -497,11 +497,13 @@ func (s *Session) alertOutput(ev *event, r *ruleset.Rule, res *Result) {
 	res.AlertFields = ev.arena.keep(res.AlertFields)
 	res.AlertLog = ev.fullLog
 	if ev.lastEvents != nil {
-		res.LastEvents = ev.lastEvents
+		if !s.e.lean {
+			res.LastEvents = ev.lastEvents
+		}
 		return
 	}
 	if owner := r.LastEvents; owner != nil {
-		if l := s.st(owner).last; len(l) > 0 {
+		if l := s.st(owner).last; len(l) > 0 && !s.e.lean {
 			res.LastEvents = append([]string(nil), l...)
 		}
 		if s.st(r).lastCopied {

@@ -3,20 +3,23 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"unique"
 )
 
 // skEntry is a file's line in OSSEC's per-agent integrity database:
-// a three-character change counter ("+++", "!++", "!!+", "!!!", "!!?")
-// and the last checksum.
+// the last checksum and a change counter, the three characters before it
+// in OSSEC ("+++", "!++", "!!+", "!!!", "!!?") as the number of changes
+// they stand for (0, 1, 2, 3, 4). The file names that key the database
+// are interned: a fleet's agents report the same few thousand paths.
 type skEntry struct {
-	prefix string
-	sum    string
+	sum     string
+	changes uint8
 }
 
 // skState is the integrity database of one process, per location, and
 // the working buffers OSSEC reuses between syscheck events.
 type skState struct {
-	db map[string]map[string]*skEntry
+	db map[string]map[unique.Handle[string]]skEntry
 	// perm is sdb.perm: OSSEC leaves it unchanged when one of the two
 	// permissions is missing, so it can show the previous event's text.
 	perm string
@@ -124,16 +127,17 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 	ev.put(slotFileName, fname)
 	sk := &s.sk
 	if sk.db == nil {
-		sk.db = map[string]map[string]*skEntry{}
+		sk.db = map[string]map[unique.Handle[string]]skEntry{}
 	}
 	db := sk.db[ev.location]
 	if db == nil {
-		db = map[string]*skEntry{}
-		sk.db[ev.location] = db
+		db = map[unique.Handle[string]]skEntry{}
+		sk.db[strings.Clone(ev.location)] = db
 	}
-	ent := db[fname]
-	if ent == nil {
-		db[fname] = &skEntry{prefix: "+++", sum: sum}
+	key := unique.Make(fname)
+	ent, ok := db[key]
+	if !ok {
+		db[key] = skEntry{sum: sum}
 		if !cfg.SyscheckAlertNew {
 			return false
 		}
@@ -145,22 +149,10 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 		return false
 	}
 	if !realChange(saved, sum) {
-		ent.prefix, ent.sum = "+++", sum
+		db[key] = skEntry{sum: sum}
 		return false
 	}
-	p := 0
-	if ent.prefix[0] == '!' {
-		p++
-		if ent.prefix[1] == '!' {
-			p++
-			switch ent.prefix[2] {
-			case '!':
-				p++
-			case '?':
-				p += 2
-			}
-		}
-	}
+	p := int(ent.changes)
 	name := "syscheck_integrity_changed"
 	if cfg.SyscheckAutoIgnore {
 		switch p {
@@ -173,16 +165,8 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 			return false
 		}
 	}
-	np := []byte{'!', '+', '+'}
-	if p >= 1 {
-		np[1] = '!'
-	}
-	if p == 2 {
-		np[2] = '!'
-	} else if p > 2 {
-		np[2] = '?'
-	}
-	ent.prefix, ent.sum = string(np), sum
+	// "!++", "!!+", "!!!", then "!!?" for good.
+	db[key] = skEntry{sum: sum, changes: uint8(min(p+1, 4))}
 
 	var comment string
 	switch {

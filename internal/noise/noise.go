@@ -94,10 +94,11 @@ type Side struct {
 // rs, with hostname as the manager's hostname. Its sessions forget the
 // past events no correlation search can reach any more
 // (engine.Options.Forget), so that a host's memory follows its events of
-// the ruleset's longest timeframe, not all of them.
+// the ruleset's longest timeframe, not all of them, and keep of those
+// only what verdicts depend on (engine.Options.Lean), not their lines.
 func Native(rs *ruleset.Ruleset, hostname string) func(now func() time.Time) Analyzer {
 	return func(now func() time.Time) Analyzer {
-		return nativeAnalyzer{engine.New(rs, engine.Options{Hostname: hostname, Now: now, Forget: true})}
+		return nativeAnalyzer{engine.New(rs, engine.Options{Hostname: hostname, Now: now, Forget: true, Lean: true})}
 	}
 }
 
