@@ -7,19 +7,23 @@ import (
 )
 
 // skEntry is a file's line in OSSEC's per-agent integrity database:
-// the last checksum and a change counter, the three characters before it
-// in OSSEC ("+++", "!++", "!!+", "!!!", "!!?") as the number of changes
-// they stand for (0, 1, 2, 3, 4). The file names that key the database
-// are interned: a fleet's agents report the same few thousand paths.
+// the last checksum (packed, see packSum) and a change counter, the three
+// characters before it in OSSEC ("+++", "!++", "!!+", "!!!", "!!?") as
+// the number of changes they stand for (0, 1, 2, 3, 4). The file names
+// that key the database are interned: a fleet's agents report the same
+// few thousand paths.
 type skEntry struct {
 	sum     string
 	changes uint8
 }
 
-// skState is the integrity database of one process, per location, and
-// the working buffers OSSEC reuses between syscheck events.
+// skState is the integrity database of one process (or of two, see
+// Session.ShareIntegrity: side says which) and the working buffers OSSEC
+// reuses between syscheck events.
 type skState struct {
-	db map[string]map[unique.Handle[string]]skEntry
+	db     *skDB
+	side   uint8
+	shared bool
 	// perm is sdb.perm: OSSEC leaves it unchanged when one of the two
 	// permissions is missing, so it can show the previous event's text.
 	perm string
@@ -125,31 +129,26 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 		}
 	}
 	ev.put(slotFileName, fname)
-	sk := &s.sk
-	if sk.db == nil {
-		sk.db = map[string]map[unique.Handle[string]]skEntry{}
-	}
-	db := sk.db[ev.location]
-	if db == nil {
-		db = map[unique.Handle[string]]skEntry{}
-		sk.db[strings.Clone(ev.location)] = db
-	}
 	key := unique.Make(fname)
-	ent, ok := db[key]
+	db, ent, ok, write := s.skLookup(ev.location, key)
 	if !ok {
-		db[key] = skEntry{sum: sum}
+		if write {
+			db[key] = skEntry{sum: packSum(sum)}
+		}
 		if !cfg.SyscheckAlertNew {
 			return false
 		}
 		s.setSyscheckEvent(ev, "syscheck_new_entry", newFileMessage(fname, sum))
 		return true
 	}
-	saved := ent.sum
-	if saved == sum {
+	if sumIs(ent.sum, sum) {
 		return false
 	}
+	saved := unpackSum(ent.sum)
 	if !realChange(saved, sum) {
-		db[key] = skEntry{sum: sum}
+		if write {
+			db[key] = skEntry{sum: packSum(sum)}
+		}
 		return false
 	}
 	p := int(ent.changes)
@@ -166,7 +165,9 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 		}
 	}
 	// "!++", "!!+", "!!!", then "!!?" for good.
-	db[key] = skEntry{sum: sum, changes: uint8(min(p+1, 4))}
+	if write {
+		db[key] = skEntry{sum: packSum(sum), changes: uint8(min(p+1, 4))}
+	}
 
 	var comment string
 	switch {

@@ -424,6 +424,13 @@ func (w *worker) host(name string) *hostState {
 			h.sess[s] = w.an[s].NewSession()
 			h.waiting[s] = make(map[string][]*pending)
 		}
+		// Both sides see the same file-integrity messages: one database
+		// serves them when their <syscheck> settings agree.
+		if b, ok := h.sess[0].(*engine.Session); ok {
+			if a, ok := h.sess[1].(*engine.Session); ok {
+				a.ShareIntegrity(b)
+			}
+		}
 		w.hosts[name] = h
 	}
 	return h
