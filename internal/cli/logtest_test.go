@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -112,5 +114,36 @@ func TestLogtestUnitTestExitCodes(t *testing.T) {
 				t.Errorf("exit %d, stdout %q; want %d, %q; stderr:\n%s", code, stdout.String(), tc.code, tc.out, stderr.String())
 			}
 		})
+	}
+}
+
+// TestLogtestAnswersEachLine: the events' output is buffered, but a line
+// is answered before logtest waits for the next one (a user typing lines
+// sees each verdict at once).
+func TestLogtestAnswersEachLine(t *testing.T) {
+	base := testenv.StockRuleset(t)
+	r, w := io.Pipe()
+	logtestStdin = r
+	defer func() { logtestStdin = os.Stdin }()
+	var stdout bytes.Buffer
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- runLogtest([]string{"-D", base, "--hostname", "melancia"}, &stdout, &stderr) }()
+	line := "Dec  6 15:30:00 host sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2\n"
+	for i := 1; i <= 2; i++ {
+		if _, err := io.WriteString(w, line); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for strings.Count(stderr.String(), "Rule id: '5716'") < i {
+			if time.Now().After(deadline) {
+				t.Fatalf("line %d not answered while logtest waits for the next:\n%s", i, stderr.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	w.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
 }
