@@ -84,6 +84,10 @@ type Result struct {
 	// Extra are the results of the further events a line longer than
 	// ossec-logtest reads at once (6135 bytes) turns into, in order.
 	Extra []Result
+	// Notes say where an engine took part of the result from when not
+	// from its own analysis of the event (docker-live: a rule of level 0,
+	// which a live manager records nowhere, from ossec-logtest).
+	Notes []string
 }
 
 // Phase1 is what pre-decoding made of the event.

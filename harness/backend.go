@@ -54,6 +54,15 @@ type Producer interface {
 	Produced(ctx context.Context, wait time.Duration) (engine.Result, error)
 }
 
+// WallClock is a Backend none of whose sessions is Clocked: they read
+// events on the wall clock. A case that sets the clock is skipped before a
+// session is opened for it (opening one can cost seconds: a live manager
+// restarts its daemons).
+type WallClock interface {
+	Backend
+	WallClockOnly()
+}
+
 // noClock is why a case that sets the clock is skipped on an engine.
 func noClock(engine string) string {
 	return "engine " + engine + " reads events on its own wall clock: a case with a clock command (or run --clock other than arrival) needs --engine native"

@@ -565,5 +565,8 @@ func (ev *event) context() string {
 	for _, p := range r.JITStackLimit {
 		fmt.Fprintf(&b, "note: %s\n", logtestfmt.JITStackNote(p))
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	return b.String()
 }

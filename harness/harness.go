@@ -201,6 +201,9 @@ func (st *caseState) open(ts *testscript.TestScript) Session {
 	if st.cfg.Backend == nil {
 		ts.Fatalf("harness: no engine configured")
 	}
+	if _, ok := st.cfg.Backend.(WallClock); ok && st.clock.Mode() != clock.Arrival {
+		st.t.Skip(noClock(st.cfg.Backend.Name())) // before a session that can cost seconds
+	}
 	src, err := Sources(st.cfg.Base, st.cfg.Repo, st.workdir)
 	if err != nil {
 		ts.Fatalf("%s", st.tidy(err.Error()))
@@ -303,6 +306,9 @@ func (st *caseState) feed(ts *testscript.TestScript, m engine.Message, what stri
 	}
 	if err != nil {
 		ts.Fatalf("engine %s: %s: %v", st.cfg.Backend.Name(), what, err)
+	}
+	for _, n := range LastEvent(res).Notes {
+		ts.Logf("note: %s: %s", what, n)
 	}
 	st.last = &event{what: what, res: LastEvent(res)}
 	if !fresh {

@@ -61,8 +61,14 @@ func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 	if err != nil {
 		return nil, err
 	}
+	return b.openSession(ctx, files, hasLists)
+}
+
+// openSession copies files into a new session directory and starts
+// ossec-logtest on them.
+func (b *Backend) openSession(ctx context.Context, files []File, hasLists bool) (*Session, error) {
 	dir := b.m.newSessionDir()
-	if err := b.m.Upload(ctx, dir, files, sessionDirs); err != nil {
+	if err := b.m.put(ctx, dir, files, sessionDirs); err != nil {
 		return nil, err
 	}
 	if !b.m.standin {
@@ -151,12 +157,25 @@ func (b *LiveBackend) Name() string { return "docker-live" }
 // Open installs src's ruleset in the manager and starts its daemons on
 // it, after the previous live case closed.
 func (b *LiveBackend) Open(ctx context.Context, src ruleset.Sources) (harness.Session, error) {
-	files, _, err := b.caseFiles(ctx, src)
+	files, hasLists, err := b.caseFiles(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	return b.m.StartLive(ctx, files)
+	l, err := b.m.StartLive(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	l.openCompanion = func(ctx context.Context) (*Session, error) { return b.openSession(ctx, files, hasLists) }
+	return l, nil
 }
+
+// WallClockOnly marks the engine as one whose manager reads the wall
+// clock (harness.WallClock).
+func (b *LiveBackend) WallClockOnly() {}
+
+// WallClockOnly marks the engine as one whose ossec-logtest reads the
+// wall clock (harness.WallClock).
+func (b *Backend) WallClockOnly() {}
 
 // ImageBase returns a directory on this host holding a copy of the
 // image's own installation (etc/ and rules/, links resolved in the

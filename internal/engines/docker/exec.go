@@ -5,8 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	dc "github.com/ory/dockertest/v3/docker"
 )
@@ -26,6 +30,12 @@ func (m *Manager) Exec(ctx context.Context, cmd []string, stdin io.Reader) (Exec
 		return res, m.closedError()
 	}
 	var out, errb bytes.Buffer
+	if traceOn {
+		t0 := time.Now()
+		defer func() {
+			tracef("exec %.0fms %.120q", float64(time.Since(t0).Microseconds())/1000, strings.Join(cmd, " "))
+		}()
+	}
 	p, err := m.startExec(ctx, cmd, stdin, &out, &errb)
 	if err != nil {
 		return res, err
@@ -41,6 +51,12 @@ func (m *Manager) Upload(ctx context.Context, dir string, files []File, dirs map
 	if m.isClosed() {
 		return m.closedError()
 	}
+	if traceOn {
+		t0 := time.Now()
+		defer func() {
+			tracef("upload %.0fms %s %d files", float64(time.Since(t0).Microseconds())/1000, dir, len(files))
+		}()
+	}
 	tarball, err := tarTree(strings.TrimPrefix(dir, "/"), files, dirs)
 	if err != nil {
 		return m.errorf(CodeExec, err, "cannot pack files for %s", dir)
@@ -52,6 +68,39 @@ func (m *Manager) Upload(ctx context.Context, dir string, files []File, dirs map
 			return m.closedError()
 		}
 		return m.errorf(CodeExec, err, "cannot copy files into %s in the container", dir)
+	}
+	return nil
+}
+
+// put is Upload through live injection's served helper once it runs (an
+// archive upload costs a second on a busy Docker daemon), else Upload.
+func (m *Manager) put(ctx context.Context, dir string, files []File, dirs map[string]int64) error {
+	srv := m.servedHelper()
+	if srv == nil {
+		return m.Upload(ctx, dir, files, dirs)
+	}
+	req := Request{Op: "write"}
+	for _, f := range files {
+		clean := path.Clean(f.Path)
+		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+			return m.errorf(CodeExec, nil, "file %q is outside the ruleset directory", f.Path)
+		}
+		req.Files = append(req.Files, WireFile{Path: path.Join(dir, clean), Data: f.Data, Mode: f.Mode})
+	}
+	r, err := srv.call(ctx, &req)
+	if err != nil {
+		return err
+	}
+	if r.Err != "" {
+		return m.errorf(CodeExec, nil, "cannot write files into %s in the container: %s", dir, r.Err)
+	}
+	script := `set -e; d=$1; shift; while [ $# -gt 1 ]; do mkdir -p "$d/$1"; chmod "$2" "$d/$1"; shift 2; done`
+	args := []string{dir}
+	for d, mode := range dirs {
+		args = append(args, d, strconv.FormatInt(mode, 8))
+	}
+	if _, err := m.sh(ctx, script, args...); err != nil {
+		return m.errorf(CodeExec, err, "cannot make the directories of %s", dir)
 	}
 	return nil
 }
@@ -145,3 +194,11 @@ func (p *process) close() {
 }
 
 func (p *process) String() string { return fmt.Sprintf("exec %s %v", shortID(p.id), p.cmd) }
+
+var traceOn = os.Getenv("RULETEST_DOCKER_TRACE") != ""
+
+var traceStart = time.Now()
+
+func tracef(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "docker-trace %7.3fs "+format+"\n", append([]any{time.Since(traceStart).Seconds()}, args...)...)
+}

@@ -3,16 +3,19 @@ package docker
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
 )
 
@@ -90,6 +93,16 @@ type Live struct {
 	recent     []string   // the last three distinct syslog lines sent
 	last       *Archived  // the last event claimed
 	probes     int        // filler probes sent
+	// The companion is an ossec-logtest session on the case's ruleset in
+	// the same container, started at the first log line that the manager
+	// analysed without a rule (openCompanion) and fed every log line the
+	// case fed (syslogFed), so that it holds the same correlation state:
+	// a rule of level 0 matched is recorded nowhere by the manager, and
+	// is taken from it.
+	openCompanion func(context.Context) (*Session, error)
+	companion     *Session
+	syslogFed     []string
+	daemons       []string // the daemons the case runs
 	// ARWait bounds the wait for an active response of a rule that has
 	// one; EventWait the wait for an event to be analysed.
 	ARWait, EventWait time.Duration
@@ -112,10 +125,11 @@ func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 			m.liveLock.Unlock()
 		}
 	}()
-	if err := m.liveSetup(ctx); err != nil {
-		return nil, err
+	t0 := time.Now()
+	if traceOn {
+		defer func() { tracef("StartLive %.0fms", float64(time.Since(t0).Microseconds())/1000) }()
 	}
-	if err := m.stopDaemons(ctx); err != nil {
+	if err := m.liveSetup(ctx); err != nil {
 		return nil, err
 	}
 	var conf []byte
@@ -144,49 +158,132 @@ func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 	}
 	l.arRules = parseARConfig(string(conf))
 	rest = append(rest, File{Path: "etc/ossec.conf", Data: conf})
+	daemons := liveDaemons
+	if !strings.Contains(string(conf), "<active-response>") {
+		daemons = daemons[1:]
+	}
+	// Only analysisd holds a case's state (correlation, first-time-seen,
+	// integrity databases, its LastMsg check) and reads the rules: it
+	// restarts for every case. Each other daemon stays from the case
+	// before when the part of the configuration it reads is the same
+	// (ossec-logcollector alone waits 6 s at its start).
+	keys := daemonKeys(string(conf), rest)
+	var stop, start []string
+	for _, d := range daemons {
+		if d != "ossec-analysisd" && m.liveKeys[d] == keys[d] {
+			continue
+		}
+		start = append(start, d)
+	}
+	dead, err := m.deadDaemons(ctx, daemons)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dead {
+		if !slices.Contains(start, d) {
+			start = append(start, d)
+		}
+	}
+	for _, d := range liveDaemons {
+		if slices.Contains(start, d) || !slices.Contains(daemons, d) {
+			stop = append(stop, d)
+		}
+	}
+	slices.SortFunc(start, func(a, b string) int { return slices.Index(liveDaemons, a) - slices.Index(liveDaemons, b) })
+	m.liveKeys = nil
+	if err := m.stopDaemons(ctx, stop); err != nil {
+		return nil, err
+	}
 	if err := m.uploadInstallation(ctx, rest); err != nil {
 		return nil, err
 	}
-	if err := m.startDaemons(ctx, strings.Contains(string(conf), "<active-response>")); err != nil {
+	l.daemons = daemons
+	if err := m.startDaemons(ctx, start, slices.Contains(start, "ossec-logcollector")); err != nil {
 		return nil, err
+	}
+	if traceOn {
+		tracef("daemons started %.0fms (%v)", float64(time.Since(t0).Microseconds())/1000, start)
 	}
 	if err := l.waitReady(ctx); err != nil {
 		return nil, err
 	}
+	m.liveKeys = keys
 	ok = true
 	return l, nil
 }
 
-// uploadInstallation copies files (paths relative to /var/ossec) into the
-// installation, each top directory to where it resolves: in the official
-// layout /var/ossec/etc is a link into the data volume, which an upload
-// through it would replace by a directory.
+// daemonKeys sums, for each daemon but analysisd, what it reads of conf
+// (an ossec.conf) and of files: ossec-execd the commands and active
+// responses, ossec-logcollector the files and commands to read,
+// ossec-remoted its listeners, the agent keys and shared files.
+func daemonKeys(conf string, files []File) map[string]string {
+	conf = xmlComment.ReplaceAllString(conf, "")
+	sum := func(tags []string, paths func(string) bool) string {
+		h := sha256.New()
+		for _, tag := range tags {
+			re := regexp.MustCompile(`(?s)<` + tag + `>.*?</` + tag + `>`)
+			for _, b := range re.FindAllString(conf, -1) {
+				fmt.Fprintf(h, "%d\n%s\n", len(b), b)
+			}
+		}
+		for _, f := range files {
+			if paths != nil && paths(f.Path) {
+				fmt.Fprintf(h, "%q %o %d\n", f.Path, f.Mode, len(f.Data))
+				h.Write(f.Data)
+			}
+		}
+		return fmt.Sprintf("%x", h.Sum(nil))
+	}
+	return map[string]string{
+		"ossec-execd":        sum([]string{"command", "active-response"}, nil),
+		"ossec-logcollector": sum([]string{"localfile"}, nil),
+		"ossec-remoted": sum([]string{"remote"}, func(p string) bool {
+			return p == "etc/client.keys" || strings.HasPrefix(p, "etc/shared/")
+		}),
+	}
+}
+
+// uploadInstallation writes files (paths relative to /var/ossec) into the
+// installation through the served helper, which follows the official
+// layout's links (/var/ossec/etc is a link into the data volume, which an
+// archive upload through it would replace by a directory). A file whose
+// content the previous case already installed is not sent again.
 func (m *Manager) uploadInstallation(ctx context.Context, files []File) error {
-	byTop := map[string][]File{}
-	var tops []string
+	srv := m.servedHelper()
+	if srv == nil {
+		return m.errorf(CodeLive, nil, "live injection's helper is not running")
+	}
+	var req Request
+	req.Op = "write"
+	sums := map[string][sha256.Size]byte{}
 	for _, f := range files {
-		top, rest, ok := strings.Cut(f.Path, "/")
-		if !ok {
-			top, rest = ".", f.Path
+		clean := path.Clean(f.Path)
+		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+			return m.errorf(CodeLive, nil, "file %q is outside the installation", f.Path)
 		}
-		if byTop[top] == nil {
-			tops = append(tops, top)
+		full := ossecDir + "/" + clean
+		sum := sha256.Sum256(append(strconv.AppendInt(nil, f.Mode, 8), f.Data...))
+		sums[full] = sum
+		if m.liveFiles[full] == sum {
+			continue
 		}
-		byTop[top] = append(byTop[top], File{Path: rest, Data: f.Data, Mode: f.Mode})
+		req.Files = append(req.Files, WireFile{Path: full, Data: f.Data, Mode: f.Mode})
 	}
-	args := append([]string{}, tops...)
-	out, err := m.sh(ctx, `cd /var/ossec && for d in "$@"; do mkdir -p "$d" && readlink -f "$d"; done`, args...)
-	if err != nil {
-		return m.errorf(CodeLive, err, "cannot find the installation's directories")
-	}
-	dirs := strings.Split(strings.TrimSpace(out), "\n")
-	if len(dirs) != len(tops) {
-		return m.errorf(CodeLive, nil, "resolving %v in the container gave %q", tops, out)
-	}
-	for i, top := range tops {
-		if err := m.Upload(ctx, dirs[i], byTop[top], nil); err != nil {
+	if len(req.Files) > 0 {
+		r, err := srv.call(ctx, &req)
+		if err != nil {
 			return err
 		}
+		if r.Err != "" {
+			m.liveFiles = nil
+			return m.errorf(CodeLive, nil, "cannot install the case's ruleset: %s", r.Err)
+		}
+	}
+	if m.liveFiles == nil {
+		m.liveFiles = map[string][sha256.Size]byte{}
+	}
+	for k, v := range sums {
+		m.liveFiles[k] = v
 	}
 	return nil
 }
@@ -199,6 +296,14 @@ func (m *Manager) liveSetup(ctx context.Context) error {
 		if m.liveErr = m.installHelper(ctx); m.liveErr != nil {
 			return
 		}
+		srv, err := m.startServed(ctx)
+		if err != nil {
+			m.liveErr = err
+			return
+		}
+		m.mu.Lock()
+		m.srv = srv
+		m.mu.Unlock()
 		static := len(m.helperCmd) == 1
 		script := `set -e
 cd /var/ossec
@@ -223,50 +328,59 @@ fi`
 	return m.liveErr
 }
 
-// stopDaemons ends every OSSEC daemon of the container (by their pid
-// files) and waits until they are gone.
-func (m *Manager) stopDaemons(ctx context.Context) error {
-	const script = `cd /var/ossec/var/run 2>/dev/null || exit 0
-pids=
-for f in *.pid; do
-  [ -e "$f" ] || continue
-  p=$(cat "$f"); rm -f "$f"
-  kill "$p" 2>/dev/null && pids="$pids $p"
-done
+// stopDaemons ends the OSSEC daemons named, found by their programs, and
+// waits until they are gone (a daemon that has not written its pid file
+// yet is stopped too).
+func (m *Manager) stopDaemons(ctx context.Context, names []string) error {
+	pids, err := m.daemonPids(ctx, names)
+	if err != nil {
+		return err
+	}
+	if len(pids) == 0 {
+		return nil
+	}
+	const script = `for p in "$@"; do kill "$p" 2>/dev/null; done
 for i in $(seq 1 100); do
   alive=
-  for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
   [ -z "$alive" ] && exit 0
-  sleep 0.05
+  sleep 0.02
 done
 for p in $alive; do kill -9 "$p" 2>/dev/null; done
 exit 0`
-	if out, err := m.sh(ctx, script); err != nil {
+	if out, err := m.sh(ctx, script, pids...); err != nil {
 		return m.errorf(CodeLive, err, "cannot stop the OSSEC daemons: %s", out)
 	}
 	return nil
 }
 
-// startDaemons resets the daemons' state and logs and starts them, each
-// as ossec-control would; a daemon that refuses to start is an error
-// quoting what it printed and its lines of ossec.log.
-func (m *Manager) startDaemons(ctx context.Context, ar bool) error {
-	daemons := liveDaemons
-	if !ar {
-		daemons = daemons[1:]
+// startDaemons starts the daemons named, in liveDaemons' order, each as
+// ossec-control would; the daemons that read from analysisd's queue only
+// once it takes messages (they retry after 1, 2, 5, 10 s, and
+// ossec-remoted would hold the first lines that long). With reset, the
+// state and logs of the daemons that stay between cases are emptied too
+// (the verdict file, which ossec-logcollector keeps open). A daemon that
+// refuses to start is an error quoting what it printed and its lines of
+// ossec.log.
+func (m *Manager) startDaemons(ctx context.Context, daemons []string, reset bool) error {
+	logs := "logs/ossec.log " + archivesJSON + " " + alertsJSONPath + " " + alertsLogPath + " " + arLogPath
+	if reset {
+		logs += " " + verdictLog
 	}
-	script := `cd /var/ossec
+	prepare := `cd /var/ossec
 cat etc/local_internal_options.conf.ruletest > etc/local_internal_options.conf
 printf '%s' "$1" >> etc/local_internal_options.conf
 shift
 rm -rf queue/syscheck/* queue/diff/* queue/fts/* queue/rootcheck/* queue/agent-info/* var/ossec-ar-verify 2>/dev/null
 mkdir -p logs/alerts logs/archives
-for f in logs/ossec.log ` + archivesJSON + ` ` + alertsJSONPath + ` ` + alertsLogPath + ` ` + arLogPath + ` ` + verdictLog + `; do : > "$f"; done
+for f in ` + logs + `; do : > "$f"; done
 chown ossec:ossec logs/ossec.log logs/alerts/* logs/archives/* 2>/dev/null
 chgrp ossec logs/active-responses.log ` + verdictLog + ` 2>/dev/null; chmod 0660 logs/active-responses.log ` + verdictLog + `
 chgrp -R ossec etc rules 2>/dev/null
 chmod -R g+r etc rules 2>/dev/null
 if ls lists/* >/dev/null 2>&1; then bin/ossec-makelists >/dev/null 2>&1; fi
+`
+	const run = `cd /var/ossec
 for d in "$@"; do
   if ! out=$(bin/$d 2>&1); then
     echo "$d"
@@ -275,12 +389,64 @@ for d in "$@"; do
   fi
 done
 exit 0`
-	out, err := m.sh(ctx, script, append([]string{liveInternalOptions}, daemons...)...)
-	if err != nil {
-		name, said, _ := strings.Cut(strings.TrimSpace(out), "\n")
-		return m.errorf(CodeLive, nil, "%s did not start: %s%s", name, strings.TrimSpace(said), m.daemonLog(ctx, name))
+	var first, then []string
+	for _, d := range daemons {
+		if d == "ossec-execd" || d == "ossec-analysisd" {
+			first = append(first, d)
+		} else {
+			then = append(then, d)
+		}
+	}
+	for i, group := range [][]string{first, then} {
+		script := run
+		args := group
+		if i == 0 {
+			script = prepare + run[len("cd /var/ossec\n"):]
+			args = append([]string{liveInternalOptions}, group...)
+		}
+		out, err := m.sh(ctx, script, args...)
+		if err != nil {
+			name, said, _ := strings.Cut(strings.TrimSpace(out), "\n")
+			return m.errorf(CodeLive, nil, "%s did not start: %s%s", name, strings.TrimSpace(said), m.daemonLog(ctx, name))
+		}
+		if i == 0 && slices.Contains(first, "ossec-analysisd") {
+			if err := m.waitQueue(ctx, first); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// waitQueue waits until analysisd's queue takes a connection, as
+// ossec-control's probe does, checking that the daemons started runs.
+func (m *Manager) waitQueue(ctx context.Context, started []string) error {
+	srv := m.servedHelper()
+	deadline := time.Now().Add(m.cfg.DaemonTimeout)
+	for n := 0; ; n++ {
+		r, err := srv.call(ctx, &Request{Op: "send", Kind: "queue", Target: liveQueue})
+		if err != nil {
+			return err
+		}
+		if r.Err == "" {
+			return nil
+		}
+		if n%20 == 19 {
+			dead, err := m.deadDaemons(ctx, started)
+			if err != nil {
+				return err
+			}
+			if len(dead) > 0 {
+				return m.errorf(CodeLive, nil, "%s stopped after its start%s", dead[0], m.daemonLog(ctx, dead[0]))
+			}
+		}
+		if time.Now().After(deadline) {
+			return m.errorf(CodeLive, nil, "analysisd's queue %s took no connection within %v: %s%s", liveQueue, m.cfg.DaemonTimeout, r.Err, m.daemonLog(ctx, "ossec-analysisd"))
+		}
+		if err := sleepCtx(ctx, 25*time.Millisecond); err != nil {
+			return err
+		}
+	}
 }
 
 // daemonLog quotes the lines of ossec.log of daemon, for errors.
@@ -293,22 +459,63 @@ func (m *Manager) daemonLog(ctx context.Context, daemon string) string {
 	return "\nossec.log:\n  " + strings.ReplaceAll(out, "\n", "\n  ")
 }
 
-// deadDaemons returns the daemons of the case that do not run.
-func (m *Manager) deadDaemons(ctx context.Context, ar bool) ([]string, error) {
-	daemons := liveDaemons
-	if !ar {
-		daemons = daemons[1:]
-	}
-	out, err := m.sh(ctx, `cd /var/ossec/var/run || exit 0
-for d in "$@"; do
-  ok=
-  for f in "$d"-*.pid; do [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && ok=1; done
-  [ -n "$ok" ] || echo "$d"
-done`, daemons...)
+// deadDaemons returns the daemons named that do not run: no process
+// runs their program (a daemon writes its pid file only once it has read
+// its configuration, which takes analysisd a second or more).
+func (m *Manager) deadDaemons(ctx context.Context, daemons []string) ([]string, error) {
+	procs, err := m.procs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return strings.Fields(out), nil
+	running := map[string]bool{}
+	for _, p := range procs {
+		running[p.name] = true
+	}
+	var dead []string
+	for _, d := range daemons {
+		if !running[d] {
+			dead = append(dead, d)
+		}
+	}
+	return dead, nil
+}
+
+// daemonPids returns the process ids of the daemons named.
+func (m *Manager) daemonPids(ctx context.Context, daemons []string) ([]string, error) {
+	procs, err := m.procs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pids []string
+	for _, p := range procs {
+		for _, d := range daemons {
+			if p.name == d {
+				pids = append(pids, p.pid)
+			}
+		}
+	}
+	return pids, nil
+}
+
+type proc struct{ pid, name string }
+
+// procs lists the container's processes through the served helper.
+func (m *Manager) procs(ctx context.Context) ([]proc, error) {
+	srv := m.servedHelper()
+	if srv == nil {
+		return nil, m.errorf(CodeLive, nil, "live injection's helper is not running")
+	}
+	r, err := srv.call(ctx, &Request{Op: "procs"})
+	if err != nil {
+		return nil, err
+	}
+	var out []proc
+	for _, line := range strings.Split(r.Out, "\n") {
+		if pid, name, ok := strings.Cut(line, " "); ok {
+			out = append(out, proc{pid, name})
+		}
+	}
+	return out, nil
 }
 
 // syslogListener finds, in an ossec.conf text, a remote syslog listener
@@ -531,55 +738,122 @@ func (m *Manager) installHelper(ctx context.Context) error {
 
 // sh runs a shell script in the container and returns its output; a
 // non-zero exit is an error quoting it.
+// Once live injection started the served helper, the script runs
+// through it.
 func (m *Manager) sh(ctx context.Context, script string, args ...string) (string, error) {
-	res, err := m.Exec(ctx, append([]string{"/bin/sh", "-c", script, "sh"}, args...), nil)
-	if err != nil {
-		return "", err
+	var out string
+	var code int
+	if srv := m.servedHelper(); srv != nil {
+		r, err := srv.call(ctx, &Request{Op: "sh", Script: script, Args: args})
+		if err != nil {
+			return "", err
+		}
+		if r.Err != "" {
+			return "", m.errorf(CodeExec, nil, "cannot run a shell script: %s", r.Err)
+		}
+		out, code = r.Out, r.Code
+	} else {
+		res, err := m.Exec(ctx, append([]string{"/bin/sh", "-c", script, "sh"}, args...), nil)
+		if err != nil {
+			return "", err
+		}
+		out, code = string(res.Stdout)+string(res.Stderr), res.ExitCode
 	}
-	out := string(res.Stdout) + string(res.Stderr)
-	if res.ExitCode != 0 {
-		return out, m.errorf(CodeExec, nil, "shell script exited with code %d: %s", res.ExitCode, strings.TrimSpace(out))
+	if code != 0 {
+		return out, m.errorf(CodeExec, nil, "shell script exited with code %d: %s", code, strings.TrimSpace(out))
 	}
 	return out, nil
 }
 
-// waitReady sends probe lines until one is analysed, checking that every
-// daemon still runs; a daemon that died is an error naming it and quoting
-// its lines of ossec.log.
+func (m *Manager) servedHelper() *served {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.srv
+}
+
+// readFrom returns the bytes of the container's file name from offset off
+// on (nil for a missing file), through the served helper.
+func (m *Manager) readFrom(ctx context.Context, name string, off int) ([]byte, error) {
+	srv := m.servedHelper()
+	if srv == nil {
+		return nil, m.errorf(CodeLive, nil, "live injection's helper is not running")
+	}
+	r, err := srv.call(ctx, &Request{Op: "read", Path: name, Off: int64(off)})
+	if err != nil {
+		return nil, err
+	}
+	if r.Err != "" {
+		return nil, m.errorf(CodeLive, nil, "reading %s: %s", name, r.Err)
+	}
+	return r.Data, nil
+}
+
+// waitReady sends probe lines until the manager analysed one that came
+// through its syslog listener and one that its log collection read from
+// the verdict file (logcollector opens a file at its end: a verdict
+// written before it did would never be read), checking that every daemon
+// still runs; a daemon that died is an error naming it and quoting its
+// lines of ossec.log.
 func (l *Live) waitReady(ctx context.Context) error {
-	deadline := time.Now().Add(l.m.cfg.DaemonTimeout)
-	prefix := fmt.Sprintf("ossec-ruletest live probe %s %d ", l.m.runID, time.Now().UnixNano())
-	ar := len(l.arRules) > 0
+	start := time.Now()
+	deadline := start.Add(l.m.cfg.DaemonTimeout)
+	prefix := fmt.Sprintf("ossec-ruletest live probe %s %d ", l.m.runID, start.UnixNano())
+	var syslogSeen, fileSeen bool
+	var lastSend, lastCheck time.Time
 	for n := 0; ; n++ {
-		probe := prefix + strconv.Itoa(n)
-		if err := l.send(ctx, "syslog", l.syslogAddr, probe); err != nil {
+		if time.Since(lastSend) >= 500*time.Millisecond {
+			lastSend = time.Now()
+			if !syslogSeen {
+				if err := l.send(ctx, "syslog", l.syslogAddr, prefix+"syslog "+strconv.Itoa(n)); err != nil {
+					return err
+				}
+			}
+			if !fileSeen {
+				if _, err := l.m.sh(ctx, `printf '%s\n' "$1" >> "$2"`, prefix+"file "+strconv.Itoa(n), verdictLog); err != nil {
+					return err
+				}
+			}
+		}
+		if err := l.read(ctx); err != nil {
 			return err
 		}
-		for i := 0; i < 5; i++ {
-			if err := l.read(ctx); err != nil {
-				return err
-			}
-			for k := range l.events {
-				if strings.HasPrefix(l.events[k].text(), prefix) {
+		for k := range l.events {
+			if t := l.events[k].text(); strings.HasPrefix(t, prefix) {
+				if traceOn && !syslogSeen && strings.HasPrefix(t, prefix+"syslog ") || !fileSeen && strings.HasPrefix(t, prefix+"file ") {
+					tracef("probe %q after %.0fms", t, float64(time.Since(start).Microseconds())/1000)
+				}
+				syslogSeen = syslogSeen || strings.HasPrefix(t, prefix+"syslog ")
+				fileSeen = fileSeen || strings.HasPrefix(t, prefix+"file ")
+				if syslogSeen && fileSeen {
 					l.events = l.events[k+1:]
+					if traceOn {
+						tracef("ready after %.0fms", float64(time.Since(start).Microseconds())/1000)
+					}
 					return nil
 				}
 			}
-			if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+		}
+		if time.Since(lastCheck) >= 500*time.Millisecond {
+			lastCheck = time.Now()
+			dead, err := l.m.deadDaemons(ctx, l.daemons)
+			if err != nil {
 				return err
 			}
-		}
-		dead, err := l.m.deadDaemons(ctx, ar)
-		if err != nil {
-			return err
-		}
-		if len(dead) > 0 {
-			return l.m.errorf(CodeLive, nil, "%s stopped after its start%s", dead[0], l.m.daemonLog(ctx, dead[0]))
+			if len(dead) > 0 {
+				return l.m.errorf(CodeLive, nil, "%s stopped after its start%s", dead[0], l.m.daemonLog(ctx, dead[0]))
+			}
 		}
 		if time.Now().After(deadline) {
 			logs, _ := l.m.sh(ctx, `tail -n 20 /var/ossec/logs/ossec.log`)
-			return l.m.errorf(CodeLive, nil, "the manager analysed no probe line sent to its syslog listener %s within %v; ossec.log ends with:\n%s",
-				l.syslogAddr, l.m.cfg.DaemonTimeout, logs)
+			what := "a probe line sent to its syslog listener " + l.syslogAddr
+			if syslogSeen {
+				what = "a probe line appended to " + verdictLog + " (read by its log collection)"
+			}
+			return l.m.errorf(CodeLive, nil, "the manager analysed no %s within %v; ossec.log ends with:\n%s",
+				what, l.m.cfg.DaemonTimeout, logs)
+		}
+		if err := sleepCtx(ctx, 25*time.Millisecond); err != nil {
+			return err
 		}
 	}
 }
@@ -593,28 +867,31 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (l *Live) send(ctx context.Context, kind, target, line string) error {
-	res, err := l.m.Exec(ctx, append(append([]string{}, l.m.helperCmd...), "docker-helper", kind, target), strings.NewReader(line+"\n"))
+// send sends each line of text as one datagram to target: a syslog
+// listener or analysisd's queue.
+func (l *Live) send(ctx context.Context, kind, target, text string) error {
+	srv := l.m.servedHelper()
+	if srv == nil {
+		return l.m.errorf(CodeLive, nil, "live injection's helper is not running")
+	}
+	r, err := srv.call(ctx, &Request{Op: "send", Kind: kind, Target: target, Lines: strings.Split(text, "\n")})
 	if err != nil {
 		return err
 	}
-	if res.ExitCode != 0 {
-		return l.m.errorf(CodeLive, nil, "injecting %q: %s", line, strings.TrimSpace(string(res.Stderr)))
+	if r.Err != "" {
+		return l.m.errorf(CodeLive, nil, "injecting %q: %s", text, r.Err)
 	}
 	return nil
 }
 
 // read appends the events archives.json gained since the last read.
 func (l *Live) read(ctx context.Context) error {
-	res, err := l.m.Exec(ctx, []string{"tail", "-c", "+" + strconv.Itoa(l.archOff+1), archivesJSON}, nil)
+	got, err := l.m.readFrom(ctx, archivesJSON, l.archOff)
 	if err != nil {
 		return err
 	}
-	if res.ExitCode != 0 {
-		return l.m.errorf(CodeLive, nil, "reading %s: %s", archivesJSON, strings.TrimSpace(string(res.Stderr)))
-	}
-	l.archOff += len(res.Stdout)
-	data := append(l.partial, res.Stdout...)
+	l.archOff += len(got)
+	data := append(l.partial, got...)
 	i := bytes.LastIndexByte(data, '\n')
 	if i < 0 {
 		l.partial = data
@@ -680,6 +957,7 @@ func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, 
 			}
 		}
 		l.remember(msg.Text)
+		l.syslogFed = append(l.syslogFed, msg.Text)
 		// A probe line follows the event: analysisd analyses them in
 		// order, so when the probe is archived and the event is not, the
 		// event was analysed and recorded nowhere (an "ossec:" line that
@@ -703,7 +981,11 @@ func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, 
 		if _, err := l.claim(ctx, func(a *Archived) bool { return a.text() == probe }, l.EventWait, fmt.Sprintf("for the probe %q", probe)); err != nil {
 			return engine.Result{}, err
 		}
-		return l.result(ctx, msg.Text, a, l.syslogLoc)
+		r, err := l.result(ctx, msg.Text, a, l.syslogLoc)
+		if err != nil {
+			return engine.Result{}, err
+		}
+		return l.levelZero(ctx, r)
 	}
 	if msg.Queue == engine.QueueSyscheck {
 		return l.processSyscheck(ctx, msg)
@@ -721,6 +1003,45 @@ func (l *Live) Process(ctx context.Context, msg engine.Message) (engine.Result, 
 		return engine.Result{}, err
 	}
 	return l.result(ctx, msg.Text, a, msg.Location)
+}
+
+// levelZeroNote marks a rule that live injection took from ossec-logtest.
+const levelZeroNote = "rule %d (level 0) from ossec-logtest in the same container, fed the case's log lines: the live manager analysed the event and records no match of a rule of level 0 (no alert, no rule in archives.json)"
+
+// levelZero completes r, the result of the last log line fed, when the
+// manager analysed it without a rule: the companion ossec-logtest, fed
+// the same lines, gives the rule of level 0 that matched, if one did
+// (decoded the same way, no alert). The result says so in its Notes.
+// Once started, the companion gets every later line too.
+func (l *Live) levelZero(ctx context.Context, r engine.Result) (engine.Result, error) {
+	if l.openCompanion == nil || (l.companion == nil && (r.Rule != nil || r.Alert)) {
+		return r, nil
+	}
+	line := l.syslogFed[len(l.syslogFed)-1]
+	if l.companion == nil {
+		c, err := l.openCompanion(ctx)
+		if err != nil {
+			return engine.Result{}, err
+		}
+		l.companion = c
+		for _, earlier := range l.syslogFed[:len(l.syslogFed)-1] {
+			if _, err := c.Process(ctx, engine.Message{Queue: engine.QueueLocalFile, Location: "stdin", Text: earlier}); err != nil {
+				return engine.Result{}, err
+			}
+		}
+	}
+	c, err := l.companion.Process(ctx, engine.Message{Queue: engine.QueueLocalFile, Location: "stdin", Text: line})
+	if err != nil {
+		return engine.Result{}, err
+	}
+	c = harness.LastEvent(c)
+	if r.Rule != nil || r.Alert || c.Rule == nil || c.Rule.Level != 0 || c.Alert || c.Decoder != r.Decoder {
+		return r, nil
+	}
+	rule := *c.Rule
+	r.Rule = &rule
+	r.Notes = append(r.Notes, fmt.Sprintf(levelZeroNote, rule.ID))
+	return r, nil
 }
 
 // processSyscheck feeds an integrity event, then an integrity event of
@@ -742,11 +1063,11 @@ func (l *Live) processSyscheck(ctx context.Context, msg engine.Message) (engine.
 	}
 	deadline := time.Now().Add(l.EventWait)
 	for {
-		res, err := l.m.Exec(ctx, []string{"grep", "-qF", " " + probe, db}, nil)
+		data, err := l.m.readFrom(ctx, db, 0)
 		if err != nil {
 			return engine.Result{}, err
 		}
-		if res.ExitCode == 0 {
+		if bytes.Contains(data, []byte(" "+probe)) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -798,11 +1119,11 @@ func (l *Live) result(ctx context.Context, text string, a *Archived, location st
 func (l *Live) alertOf(ctx context.Context, a *Archived) (*logtestfmt.Alert, error) {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		raw, err := l.m.sh(ctx, `cat "$1"`, alertsLogPath)
+		raw, err := l.m.readFrom(ctx, alertsLogPath, 0)
 		if err != nil {
 			return nil, err
 		}
-		alerts, err := ParseAlertsLog([]byte(raw))
+		alerts, err := ParseAlertsLog(raw)
 		if err != nil {
 			return nil, l.m.errorf(CodeLive, err, "reading alerts.log")
 		}
@@ -827,11 +1148,11 @@ func (l *Live) alertOf(ctx context.Context, a *Archived) (*logtestfmt.Alert, err
 func (l *Live) waitAR(ctx context.Context) ([]engine.ActiveResponse, error) {
 	deadline := time.Now().Add(l.ARWait)
 	for {
-		out, err := l.m.sh(ctx, `cat "$1"`, arLogPath)
+		out, err := l.m.readFrom(ctx, arLogPath, 0)
 		if err != nil {
 			return nil, err
 		}
-		lines := ParseARLog([]byte(out))
+		lines := ParseARLog(out)
 		if len(lines) < l.arN {
 			l.arN = 0 // the log was rotated
 		}
@@ -872,25 +1193,24 @@ func (l *Live) Produced(ctx context.Context, wait time.Duration) (engine.Result,
 	},
 		wait, "produced by the manager itself (an active response's verdict read back)")
 	if err != nil {
-		return engine.Result{}, err
+		tails, _ := l.m.sh(ctx, `cd /var/ossec/logs && for f in active-responses.log ar-verify.log ossec.log; do echo "$f:"; tail -n 5 "$f" 2>&1 | sed 's/^/  /'; done`)
+		return engine.Result{}, fmt.Errorf("%w\n%s", err, strings.TrimRight(tails, "\n"))
 	}
 	return l.result(ctx, a.text(), a, a.Logfile)
 }
 
-// Close stops the daemons and frees the container for the next live
-// session.
+// Close frees the container for the next live session. The daemons run
+// on: the next session restarts those it must.
 func (l *Live) Close() error {
 	if l.closed {
 		return nil
 	}
 	l.closed = true
 	defer l.m.liveLock.Unlock()
-	if l.m.isClosed() {
-		return nil
+	if l.companion != nil {
+		return l.companion.Close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return l.m.stopDaemons(ctx)
+	return nil
 }
 
 // response reads an active-response log line as the response it records,

@@ -138,6 +138,14 @@ type Manager struct {
 	helperCmd  []string  // how to run the helper: [loader...] path
 	liveOnce   sync.Once // live injection's preparation, once per run
 	liveErr    error
+	srv        *served // the served helper of live injection (under mu)
+	// liveFiles are the sums of the files live injection installed, by
+	// path (under liveLock).
+	liveFiles map[string][32]byte
+	// liveKeys are the daemonKeys of the daemons running for live
+	// injection, nil when none may stay for the next case (under
+	// liveLock).
+	liveKeys map[string]string
 }
 
 // Start connects to the Docker daemon, makes sure the image is there
@@ -336,6 +344,9 @@ func (m *Manager) closeBecause(reason string) error {
 	m.mu.Unlock()
 	if m.stopCtx != nil {
 		m.stopCtx()
+	}
+	if srv := m.servedHelper(); srv != nil {
+		srv.close()
 	}
 	err := m.remove()
 	untrack(m)
