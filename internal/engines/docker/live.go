@@ -819,7 +819,7 @@ func (l *Live) waitReady(ctx context.Context) error {
 		}
 		for k := range l.events {
 			if t := l.events[k].text(); strings.HasPrefix(t, prefix) {
-				if traceOn && !syslogSeen && strings.HasPrefix(t, prefix+"syslog ") || !fileSeen && strings.HasPrefix(t, prefix+"file ") {
+				if traceOn && (!syslogSeen && strings.HasPrefix(t, prefix+"syslog ") || !fileSeen && strings.HasPrefix(t, prefix+"file ")) {
 					tracef("probe %q after %.0fms", t, float64(time.Since(start).Microseconds())/1000)
 				}
 				syslogSeen = syslogSeen || strings.HasPrefix(t, prefix+"syslog ")

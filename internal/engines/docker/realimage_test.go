@@ -2,7 +2,11 @@ package docker
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -126,5 +130,46 @@ func TestRealImageLive(t *testing.T) {
 		if i == 1 && (r.Rule == nil || r.Rule.ID != 550) {
 			t.Errorf("changed /etc/hosts: %+v, want rule 550", r.Rule)
 		}
+	}
+}
+
+// TestRealImageLiveStartFailure: a ruleset analysisd refuses stops the
+// case once, within seconds, with an error naming ossec-analysisd and
+// quoting its ossec.log line; the next case with a good ruleset runs.
+func TestRealImageLiveStartFailure(t *testing.T) {
+	img := realImageOrSkip(t)
+	ctx := context.Background()
+	b, err := NewLiveBackend(ctx, Config{Image: img, Executable: realRuletest(t), Log: testWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bad := filepath.Join(t.TempDir(), "bad_rules.xml")
+	if err := os.WriteFile(bad, []byte("<group name=\"bad,\">\n  <rule id=\"100900\" level=\"3\">\n    <match>x</match>\n  </rul>\n</group>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s, err := b.Open(ctx, ruleset.Sources{Rules: []string{bad}})
+	took := time.Since(start)
+	if err == nil {
+		s.Close()
+		t.Fatalf("a ruleset with a broken rule file started on %s", img)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "ossec-analysisd") || !strings.Contains(msg, "ossec.log:") || !strings.Contains(msg, "bad_rules.xml") {
+		t.Errorf("the error does not name analysisd and quote its ossec.log line about bad_rules.xml:\n%s", msg)
+	}
+	if took > 30*time.Second {
+		t.Errorf("the failure took %v, want seconds", took)
+	}
+	t.Logf("failed in %v:\n%s", took.Round(time.Millisecond), msg)
+	s, err = b.Open(ctx, ruleset.Sources{})
+	if err != nil {
+		t.Fatalf("the next case: %v", err)
+	}
+	defer s.Close()
+	r, err := s.Process(ctx, engine.Message{Queue: engine.QueueLocalFile, Location: "stdin", Text: realLines[0]})
+	if err != nil || r.Rule == nil || r.Rule.ID != 5716 {
+		t.Errorf("after the failure: %+v, %v; want rule 5716", r.Rule, err)
 	}
 }
