@@ -2,6 +2,7 @@ package arverify
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,5 +56,30 @@ func BenchmarkSpool(b *testing.B) {
 		if _, err := s.Drain(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEnqueue is the cost of one fire's request with an empty queue
+// and with 10,000 requests waiting: it must not grow with the queue (each
+// fire of the old spool listed the whole queue directory).
+func BenchmarkEnqueue(b *testing.B) {
+	for _, waiting := range []int{0, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
+			s := &Spool{Dir: filepath.Join(b.TempDir(), "state"), MaxQueue: 10_000_000}
+			if err := s.Prepare(); err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < waiting; i++ {
+				if _, err := s.Enqueue(fmt.Sprintf("/waiting/%d", i), testAlert); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if r, err := s.Enqueue(fmt.Sprintf("/new/%d", i), testAlert); r != Queued || err != nil {
+					b.Fatal(r, err)
+				}
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,8 +70,9 @@ func TestLoad(t *testing.T) {
 			start := time.Now()
 			var procs []*exec.Cmd
 			alive, peak := 0, 0
-			var cpu time.Duration
+			var cpu, biggest time.Duration
 			var maxRSS int64
+			mem := startMemSampler()
 			reap := func(block bool) {
 				for len(procs) > 0 {
 					opt := syscall.WNOHANG
@@ -84,7 +86,12 @@ func TestLoad(t *testing.T) {
 						return
 					}
 					alive--
-					cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+					mem.gone(pid)
+					// Linux gives the process's own usage and that of
+					// the children it reaped (the drainer's rpm runs).
+					used := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+					cpu += used
+					biggest = max(biggest, used)
 					maxRSS = max(maxRSS, ru.Maxrss)
 					for i, c := range procs {
 						if c.Process.Pid == pid {
@@ -101,13 +108,16 @@ func TestLoad(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
+				mem.add(cmd.Process.Pid)
 				procs = append(procs, cmd)
 				alive++
 				peak = max(peak, alive)
 				reap(false) // execd reaps with WNOHANG between messages
 			}
+			started := time.Since(start)
 			reap(true)
 			wall := time.Since(start)
+			running, rss, private := mem.stop()
 			data, _ := os.ReadFile(verdicts)
 			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 			seen := map[string]int{}
@@ -130,8 +140,11 @@ func TestLoad(t *testing.T) {
 					t.Errorf("%s: %d verdicts", p, c)
 				}
 			}
-			t.Logf("%d fires: wall %v, CPU %v (%v per fire), at most %d processes alive, largest RSS %d KiB, %d verdicts",
-				n, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), (cpu / time.Duration(n)).Round(10*time.Microsecond), peak, maxRSS, len(lines))
+			t.Logf("%d fires (all started after %v): wall %v, CPU %v (%v per fire; %v without the busiest process, the drainer, and its rpm runs), "+
+				"at most %d processes not yet reaped and %d running (sampled), summed RSS of live processes at most %.1f MiB (%.1f MiB not shared), largest RSS %d KiB, %d verdicts",
+				n, started.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), (cpu / time.Duration(n)).Round(10*time.Microsecond),
+				((cpu - biggest) / time.Duration(max(n-1, 1))).Round(10*time.Microsecond),
+				peak, running, float64(rss)/(1<<20), float64(private)/(1<<20), maxRSS, len(lines))
 		})
 	}
 }
@@ -139,4 +152,83 @@ func TestLoad(t *testing.T) {
 func atof(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
+}
+
+// memSampler samples the processes a load test started (every 20 ms, from
+// /proc/PID/statm and /proc/PID/stat): the most running at once and the
+// largest sum of their resident sets, whole and not shared.
+type memSampler struct {
+	mu           sync.Mutex
+	pids         map[int]bool
+	stopc        chan struct{}
+	done         chan struct{}
+	running      int
+	rss, private int64
+}
+
+func startMemSampler() *memSampler {
+	m := &memSampler{pids: map[int]bool{}, stopc: make(chan struct{}), done: make(chan struct{})}
+	page := int64(os.Getpagesize())
+	go func() {
+		defer close(m.done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-m.stopc:
+				return
+			case <-tick.C:
+			}
+			m.mu.Lock()
+			pids := make([]int, 0, len(m.pids))
+			for p := range m.pids {
+				pids = append(pids, p)
+			}
+			m.mu.Unlock()
+			running := 0
+			var rss, private int64
+			for _, p := range pids {
+				stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+				if err != nil {
+					continue
+				}
+				if i := strings.LastIndexByte(string(stat), ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
+					continue
+				}
+				statm, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", p))
+				if err != nil {
+					continue
+				}
+				var size, res, shared int64
+				if _, err := fmt.Sscan(string(statm), &size, &res, &shared); err != nil {
+					continue
+				}
+				running++
+				rss += res * page
+				private += (res - shared) * page
+			}
+			m.running = max(m.running, running)
+			m.rss = max(m.rss, rss)
+			m.private = max(m.private, private)
+		}
+	}()
+	return m
+}
+
+func (m *memSampler) add(pid int) {
+	m.mu.Lock()
+	m.pids[pid] = true
+	m.mu.Unlock()
+}
+
+func (m *memSampler) gone(pid int) {
+	m.mu.Lock()
+	delete(m.pids, pid)
+	m.mu.Unlock()
+}
+
+func (m *memSampler) stop() (running int, rss, private int64) {
+	close(m.stopc)
+	<-m.done
+	return m.running, m.rss, m.private
 }

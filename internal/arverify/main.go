@@ -361,6 +361,12 @@ func activeResponse(argv []string, dir string) (status int) {
 		}
 		return 1
 	}
+	if errors.Is(err, ErrSpoolBusy) {
+		// Waiting longer, or verifying here, would keep this process
+		// alive while others pile up behind the same lock.
+		say(unverified(req.Path, CodeSpool, err.Error()))
+		return 1
+	}
 	if err != nil {
 		// Without the spool, verify this one file directly rather than
 		// lose the verdict.
@@ -370,11 +376,8 @@ func activeResponse(argv []string, dir string) (status int) {
 		say(sp.Verifier.Verify(ctx, req.Path))
 		return 1
 	}
-	switch res {
-	case AlreadyQueued:
+	if res == AlreadyQueued {
 		logf("%s [alert %s]: already queued; its verdict answers this alert too", EscapePath(req.Path), alert)
-	case RecentlyVerified:
-		logf("%s [alert %s]: verified less than %v ago with the same content; that verdict answers this alert too", EscapePath(req.Path), alert, sp.window())
 	}
 	if _, err := sp.Drain(context.Background()); err != nil {
 		logf("drain: %v", err)

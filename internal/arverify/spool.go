@@ -7,13 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -22,22 +19,27 @@ import (
 //
 // ossec-execd forks one process per alert and never waits for it, so a
 // package upgrade starts as many verifications as it touched files. Each
-// process only drops a request file (the alert id and the path) into
-// Dir/queue, named by a hash of the path, so requests for a path already
-// waiting collapse into one; a path verified less than Window ago whose file
-// has the same content, type, permissions and owner since (its SHA-256 is
-// compared) is skipped, its earlier verdict answering. The queue holds at
-// most MaxQueue requests: one more is a "queue-full" verdict, not a silent
-// drop. Then the process tries to take Dir/drain.lock (flock, never
-// waiting): the one that gets it verifies the queue, oldest request first,
-// with Workers goroutines until it is empty and writes the verdicts; the
-// others exit at once. After releasing the lock the drainer looks at the
-// queue again, so a request added while it was finishing is never stranded.
+// process (a fire) only appends its request (the alert id and the path) to
+// the queue's journal, in arrival order, unless the path is already waiting
+// there (see Enqueue): a few system calls under a lock held for that long,
+// whatever the queue holds, so fires exit as fast as they start. The queue
+// holds at most MaxQueue requests: one more is a "queue-full" verdict, not a
+// silent drop. Then the fire tries to take Dir/drain.lock (flock, never
+// waiting): the one that gets it is the only drainer; the others exit at
+// once. The drainer takes the queue as a batch (the journal, renamed) and
+// verifies it, oldest request first, with Workers goroutines, reading the
+// journal as it goes (its memory does not grow with the queue), until no
+// request is left. After releasing the lock it looks at the queue again, so
+// a request added while it was finishing is never stranded.
+//
+// A path verified less than Window ago whose file has the same content,
+// capabilities, type, permissions and owner since (its SHA-256 is compared)
+// is not verified again: its earlier verdict answers.
 //
 // Every verification has a deadline (FileTimeout) and so has the drain
-// (DrainTimeout): a request still queued when the drain's deadline passes
-// gets a "timeout" verdict. A package transaction in progress is waited for
-// once per batch, not per file.
+// (DrainTimeout): the requests of a batch still waiting when the drain's
+// deadline passes get a "timeout" verdict. A package transaction in
+// progress is waited for once per batch, not per file.
 //
 // Dir is created with mode 0700 and must be a directory (not a link) owned by
 // the process's user and inaccessible to others; temporary files are created
@@ -49,6 +51,7 @@ type Spool struct {
 	MaxQueue     int           // DefaultMaxQueue when zero
 	FileTimeout  time.Duration // DefaultFileTimeout when zero
 	DrainTimeout time.Duration // DefaultDrainTimeout when zero
+	LockTimeout  time.Duration // DefaultLockTimeout when zero
 	Verifier     *Verifier
 	Emit         func(Verdict) error
 	Log          func(format string, args ...any)
@@ -75,7 +78,6 @@ type EnqueueResult int
 const (
 	Queued EnqueueResult = iota
 	AlreadyQueued
-	RecentlyVerified
 )
 
 // Prepare creates the spool's directories safely and checks them: Dir and
@@ -260,31 +262,6 @@ func fingerprintFile(ctx context.Context, f *File) string {
 	return fmt.Sprintf("%o %d %d %s", f.Mode, f.Uid, f.Gid, content)
 }
 
-// Enqueue adds a request to verify path for the alert alert (TIME.ALERTID).
-func (s *Spool) Enqueue(path, alert string) (EnqueueResult, error) {
-	k := key(path)
-	if s.recentlySame(k, path) {
-		return RecentlyVerified, nil
-	}
-	qdir := filepath.Join(s.Dir, "queue")
-	final := filepath.Join(qdir, k)
-	if _, err := os.Lstat(final); err == nil {
-		return AlreadyQueued, nil
-	}
-	if n, err := countEntries(qdir, s.maxQueue()); err != nil {
-		return 0, err
-	} else if n >= s.maxQueue() {
-		return 0, fmt.Errorf("%w (%d requests)", ErrQueueFull, n)
-	}
-	if err := writeNew(qdir, final, []byte(alertID(alert)+"\n"+path)); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return AlreadyQueued, nil
-		}
-		return 0, err
-	}
-	return Queued, nil
-}
-
 // recentlySame reports whether path (whose key is k) was verified, with an
 // honest verdict, less than Window ago and has the same fingerprint now.
 func (s *Spool) recentlySame(k, path string) bool {
@@ -300,60 +277,6 @@ func (s *Spool) recentlySame(k, path string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
 	defer cancel()
 	return fingerprint(ctx, path) == fp
-}
-
-// countEntries counts the requests in dir, stopping at limit.
-func countEntries(dir string, limit int) (int, error) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return 0, err
-	}
-	defer d.Close()
-	n := 0
-	for n < limit {
-		names, err := d.Readdirnames(1024)
-		for _, name := range names {
-			if !strings.HasPrefix(name, ".") {
-				n++
-			}
-		}
-		if err == io.EOF || len(names) == 0 {
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
-}
-
-// writeNew writes data to a fresh temporary file in dir and links it to
-// final, failing with os.ErrExist if final exists. The file's modification
-// time is set to the time of the call to the nanosecond (file systems
-// stamp writes with a coarser clock), which orders the queue.
-func writeNew(dir, final string, data []byte) error {
-	now := time.Now()
-	var rnd [12]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(rnd[:]))
-	fd, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if _, err := fd.Write(data); err != nil {
-		fd.Close()
-		return err
-	}
-	if err := fd.Close(); err != nil {
-		return err
-	}
-	if err := os.Chtimes(tmp, now, now); err != nil {
-		return err
-	}
-	return os.Link(tmp, final)
 }
 
 // replaceFile writes data to a fresh temporary file in dir and renames it
@@ -381,194 +304,6 @@ func replaceFile(dir, final string, data []byte) error {
 	return nil
 }
 
-// Drain verifies queued requests if no other process is doing so, and
-// returns how many it verified.
-func (s *Spool) Drain(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, locked, err := s.drainOnce(ctx)
-		total += n
-		if err != nil || !locked {
-			return total, err
-		}
-		// Released: a request added while we held the lock, by a
-		// process that failed to take it, must not be stranded.
-		if pending, err := s.pending(); err != nil || len(pending) == 0 {
-			return total, err
-		}
-	}
-}
-
-// drainOnce takes the lock (or reports it could not) and empties the queue.
-func (s *Spool) drainOnce(ctx context.Context) (int, bool, error) {
-	lock, err := os.OpenFile(filepath.Join(s.Dir, "drain.lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return 0, false, err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return 0, false, nil
-		}
-		return 0, false, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	s.prune()
-	dctx, cancel := context.WithTimeout(ctx, s.drainDeadline())
-	defer cancel()
-	total := 0
-	for {
-		names, err := s.pending()
-		if err != nil {
-			return total, true, err
-		}
-		if len(names) == 0 {
-			break
-		}
-		if dctx.Err() != nil {
-			// Past the drain's deadline: every request left gets its
-			// verdict now rather than wait for a drainer that may never
-			// come.
-			for _, n := range names {
-				if s.settle(n, func(path string) Verdict {
-					return unverified(path, CodeTimeout, "the drain's deadline ("+s.drainDeadline().String()+") passed before it was verified")
-				}) {
-					total++
-				}
-			}
-			break
-		}
-		total += s.verifyBatch(dctx, names)
-	}
-	return total, true, nil
-}
-
-// pending lists the queued requests, oldest first.
-func (s *Spool) pending() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Dir, "queue"))
-	if err != nil {
-		return nil, err
-	}
-	type req struct {
-		name string
-		at   int64
-	}
-	var reqs []req
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue // taken by a worker meanwhile
-		}
-		reqs = append(reqs, req{e.Name(), info.ModTime().UnixNano()})
-	}
-	sort.Slice(reqs, func(i, j int) bool {
-		if reqs[i].at != reqs[j].at {
-			return reqs[i].at < reqs[j].at
-		}
-		return reqs[i].name < reqs[j].name
-	})
-	names := make([]string, len(reqs))
-	for i, r := range reqs {
-		names[i] = r.name
-	}
-	return names, nil
-}
-
-// verifyBatch verifies the named requests with the worker pool. A package
-// transaction in progress is waited for once, for the whole batch.
-func (s *Spool) verifyBatch(ctx context.Context, names []string) int {
-	workers := s.Workers
-	if workers <= 0 {
-		workers = DefaultWorkers
-	}
-	v := s.Verifier
-	if v == nil {
-		v = &Verifier{}
-	}
-	batch := v.forBatch(ctx)
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for name := range jobs {
-				ok := s.settle(name, func(path string) Verdict {
-					fctx, cancel := context.WithTimeout(ctx, s.fileDeadline())
-					defer cancel()
-					return batch.Verify(fctx, path)
-				})
-				if ok {
-					mu.Lock()
-					done++
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for _, n := range names {
-		jobs <- n
-	}
-	close(jobs)
-	wg.Wait()
-	return done
-}
-
-// settle takes one request out of the queue, decides its verdict with
-// decide, emits it and records it for the skip shortcut.
-func (s *Spool) settle(name string, decide func(path string) Verdict) bool {
-	qpath := filepath.Join(s.Dir, "queue", name)
-	data, err := os.ReadFile(qpath)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			s.logf("cannot read request %s: %v", name, err)
-			os.Remove(qpath)
-		}
-		return false
-	}
-	// Remove first: a new request for the path that arrives while we
-	// verify is queued again and verified after us.
-	os.Remove(qpath)
-	alert, path, ok := strings.Cut(string(data), "\n")
-	if !ok {
-		alert, path = "-", string(data)
-	}
-	// Queued while the same content was being verified: that verdict
-	// answers this request too (as at Enqueue).
-	if s.recentlySame(name, path) {
-		s.logf("%s [alert %s]: verified meanwhile with the same content; that verdict answers this alert too", EscapePath(path), alert)
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
-	fp := fingerprint(ctx, path)
-	cancel()
-	v := s.decideSafely(path, decide)
-	v.AlertID = alert
-	if err := s.Emit(v); err != nil {
-		s.logf("cannot write verdict %q: %v", v.Line(), err)
-	}
-	s.logf("%s (%s)", v.Line(), EscapePath(v.Reason))
-	// Only an honest verdict lets a later identical state skip; and the
-	// state must not have moved while it was verified.
-	if v.Kind != Unverified && fp != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), s.fileDeadline())
-		after := fingerprint(ctx, path)
-		cancel()
-		if after == fp {
-			record := strconv.FormatInt(s.now().UnixNano(), 10) + "\n" + fp
-			if err := replaceFile(filepath.Join(s.Dir, "done"), filepath.Join(s.Dir, "done", name), []byte(record)); err != nil {
-				s.logf("cannot record verification: %v", err)
-			}
-		}
-	}
-	return true
-}
-
 // decideSafely is decide(path), or an internal-error verdict if it panics:
 // the request has left the queue, so a crash would lose its verdict.
 func (s *Spool) decideSafely(path string, decide func(string) Verdict) (v Verdict) {
@@ -580,24 +315,23 @@ func (s *Spool) decideSafely(path string, decide func(string) Verdict) (v Verdic
 	return decide(path)
 }
 
-// prune removes old verification records and stale temporary files.
+// prune removes verification records older than the window and stale
+// temporary files.
 func (s *Spool) prune() {
 	now := s.now()
-	for _, sub := range []string{"done", "queue"} {
-		dir := filepath.Join(s.Dir, sub)
-		entries, err := os.ReadDir(dir)
+	dir := filepath.Join(s.Dir, "done")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
 		if err != nil {
 			continue
 		}
-		for _, e := range entries {
-			info, err := e.Info()
-			if err != nil {
-				continue
-			}
-			age := now.Sub(info.ModTime())
-			if (sub == "done" && age > s.window()) || (strings.HasPrefix(e.Name(), ".tmp-") && age > time.Minute) {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
+		age := now.Sub(info.ModTime())
+		if age > s.window() || (strings.HasPrefix(e.Name(), ".tmp-") && age > time.Minute) {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }

@@ -55,22 +55,28 @@ func TestSpoolCollapsesDuplicates(t *testing.T) {
 	if err != nil || n != 2 || len(rec.lines) != 2 {
 		t.Fatalf("Drain = %d, %v; lines %q", n, err, rec.lines)
 	}
-	// Verified and unchanged: skipped within the window.
-	if r, _ := s.Enqueue(a, testAlert); r != RecentlyVerified {
-		t.Fatalf("unchanged file re-queued: %v", r)
+	// Verified and unchanged: queued, but its earlier verdict answers
+	// within the window.
+	again := func(what string, verdicts int) {
+		t.Helper()
+		if r, err := s.Enqueue(a, testAlert); r != Queued || err != nil {
+			t.Fatalf("%s: Enqueue = %v, %v", what, r, err)
+		}
+		before := len(rec.lines)
+		if n, err := s.Drain(context.Background()); n != 1 || err != nil {
+			t.Fatalf("%s: Drain = %d, %v", what, n, err)
+		}
+		if got := len(rec.lines) - before; got != verdicts {
+			t.Fatalf("%s: %d verdicts, want %d: %q", what, got, verdicts, rec.lines[before:])
+		}
 	}
-	// Changed since (ctime moves): verified again.
-	time.Sleep(10 * time.Millisecond)
+	again("unchanged", 0)
+	// Changed since: verified again.
 	writeFile(t, a, "a2", 0o644)
-	if r, _ := s.Enqueue(a, testAlert); r != Queued {
-		t.Fatalf("changed file not queued: %v", r)
-	}
+	again("changed", 1)
 	// Past the window: verified again even if unchanged.
-	s.Drain(context.Background())
 	s.Now = func() time.Time { return time.Now().Add(DefaultWindow + time.Second) }
-	if r, _ := s.Enqueue(a, testAlert); r != Queued {
-		t.Fatalf("file verified long ago not queued: %v", r)
-	}
+	again("long ago", 1)
 }
 
 func equalResults(a, b []EnqueueResult) bool {
@@ -108,8 +114,8 @@ func TestSpoolOneDrainer(t *testing.T) {
 	if n, err := s.Drain(context.Background()); n != 5 || err != nil || len(rec.lines) != 5 {
 		t.Fatalf("Drain after unlock = %d, %v, lines %d", n, err, len(rec.lines))
 	}
-	if p, _ := s.pending(); len(p) != 0 {
-		t.Fatalf("left in queue: %v", p)
+	if p, _ := s.pending(); p != 0 {
+		t.Fatalf("left in queue: %d", p)
 	}
 }
 
