@@ -2,7 +2,6 @@ package pcre
 
 import (
 	"sort"
-	"syscall"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
@@ -11,12 +10,6 @@ import (
 // cpuTimer reports CPU time per op ("cpu-ns/op") next to the wall-clock
 // ns/op, which is what to read on a loaded machine.
 type cpuTimer struct{ start int64 }
-
-func cpuNow() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
 
 func startCPU(b *testing.B) *cpuTimer {
 	b.ReportAllocs()

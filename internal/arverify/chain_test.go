@@ -1,4 +1,4 @@
-//go:build !arverify_mutation
+//go:build linux && !arverify_mutation
 
 package arverify
 

@@ -65,7 +65,7 @@ func ownerGone(label string) (gone, local bool) {
 	if err != nil || pid <= 0 {
 		return false, false
 	}
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+	if processGone(pid) {
 		return true, true
 	}
 	if f[2] != "-" {
@@ -180,7 +180,5 @@ func onSignal(ch chan os.Signal) {
 		live.ch = nil
 	}
 	live.Unlock()
-	if s, ok := sig.(syscall.Signal); ok {
-		syscall.Kill(os.Getpid(), s)
-	}
+	reraise(sig)
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command record records what a real ossec-logtest prints for log lines,
 // as conformance records (the format of ../shared/conformance, read by
 // conformance.LoadFile), so that the native engine can be checked against

@@ -129,16 +129,6 @@ func copyFile(src, dst string) error {
 	return err
 }
 
-// lchown gives to the owner of fi when running as root (elsewhere, as in
-// tests, the files stay the caller's).
-func lchown(to string, fi fs.FileInfo) error {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || os.Geteuid() != 0 {
-		return nil
-	}
-	return os.Lchown(to, int(st.Uid), int(st.Gid))
-}
-
 // EntrypointMain is the stand-in image's entrypoint: it fills the data
 // volume of /var/ossec (Fill), then replaces itself with the command in
 // args (the image's CMD). It returns only on failure, with exit code 1.
