@@ -5,9 +5,11 @@ package arverify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -313,5 +315,82 @@ func TestOpenRace(t *testing.T) {
 				t.Fatalf("got %q (%s)", got.Line(), got.Reason)
 			}
 		})
+	}
+}
+
+// TestSyslogDefaultTimeout: with no Timeout set, a daemon that reads gets
+// every line (the default deadline applies, not none at all).
+func TestSyslogDefaultTimeout(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "log")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Skipf("no unix datagram sockets: %v", err)
+	}
+	defer l.Close()
+	e := &SyslogEmitter{Sockets: []string{sock}}
+	for i := 0; i < 3; i++ {
+		if err := e.Emit(Verdict{Kind: OK, Path: "/etc/hosts", AlertID: testAlert}); err != nil {
+			t.Fatalf("verdict %d: %v", i, err)
+		}
+		buf := make([]byte, 4096)
+		l.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := l.ReadFrom(buf)
+		if err != nil || !strings.HasSuffix(string(buf[:n]), " ossec-ar-verify["+strconv.Itoa(os.Getpid())+"]: file ok (/etc/hosts) [alert "+testAlert+"]\n") {
+			t.Fatalf("daemon read %q, %v", buf[:n], err)
+		}
+	}
+}
+
+// TestNewlineSiblingInALargeDirectory: the entry named like the file and a
+// newline is found wherever it comes in the directory, read in several
+// chunks (one name at a time here).
+func TestNewlineSiblingInALargeDirectory(t *testing.T) {
+	saved := readdirChunk
+	readdirChunk = 1
+	defer func() { readdirChunk = saved }()
+	dir := privateTempDir(t)
+	p := writeFile(t, filepath.Join(dir, "pkgd"), "x", 0o644)
+	for i := 0; i < 64; i++ {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("other%02d", i)), "x", 0o644)
+	}
+	writeFile(t, p+"\nevil", "x", 0o644)
+	f, err := OpenForVerify(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.CutSibling != "pkgd\nevil" {
+		t.Fatalf("CutSibling = %q", f.CutSibling)
+	}
+}
+
+// TestLinkHopsLimit: a path through a chain of trusted links is followed
+// up to the kernel's own limit (maxLinkHops links), and refused past it.
+func TestLinkHopsLimit(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("trusted links are root's")
+	}
+	for _, tc := range []struct {
+		links int
+		ok    bool
+	}{{maxLinkHops, true}, {maxLinkHops + 1, false}} {
+		dir := privateTempDir(t)
+		writeFile(t, filepath.Join(dir, "real", "f"), "x", 0o644)
+		next := "real"
+		for i := tc.links; i >= 1; i-- {
+			name := fmt.Sprintf("l%d", i)
+			if err := os.Symlink(next, filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+			next = name
+		}
+		f, err := OpenFile(filepath.Join(dir, next, "f"))
+		if tc.ok && (err != nil || !f.IsRegular()) {
+			t.Errorf("%d links: %v", tc.links, err)
+		}
+		if !tc.ok && !errors.Is(err, syscall.ELOOP) {
+			t.Errorf("%d links: %v, want ELOOP", tc.links, err)
+		}
+		f.Close()
 	}
 }

@@ -95,6 +95,10 @@ func openFile(ctx context.Context, rootDir, path string, verify bool) (*File, er
 	return describe(f, dir.fd, last)
 }
 
+// readdirChunk is how many names newlineSibling reads at a time (tests
+// make it small to cover directories read in several chunks).
+var readdirChunk = 4096
+
 // newlineSibling returns the name of an entry of the directory dir (an
 // O_PATH descriptor) that starts with name followed by a newline, or "".
 func newlineSibling(ctx context.Context, dir int, name string) (string, error) {
@@ -109,7 +113,7 @@ func newlineSibling(ctx context.Context, dir int, name string) (string, error) {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		names, err := d.Readdirnames(4096)
+		names, err := d.Readdirnames(readdirChunk)
 		for _, n := range names {
 			if strings.HasPrefix(n, prefix) {
 				return n, nil

@@ -257,3 +257,32 @@ func TestDrainWaitsForAppenders(t *testing.T) {
 		t.Fatalf("Drain settled %d; verdicts %q", n, rec.lines)
 	}
 }
+
+// TestEnqueueRefusesAForeignQueue: a queue directory that is not the
+// program's own private directory (another owner, open to others, a link)
+// is not written to.
+func TestEnqueueRefusesAForeignQueue(t *testing.T) {
+	p := writeFile(t, filepath.Join(privateTempDir(t), "f"), "x", 0o644)
+	for _, tc := range []struct {
+		name  string
+		setup func(cur string)
+	}{
+		{"open to others", func(cur string) { os.Mkdir(cur, 0o777); os.Chmod(cur, 0o777) }},
+		{"another owner", func(cur string) {
+			if os.Getuid() != 0 {
+				t.Skip("needs root to give it away")
+			}
+			os.Mkdir(cur, 0o700)
+			os.Chown(cur, 65534, 65534)
+		}},
+		{"a link", func(cur string) { os.Symlink(t.TempDir(), cur) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSpool(t, &Verifier{}, &recorder{})
+			tc.setup(filepath.Join(s.Dir, "queue", curName))
+			if r, err := s.Enqueue(p, testAlert); err == nil {
+				t.Fatalf("Enqueue = %v into a queue %s", r, tc.name)
+			}
+		})
+	}
+}
