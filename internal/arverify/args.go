@@ -86,11 +86,6 @@ const (
 	SyscheckNameMin = syscheckMsgMax - 1 - syscheckSumMax
 )
 
-// DefaultCommandName is the <name> of the active response's <command> in
-// ossec.conf; analysisd sends it, with the timeout (0) appended, as the
-// message's first word.
-const DefaultCommandName = "ossec-ar-verify-file"
-
 // ErrUsage is returned by ParseArgs for an argv that is not an active-response
 // invocation.
 var ErrUsage = errors.New("usage: ossec-ar-verify-file add|delete USER SRCIP ALERTID RULEID LOCATION FILENAME")
