@@ -394,3 +394,26 @@ func TestLinkHopsLimit(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestAbsoluteTrustedLink: a trusted directory link whose target is
+// absolute is resolved from the root, not from the link's directory.
+func TestAbsoluteTrustedLink(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("trusted links are root's")
+	}
+	dir := privateTempDir(t)
+	want := writeFile(t, filepath.Join(dir, "real", "f"), "the real one", 0o644)
+	// A decoy where a relative reading of the target would lead.
+	writeFile(t, filepath.Join(dir, "sub", strings.TrimPrefix(dir, "/"), "real", "f"), "a decoy", 0o644)
+	if err := os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "sub", "abs")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenFile(filepath.Join(dir, "sub", "abs", "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if ok, err := f.ContentEquals(t.Context(), []byte("the real one")); !ok || err != nil || f.RealPath != want {
+		t.Fatalf("opened %s (content equal %v, %v), want %s", f.RealPath, ok, err, want)
+	}
+}

@@ -79,3 +79,38 @@ func TestManualModeWithFakeRPM(t *testing.T) {
 		t.Fatalf("exit %d\nstdout %q\nwant   %q\nstderr %s", code, out.String(), want, errOut.String())
 	}
 }
+
+// TestTrustedRootFile: a binary the program runs as root must be a regular
+// file of root's that no one else can write, and executable.
+func TestTrustedRootFile(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("the files must be root's")
+	}
+	dir := privateTempDir(t)
+	good := writeFile(t, filepath.Join(dir, "good"), "#!/bin/sh\n", 0o755)
+	groupW := writeFile(t, filepath.Join(dir, "group-writable"), "#!/bin/sh\n", 0o775)
+	otherW := writeFile(t, filepath.Join(dir, "other-writable"), "#!/bin/sh\n", 0o757)
+	noExec := writeFile(t, filepath.Join(dir, "not-executable"), "#!/bin/sh\n", 0o644)
+	theirs := writeFile(t, filepath.Join(dir, "theirs"), "#!/bin/sh\n", 0o755)
+	if err := os.Chown(theirs, 65534, 0); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	os.Symlink(good, link)
+	for _, tc := range []struct {
+		path string
+		exec bool
+		want bool
+	}{
+		{good, true, true}, {noExec, false, true},
+		{groupW, true, false}, {otherW, true, false}, {noExec, true, false},
+		{theirs, true, false}, {link, true, false}, {dir, true, false}, {dir + "/missing", true, false},
+	} {
+		if got := trustedRootFile(tc.path, tc.exec); got != tc.want {
+			t.Errorf("trustedRootFile(%s, %v) = %v", filepath.Base(tc.path), tc.exec, got)
+		}
+	}
+	if got := lookBinary(theirs, good); got != good {
+		t.Errorf("lookBinary = %q, want %q", got, good)
+	}
+}
