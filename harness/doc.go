@@ -23,6 +23,16 @@
 // in category roots for the stock rules_config.xml and leaves out rule
 // files that need stock rules.
 //
+// An active response's own output is asserted with produced: on the native
+// engine the harness runs the response's program (from Config.ARBin) as
+// ossec-execd would, in the case's OSSEC directory ossec/, and analyses
+// what it logs there (see ResponseDir):
+//
+//	syscheck changed /etc/mcollective/facts.yaml agent=
+//	ar ossec-ar-verify-file filename=/etc/mcollective/facts.yaml
+//	produced
+//	rule 107002 level=12 mail group=verify
+//
 // Engines plug in through Backend; Native runs the pure-Go engine and caches
 // the rulesets it loads. Other packages (the real ossec-logtest, containers)
 // implement Backend too.

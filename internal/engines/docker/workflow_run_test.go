@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	dc "github.com/ory/dockertest/v3/docker"
 	"gopkg.in/yaml.v2"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -57,11 +56,12 @@ const busybox = "/bin/busybox"
 // the workflow's env, evaluating each step's if: (hashFiles, always()).
 // OSSEC_IMAGE is the stand-in image built with the stock ruleset as its
 // installation, plus a shell (busybox-static): the manager job's docker
-// build runs containers/manager/install.sh in it. A step that fails
+// build runs containers/manager/install.sh in it; and, in a second run,
+// RULETEST_OSSEC_IMAGE when it names a real OSSEC image. A step that fails
 // fails the test, except the live injection step, which on a stand-in
 // must fail exactly with the engine's refusal (it has no daemons), and
 // the leftover-container check, which on a shared Docker engine counts
-// only the containers of this test's images. The manager image tag is
+// only the containers of this test's own images. The manager image tag is
 // made unique to the test. The "Docker engine tests on the real image"
 // step runs only in this repository itself (its if: is false for a rules
 // repository, which the test checks).
@@ -70,13 +70,28 @@ func TestWorkflowRunsEveryStep(t *testing.T) {
 		t.Skip("-short: builds the tool and two images, and runs the cases three times")
 	}
 	pool := dockerOrSkip(t)
-	if _, err := os.Stat(busybox); err != nil {
-		if testenv.CI() {
-			t.Fatalf("needs %s for a shell in the stand-in (apt-get install busybox-static; .ci/run installs it): %v", busybox, err)
+	t.Run("standin", func(t *testing.T) {
+		if _, err := os.Stat(busybox); err != nil {
+			if testenv.CI() {
+				t.Fatalf("needs %s for a shell in the stand-in (apt-get install busybox-static; .ci/run installs it): %v", busybox, err)
+			}
+			t.Skipf("needs %s for a shell in the stand-in (apt-get install busybox-static): %v", busybox, err)
 		}
-		t.Skipf("needs %s for a shell in the stand-in (apt-get install busybox-static): %v", busybox, err)
-	}
-	stock := testenv.StockRuleset(t)
+		standin, err := ensureStandin(context.Background(), pool, Config{Image: ImageStandin, Executable: realRuletest(t), StandinBase: testenv.StockRuleset(t), Log: testWriter{t}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runWorkflow(t, shellStandin(t, standin), true)
+	})
+	// On a real OSSEC image every step must pass, live injection too.
+	t.Run("real image", func(t *testing.T) {
+		runWorkflow(t, testenv.OSSECImage(t), false)
+	})
+}
+
+// runWorkflow runs the workflow's run: steps with OSSEC_IMAGE image (see
+// TestWorkflowRunsEveryStep); standin says it is the stand-in.
+func runWorkflow(t *testing.T, image string, standin bool) {
 	data, err := os.ReadFile(workflowFile)
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +102,8 @@ func TestWorkflowRunsEveryStep(t *testing.T) {
 	}
 	root := testenv.ModuleRoot(t)
 	ctx := context.Background()
-
-	standin, err := ensureStandin(ctx, pool, Config{Image: ImageStandin, Executable: realRuletest(t), StandinBase: stock, Log: testWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	image := shellStandin(t, standin)
-	manager := fmt.Sprintf("ossec-ruletest-manager:workflow-test-%d", os.Getpid())
-	t.Cleanup(func() { pool.Client.RemoveImageExtended(manager, dc.RemoveImageOptions{Force: true}) })
+	manager := fmt.Sprintf("ossec-ruletest-manager:workflow-test-%d-%s", os.Getpid(), map[bool]string{true: "standin", false: "real"}[standin])
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", manager).Run() })
 
 	// Each job runs on a new runner: a new checkout and RUNNER_TEMP.
 	newRunner := func() (repo, runnerTemp, ghPath, summary string) {
@@ -173,15 +182,20 @@ func TestWorkflowRunsEveryStep(t *testing.T) {
 			}
 			t.Logf("%s: %s, %.1fs: %s", where, map[bool]string{true: "passed", false: "failed"}[err == nil], time.Since(start).Seconds(), last)
 			switch {
-			case strings.Contains(script, "--engine docker-live"):
+			case standin && strings.Contains(script, "--engine docker-live"):
 				const refusal = "live injection needs a real OSSEC manager image (the stand-in has no daemons)"
 				if err == nil || !strings.Contains(out, refusal) {
 					t.Errorf("%s: on the stand-in want the refusal %q, got %v:\n%s", where, refusal, err, tail(out))
 				}
 			case err != nil && strings.Contains(script, "label=org.ossec-ruletest.managed=1"):
 				// A shared Docker engine runs other tests' containers:
-				// only those of this test's images count.
-				for _, img := range []string{image, manager} {
+				// only those of this test's images count (a real
+				// OSSEC_IMAGE is others' too: only the manager image).
+				ours := []string{manager}
+				if standin {
+					ours = append(ours, image)
+				}
+				for _, img := range ours {
 					left, _ := exec.Command("docker", "ps", "-aq", "--filter", "label="+LabelManaged+"=1", "--filter", "ancestor="+img).Output()
 					if len(bytes.TrimSpace(left)) > 0 {
 						t.Errorf("%s: containers of %s left behind: %s\n%s", where, img, left, tail(out))
