@@ -2,6 +2,7 @@ package osregex
 
 import (
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -84,4 +85,27 @@ func TestCompileKnownRefuses(t *testing.T) {
 			t.Errorf("%s %q: CompileKnown accepted it", c.kind, c.pat)
 		}
 	}
+}
+
+// TestCompileKnownConcurrent: a pattern made by CompileKnown may have its
+// first match in several goroutines at once (run with -race: CI does).
+func TestCompileKnownConcurrent(t *testing.T) {
+	p, err := Compile(KindRegex, `^Failed (\S+) for (\S+) from (\S+)`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := CompileKnown(KindRegex, `^Failed (\S+) for (\S+) from (\S+)`, 0, p.Facts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = "Failed password for root from 10.0.0.1 port 22"
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, subs, ok := k.Exec(line, nil); !ok || len(subs) != 3 || subs[2] != "10.0.0.1" {
+				t.Errorf("Exec = %q %v", subs, ok)
+			}
+		})
+	}
+	wg.Wait()
 }

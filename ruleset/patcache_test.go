@@ -3,6 +3,7 @@ package ruleset
 import (
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -174,5 +175,33 @@ func TestPatternCacheCorrupt(t *testing.T) {
 		if _, err := readPatternCache(files[0]); err != nil {
 			t.Errorf("the cache file was not rewritten: %v", err)
 		}
+	}
+}
+
+// TestPatternCacheConcurrentLoads: loads running at once share the
+// cache (run with -race: CI does), and their known patterns match.
+func TestPatternCacheConcurrentLoads(t *testing.T) {
+	usePatternCache(t, t.TempDir())
+	f := newFixture(t)
+	src := Sources{
+		Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)},
+		Rules:    []string{f.file("root.xml", rootRule)},
+	}
+	for range 2 { // the second round on known patterns
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				rs, err := Load(src)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				d := rs.Decoders[len(rs.Decoders)-1]
+				if _, subs, ok := d.Regex.Exec("jit (a)", nil); !ok || len(subs) != 1 || subs[0] != "a" {
+					t.Errorf("decoder regex on %q: %q %v", "jit (a)", subs, ok)
+				}
+			})
+		}
+		wg.Wait()
 	}
 }
