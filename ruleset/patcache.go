@@ -41,7 +41,7 @@ func SetPatternCache(dir string) {
 
 // patCacheFormat names the layout of the cache file; change it with the
 // layout.
-const patCacheFormat = "ossec-ruletest pattern cache 1\n"
+const patCacheFormat = "ossec-ruletest pattern cache 2\n"
 
 // maxCachedPatterns bounds the cache: beyond it, it keeps only the
 // patterns of the load that learnt the last ones.
@@ -53,11 +53,19 @@ type cacheKey struct {
 	pattern string
 }
 
+// appendTo appends k as the cache's maps and file spell it: kind, flags,
+// pattern.
+func (k cacheKey) appendTo(b []byte) []byte {
+	return append(append(b, byte(k.kind), byte(k.flags)), k.pattern...)
+}
+
+func (k cacheKey) String() string { return string(k.appendTo(nil)) }
+
 var patCache struct {
 	sync.Mutex
 	dir   string
-	read  bool // the file of dir was read (or found missing or bad)
-	facts map[cacheKey]osregex.Facts
+	read  bool                     // the file of dir was read (or found missing or bad)
+	facts map[string]osregex.Facts // by cacheKey.String
 }
 
 // knownFacts returns the facts of pattern k when the cache knows it.
@@ -75,7 +83,8 @@ func knownFacts(k cacheKey) (osregex.Facts, bool) {
 			}
 		}
 	}
-	f, ok := patCache.facts[k]
+	var buf [256]byte
+	f, ok := patCache.facts[string(k.appendTo(buf[:0]))]
 	return f, ok
 }
 
@@ -88,17 +97,17 @@ func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
 	patCache.Lock()
 	defer patCache.Unlock()
 	if patCache.facts == nil {
-		patCache.facts = map[cacheKey]osregex.Facts{}
+		patCache.facts = map[string]osregex.Facts{}
 	}
 	for k, f := range learnt {
-		patCache.facts[k] = f
+		patCache.facts[k.String()] = f
 	}
 	m := patCache.facts
 	if len(m) > maxCachedPatterns {
-		m = make(map[cacheKey]osregex.Facts, len(used))
+		m = make(map[string]osregex.Facts, len(used))
 		for _, k := range used {
-			if f, ok := patCache.facts[k]; ok {
-				m[k] = f
+			if f, ok := patCache.facts[k.String()]; ok {
+				m[k.String()] = f
 			}
 		}
 		patCache.facts = m
@@ -139,12 +148,12 @@ func patCacheFile(dir string) string {
 	return filepath.Join(dir, "patterns-"+id)
 }
 
-// Layout of the file: patCacheFormat, then per pattern kind, flags, the
-// facts' flags (JITNever 1, JITKnown 2, FirstOK 4), JITMin and the
-// pattern's length as uvarints, First when FirstOK (4 little-endian
-// uint64), the pattern; then the SHA-256 of all that.
+// Layout of the file: patCacheFormat, then per pattern the facts' flags
+// (JITNever 1, JITKnown 2, FirstOK 4), JITMin as a uvarint, First when
+// FirstOK (4 little-endian uint64), the key's length as a uvarint and the
+// key (cacheKey.String: kind, flags, pattern); then the SHA-256 of all that.
 
-func writePatternCache(file string, m map[cacheKey]osregex.Facts) error {
+func writePatternCache(file string, m map[string]osregex.Facts) error {
 	var b bytes.Buffer
 	b.WriteString(patCacheFormat)
 	for k, f := range m {
@@ -158,15 +167,15 @@ func writePatternCache(file string, m map[cacheKey]osregex.Facts) error {
 		if f.FirstOK {
 			bits |= 4
 		}
-		b.Write([]byte{byte(k.kind), byte(k.flags), bits})
+		b.WriteByte(bits)
 		b.Write(binary.AppendUvarint(nil, uint64(max(f.JITMin, 0))))
-		b.Write(binary.AppendUvarint(nil, uint64(len(k.pattern))))
 		if f.FirstOK {
 			for _, w := range f.First {
 				b.Write(binary.LittleEndian.AppendUint64(nil, w))
 			}
 		}
-		b.WriteString(k.pattern)
+		b.Write(binary.AppendUvarint(nil, uint64(len(k))))
+		b.WriteString(k)
 	}
 	sum := sha256.Sum256(b.Bytes())
 	b.Write(sum[:])
@@ -192,7 +201,8 @@ func writePatternCache(file string, m map[cacheKey]osregex.Facts) error {
 
 var errBadCache = errors.New("pattern cache: bad file")
 
-func readPatternCache(file string) (map[cacheKey]osregex.Facts, error) {
+// readPatternCache reads a cache file; its keys share one string.
+func readPatternCache(file string) (map[string]osregex.Facts, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -204,39 +214,37 @@ func readPatternCache(file string) (map[cacheKey]osregex.Facts, error) {
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[len(body):]) {
 		return nil, errBadCache
 	}
-	m := map[cacheKey]osregex.Facts{}
-	rest := body[len(patCacheFormat):]
-	for len(rest) > 0 {
-		if len(rest) < 3 {
+	text := string(body) // the keys are substrings of it
+	m := make(map[string]osregex.Facts, len(body)/48)
+	for at := len(patCacheFormat); at < len(body); {
+		bits := body[at]
+		at++
+		jit, n := binary.Uvarint(body[at:])
+		if n <= 0 || jit > 1<<31 || bits > 7 {
 			return nil, errBadCache
 		}
-		kind, flags, bits := osregex.Kind(rest[0]), osregex.Flags(rest[1]), rest[2]
-		rest = rest[3:]
-		jit, n := binary.Uvarint(rest)
-		if n <= 0 || jit > 1<<31 {
-			return nil, errBadCache
-		}
-		rest = rest[n:]
-		size, n := binary.Uvarint(rest)
-		if n <= 0 || size > uint64(len(rest)) {
-			return nil, errBadCache
-		}
-		rest = rest[n:]
+		at += n
 		f := osregex.Facts{JITMin: int(jit), JITNever: bits&1 != 0, JITKnown: bits&2 != 0, FirstOK: bits&4 != 0}
 		if f.FirstOK {
-			if len(rest) < 32 {
+			if len(body)-at < 32 {
 				return nil, errBadCache
 			}
 			for i := range f.First {
-				f.First[i] = binary.LittleEndian.Uint64(rest[8*i:])
+				f.First[i] = binary.LittleEndian.Uint64(body[at+8*i:])
 			}
-			rest = rest[32:]
+			at += 32
 		}
-		if uint64(len(rest)) < size || kind < osregex.KindRegex || kind > osregex.KindPCRE2 || bits > 7 {
+		size, n := binary.Uvarint(body[at:])
+		if n <= 0 || size < 2 || size > uint64(len(body)-at-n) {
 			return nil, errBadCache
 		}
-		m[cacheKey{kind, flags, string(rest[:size])}] = f
-		rest = rest[size:]
+		at += n
+		key := text[at : at+int(size)]
+		if kind := osregex.Kind(key[0]); kind < osregex.KindRegex || kind > osregex.KindPCRE2 {
+			return nil, errBadCache
+		}
+		m[key] = f
+		at += int(size)
 	}
 	return m, nil
 }

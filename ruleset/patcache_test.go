@@ -85,10 +85,10 @@ func TestPatternCacheSameDiagnostics(t *testing.T) {
 	if err2 != nil {
 		t.Fatal(err2)
 	}
-	if _, ok := m[cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}]; !ok {
+	if _, ok := m[cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String()]; !ok {
 		t.Errorf("the decoder's regex is not in the cache file")
 	}
-	if _, ok := m[cacheKey{osregex.KindPCRE2, osregex.Caseless, `a(b`}]; ok {
+	if _, ok := m[cacheKey{osregex.KindPCRE2, osregex.Caseless, `a(b`}.String()]; ok {
 		t.Errorf("a pattern that does not compile is in the cache file")
 	}
 
@@ -157,6 +157,7 @@ func TestPatternCacheCorrupt(t *testing.T) {
 		good[:len(good)-1],
 		append([]byte("x"), good[1:]...),
 		func() []byte { b := append([]byte(nil), good...); b[len(patCacheFormat)+1] ^= 1; return b }(),
+		func() []byte { b := append([]byte(nil), good...); b[len(b)-1] ^= 1; return b }(),
 	} {
 		if err := os.WriteFile(files[0], bad, 0o644); err != nil {
 			t.Fatal(err)
