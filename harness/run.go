@@ -212,8 +212,9 @@ func (t *caseT) Run(name string, f func(testscript.T)) {
 func (t *caseT) Verbose() bool { return t.verbose }
 
 // checkArchive rejects, with the file and line, a case file that the txtar
-// reader of testscript cannot take: the line "-- --" makes it panic (a
-// marker with no room for a file name).
+// reader of testscript cannot take (the line "-- --" makes it panic: a
+// marker with no room for a file name), or that reaches outside its work
+// directory (see checkConfined).
 func checkArchive(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -224,5 +225,5 @@ func checkArchive(file string) error {
 			return fmt.Errorf("%s:%d: malformed file marker %q: write \"-- NAME --\"", file, i+1, line)
 		}
 	}
-	return nil
+	return checkConfined(file, data)
 }
