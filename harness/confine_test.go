@@ -69,3 +69,20 @@ func TestRunAllowsConfined(t *testing.T) {
 		t.Errorf("%s %q, log:\n%s", res[0].Status, res[0].SkipReason, res[0].Log)
 	}
 }
+
+// TestTestRefusesEscapes: Config.Test, a rules repository's go test, checks
+// its cases as run does, before testscript writes any archive.
+func TestTestRefusesEscapes(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	file := filepath.Join(dir, "c.txtar")
+	if err := os.WriteFile(file, []byte("logtest x\n-- "+out+"/PWNED --\nx\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ok.txtar"), []byte("logtest x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := checkCaseFiles(dir)
+	if want := file + `:2: archive file "` + out + `/PWNED" is an absolute path`; err == nil || !strings.HasPrefix(err.Error(), want+":") {
+		t.Errorf("checkCaseFiles: %v, want %s", err, want)
+	}
+}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,7 +21,9 @@ import (
 // one of them) on the base installation of $OSSEC_RULESET, when it is set;
 // cases that need the base say `[!base] skip 'REASON'`. examples/rulesrepo
 // is such a repository. For another engine or base, set up a Config and
-// call its Test method.
+// call its Test method. A case that would run a program or reach outside
+// its work directory fails the test before any case runs (see
+// checkConfined).
 func Test(t *testing.T, dir string) {
 	t.Helper()
 	cfg := &Config{Backend: NewNative("ossec-ruletest"), Base: os.Getenv("OSSEC_RULESET")}
@@ -41,6 +44,9 @@ func (cfg *Config) Test(t *testing.T, dir string) {
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("cases: %v", err)
+	}
+	if err := checkCaseFiles(dir); err != nil {
+		t.Fatal(err)
 	}
 	p := cfg.Params()
 	p.Dir = dir
@@ -68,4 +74,20 @@ func findRepo() (string, error) {
 		}
 		dir = up
 	}
+}
+
+// checkCaseFiles checks each case file of dir with checkArchive, before
+// testscript writes any archive: the errors of all that fail.
+func checkCaseFiles(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range files {
+		if err := checkArchive(f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
