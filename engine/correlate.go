@@ -245,9 +245,9 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 	if s.e.lean {
 		s.keepLean(p, ev)
 	} else {
-		p.log, p.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
+		p.d.log, p.d.fullLog, p.hostname = ev.log, ev.fullLog, ev.hostname
 		for i, sl := range pastSlots {
-			p.vals[i] = ev.vals[sl]
+			p.d.vals[i] = ev.vals[sl]
 		}
 	}
 	p.generated = r
@@ -274,8 +274,12 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 }
 
 // keepLean fills p as Options.Lean says: the compared values copied
-// into one string, the log and hostname only when a rule reads them.
+// into one string, the log and hostname only when a rule reads them, and
+// no data at all when there is none of them.
 func (s *Session) keepLean(p *pastEvent, ev *event) {
+	if p.set != 0 || s.e.pastLog {
+		p.d = &pastData{}
+	}
 	n := 0
 	for _, sl := range pastSlots {
 		n += len(ev.vals[sl])
@@ -288,11 +292,11 @@ func (s *Session) keepLean(p *pastEvent, ev *event) {
 		}
 		all := b.String()
 		for i, sl := range pastSlots {
-			p.vals[i], all = all[:len(ev.vals[sl])], all[len(ev.vals[sl]):]
+			p.d.vals[i], all = all[:len(ev.vals[sl])], all[len(ev.vals[sl]):]
 		}
 	}
 	if s.e.pastLog {
-		p.log = strings.Clone(ev.log)
+		p.d.log = strings.Clone(ev.log)
 	}
 	if s.e.pastHost {
 		if ev.hostname != s.pastHost {
@@ -302,20 +306,27 @@ func (s *Session) keepLean(p *pastEvent, ev *event) {
 	}
 }
 
-// newPastEvent takes a zeroed pastEvent from a block of them, one
-// allocation per 32 remembered events, or alone with Options.Forget.
+// newPastEvent takes a zeroed pastEvent and its data from a block of
+// them, one allocation per 8 remembered events, or alone with
+// Options.Forget (without data with Options.Lean, see keepLean).
 func (s *Session) newPastEvent() *pastEvent {
+	if s.e.lean {
+		return &pastEvent{}
+	}
 	if s.e.forget {
 		// A forgotten event's memory goes as soon as it is forgotten, not
 		// with the last event of its block.
-		return &pastEvent{}
+		f := &pastFull{}
+		f.p.d = &f.d
+		return &f.p
 	}
 	if len(s.pastBlock) == 0 {
-		s.pastBlock = make([]pastEvent, 8)
+		s.pastBlock = make([]pastFull, 8)
 	}
-	p := &s.pastBlock[0]
+	f := &s.pastBlock[0]
 	s.pastBlock = s.pastBlock[1:]
-	return p
+	f.p.d = &f.d
+	return &f.p
 }
 
 // addEvent is OS_AddEvent_List, with its trimming rule: once the list
@@ -501,11 +512,11 @@ func (s *Session) searchHistory(ev *event, r *ruleset.Rule, h *evList, sids bool
 			}
 		}
 		if sids && freq <= 10 {
-			s.setLast(r, freq, p.fullLog)
+			s.setLast(r, freq, p.fullLog())
 		}
 		if freq < r.Frequency {
 			if !sids && freq <= 10 {
-				s.setLast(r, freq, p.fullLog)
+				s.setLast(r, freq, p.fullLog())
 			}
 			freq++
 			continue
@@ -559,7 +570,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 		if s.typeOf(p.decoder, p.special) != typ {
 			continue
 		}
-		if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log) {
+		if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log()) {
 			continue
 		}
 		if co&ruleset.SameUser != 0 && !strEq(p, ev, slotDstUser) {
@@ -579,7 +590,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 		}
 		if freq < r.Frequency {
 			if freq <= 10 {
-				s.setLast(r, freq, p.fullLog)
+				s.setLast(r, freq, p.fullLog())
 			}
 			freq++
 			continue

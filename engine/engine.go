@@ -114,6 +114,8 @@ type Engine struct {
 	// scratch holds the *scratch buffers sessions borrow while they
 	// analyse a message.
 	scratch sync.Pool
+	// specials are the decoders of special messages (specialDecoderFor).
+	specials map[[2]string]*specialDecoder
 }
 
 // scratch is what a session needs only while it analyses a message: the
@@ -243,6 +245,10 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 		e.sidMax = 128
 	}
 	e.forget, e.lean = opts.Forget, opts.Lean
+	e.specials = make(map[[2]string]*specialDecoder, len(specialDecoders))
+	for _, k := range specialDecoders {
+		e.specials[k] = newSpecialDecoder(rs, k[0], k[1])
+	}
 	e.indexRuleState()
 	return e
 }
@@ -390,7 +396,7 @@ type Session struct {
 	// sc is the literal scan of the current event's log, x.sc.
 	sc *logScan
 
-	pastBlock []pastEvent
+	pastBlock []pastFull
 
 	// logged holds what analysisd would write to its log (merror) while
 	// handling the current event; analyze moves it into the Result.

@@ -202,13 +202,12 @@ type pastEvent struct {
 	matched  int
 	decoder  *decNode
 	special  *specialDecoder
-	log      string
-	fullLog  string
 	hostname string
-	// vals are the values of pastSlots; set has the bit of each slot
-	// that was set (by slot, as event.set).
-	vals [len(pastSlots)]string
-	set  uint32
+	// set has the bit of each of pastSlots that was set (by slot, as
+	// event.set); d holds the values and logs (nil: none, with
+	// Options.Lean).
+	set uint32
+	d   *pastData
 	// sidRule and sidNode locate the event in the sid history it sits
 	// in (own is that node), so that eviction from the event list
 	// removes it there too.
@@ -221,8 +220,42 @@ type pastEvent struct {
 	generated *ruleset.Rule
 }
 
+// pastData is what a past event keeps of its event's text: the values of
+// pastSlots, the log and the full log.
+type pastData struct {
+	vals         [len(pastSlots)]string
+	log, fullLog string
+}
+
+// pastFull is a past event with its data, allocated together.
+type pastFull struct {
+	p pastEvent
+	d pastData
+}
+
 // get is a kept slot's value; s must be one of pastSlots.
-func (p *pastEvent) get(s slot) (string, bool) { return p.vals[pastIndex[s]], p.set&(1<<s) != 0 }
+func (p *pastEvent) get(s slot) (string, bool) {
+	if p.set&(1<<s) == 0 {
+		return "", false
+	}
+	return p.d.vals[pastIndex[s]], true
+}
+
+// log is the event's log ("" when Options.Lean did not keep it).
+func (p *pastEvent) log() string {
+	if p.d == nil {
+		return ""
+	}
+	return p.d.log
+}
+
+// fullLog is the event's full log ("" with Options.Lean).
+func (p *pastEvent) fullLog() string {
+	if p.d == nil {
+		return ""
+	}
+	return p.d.fullLog
+}
 
 // specialDecoder is one of the decoders analysisd builds in code for
 // syscheck, rootcheck and host-information messages.

@@ -449,7 +449,7 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 			if s.typeOf(p.decoder, p.special) != typ {
 				continue
 			}
-			if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log) {
+			if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log()) {
 				continue
 			}
 		}

@@ -6,18 +6,38 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
-// specialDecoderFor builds the decoder analysisd uses for a special
-// message kind: name and id come from the decoder store, the type is
-// "ossec".
-func (s *Session) specialDecoderFor(name string) *specialDecoder {
-	d := &specialDecoder{name: name, typ: ruleset.CategoryOSSEC}
-	for i, n := range s.e.rs.DecoderNames {
+// specialDecoderFor is the decoder analysisd uses for a special message
+// kind: its id is name's in the decoder store, its name shown, its type
+// "ossec". The engine makes the few there are once (past events keep
+// them).
+func (s *Session) specialDecoderFor(name, shown string) *specialDecoder {
+	if d := s.e.specials[[2]string{name, shown}]; d != nil {
+		return d
+	}
+	return newSpecialDecoder(s.e.rs, name, shown)
+}
+
+func newSpecialDecoder(rs *ruleset.Ruleset, name, shown string) *specialDecoder {
+	d := &specialDecoder{name: shown, typ: ruleset.CategoryOSSEC}
+	for i, n := range rs.DecoderNames {
 		if n == name {
 			d.id = i
 			break
 		}
 	}
 	return d
+}
+
+// specialDecoders are the (name, shown name) pairs of specialDecoderFor.
+var specialDecoders = [][2]string{
+	{"rootcheck", "rootcheck"},
+	{"hostinfo_new", "hostinfo_modified"},
+	{"hostinfo_modified", "hostinfo_modified"},
+	{"syscheck_integrity_changed", "syscheck_integrity_changed"},
+	{"syscheck_integrity_changed_2nd", "syscheck_integrity_changed"},
+	{"syscheck_integrity_changed_3rd", "syscheck_integrity_changed"},
+	{"syscheck_new_entry", "syscheck_integrity_changed"},
+	{"syscheck_deleted", "syscheck_integrity_changed"},
 }
 
 // decodeRootcheck is DecodeRootcheck: rootcheck keeps, per location, the
@@ -32,7 +52,7 @@ func (s *Session) decodeRootcheck(ev *event) bool {
 		seen = map[string]bool{}
 		s.rk[ev.location] = seen
 	}
-	ev.special = s.specialDecoderFor("rootcheck")
+	ev.special = s.specialDecoderFor("rootcheck", "rootcheck")
 	if !seen[ev.log] {
 		seen[ev.log] = true
 		ev.ftsDone = true
@@ -81,8 +101,6 @@ func (s *Session) decodeHostinfo(ev *event) bool {
 	if changed {
 		name = "hostinfo_modified"
 	}
-	d := s.specialDecoderFor(name)
-	d.name = "hostinfo_modified"
-	ev.special = d
+	ev.special = s.specialDecoderFor(name, "hostinfo_modified")
 	return true
 }

@@ -188,9 +188,7 @@ func (s *Session) decodeSyscheck(ev *event) bool {
 // syscheck decoder (always named syscheck_integrity_changed, its id
 // telling the kind), the message as full_log and log, no extra_data.
 func (s *Session) setSyscheckEvent(ev *event, idName, comment string) {
-	d := s.specialDecoderFor(idName)
-	d.name = "syscheck_integrity_changed"
-	ev.special = d
+	ev.special = s.specialDecoderFor(idName, "syscheck_integrity_changed")
 	if len(comment) > 6144 {
 		comment = comment[:6144]
 	}
