@@ -121,10 +121,23 @@ type eventList struct {
 // ghost is what freeing a forgotten event from the event list still
 // does: remove its node from the sid history it was in (sid), or else
 // remove the oldest node of the group histories its rule feeds (gen).
+// The rules are given by ruleRef (16 bytes a ghost rather than 24: a
+// host keeps one per alert until memory_size frees it).
 type ghost struct {
 	time     int64
-	sid, gen *ruleset.Rule
+	sid, gen uint32
 }
+
+// ruleRef is r's Index + 1, 0 for nil.
+func ruleRef(r *ruleset.Rule) uint32 {
+	if r == nil {
+		return 0
+	}
+	return uint32(r.Index) + 1
+}
+
+// rule is the rule of a ruleRef.
+func (e *Engine) rule(ref uint32) *ruleset.Rule { return e.rs.AllRules[ref-1] }
 
 // unlink takes n out of l's linked nodes without counting it out.
 func (l *evList) unlinkFirst() {
@@ -150,14 +163,14 @@ func (s *Session) forget() {
 		l.first = nil
 	}
 	p.prev = nil
-	g := ghost{time: p.time, gen: p.generated}
+	g := ghost{time: p.time, gen: ruleRef(p.generated)}
 	if p.sidNode != nil {
 		// The oldest event still in its sid history: its first node.
 		h := s.st(p.sidRule).sidHist
 		h.unlinkFirst()
 		h.ghosts++
 		h.ghostRecs++
-		g.sid = p.sidRule
+		g.sid = ruleRef(p.sidRule)
 		p.sidNode = nil
 	} else if p.generated != nil {
 		for _, gr := range p.generated.GroupHistories {
@@ -193,8 +206,8 @@ func (s *Session) freeGhost() {
 		n := copy(l.ghosts, l.ghosts[l.ghostHead:])
 		l.ghosts, l.ghostHead = l.ghosts[:n], 0
 	}
-	if g.sid != nil {
-		h := s.st(g.sid).sidHist
+	if g.sid != 0 {
+		h := s.st(s.e.rule(g.sid)).sidHist
 		present := h.ghosts == h.ghostRecs
 		h.ghostRecs--
 		if present {
@@ -203,8 +216,8 @@ func (s *Session) freeGhost() {
 			return
 		}
 	}
-	if g.gen != nil {
-		for _, gr := range g.gen.GroupHistories {
+	if g.gen != 0 {
+		for _, gr := range s.e.rule(g.gen).GroupHistories {
 			if gr.EventSearch != ruleset.SearchLastGroups {
 				continue
 			}
