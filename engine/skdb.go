@@ -125,37 +125,37 @@ func unhex(c byte) byte {
 
 // packSum returns the packed form of sum (a new string).
 func packSum(sum string) string {
+	var buf [256]byte
+	b := append(buf[:0], packedMark)
 	hashes := false
-	for i := 0; i < len(sum); i++ {
-		if sum[i] < 0x20 {
-			return "\x01" + sum // rawMark
+	for i := 0; i < len(sum); {
+		e := strings.IndexByte(sum[i:], ':')
+		if e < 0 {
+			e = len(sum) - i
 		}
-	}
-	for f := range strings.SplitSeq(sum, ":") {
-		hashes = hashes || isHash(f)
-	}
-	if !hashes {
-		return strings.Clone(sum)
-	}
-	b := make([]byte, 0, len(sum)/2+16)
-	b = append(b, packedMark)
-	for i, f := 0, sum; ; i++ {
-		field, rest, more := strings.Cut(f, ":")
-		if i > 0 {
-			b = append(b, ':')
-		}
+		field := sum[i : i+e]
 		if isHash(field) {
+			hashes = true
 			b = append(b, hashMark, byte(len(field)/2))
 			for j := 0; j < len(field); j += 2 {
 				b = append(b, unhex(field[j])<<4|unhex(field[j+1]))
 			}
 		} else {
+			for j := 0; j < len(field); j++ {
+				if field[j] < 0x20 {
+					return "\x01" + sum // rawMark
+				}
+			}
 			b = append(b, field...)
 		}
-		if !more {
-			break
+		i += e
+		if i < len(sum) {
+			b = append(b, ':')
+			i++
 		}
-		f = rest
+	}
+	if !hashes {
+		return strings.Clone(sum)
 	}
 	return string(b)
 }

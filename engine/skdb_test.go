@@ -126,3 +126,118 @@ func TestShareIntegrity(t *testing.T) {
 		t.Error("a session that has a database already shares another")
 	}
 }
+
+// syscheckChangesFmt and realChangeSplit are the first, plainer
+// implementations (fmt and strings.SplitN) that the faster ones must
+// agree with.
+func (s *Session) syscheckChangesFmt(fname, old, cur, data string, hasData bool) string {
+	of, nf, have := sumFields(old, cur)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Integrity checksum changed for: '%s'\n", trunc(fname, 756))
+	if of[0] != nf[0] {
+		b.WriteString(trunc(fmt.Sprintf("Size changed from '%s' to '%s'\n", of[0], nf[0]), 255))
+	}
+	op, np := 0, 0
+	if have[1] {
+		op, np = atoiC(of[1]), atoiC(nf[1])
+	}
+	switch {
+	case op == np:
+		s.sk.perm = ""
+	case op > 0 && np > 0:
+		s.sk.perm = trunc(fmt.Sprintf("Permissions changed from '%.9s' to '%.9s'\n", filePerm(of[1]), filePerm(nf[1])), 255)
+	}
+	b.WriteString(s.sk.perm)
+	if have[2] && of[2] != nf[2] {
+		b.WriteString(trunc(fmt.Sprintf("Ownership was '%s', now it is '%s'\n", of[2], nf[2]), 255))
+	}
+	if have[3] && of[3] != nf[3] {
+		b.WriteString(trunc(fmt.Sprintf("Group ownership was '%s', now it is '%s'\n", of[3], nf[3]), 255))
+	}
+	for k, label := range [...]string{4: "md5", 5: "sha1", 6: "sha256"} {
+		if k < 4 || !have[k] || of[k] == nf[k] || placeholderHash(of[k]) || placeholderHash(nf[k]) {
+			continue
+		}
+		b.WriteString(trunc(fmt.Sprintf("Old %ssum was: '%s'\nNew %ssum is : '%s'\n", label, of[k], label, nf[k]), 255))
+	}
+	if hasData {
+		b.WriteString("What changed:\n")
+		b.WriteString(data)
+	}
+	return b.String()
+}
+
+func realChangeSplit(old, cur string) bool {
+	if old == cur {
+		return false
+	}
+	if len(old) >= 512 || len(cur) >= 512 {
+		return true
+	}
+	of := strings.SplitN(old, ":", 8)
+	nf := strings.SplitN(cur, ":", 8)
+	if len(of) < 6 || len(nf) < 6 {
+		return true
+	}
+	for i := 0; i < 4; i++ {
+		if of[i] != nf[i] {
+			return true
+		}
+	}
+	for i := 4; i < len(of) && i < len(nf) && i < 7; i++ {
+		if of[i] == nf[i] || placeholderHash(of[i]) || placeholderHash(nf[i]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// TestSyscheckChangesText: the change message and realChange agree with
+// their plain fmt / SplitN versions on random checksums, long fields
+// (cut at 255 bytes a line) and long names included.
+func TestSyscheckChangesText(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	e := New(&ruleset.Ruleset{}, Options{Hostname: "m"})
+	a, b := e.NewSession(), e.NewSession()
+	field := func() string {
+		switch rnd.IntN(6) {
+		case 0:
+			return strings.Repeat("x", rnd.IntN(300))
+		case 1:
+			return fmt.Sprint(rnd.IntN(1 << 20))
+		case 2:
+			return fmt.Sprintf("%o", rnd.IntN(1<<16))
+		case 3:
+			return "xxx"
+		}
+		return randomSum(rnd)
+	}
+	sum := func() string {
+		var f []string
+		for range rnd.IntN(9) {
+			f = append(f, field())
+		}
+		return strings.Join(f, ":")
+	}
+	for i := range 20000 {
+		old, cur := sum(), sum()
+		if rnd.IntN(3) == 0 {
+			of, _ := splitSum(old)
+			of[rnd.IntN(7)] = field()
+			cur = strings.Join(of[:], ":")
+		}
+		name := "/etc/" + strings.Repeat("n", rnd.IntN(900))
+		data, has := "", rnd.IntN(4) == 0
+		if has {
+			data = field()
+		}
+		if got, want := realChange(old, cur), realChangeSplit(old, cur); got != want {
+			t.Fatalf("%d: realChange(%q, %q) = %v, SplitN version %v", i, old, cur, got, want)
+		}
+		got, want := a.syscheckChanges(name, old, cur, data, has), b.syscheckChangesFmt(name, old, cur, data, has)
+		if got != want || a.sk.perm != b.sk.perm {
+			t.Fatalf("%d: %q -> %q:\n%q\nfmt version:\n%q", i, old, cur, got, want)
+		}
+	}
+}

@@ -43,9 +43,9 @@ func realChange(old, cur string) bool {
 	if len(old) >= 512 || len(cur) >= 512 {
 		return true
 	}
-	of := strings.SplitN(old, ":", 8)
-	nf := strings.SplitN(cur, ":", 8)
-	if len(of) < 6 || len(nf) < 6 {
+	of, on := splitSum(old)
+	nf, nn := splitSum(cur)
+	if on < 6 || nn < 6 {
 		return true
 	}
 	for i := 0; i < 4; i++ {
@@ -53,13 +53,27 @@ func realChange(old, cur string) bool {
 			return true
 		}
 	}
-	for i := 4; i < len(of) && i < len(nf) && i < 7; i++ {
+	for i := 4; i < on && i < nn && i < 7; i++ {
 		if of[i] == nf[i] || placeholderHash(of[i]) || placeholderHash(nf[i]) {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+// splitSum is strings.SplitN(s, ":", 8) into an array: n parts.
+func splitSum(s string) (f [8]string, n int) {
+	for n < 7 {
+		i := strings.IndexByte(s, ':')
+		if i < 0 {
+			break
+		}
+		f[n], s = s[:i], s[i+1:]
+		n++
+	}
+	f[n] = s
+	return f, n + 1
 }
 
 // filePerm is agent_file_perm: "rwxr-xr-x" from an octal (3 digits) or
@@ -249,9 +263,12 @@ func sumFields(o, n string) (of, nf [7]string, have [7]bool) {
 func (s *Session) syscheckChanges(fname, old, cur, data string, hasData bool) string {
 	of, nf, have := sumFields(old, cur)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Integrity checksum changed for: '%s'\n", trunc(fname, 756))
+	b.Grow(64 + len(fname) + 2*(len(old)+len(cur)) + len(data))
+	b.WriteString("Integrity checksum changed for: '")
+	b.WriteString(trunc(fname, 756))
+	b.WriteString("'\n")
 	if of[0] != nf[0] {
-		b.WriteString(trunc(fmt.Sprintf("Size changed from '%s' to '%s'\n", of[0], nf[0]), 255))
+		line255(&b, "Size changed from '", of[0], "' to '", nf[0], "'\n")
 	}
 	op, np := 0, 0
 	if have[1] {
@@ -265,20 +282,35 @@ func (s *Session) syscheckChanges(fname, old, cur, data string, hasData bool) st
 	}
 	b.WriteString(s.sk.perm)
 	if have[2] && of[2] != nf[2] {
-		b.WriteString(trunc(fmt.Sprintf("Ownership was '%s', now it is '%s'\n", of[2], nf[2]), 255))
+		line255(&b, "Ownership was '", of[2], "', now it is '", nf[2], "'\n")
 	}
 	if have[3] && of[3] != nf[3] {
-		b.WriteString(trunc(fmt.Sprintf("Group ownership was '%s', now it is '%s'\n", of[3], nf[3]), 255))
+		line255(&b, "Group ownership was '", of[3], "', now it is '", nf[3], "'\n")
 	}
 	for k, label := range [...]string{4: "md5", 5: "sha1", 6: "sha256"} {
 		if k < 4 || !have[k] || of[k] == nf[k] || placeholderHash(of[k]) || placeholderHash(nf[k]) {
 			continue
 		}
-		b.WriteString(trunc(fmt.Sprintf("Old %ssum was: '%s'\nNew %ssum is : '%s'\n", label, of[k], label, nf[k]), 255))
+		line255(&b, "Old ", label, "sum was: '", of[k], "'\nNew ", label, "sum is : '", nf[k], "'\n")
 	}
 	if hasData {
 		b.WriteString("What changed:\n")
 		b.WriteString(data)
 	}
 	return b.String()
+}
+
+// line255 writes the parts, cut to 255 bytes together as OSSEC's
+// snprintf of one line into a 256-byte buffer cuts them.
+func line255(b *strings.Builder, parts ...string) {
+	n := 255
+	for _, p := range parts {
+		if len(p) > n {
+			p = p[:n]
+		}
+		b.WriteString(p)
+		if n -= len(p); n == 0 {
+			return
+		}
+	}
 }
