@@ -104,23 +104,35 @@ const (
 
 const hexDigits = "0123456789abcdef"
 
-func isHash(f string) bool {
-	if len(f) < 16 || len(f)%2 != 0 || len(f) > 510 {
-		return false
+// hexValue is, by byte, its value as a lowercase hexadecimal digit, or
+// 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	for i := 0; i < len(f); i++ {
-		if c := f[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
+	for i := 0; i < 16; i++ {
+		t[hexDigits[i]] = byte(i)
 	}
-	return true
-}
+	return t
+}()
 
-func unhex(c byte) byte {
-	if c <= '9' {
-		return c - '0'
+// appendHash appends the bytes of f to b when f is a hash field (16 to
+// 510 lowercase hexadecimal digits, an even number), as hashMark, length,
+// bytes; ok is false (and b unchanged) otherwise.
+func appendHash(b []byte, f string) ([]byte, bool) {
+	if len(f) < 16 || len(f)%2 != 0 || len(f) > 510 {
+		return b, false
 	}
-	return c - 'a' + 10
+	n := len(b)
+	b = append(b, hashMark, byte(len(f)/2))
+	for j := 0; j+1 < len(f); j += 2 {
+		hi, lo := hexValue[f[j]], hexValue[f[j+1]]
+		if hi > 15 || lo > 15 {
+			return b[:n], false
+		}
+		b = append(b, hi<<4|lo)
+	}
+	return b, true
 }
 
 // packSum returns the packed form of sum (a new string).
@@ -134,12 +146,9 @@ func packSum(sum string) string {
 			e = len(sum) - i
 		}
 		field := sum[i : i+e]
-		if isHash(field) {
+		var ok bool
+		if b, ok = appendHash(b, field); ok {
 			hashes = true
-			b = append(b, hashMark, byte(len(field)/2))
-			for j := 0; j < len(field); j += 2 {
-				b = append(b, unhex(field[j])<<4|unhex(field[j+1]))
-			}
 		} else {
 			for j := 0; j < len(field); j++ {
 				if field[j] < 0x20 {

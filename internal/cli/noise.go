@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -55,6 +56,12 @@ result does not depend on the number of cores or shards.
 An alert that runs an active response with a file name is followed up by
 the next line of the same host naming that file (the verifier's verdict):
 it is not lost when its follow-up alerts at the level.
+
+Memory holds each host's correlation state (its events within the longest
+timeframe of the rulesets, its file-integrity database, shared by both
+sides). The replay collects garbage at GOGC=50, so that the process takes
+about 1.5 times what it holds rather than 2 times, unless GOGC or
+GOMEMLIMIT is set: 10,000 hosts (1.1 million events) take under 300 MB.
 
 Exit codes: 0 done (no unaccepted lost alert, or no --fail-on-lost),
 1 lost alerts with --fail-on-lost, or a ruleset or corpus error,
@@ -227,6 +234,12 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		// The replay's live heap is most of the process (every host's
+		// state): GOGC=50 keeps the process at 1.5 times it. 10,000
+		// hosts: 387 -> 291 MB resident, CPU within the noise.
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	prog := newProgress(stderr, src)
 	start := time.Now()
 	rep, err := noise.Run(ctx, src, sides[0], sides[1], noise.Options{
