@@ -120,32 +120,56 @@ func TestSyslogListener(t *testing.T) {
 
 func TestARConfig(t *testing.T) {
 	conf := `<ossec_config>
+  <global><white_list>127.0.0.1</white_list><allow_list>10.1.0.0/16</allow_list><white_list>gw.example</white_list></global>
   <command><name>ossec-ar-verify-file</name><executable>ossec-ar-verify-file</executable><expect>filename</expect></command>
   <command><name>firewall-drop</name><executable>firewall-drop.sh</executable><expect>srcip</expect></command>
+  <command><name>disable-account</name><executable>disable-account.sh</executable><expect>user</expect></command>
   <active-response><command>ossec-ar-verify-file</command><location>local</location><rules_id>106002, 106003</rules_id></active-response>
   <active-response><command>firewall-drop</command><location>local</location><level>7</level></active-response>
+  <active-response><command>disable-account</command><location>server</location><rules_group>authentication_failed</rules_group></active-response>
+  <active-response><command>firewall-drop</command><location>all</location><rules_id>5720</rules_id></active-response>
   <!-- <active-response><command>firewall-drop</command><rules_group>sshd,</rules_group></active-response> -->
   <active-response><disabled>yes</disabled><command>firewall-drop</command><level>1</level></active-response>
 </ossec_config>`
 	c := parseARConfig(conf)
+	names := func(ars []engine.ActiveResponse) string {
+		var s []string
+		for _, a := range ars {
+			s = append(s, a.Command)
+		}
+		return strings.Join(s, ",")
+	}
 	for _, x := range []struct {
-		id, level int
-		groups    []string
-		want      bool
-	}{{106002, 1, nil, true}, {106003, 1, nil, true}, {5716, 5, []string{"sshd"}, false}, {5712, 10, nil, true}} {
-		if got := c.fires(x.id, x.level, x.groups); got != x.want {
-			t.Errorf("fires(%d, %d, %v) = %v", x.id, x.level, x.groups, got)
+		name          string
+		id, level     int
+		groups        []string
+		a             Archived
+		location      string
+		all, onServer string
+	}{
+		{"verify, local file", 106002, 1, nil, Archived{Filename: "/etc/hosts"}, "syscheck", "ossec-ar-verify-file", "ossec-ar-verify-file"},
+		{"verify, agent's file", 106003, 1, nil, Archived{Filename: "/etc/hosts"}, "(web1) 10.0.0.1->syscheck", "ossec-ar-verify-file", ""},
+		{"verify without a file name", 106002, 12, nil, Archived{}, "syscheck", "", ""},
+		{"level 7, no srcip", 107004, 10, nil, Archived{}, "127.0.0.1", "", ""},
+		{"level 7, srcip", 31151, 10, nil, Archived{Fields: map[string]string{"srcip": "1.2.3.4"}}, "127.0.0.1", "firewall-drop", "firewall-drop"},
+		{"level 7, allowed srcip", 31151, 10, nil, Archived{Fields: map[string]string{"srcip": "127.0.0.1"}}, "127.0.0.1", "", ""},
+		{"level 7, allowed network", 31151, 10, nil, Archived{Fields: map[string]string{"srcip": "::ffff:10.1.2.3"}}, "127.0.0.1", "", ""},
+		{"level 7, allowed host name prefix", 31151, 10, nil, Archived{Fields: map[string]string{"srcip": "gw"}}, "127.0.0.1", "", ""},
+		{"level 7, crafted srcip", 31151, 10, nil, Archived{Fields: map[string]string{"srcip": "1.2.3.4;rm"}}, "127.0.0.1", "", ""},
+		{"server response, user", 5716, 5, []string{"syslog", "authentication_failed"}, Archived{Fields: map[string]string{"srcuser": "bob"}}, "(web1) 10.0.0.1->/var/log/auth.log", "disable-account", "disable-account"},
+		{"crafted user", 5716, 5, []string{"authentication_failed"}, Archived{Fields: map[string]string{"dstuser": "bob smith", "srcuser": "bob"}}, "127.0.0.1", "", ""},
+		{"to all agents", 5720, 6, nil, Archived{Fields: map[string]string{"srcip": "1.2.3.4"}}, "127.0.0.1", "firewall-drop", ""},
+		{"no response", 5716, 5, []string{"sshd"}, Archived{Fields: map[string]string{"srcip": "1.2.3.4"}}, "127.0.0.1", "", ""},
+	} {
+		r := engine.Result{Rule: &engine.RuleMatch{ID: x.id, Level: x.level, Groups: x.groups}}
+		all, onServer := c.sent(r, &x.a, x.location)
+		if names(all) != x.all || names(onServer) != x.onServer {
+			t.Errorf("%s: sent %q, on the server %q; want %q and %q", x.name, names(all), names(onServer), x.all, x.onServer)
 		}
 	}
-	a := &Archived{Filename: "/etc/hosts"}
-	r := engine.Result{Rule: &engine.RuleMatch{ID: 106002, Level: 1}}
+	all, _ := c.sent(engine.Result{Rule: &engine.RuleMatch{ID: 106002, Level: 1}}, &Archived{Filename: "/etc/hosts"}, "syscheck")
 	want := []engine.ActiveResponse{{Command: "ossec-ar-verify-file", Location: "local", Args: map[string]string{"filename": "/etc/hosts"}}}
-	if diff := cmp.Diff(want, c.sent(r, a)); diff != "" {
+	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("sent (-want +got):\n%s", diff)
-	}
-	// A response whose expected value the event lacks is not sent.
-	r.Rule.Level = 12
-	if got := c.sent(r, &Archived{}); len(got) != 0 {
-		t.Errorf("sent without file name or srcip: %+v", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"regexp"
@@ -575,16 +576,26 @@ func tagValue(body, tag string) string {
 
 // arConfig says which alerts run an active response: OSSEC 4.3.0 gives a
 // rule the responses whose <rules_id> name it, whose <rules_group> it is
-// in, or whose <level> it reaches.
-type arConfig []arEntry
+// in, or whose <level> it reaches; allow lists the <white_list> and
+// <allow_list> entries of <global>, whose source addresses get none.
+type arConfig struct {
+	entries []arEntry
+	allow   []string
+}
 
 type arEntry struct {
-	command string
-	expect  []string // filename, srcip, user
-	ids     map[int]bool
-	groups  []string
-	level   int // 0: none
+	command  string
+	expect   []string // filename, srcip, user
+	ids      map[int]bool
+	groups   []string
+	level    int // 0: none
+	location string
 }
+
+var (
+	globalBlock = regexp.MustCompile(`(?s)<global>(.*?)</global>`)
+	allowEntry  = regexp.MustCompile(`(?s)<(?:white_list|allow_list)>(.*?)</(?:white_list|allow_list)>`)
+)
 
 func parseARConfig(conf string) arConfig {
 	conf = xmlComment.ReplaceAllString(conf, "")
@@ -594,7 +605,8 @@ func parseARConfig(conf string) arConfig {
 		if strings.TrimSpace(tagValue(body, "disabled")) == "yes" || strings.TrimSpace(tagValue(body, "command")) == "" {
 			continue
 		}
-		e := arEntry{command: strings.TrimSpace(tagValue(body, "command")), ids: map[int]bool{}}
+		e := arEntry{command: strings.TrimSpace(tagValue(body, "command")), ids: map[int]bool{},
+			location: strings.TrimSpace(tagValue(body, "location"))}
 		e.expect = commandExpect(conf, e.command)
 		for _, s := range strings.Split(tagValue(body, "rules_id"), ",") {
 			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
@@ -609,20 +621,16 @@ func parseARConfig(conf string) arConfig {
 		if v := strings.TrimSpace(tagValue(body, "level")); v != "" {
 			e.level, _ = strconv.Atoi(v)
 		}
-		out = append(out, e)
+		out.entries = append(out.entries, e)
 	}
-	return out
-}
-
-// fires reports whether an alert of rule id, level and groups runs an
-// active response.
-func (c arConfig) fires(id, level int, groups []string) bool {
-	for _, e := range c {
-		if e.matches(id, level, groups) {
-			return true
+	for _, g := range globalBlock.FindAllStringSubmatch(conf, -1) {
+		for _, a := range allowEntry.FindAllStringSubmatch(g[1], -1) {
+			if v := strings.TrimSpace(a[1]); v != "" {
+				out.allow = append(out.allow, v)
+			}
 		}
 	}
-	return false
+	return out
 }
 
 func (e *arEntry) matches(id, level int, groups []string) bool {
@@ -639,11 +647,33 @@ func (e *arEntry) matches(id, level int, groups []string) bool {
 	return false
 }
 
-// sent returns the responses analysisd sends for the alert r, as its
-// configuration gives them: those whose expected values the event has.
-func (c arConfig) sent(r engine.Result, a *Archived) []engine.ActiveResponse {
-	var out []engine.ActiveResponse
-	for _, e := range c {
+// runsOnServer reports whether analysisd hands the response to the
+// manager's own execd for an event from location (alerts/exec.c):
+// location "server" (or AS, analysisd, analysis-server), or "local" for
+// an event that no agent sent. Others go to the agents.
+func (e *arEntry) runsOnServer(location string) bool {
+	for _, w := range []string{"AS", "analysisd", "analysis-server", "server"} {
+		if strings.Contains(e.location, w) {
+			return true
+		}
+	}
+	return strings.Contains(e.location, "local") && !strings.HasPrefix(location, "(")
+}
+
+var (
+	arUserChars = regexp.MustCompile(`^[a-zA-Z._0-9@?-]*$`)
+	arIPChars   = regexp.MustCompile(`^[a-zA-Z.:_0-9-]*$`)
+)
+
+// sent returns the responses analysisd sends for the alert r of the
+// archived event a, as OSSEC 4.3.0 decides (analysisd_stages.c,
+// alerts/exec.c): each response of the rule whose expected values the
+// event has (a user name, dstuser before srcuser, and a source address of
+// the characters OSSEC allows) and whose source address is in no allow
+// list. onServer are those of them that the manager's own execd runs for
+// an event from location.
+func (c arConfig) sent(r engine.Result, a *Archived, location string) (all, onServer []engine.ActiveResponse) {
+	for _, e := range c.entries {
 		if !e.matches(r.Rule.ID, r.Rule.Level, r.Rule.Groups) {
 			continue
 		}
@@ -656,23 +686,49 @@ func (c arConfig) sent(r engine.Result, a *Archived) []engine.ActiveResponse {
 				v = a.Filename
 			case "srcip":
 				v = a.Fields["srcip"]
+				ok = ok && arIPChars.MatchString(v) && !c.allowed(strings.TrimPrefix(v, "::ffff:"))
 			case "user":
 				if v = a.Fields["dstuser"]; v == "" {
 					v = a.Fields["srcuser"]
 				}
+				ok = ok && arUserChars.MatchString(v)
 			}
-			has := v != ""
-			if !has {
-				ok = false
-				break
-			}
+			ok = ok && v != ""
 			ar.Args[x] = v
 		}
-		if ok {
-			out = append(out, ar)
+		if !ok {
+			continue
+		}
+		all = append(all, ar)
+		if e.runsOnServer(location) {
+			onServer = append(onServer, ar)
 		}
 	}
-	return out
+	return all, onServer
+}
+
+// allowed reports whether ip is in the allow list: an address or network
+// of it, or a host name entry that starts with ip (OSSEC compares so).
+func (c arConfig) allowed(ip string) bool {
+	addr := net.ParseIP(ip)
+	for _, a := range c.allow {
+		if _, n, err := net.ParseCIDR(a); err == nil {
+			if addr != nil && n.Contains(addr) {
+				return true
+			}
+			continue
+		}
+		if x := net.ParseIP(a); x != nil {
+			if addr != nil && x.Equal(addr) {
+				return true
+			}
+			continue
+		}
+		if strings.HasPrefix(a, ip) {
+			return true
+		}
+	}
+	return false
 }
 
 var commandBlock = regexp.MustCompile(`(?s)<command>(.*?)</command>`)
@@ -1088,7 +1144,11 @@ func (l *Live) processSyscheck(ctx context.Context, msg engine.Message) (engine.
 // responses. The responses of an event from an agent go to that agent,
 // which the container does not have: for those, the responses are the
 // ones ossec.conf gives the rule, with the file name and addresses of the
-// event, as analysisd sends them (not observed).
+// event, as analysisd sends them (not observed). For the manager's own
+// events, the responses that execd runs are waited for (ARWait at most)
+// only when analysisd sends one to execd (arConfig.sent): a rule whose
+// responses want a source address the event lacks or allows costs no
+// wait.
 func (l *Live) result(ctx context.Context, text string, a *Archived, location string) (engine.Result, error) {
 	l.last = a
 	var alert *logtestfmt.Alert
@@ -1099,11 +1159,15 @@ func (l *Live) result(ctx context.Context, text string, a *Archived, location st
 		}
 	}
 	r := a.Result(text, alert)
-	if r.Rule != nil && strings.HasPrefix(location, "(") {
-		r.ActiveResponses = l.arRules.sent(r, a)
+	if r.Rule == nil {
 		return r, nil
 	}
-	if r.Rule != nil && l.arRules.fires(r.Rule.ID, r.Rule.Level, r.Rule.Groups) {
+	all, onServer := l.arRules.sent(r, a, location)
+	if strings.HasPrefix(location, "(") {
+		r.ActiveResponses = all
+		return r, nil
+	}
+	if len(onServer) > 0 {
 		ars, err := l.waitAR(ctx)
 		if err != nil {
 			return engine.Result{}, err
