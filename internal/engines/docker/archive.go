@@ -21,6 +21,8 @@ type Archived struct {
 	// "(agent) ip->location".
 	Logfile  string `json:"logfile"`
 	Filename string `json:"filename"`
+	// MD5After is an integrity event's new md5 sum.
+	MD5After string `json:"md5_after"`
 	Decoder  *struct {
 		Name   string `json:"name"`
 		Parent string `json:"parent"`

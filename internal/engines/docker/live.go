@@ -104,6 +104,7 @@ type Live struct {
 	companion     *Session
 	syslogFed     []string
 	daemons       []string // the daemons the case runs
+	started       time.Time
 	// ARWait bounds the wait for an active response of a rule that has
 	// one; EventWait the wait for an event to be analysed.
 	ARWait, EventWait time.Duration
@@ -149,7 +150,7 @@ func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 		}
 		conf = []byte(out)
 	}
-	l := &Live{m: m, ARWait: 15 * time.Second, EventWait: 20 * time.Second}
+	l := &Live{m: m, ARWait: 15 * time.Second, EventWait: 20 * time.Second, started: t0}
 	conf = append(append(bytes.TrimRight(conf, "\n"), "\n\n<!-- ossec-ruletest live injection -->\n"...), LiveConf...)
 	listener, port := syslogListener(string(conf))
 	l.syslogAddr = "127.0.0.1:" + strconv.Itoa(port)
@@ -1100,44 +1101,64 @@ func (l *Live) levelZero(ctx context.Context, r engine.Result) (engine.Result, e
 	return r, nil
 }
 
-// processSyscheck feeds an integrity event, then an integrity event of
-// a probe file from an agent of its own (probeLocation: should the new
-// file alert, a response goes to that agent, never runs here); once the
-// probe is in that agent's integrity database, the event before it was
-// decoded (one syscheck thread takes them in order). Its archive entry,
-// which an event the decoder drops (first seen, ignored, auto-ignored)
-// does not have, is looked for briefly: it is written right after the
-// rules ran.
+// Integrity sums of the probe files: a file first reported with
+// probeSumsFirst, then changed to probeSumsChanged (md5 and sha1 of "\n").
+const (
+	probeSumsFirst   = "0:33188:0:0:d41d8cd98f00b204e9800998ecf8427e:da39a3ee5e6b4b0d3255bfef95601890afd80709"
+	probeSumsChanged = "1:33188:0:0:68b329da9893e34099c7d8ad5cb9c940:adc83b19e793491b1c6ea0fd8b46cd9f32e592fc"
+	probeMD5Changed  = "68b329da9893e34099c7d8ad5cb9c940"
+)
+
+// processSyscheck feeds an integrity event, then two integrity events of
+// a new probe file from an agent of its own (probeLocation: should the
+// probe alert, a response goes to that agent, never runs here): its first
+// report, which the decoder only stores, and a change, which it analyses
+// and archives. One syscheck thread takes them in order, and the archive
+// keeps that order: once the change is archived, the event before it was
+// handled, and it has an archive entry before the probe's unless the
+// decoder dropped it (first seen, ignored, auto-ignored). No fixed wait.
 func (l *Live) processSyscheck(ctx context.Context, msg engine.Message) (engine.Result, error) {
 	_, file, _ := strings.Cut(msg.Text, " ")
 	l.probes++
 	probe := fmt.Sprintf("%s%s/%d", probePath, l.m.runID, l.probes)
-	db := ossecDir + "/queue/syscheck/" + probeLocation
-	probeMsg := fmt.Sprintf("%c:%s:0:33188:0:0:d41d8cd98f00b204e9800998ecf8427e:da39a3ee5e6b4b0d3255bfef95601890afd80709 %s", msg.Queue, probeLocation, probe)
-	if err := l.send(ctx, "queue", liveQueue, fmt.Sprintf("%c:%s:%s\n%s", msg.Queue, msg.Location, msg.Text, probeMsg)); err != nil {
+	first := fmt.Sprintf("%c:%s:%s %s", msg.Queue, probeLocation, probeSumsFirst, probe)
+	changed := fmt.Sprintf("%c:%s:%s %s", msg.Queue, probeLocation, probeSumsChanged, probe)
+	if err := l.send(ctx, "queue", liveQueue, fmt.Sprintf("%c:%s:%s\n%s\n%s", msg.Queue, msg.Location, msg.Text, first, changed)); err != nil {
 		return engine.Result{}, err
 	}
 	deadline := time.Now().Add(l.EventWait)
 	for {
-		data, err := l.m.readFrom(ctx, db, 0)
-		if err != nil {
+		if err := l.read(ctx); err != nil {
 			return engine.Result{}, err
 		}
-		if bytes.Contains(data, []byte(" "+probe)) {
-			break
+		end := slices.IndexFunc(l.events, func(a Archived) bool { return a.Filename == probe && a.MD5After == probeMD5Changed })
+		if end >= 0 {
+			var a *Archived
+			rest := append([]Archived(nil), l.events[end+1:]...)
+			var kept []Archived
+			for k := range l.events[:end] {
+				e := l.events[k]
+				switch {
+				case a == nil && e.Filename == file:
+					a = &e
+				case strings.HasPrefix(e.Filename, probePath):
+				default:
+					kept = append(kept, e)
+				}
+			}
+			l.events = append(kept, rest...)
+			if a == nil {
+				return engine.Result{Log: msg.Text}, nil // decoded, not analysed: no alert
+			}
+			return l.result(ctx, msg.Text, a, msg.Location)
 		}
 		if time.Now().After(deadline) {
-			return engine.Result{}, l.m.errorf(CodeLive, nil, "the manager's integrity database %s did not record a probe sent after %q within %v", db, msg.Text, l.EventWait)
+			return engine.Result{}, l.m.errorf(CodeLive, nil, "the manager archived no change of the probe file %s sent after %q within %v", probe, msg.Text, l.EventWait)
 		}
-		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
 			return engine.Result{}, err
 		}
 	}
-	a, err := l.claim(ctx, func(a *Archived) bool { return a.Filename == file }, 1500*time.Millisecond, "")
-	if err != nil {
-		return engine.Result{Log: msg.Text}, nil // decoded, not analysed: no alert
-	}
-	return l.result(ctx, msg.Text, a, msg.Location)
 }
 
 // result completes an analysed event with its alert and active
@@ -1271,6 +1292,9 @@ func (l *Live) Close() error {
 	}
 	l.closed = true
 	defer l.m.liveLock.Unlock()
+	if traceOn {
+		tracef("live case closed after %.0fms", float64(time.Since(l.started).Microseconds())/1000)
+	}
 	if l.companion != nil {
 		return l.companion.Close()
 	}
