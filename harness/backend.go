@@ -63,6 +63,14 @@ type WallClock interface {
 	WallClockOnly()
 }
 
+// ResponsesOnly is a Session whose engine reports the active responses an
+// alert triggers (Result.ActiveResponses) but runs none, as the native
+// engine: the harness runs them itself, from Config.ARBin, as ossec-execd
+// would, for the produced command (see ResponseDir).
+type ResponsesOnly interface {
+	ResponsesOnly()
+}
+
 // noClock is why a case that sets the clock is skipped on an engine.
 func noClock(engine string) string {
 	return "engine " + engine + " reads events on its own wall clock: a case with a clock command (or run --clock other than arrival) needs --engine native"

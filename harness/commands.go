@@ -179,7 +179,7 @@ func cmdProduced(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	st := state(ts)
 	sess := st.session(ts)
-	if _, native := sess.(*nativeSession); native {
+	if _, ok := sess.(ResponsesOnly); ok {
 		m, err := st.responder().next(st.cfg.ctx())
 		if err != nil {
 			ts.Fatalf("produced: %s", st.tidy(err.Error()))

@@ -317,7 +317,7 @@ func (st *caseState) feed(ts *testscript.TestScript, m engine.Message, what stri
 	if !st.last.res.Skipped && st.last.res.Error == "" {
 		st.analysed = st.last
 	}
-	if _, native := sess.(*nativeSession); native && !fresh {
+	if _, ok := sess.(ResponsesOnly); ok && !fresh {
 		st.responder().queue(res, m.Location, st.clock.Now(), what)
 	}
 	return res

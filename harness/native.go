@@ -144,6 +144,9 @@ func (s *nativeSession) Explain(id int) (string, bool) {
 
 func (s *nativeSession) Close() error { return nil }
 
+// ResponsesOnly implements ResponsesOnly.
+func (s *nativeSession) ResponsesOnly() {}
+
 // SetClock sets the session's event time (Clocked).
 func (s *nativeSession) SetClock(now func() time.Time) { s.s.SetClock(now) }
 

@@ -109,7 +109,12 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	col := coverage.New()
 	native := harness.NewNative(*hostname)
-	cfg := &harness.Config{Backend: col.Backend(native), Base: *base, Repo: absRepo, Context: ctx, Asserted: col.Asserted}
+	arBin, err := selfARBin()
+	if err != nil {
+		return fail(ExitFailed, "active responses: %v", err)
+	}
+	defer os.RemoveAll(arBin)
+	cfg := &harness.Config{Backend: col.Backend(native), Base: *base, Repo: absRepo, Context: ctx, Asserted: col.Asserted, ARBin: arBin}
 	results := runCases(cfg, files, false, stderr)
 	if ctx.Err() != nil {
 		return fail(ExitInterrupt, "interrupted")

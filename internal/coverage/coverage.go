@@ -104,6 +104,10 @@ func (b *backend) Open(ctx context.Context, src ruleset.Sources) (harness.Sessio
 // SetClock sets the session's event time (harness.Clocked).
 func (s *Session) SetClock(now func() time.Time) { s.s.SetClock(now) }
 
+// ResponsesOnly implements harness.ResponsesOnly: the harness runs the
+// active responses of the native engine's alerts.
+func (s *Session) ResponsesOnly() {}
+
 // recorder is the engine.Observer of one session: what the engine tried
 // and matched for the event being processed.
 type recorder struct {
