@@ -156,7 +156,8 @@ func cmdExplain(ts *testscript.TestScript, neg bool, args []string) {
 // program (from Config.ARBin), run as ossec-execd runs it, appended to a
 // log of the case's OSSEC directory (see ResponseDir), analysed in turn.
 //
-//	produced [-wait DURATION]   (default 30s; a live manager's wait)
+//	produced [-wait DURATION]   (default 30s: how long a live manager, or
+//	                            each program the native engine runs, may take)
 //
 // On an engine that analyses only what it is fed the case is skipped with
 // the reason.
@@ -180,7 +181,7 @@ func cmdProduced(ts *testscript.TestScript, neg bool, args []string) {
 	st := state(ts)
 	sess := st.session(ts)
 	if _, ok := sess.(ResponsesOnly); ok {
-		m, err := st.responder().next(st.cfg.ctx())
+		m, err := st.responder().next(st.cfg.ctx(), wait)
 		if err != nil {
 			ts.Fatalf("produced: %s", st.tidy(err.Error()))
 		}

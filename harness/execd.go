@@ -184,8 +184,9 @@ func agentID(id string) string {
 	return id
 }
 
-// run runs the pending responses and reads back what they logged.
-func (x *execd) run(ctx context.Context) error {
+// run runs the pending responses, each for at most wait, and reads back
+// what they logged.
+func (x *execd) run(ctx context.Context, wait time.Duration) error {
 	if len(x.pending) > 0 {
 		if err := x.prepare(); err != nil {
 			return err
@@ -194,7 +195,7 @@ func (x *execd) run(ctx context.Context) error {
 	for len(x.pending) > 0 {
 		c := x.pending[0]
 		x.pending = x.pending[1:]
-		if err := x.exec(ctx, c); err != nil {
+		if err := x.exec(ctx, c, wait); err != nil {
 			return err
 		}
 		if err := x.readBack(c.agent); err != nil {
@@ -205,11 +206,11 @@ func (x *execd) run(ctx context.Context) error {
 }
 
 // next returns the next event a response produced, running the pending
-// responses first.
-func (x *execd) next(ctx context.Context) (engine.Message, error) {
+// responses first, each for at most wait.
+func (x *execd) next(ctx context.Context, wait time.Duration) (engine.Message, error) {
 	if len(x.lines) == 0 {
 		ran := len(x.pending)
-		if err := x.run(ctx); err != nil {
+		if err := x.run(ctx, wait); err != nil {
 			return engine.Message{}, err
 		}
 		if len(x.lines) == 0 {
@@ -270,8 +271,8 @@ func (x *execd) prepare() error {
 	return nil
 }
 
-// exec runs one response as execd does and waits for it.
-func (x *execd) exec(ctx context.Context, c arCall) error {
+// exec runs one response as execd does and waits for it, at most wait.
+func (x *execd) exec(ctx context.Context, c arCall, wait time.Duration) error {
 	exe := c.ar.Executable
 	if exe == "" || strings.Contains(exe, "/") {
 		return fmt.Errorf("active response %s: command %s has the executable %q, which ossec-execd does not run", c.ar.Name, c.ar.Command, exe)
@@ -292,17 +293,29 @@ func (x *execd) exec(ctx context.Context, c arCall) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, c.argv...)
 	cmd.Dir = filepath.Join(x.workdir, ResponseDir)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	// The output goes to a file, not a pipe: the program is done when it
+	// exits, as execd sees it, even if a child of its still holds its
+	// output open (Wait would wait for that child's end to read a pipe).
+	out, err := os.CreateTemp("", "ossec-ruletest-ar-output")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || ctx.Err() != nil {
-			return fmt.Errorf("active response %s for %s: %s %s: %v\n%s", c.ar.Name, c.event, exe, quoteArgv(c.argv), err, out.Bytes())
+			if ctx.Err() == context.DeadlineExceeded {
+				err = fmt.Errorf("still running after %v (produced -wait), killed", wait)
+			}
+			text, _ := os.ReadFile(out.Name())
+			return fmt.Errorf("active response %s for %s: %s %s: %v\n%s", c.ar.Name, c.event, exe, quoteArgv(c.argv), err, text)
 		}
 		// ossec-execd does not look at the exit status either.
 	}

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +66,66 @@ func TestExecdCall(t *testing.T) {
 				t.Errorf("agent %q, want %q", c.agent, tc.agent)
 			}
 		})
+	}
+}
+
+// arCase writes a case whose rule 100001 runs the program prog.sh (from a
+// directory of programs holding program as prog.sh) on the manager, then
+// asks for the event it produced (with produced's args).
+func arCase(t *testing.T, program, produced string) (*Config, string) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "prog.sh"), []byte(program), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "c.txtar")
+	text := "logtest 'Dec  6 10:00:00 web prog: trigger'\nrule 100001\nproduced " + produced + "\nrule 100002\n" +
+		"-- ossec.conf --\n<ossec_config>\n<command><name>prog</name><executable>prog.sh</executable><expect></expect><timeout_allowed>no</timeout_allowed></command>\n" +
+		"<active-response><command>prog</command><location>local</location><rules_id>100001</rules_id></active-response>\n</ossec_config>\n" +
+		"-- rules/local_rules.xml --\n<group name=\"t,\">\n<rule id=\"100001\" level=\"5\"><match>trigger</match><description>t</description></rule>\n" +
+		"<rule id=\"100002\" level=\"6\"><match>answered</match><description>a</description></rule>\n</group>\n"
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &Config{Backend: NewNative("execd-test"), ARBin: bin}, file
+}
+
+// TestExecdChildKeepsOutput: a program done once it exits, though a child
+// of its still holds its output, is done for produced too (it waited for
+// the child: 20 s here).
+func TestExecdChildKeepsOutput(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("needs /bin/sh for the program")
+	}
+	cfg, file := arCase(t, "#!/bin/sh\nsleep 20 &\necho 'Dec  6 10:00:01 web prog: answered' >> logs/prog.log\n", "")
+	start := time.Now()
+	res := RunFiles(cfg, []string{file}, false)
+	if res[0].Status != Passed {
+		t.Fatalf("%s:\n%s", res[0].Status, res[0].Log)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the case took %v: produced waited for the program's child", d)
+	}
+}
+
+// TestExecdTimeout: a program still running after produced's -wait is
+// killed and fails the case at the produced line, saying so.
+func TestExecdTimeout(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("needs /bin/sh for the program")
+	}
+	cfg, file := arCase(t, "#!/bin/sh\nexec sleep 30\n", "-wait 1s")
+	start := time.Now()
+	res := RunFiles(cfg, []string{file}, false)
+	want := file + ":3: produced: active response prog0 for "
+	if res[0].Status != Failed || !strings.Contains(res[0].Log, want) || !strings.Contains(res[0].Log, "still running after 1s (produced -wait), killed") {
+		t.Errorf("%s, log:\n%s\nwant a failure at %q saying the program was killed after 1s", res[0].Status, res[0].Log, want)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the case took %v", d)
 	}
 }
