@@ -52,8 +52,23 @@ func Into(src ruleset.Sources) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The list of the files to add is written first: an Into that fails
+	// midway leaves what Undo needs (it removes the listed files that
+	// exist and puts back the ones kept so far).
+	var b strings.Builder
+	for _, f := range files {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path))); errors.Is(err, fs.ErrNotExist) {
+			b.WriteString(f.Path + "\n")
+		}
+	}
+	list := filepath.Join(dir, filepath.FromSlash(Added))
+	if err := os.MkdirAll(filepath.Dir(list), 0o755); err != nil {
+		return Result{}, err
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+		return Result{}, err
+	}
 	var res Result
-	var added []string
 	for _, f := range files {
 		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
 		old, err := os.ReadFile(dst)
@@ -64,12 +79,11 @@ func Into(src ruleset.Sources) (Result, error) {
 			}
 			res.Replaced++
 		case errors.Is(err, fs.ErrNotExist):
-			added = append(added, f.Path)
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 				return res, err
 			}
 		default:
-			return res, err
+			return res, fmt.Errorf("%w (the files written before are recorded in %s: the added ones listed, the replaced ones kept)", err, filepath.Join(dir, filepath.FromSlash(Upstream)))
 		}
 		// An existing file keeps its owner and mode.
 		if err := os.WriteFile(dst, f.Data, 0o644); err != nil {
@@ -77,15 +91,7 @@ func Into(src ruleset.Sources) (Result, error) {
 		}
 		res.Written++
 	}
-	list := filepath.Join(dir, filepath.FromSlash(Added))
-	if err := os.MkdirAll(filepath.Dir(list), 0o755); err != nil {
-		return res, err
-	}
-	var b strings.Builder
-	for _, p := range added {
-		b.WriteString(p + "\n")
-	}
-	return res, os.WriteFile(list, []byte(b.String()), 0o644)
+	return res, nil
 }
 
 // keep copies the installation's file p (its content old, at dst) to

@@ -117,3 +117,36 @@ func TestUndoBadList(t *testing.T) {
 		t.Errorf("a file outside the installation was removed: %v", err)
 	}
 }
+
+// TestIntoFailsMidway: an Into that fails after writing some files (here
+// the installation has a directory where the repository has a rule file)
+// leaves what Undo needs to give the installation back.
+func TestIntoFailsMidway(t *testing.T) {
+	dir, repo := t.TempDir(), t.TempDir()
+	inst := map[string]string{"rules/zz_rules.xml/README": "a directory in the way"}
+	for p, data := range base {
+		inst[p] = data
+	}
+	write(t, dir, inst)
+	write(t, repo, map[string]string{
+		"decoders/b_decoders.xml": "<decoder name=\"b\">\n  <prematch>^b </prematch>\n</decoder>\n",
+		"rules/zz_rules.xml":      "<group name=\"z,\">\n  <rule id=\"100003\" level=\"3\">\n    <match>z</match>\n    <description>z</description>\n  </rule>\n</group>\n",
+	})
+	r := &ruleset.Repo{Files: map[string]string{
+		"decoders/b_decoders.xml": filepath.Join(repo, "decoders", "b_decoders.xml"),
+		"rules/zz_rules.xml":      filepath.Join(repo, "rules", "zz_rules.xml"),
+	}}
+	res, err := Into(ruleset.Sources{Base: dir, Repo: r})
+	if err == nil {
+		t.Fatalf("Into = %+v, want an error (rules/zz_rules.xml is a directory)", res)
+	}
+	if res.Written == 0 {
+		t.Fatalf("Into wrote nothing before failing (%v): the test needs a failure midway", err)
+	}
+	if err := Undo(dir); err != nil {
+		t.Fatalf("Undo after a failed Into: %v", err)
+	}
+	if diff := cmp.Diff(inst, tree(t, dir)); diff != "" {
+		t.Errorf("after Undo (-installation +got):\n%s", diff)
+	}
+}
