@@ -158,7 +158,44 @@ func ReadRepo(dir string) (*ruleset.Repo, error) {
 	if r.Config == "" && len(r.Files) == 0 {
 		return nil, nil
 	}
+	if err := checkRepoFiles(dir, r); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// checkRepoFiles refuses, in a repository read from dir (a pull request's,
+// in CI), a file that is a link to outside it (the loader and deploy would
+// read, and deploy would install, a file of the machine: a runner's
+// secrets) and a file name that cannot stand as it is in ossec.conf's
+// <rules> list (deploy writes it there) or in the list of added files
+// (one name a line).
+func checkRepoFiles(dir string, r *ruleset.Repo) error {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	paths := []string{}
+	if r.Config != "" {
+		paths = append(paths, r.Config)
+	}
+	for _, p := range r.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if i := strings.IndexFunc(filepath.Base(p), func(c rune) bool { return c < ' ' || c == 0x7f || c == '<' || c == '&' }); i >= 0 {
+			return fmt.Errorf("%s: rules repository file name has %q, which ossec.conf's <rules> list cannot hold: rename it", p, filepath.Base(p)[i])
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return err
+		}
+		if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s: a link to %s, outside the rules repository %s: a repository's files are its own", p, real, dir)
+		}
+	}
+	return nil
 }
 
 // LayerSources turns a base and layers into the loader's Sources, with
