@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,7 +24,8 @@ import (
 // its position: the cache holds no verdict about a file, only about a
 // pattern's text, which no edit of a file can make stale. Its file belongs
 // to one build of the program (its path, size and modification time), and
-// one that does not read back exactly (checksum, format) is ignored.
+// one that does not read back exactly (checksum, format) is ignored, as is
+// one not owned by the user or writable by others (on Unix).
 //
 // In a process the facts are kept in memory too, so that later loads (the
 // cases' own rulesets) reuse them.
@@ -203,7 +205,23 @@ var errBadCache = errors.New("pattern cache: bad file")
 
 // readPatternCache reads a cache file; its keys share one string.
 func readPatternCache(file string) (map[string]osregex.Facts, error) {
-	data, err := os.ReadFile(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// The checksum finds a damaged file, not a made one: a file that
+	// someone else could have written (RULETEST_CACHE or XDG_CACHE_HOME
+	// on a shared folder) is not read. A false fact would make a pattern
+	// miss what it matches, or panic on its first match.
+	if err := ownCacheFile(fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, err
 	}
