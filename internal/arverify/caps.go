@@ -90,10 +90,13 @@ func capName(n int) string {
 	return strconv.Itoa(n)
 }
 
+// capLastCapFile is where the kernel says its highest capability number.
+var capLastCapFile = "/proc/sys/kernel/cap_last_cap"
+
 // lastCap is the highest capability the running kernel knows, which "all"
 // (and a clause with no names) stands for in libcap's text form.
 func lastCap() int {
-	data, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	data, err := os.ReadFile(capLastCapFile)
 	if err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && n >= 0 && n < 64 {
 			return n

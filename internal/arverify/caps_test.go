@@ -228,3 +228,48 @@ func TestFingerprintKeysOnCapabilities(t *testing.T) {
 		t.Fatalf("fingerprints %q before and %q after setting capabilities", before, after)
 	}
 }
+
+func TestCapabilitiesString(t *testing.T) {
+	for _, tc := range []struct {
+		c    Capabilities
+		want string
+	}{
+		{Capabilities{}, "="},
+		{Capabilities{Permitted: capChown | capSetuid, Effective: capChown | capSetuid}, "cap_chown,cap_setuid=ep"},
+		{Capabilities{Inheritable: capSetuid, Permitted: capChown}, "cap_chown=p cap_setuid=i"},
+		{Capabilities{Inheritable: capNetRaw}, "cap_net_raw=i"},
+		{Capabilities{Permitted: 1 << 45}, "45=p"},
+		{Capabilities{Permitted: capBPF, RootID: 1000}, "cap_bpf=p [rootid=1000]"},
+	} {
+		if got := tc.c.String(); got != tc.want {
+			t.Errorf("%+v: String() = %q, want %q", tc.c, got, tc.want)
+		}
+		if tc.c.IsZero() != (tc.want == "=") {
+			t.Errorf("%+v: IsZero() = %v", tc.c, tc.c.IsZero())
+		}
+	}
+}
+
+// TestLastCap: "all" covers the capabilities the running kernel knows
+// (cap_last_cap); a value that cannot be one falls back to the last named.
+func TestLastCap(t *testing.T) {
+	saved := capLastCapFile
+	defer func() { capLastCapFile = saved }()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		content string
+		want    int
+	}{{"37\n", 37}, {"0\n", 0}, {"63", 63}, {"64\n", 40}, {"-1\n", 40}, {"x\n", 40}, {"", 40}} {
+		capLastCapFile = writeFile(t, filepath.Join(dir, "cap_last_cap"), tc.content, 0o644)
+		if got := lastCap(); got != tc.want {
+			t.Errorf("cap_last_cap %q: lastCap() = %d, want %d", tc.content, got, tc.want)
+		}
+	}
+	capLastCapFile = filepath.Join(dir, "missing")
+	if got := lastCap(); got != 40 {
+		t.Errorf("no cap_last_cap: lastCap() = %d", got)
+	}
+	if all, _ := ParseCapText("all=p", 37); all.Permitted != 1<<38-1 {
+		t.Errorf("all with 37 capabilities: %+v", all)
+	}
+}

@@ -417,3 +417,72 @@ func TestAbsoluteTrustedLink(t *testing.T) {
 		t.Fatalf("opened %s (content equal %v, %v), want %s", f.RealPath, ok, err, want)
 	}
 }
+
+// TestMergedUsrAliases: /usr/bin/X is also looked up as /bin/X only when
+// /bin is root's link to usr/bin in a root-only directory (a merged /usr);
+// otherwise /bin/X is another file and is never verified in its place.
+func TestMergedUsrAliases(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("trusted links are root's")
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(root string)
+		real  string
+		want  string
+	}{
+		{"merged", func(r string) { os.Symlink("usr/bin", r+"/bin") }, "/usr/bin/x", "/bin/x"},
+		{"merged, absolute", func(r string) { os.Symlink("/usr/sbin", r+"/sbin") }, "/usr/sbin/x", "/sbin/x"},
+		{"not merged", func(r string) { os.Mkdir(r+"/bin", 0o755) }, "/usr/bin/x", ""},
+		{"a user's link", func(r string) { os.Symlink("usr/bin", r+"/bin"); os.Lchown(r+"/bin", 65534, 65534) }, "/usr/bin/x", ""},
+		{"root writable by others", func(r string) { os.Symlink("usr/bin", r+"/bin"); os.Chmod(r, 0o777) }, "/usr/bin/x", ""},
+		{"elsewhere", func(r string) { os.Symlink("opt/bin", r+"/bin") }, "/usr/bin/x", ""},
+		{"not a merged directory", func(r string) { os.Symlink("usr/share", r+"/share") }, "/usr/share/x", ""},
+		{"no link", func(string) {}, "/usr/bin/x", ""},
+		{"directly in /usr", func(r string) { os.Symlink("usr/bin", r+"/bin") }, "/usr/bin", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := privateTempDir(t)
+			os.MkdirAll(root+"/usr/bin", 0o755)
+			tc.setup(root)
+			got := strings.Join(mergedUsrAliases(root, tc.real), " ")
+			if got != tc.want {
+				t.Fatalf("mergedUsrAliases(%s) = %q, want %q", tc.real, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestVerifyClosesFiles: a drain verifies thousands of files in one
+// process; each verification closes what it opened (a leak would exhaust
+// the descriptors and make every later verdict unverified).
+func TestVerifyClosesFiles(t *testing.T) {
+	dir := privateTempDir(t)
+	count := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skipf("no /proc/self/fd: %v", err)
+		}
+		return len(entries)
+	}
+	run := newFakeRunner()
+	db := &fakeRPMDB{run: run, bin: "/usr/bin/rpm", pkgs: map[string][]rpmFileSpec{}}
+	var paths []string
+	for i := 0; i < 50; i++ {
+		p := writeFile(t, filepath.Join(dir, fmt.Sprint(i)), pkgContent, 0o644)
+		paths = append(paths, p)
+		db.pkgs["p-1-1.noarch"] = append(db.pkgs["p-1-1.noarch"], rpmFileSpec{name: p, content: pkgContent, mode: 0o100644,
+			user: userName(uint32(os.Getuid())), group: groupName(uint32(os.Getgid()))})
+	}
+	db.install()
+	v := &Verifier{Packages: []PackageManager{&RPM{Binary: "/usr/bin/rpm", Runner: run}}}
+	before := count()
+	for _, p := range paths {
+		if got := v.Verify(t.Context(), p); got.Kind != OK {
+			t.Fatalf("%s: %q (%s)", p, got.Line(), got.Reason)
+		}
+	}
+	if after := count(); after > before+2 {
+		t.Fatalf("%d descriptors open after 50 verifications, %d before", after, before)
+	}
+}
