@@ -68,10 +68,12 @@ func TestParseCapText(t *testing.T) {
 		{"CAP_SETUID=eip", Capabilities{Inheritable: capSetuid, Permitted: capSetuid, Effective: capSetuid}},
 		{"cap_bpf+p", Capabilities{Permitted: capBPF}},
 		{"39+p", Capabilities{Permitted: capBPF}},
+		{"0+p", Capabilities{Permitted: capChown}},
 		{"=ep", Capabilities{Permitted: all, Effective: all}},
 		{"all=p cap_sys_admin-p", Capabilities{Permitted: all &^ capSysAdm}},
 		{"cap_chown=eip cap_chown-e", Capabilities{Permitted: capChown, Inheritable: capChown}},
 		{"cap_chown+ep-e", Capabilities{Permitted: capChown}},
+		{"cap_chown+i=p", Capabilities{Permitted: capChown}},
 		{"cap_chown=ep cap_chown=i", Capabilities{Inheritable: capChown}},
 	} {
 		got, err := ParseCapText(tc.text, 40)

@@ -88,6 +88,11 @@ func lockDir(fd int, timeout time.Duration) error {
 // opening of cur and its locking, where the drainer may take it away.
 var testHookBeforeLock func()
 
+// testHookQueueEmpty, when set (tests only), runs in the drainer when it
+// found the queue empty, just before it releases the drain lock: a fire
+// that enqueues then finds the lock taken and leaves.
+var testHookQueueEmpty func()
+
 // Enqueue adds a request to verify path for the alert alert (TIME.ALERTID),
 // in arrival order. A path already waiting in the queue is not added again
 // (AlreadyQueued): the verification to come answers both. The queue holds
@@ -245,6 +250,9 @@ func (s *Spool) drainOnce(ctx context.Context) (int, bool, error) {
 		if _, err := os.Lstat(batch); errors.Is(err, os.ErrNotExist) {
 			moved, err := s.rotate(batch)
 			if err != nil || !moved {
+				if testHookQueueEmpty != nil {
+					testHookQueueEmpty()
+				}
 				return total, true, err
 			}
 		} else if err != nil {

@@ -217,6 +217,7 @@ func TestDrainWaitsForAppenders(t *testing.T) {
 	dir := privateTempDir(t)
 	rec := &recorder{}
 	s := newSpool(t, &Verifier{}, rec)
+	s.Workers = 1 // verdicts in arrival order
 	a := writeFile(t, filepath.Join(dir, "a"), "x", 0o644)
 	b := writeFile(t, filepath.Join(dir, "b"), "x", 0o644)
 	if _, err := s.Enqueue(a, testAlert); err != nil {
@@ -289,5 +290,48 @@ func TestEnqueueRefusesAForeignQueue(t *testing.T) {
 				t.Fatalf("Enqueue = %v into a queue %s", r, tc.name)
 			}
 		})
+	}
+}
+
+// TestNoRequestStranded: a request queued just as the drainer found the
+// queue empty, by a fire that then found the drain lock taken, is verified
+// by that drainer once it has released the lock.
+func TestNoRequestStranded(t *testing.T) {
+	dir := privateTempDir(t)
+	rec := &recorder{}
+	s := newSpool(t, &Verifier{}, rec)
+	a := writeFile(t, filepath.Join(dir, "a"), "x", 0o644)
+	late := writeFile(t, filepath.Join(dir, "late"), "x", 0o644)
+	if _, err := s.Enqueue(a, testAlert); err != nil {
+		t.Fatal(err)
+	}
+	once := true
+	testHookQueueEmpty = func() {
+		if !once {
+			return
+		}
+		once = false
+		fire := &Spool{Dir: s.Dir, Verifier: s.Verifier, Emit: rec.emit}
+		if _, err := fire.Enqueue(late, testAlert); err != nil {
+			t.Error(err)
+		}
+		if n, err := fire.Drain(context.Background()); n != 0 || err != nil {
+			t.Errorf("the fire's Drain = %d, %v; want the lock taken", n, err)
+		}
+	}
+	defer func() { testHookQueueEmpty = nil }()
+	if n, err := s.Drain(context.Background()); n != 2 || err != nil || len(rec.lines) != 2 {
+		t.Fatalf("Drain = %d, %v; verdicts %q", n, err, rec.lines)
+	}
+}
+
+// TestEnqueueRefusesNUL: a path with a NUL byte (which would split its
+// request in the journal) is refused, wherever the NUL is.
+func TestEnqueueRefusesNUL(t *testing.T) {
+	s := newSpool(t, &Verifier{}, &recorder{})
+	for _, p := range []string{"\x00/etc/passwd", "/etc/\x00passwd", "/etc/passwd\x00"} {
+		if _, err := s.Enqueue(p, testAlert); err == nil {
+			t.Errorf("Enqueue(%q) accepted", p)
+		}
 	}
 }

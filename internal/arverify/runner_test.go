@@ -114,3 +114,14 @@ func TestTrustedRootFile(t *testing.T) {
 		t.Errorf("lookBinary = %q, want %q", got, good)
 	}
 }
+
+// TestReadTrustedWhole: a state file (md5sums, a catalog, the
+// configuration) is read whole, however many chunks it takes.
+func TestReadTrustedWhole(t *testing.T) {
+	content := strings.Repeat("0123456789abcdef", 20_000) + "the end\n"
+	p := writeFile(t, filepath.Join(privateTempDir(t), "md5sums"), content, 0o644)
+	data, err := readTrusted(p, uint32(os.Getuid()))
+	if err != nil || string(data) != content {
+		t.Fatalf("read %d bytes of %d, %v", len(data), len(content), err)
+	}
+}
