@@ -85,6 +85,12 @@ func checkScriptLine(line string) error {
 	}
 	var files []string
 	switch name {
+	case "env":
+		for _, a := range args {
+			if k, _, ok := strings.Cut(a, "="); ok && k == "WORK" {
+				return fmt.Errorf("env: a case may not set WORK (its file arguments may start with $WORK, its work directory)")
+			}
+		}
 	case "cmp", "cmpenv":
 		for _, a := range args {
 			if a != "stdout" && a != "stderr" {

@@ -26,6 +26,7 @@ func TestRunRefusesEscapes(t *testing.T) {
 		{"archive-var", "logtest 'x'\n-- $HOME/PWNED --\nx\n", `:2: archive file "$HOME/PWNED" is expanded from a variable`},
 		{"cmp-abs", "logtest 'x'\ncmp /etc/hostname stdout\n", `:2: cmp: file "/etc/hostname" is an absolute path`},
 		{"grep-up", "grep -count=1 . ../../x\n", `:1: grep: file "../../x" goes up with ..`},
+		{"env-work", "env WORK=/etc\ncmp $WORK/hostname stdout\n", ":1: env: a case may not set WORK"},
 		{"logtest-file", "# feeds a host file\nlogtest </etc/hostname\n", `:2: logtest: input file "/etc/hostname" is an absolute path`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
