@@ -18,6 +18,12 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 )
 
+// ConfineEnv is the variable, set to the case's work directory, with which
+// the harness keeps an active-response program's writes inside it (the
+// case's own configuration steers the program). ossec-ar-verify honours it
+// (arverify.ConfineEnv, kept equal by its tests).
+const ConfineEnv = "OSSEC_AR_VERIFY_CONFINE"
+
 // The OSSEC directory in which a case's active responses run, below the
 // case's work directory, and what the harness reads back from it.
 const (
@@ -297,7 +303,9 @@ func (x *execd) exec(ctx context.Context, c arCall, wait time.Duration) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, c.argv...)
 	cmd.Dir = filepath.Join(x.workdir, ResponseDir)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	// The case's configuration steers the program: it may write only
+	// below the case's work directory.
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", ConfineEnv + "=" + x.workdir}
 	// The output goes to a file, not a pipe: the program is done when it
 	// exits, as execd sees it, even if a child of its still holds its
 	// output open (Wait would wait for that child's end to read a pipe).

@@ -93,6 +93,45 @@ func TestChainCase(t *testing.T) {
 	}
 }
 
+// TestChainCaseConfined: the case's own ossec-ar-verify.conf cannot make
+// the program, run by the native engine as the caller, write outside the
+// case's work directory: a verdict_file, state_dir or log_file elsewhere
+// is refused with a verdict written inside (so the case fails), and
+// nothing appears at the path it named.
+func TestChainCaseConfined(t *testing.T) {
+	if harness.ConfineEnv != ConfineEnv {
+		t.Fatalf("harness.ConfineEnv %q, arverify.ConfineEnv %q: the harness must set the variable the program reads", harness.ConfineEnv, ConfineEnv)
+	}
+	if _, err := exec.LookPath("dpkg-query"); err != nil {
+		t.Skip("needs dpkg-query, which reads the case's fake dpkg database")
+	}
+	orig, err := os.ReadFile(chainCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := testenv.StockRuleset(t)
+	repo, _ := filepath.Abs("../..")
+	cfg := &harness.Config{Backend: harness.NewNative("manager"), Base: base, Repo: repo, ARBin: testenv.ARBin(t)}
+	for _, key := range []string{"verdict_file", "state_dir", "log_file"} {
+		t.Run(key, func(t *testing.T) {
+			outside := filepath.Join(t.TempDir(), "outside")
+			text := replaceAll(t, string(orig), "verdict_file = $WORK/ossec/logs/ar-verify.log",
+				"verdict_file = $WORK/ossec/logs/ar-verify.log\n"+key+" = "+outside)
+			f := filepath.Join(t.TempDir(), "ar-verify-chain.txtar")
+			if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := harness.RunFiles(cfg, []string{f}, false)[0]
+			if r.Status != harness.Failed || !strings.Contains(r.Log, "status=\"config-refused\"") {
+				t.Errorf("%s = %s: the case %s, want failed on a refused configuration\n%s", key, outside, r.Status, r.Log)
+			}
+			if _, err := os.Lstat(outside); !os.IsNotExist(err) {
+				t.Errorf("%s = %s: the program wrote outside the case's work directory (%v)", key, outside, err)
+			}
+		})
+	}
+}
+
 // replaceAll replaces, in s, each old of pairs (old, new, ...) by its new,
 // each exactly once.
 func replaceAll(t *testing.T, s string, pairs ...string) string {

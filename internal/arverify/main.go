@@ -298,6 +298,12 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 func activeResponse(argv []string, dir string) (status int) {
 	cfg := DefaultConfig(dir)
 	cfg.TrustedUID = uint32(os.Geteuid())
+	// Confined, even a refusal is written below the confining directory.
+	if err := cfg.confine(os.Getenv(ConfineEnv)); err != nil {
+		// The installation itself lies outside: nothing is written.
+		fmt.Fprintf(os.Stderr, "ossec-ar-verify: %v\n", err)
+		return 1
+	}
 	logf := activeLog(cfg.LogFile, argv)
 	emit := emitter(cfg)
 	alert := "-"
@@ -327,6 +333,11 @@ func activeResponse(argv []string, dir string) (status int) {
 		if perr == nil && req.Action == "delete" {
 			return 1
 		}
+		say(unverified(shown, CodeConfigRefused, "configuration refused: "+err.Error()))
+		return 1
+	}
+	if err := cfg.confine(os.Getenv(ConfineEnv)); err != nil {
+		logf("config: %v", err)
 		say(unverified(shown, CodeConfigRefused, "configuration refused: "+err.Error()))
 		return 1
 	}
@@ -411,6 +422,36 @@ func Decide(ctx context.Context, req Request, v *Verifier) Verdict {
 	}
 	vd.AlertID = req.AlertID
 	return vd
+}
+
+// confine refuses a configuration that writes outside dir (when dir is not
+// empty), and sends verdicts that would go to syslog to the file fallback.
+func (c *Config) confine(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if !filepath.IsAbs(dir) {
+		return fmt.Errorf("%s: %q is not an absolute path", ConfineEnv, dir)
+	}
+	dir = filepath.Clean(dir)
+	for _, w := range []struct{ key, path string }{
+		{"state_dir", c.StateDir}, {"log_file", c.LogFile}, {"verdict_file", c.VerdictFile},
+	} {
+		if w.path == "" {
+			continue
+		}
+		rel, err := filepath.Rel(dir, w.path)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return fmt.Errorf("%s %s is outside %s, where %s keeps it", w.key, w.path, dir, ConfineEnv)
+		}
+	}
+	if c.VerdictFile == "" {
+		c.VerdictFile = filepath.Join(c.OssecDir, "logs", "ossec-ar-verify.log")
+		if rel, err := filepath.Rel(dir, c.VerdictFile); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return fmt.Errorf("the installation %s is outside %s, where %s keeps it", c.OssecDir, dir, ConfineEnv)
+		}
+	}
+	return nil
 }
 
 // emitter returns how verdicts are written under cfg: to verdict_file, or
