@@ -66,8 +66,9 @@ func TestEnqueueConcurrentWithDrains(t *testing.T) {
 		paths = append(paths, writeFile(t, filepath.Join(dir, fmt.Sprint(i)), "x", 0o644))
 	}
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for {
 			select {
 			case <-stop:
@@ -90,6 +91,7 @@ func TestEnqueueConcurrentWithDrains(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-stopped // its last drain's verdicts are all in rec
 	for {
 		if _, err := s.Drain(context.Background()); err != nil {
 			t.Fatal(err)
