@@ -108,6 +108,9 @@ func cmdClock(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		set = func() { st.clock.Set(t) }
 	}
+	if _, ok := st.cfg.Backend.(WallClock); ok {
+		st.t.Skip(noClock(st.cfg.Backend.Name())) // before a session that can cost seconds
+	}
 	if _, ok := st.session(ts).(Clocked); !ok {
 		st.t.Skip(noClock(st.cfg.Backend.Name()))
 	}

@@ -98,3 +98,9 @@ func (s *fakeSession) Process(_ context.Context, m engine.Message) (engine.Resul
 	r.Rule = match
 	return r, nil
 }
+
+// wallClockBackend is the fake engine marked as reading the wall clock
+// only (harness.WallClock).
+type wallClockBackend struct{ fakeBackend }
+
+func (b *wallClockBackend) WallClockOnly() {}

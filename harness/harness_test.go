@@ -203,3 +203,30 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary of a skipped line: %q", got)
 	}
 }
+
+// TestWallClockEngineSkipsBeforeOpening: a case that sets the clock on an
+// engine that reads the wall clock only is skipped without a session (a
+// live manager's costs seconds).
+func TestWallClockEngineSkipsBeforeOpening(t *testing.T) {
+	for _, script := range []string{
+		"clock +121s\nlogtest 'dec=a rule=1'\nrule 1\n",
+		"logtest 'dec=a rule=1'\nclock 2026-11-26T10:00:00Z\nrule 1\n",
+	} {
+		file := filepath.Join(t.TempDir(), "case.txtar")
+		if err := os.WriteFile(file, []byte(script), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		b := &wallClockBackend{}
+		res := RunFiles(&Config{Backend: b}, []string{file}, false)
+		if len(res) != 1 || res[0].Status != Skipped || !strings.Contains(res[0].Log, "reads events on its own wall clock") {
+			t.Fatalf("%q: %+v", script, res)
+		}
+		want := 0
+		if strings.HasPrefix(script, "logtest") {
+			want = 1 // the line before the clock command ran
+		}
+		if b.opened != want {
+			t.Errorf("%q: %d sessions opened, want %d", script, b.opened, want)
+		}
+	}
+}
