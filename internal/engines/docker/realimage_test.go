@@ -92,13 +92,8 @@ func TestRealImageLogtestAgreesWithNative(t *testing.T) {
 // TestRealImageLive injects a log line and two file-integrity events into
 // the manager's daemons and reads the alerts back.
 func TestRealImageLive(t *testing.T) {
-	img := realImageOrSkip(t)
+	img, b := realLiveBackend(t)
 	ctx := context.Background()
-	b, err := NewLiveBackend(ctx, Config{Image: img, Executable: realRuletest(t), Log: testWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	if _, err := b.m.sh(ctx, `test -x /var/ossec/bin/ossec-control && test -x /var/ossec/bin/ossec-remoted`); err != nil {
 		t.Skipf("%s has no ossec-control or ossec-remoted: %v", img, err)
 	}
@@ -137,13 +132,8 @@ func TestRealImageLive(t *testing.T) {
 // case once, within seconds, with an error naming ossec-analysisd and
 // quoting its ossec.log line; the next case with a good ruleset runs.
 func TestRealImageLiveStartFailure(t *testing.T) {
-	img := realImageOrSkip(t)
+	img, b := realLiveBackend(t)
 	ctx := context.Background()
-	b, err := NewLiveBackend(ctx, Config{Image: img, Executable: realRuletest(t), Log: testWriter{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	bad := filepath.Join(t.TempDir(), "bad_rules.xml")
 	if err := os.WriteFile(bad, []byte("<group name=\"bad,\">\n  <rule id=\"100900\" level=\"3\">\n    <match>x</match>\n  </rul>\n</group>\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -172,4 +162,17 @@ func TestRealImageLiveStartFailure(t *testing.T) {
 	if err != nil || r.Rule == nil || r.Rule.ID != 5716 {
 		t.Errorf("after the failure: %+v, %v; want rule 5716", r.Rule, err)
 	}
+}
+
+// realLiveBackend starts the docker-live engine on the real image of
+// RULETEST_OSSEC_IMAGE, closed when the test ends.
+func realLiveBackend(t *testing.T) (string, *LiveBackend) {
+	t.Helper()
+	img := realImageOrSkip(t)
+	b, err := NewLiveBackend(context.Background(), Config{Image: img, Executable: realRuletest(t), Log: testWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return img, b
 }

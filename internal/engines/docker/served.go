@@ -2,7 +2,6 @@ package docker
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -21,7 +20,7 @@ type served struct {
 	p      *process
 	in     *io.PipeWriter
 	out    *bufio.Reader
-	stderr *lockedWriter
+	stderr *lockedBuffer
 	mu     sync.Mutex
 	broken error
 }
@@ -31,7 +30,7 @@ type served struct {
 func (m *Manager) startServed(ctx context.Context) (*served, error) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	s := &served{m: m, in: inW, out: bufio.NewReaderSize(outR, 1<<20), stderr: &lockedWriter{}}
+	s := &served{m: m, in: inW, out: bufio.NewReaderSize(outR, 1<<20), stderr: &lockedBuffer{}}
 	p, err := m.startExec(ctx, append(append([]string{}, m.helperCmd...), "docker-helper", "serve"), inR, outW, s.stderr)
 	if err != nil {
 		inW.Close()
@@ -122,22 +121,4 @@ func (s *served) said() string {
 func (s *served) close() {
 	s.in.Close()
 	s.p.close()
-}
-
-// lockedWriter is a buffer written by one goroutine and read by others.
-type lockedWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
