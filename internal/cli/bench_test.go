@@ -2,12 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
 func TestBench(t *testing.T) {

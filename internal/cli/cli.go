@@ -10,6 +10,8 @@
 package cli
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -143,3 +145,16 @@ Exit codes:
   and with -U the unit test's code (0 passed, 1 level, 2 rule id,
   3 decoder differs, 255 decoder matched but no rule).
 `
+
+// parseFlags parses a command's args with fl. When it returns false the
+// command ends with code: ExitOK where help was asked for, ExitUsage for a
+// bad flag (fl has said what is wrong).
+func parseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitUsage, false
+	}
+	return 0, true
+}

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,11 +55,8 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	junit := fl.String("junit", "", "also write the report as JUnit XML to `FILE`")
 	markdown := fl.String("markdown", "", "also write the report as Markdown to `FILE`")
 	htmlOut := fl.String("html", "", "also write the report as a self-contained HTML page to `FILE`")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "ossec-ruletest coverage: "+format+"\n", a...)

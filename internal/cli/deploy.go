@@ -43,11 +43,8 @@ func runDeploy(args []string, stdout, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	repoFlag := fl.String("repo", "", "the rules repository `dir` (default: the one the current directory is in)")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() != 1 {
 		fl.Usage()

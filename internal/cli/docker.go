@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -57,11 +56,8 @@ func runBase(args []string, stdout, stderr io.Writer) int {
 	}
 	image := fl.String("image", docker.DefaultImage, "the OSSEC manager `image`")
 	endpoint := fl.String("docker-endpoint", "", "the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() != 1 {
 		fl.Usage()

@@ -101,11 +101,8 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
 	withCov := fl.String("with-coverage", "", "show the coverage report in `FILE` (coverage --json) on the --html page too")
 	labels := fl.String("labels", "", "name the two rulesets in reports: `BEFORE,AFTER` (default: their REF or DIR)")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	fail := func(code int, format string, a ...any) int {
 		fmt.Fprintf(stderr, "ossec-ruletest noise: "+format+"\n", a...)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
 	"io"
 	"io/fs"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/arverify"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/clock"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/initest"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/lint"
@@ -80,11 +80,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	watch := fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
 	arBin := fl.String("ar-bin", "", "the `DIR`ectory of the programs the native engine runs for active responses, by their <executable> (as OSSEC's active-response/bin) (default: this program, which is the ossec-ar-verify-file active response too)")
 	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if *base != "" {
 		if _, err := os.Stat(*base); err != nil {
