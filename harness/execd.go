@@ -84,9 +84,10 @@ type arCall struct {
 // os_shell_escape's characters.
 const shellEscapes = "\\\"' \t;`><|#*[]{}&$!:()"
 
-// osShellEscape is os_shell_escape: a backslash before each of
-// shellEscapes.
-func osShellEscape(s string) string {
+// ShellEscape is os_shell_escape (what analysisd does to the file name
+// of an active response; arverify's simulation of OSSEC uses it too): a
+// backslash before each of shellEscapes.
+func ShellEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if strings.IndexByte(shellEscapes, s[i]) >= 0 {
@@ -140,7 +141,7 @@ func execdCall(ar engine.ActiveResponse, rule int, location string, now time.Tim
 	}
 	file := "-"
 	if f, ok := ar.Args["filename"]; ok {
-		file = osShellEscape(f)
+		file = ShellEscape(f)
 	} else if onAgent {
 		file = "(null)"
 	}

@@ -168,17 +168,3 @@ func shellUnescape(s string) (out string, lone bool) {
 	}
 	return b.String(), false
 }
-
-// shellEscape is os_shell_escape: the inverse of shellUnescape, used by tests
-// and by the documentation of the argv format.
-func shellEscape(s string) string {
-	const special = "\\\"' \t;`><|#*[]{}&$!:()"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(special, s[i]) >= 0 {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}

@@ -5,6 +5,8 @@ package arverify
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
 )
 
 // ossecPath simulates, byte for byte and with OSSEC 4.3.0's real limits,
@@ -74,7 +76,7 @@ func (o ossecPath) argv(name string) []string {
 	if alert == "" {
 		alert = testAlert
 	}
-	body := fmt.Sprintf("%s%d %s %s %s %d %s %s", cmd, 0, "-", "-", alert, 106002, loc, shellEscape(o.decoded(name)))
+	body := fmt.Sprintf("%s%d %s %s %s %d %s %s", cmd, 0, "-", "-", alert, 106002, loc, harness.ShellEscape(o.decoded(name)))
 	var msg string
 	if loc[0] != '(' {
 		msg = cutC(body, 1024)
