@@ -158,3 +158,15 @@ func parseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
 	}
 	return 0, true
 }
+
+// newFlagSet is the flag set of the subcommand name: errors and help go to
+// stderr, help is usage followed by the flags' defaults.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		io.WriteString(stderr, usage)
+		fl.PrintDefaults()
+	}
+	return fl
+}

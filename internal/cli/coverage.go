@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,12 +38,7 @@ Flags:
 
 // coverageMain is the coverage subcommand.
 func coverageMain(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("coverage", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		io.WriteString(stderr, coverageUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("coverage", coverageUsage, stderr)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository (default: the one the current directory is in, found upwards; its cases/ by default)")
 	hostname := fl.String("hostname", "manager", "the manager's hostname, given to events without a syslog header")

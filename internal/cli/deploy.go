@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,12 +35,7 @@ Flags:
 `
 
 func runDeploy(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("deploy", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		io.WriteString(stderr, deployUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("deploy", deployUsage, stderr)
 	repoFlag := fl.String("repo", "", "the rules repository `dir` (default: the one the current directory is in)")
 	if code, ok := parseFlags(fl, args); !ok {
 		return code

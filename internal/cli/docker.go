@@ -48,12 +48,7 @@ Flags:
 
 // runBase is the base subcommand.
 func runBase(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("base", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		io.WriteString(stderr, baseUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("base", baseUsage, stderr)
 	image := fl.String("image", docker.DefaultImage, "the OSSEC manager `image`")
 	endpoint := fl.String("docker-endpoint", "", "the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
 	if code, ok := parseFlags(fl, args); !ok {

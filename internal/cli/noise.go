@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,12 +71,7 @@ Flags:
 
 // noiseMain is the noise subcommand.
 func noiseMain(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("noise", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		io.WriteString(stderr, noiseUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("noise", noiseUsage, stderr)
 	before := fl.String("before", "", "the ruleset before the change: `REF|DIR|none`")
 	after := fl.String("after", "", "the ruleset after the change: `REF|DIR|none`")
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")

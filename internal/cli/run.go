@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -59,12 +58,7 @@ Flags:
 
 // runRun is the run subcommand.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("run", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		io.WriteString(stderr, runUsage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("run", runUsage, stderr)
 	engineName, hostname := engineFlags(fl)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the one the current directory is in, found upwards)")
