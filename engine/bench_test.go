@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cputime"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -28,13 +29,13 @@ func benchmarkProcess(b *testing.B, rs *ruleset.Ruleset) {
 	s := e.NewSession()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		s.Process(lines[i%len(lines)])
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Used() - cpu0; cpu > 0 {
 		// Lines per second of CPU time (all threads of the process,
 		// garbage collector included).
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "lines/cpu-s")

@@ -3,22 +3,24 @@ package pcre
 import (
 	"sort"
 	"testing"
+	"time"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cputime"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/pcre2test"
 )
 
 // cpuTimer reports CPU time per op ("cpu-ns/op") next to the wall-clock
 // ns/op, which is what to read on a loaded machine.
-type cpuTimer struct{ start int64 }
+type cpuTimer struct{ start time.Duration }
 
 func startCPU(b *testing.B) *cpuTimer {
 	b.ReportAllocs()
 	b.ResetTimer()
-	return &cpuTimer{start: cpuNow()}
+	return &cpuTimer{start: cputime.Used()}
 }
 
 func (c *cpuTimer) stop(b *testing.B) {
-	b.ReportMetric(float64(cpuNow()-c.start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Used()-c.start)/float64(b.N), "cpu-ns/op")
 }
 
 // stockCorpus loads the stock <pcre2> patterns and the conformance lines.
@@ -118,18 +120,18 @@ func BenchmarkStockPerPattern(b *testing.B) {
 	res, subjects := stockCorpus(b)
 	type cost struct {
 		pattern string
-		cpu     int64
+		cpu     time.Duration
 	}
 	costs := make([]cost, len(res))
 	c := startCPU(b)
 	for n := 0; n < b.N; n++ {
 		for i, re := range res {
-			t0 := cpuNow()
+			t0 := cputime.Used()
 			for _, s := range subjects {
 				re.MatchString(s)
 			}
 			costs[i].pattern = re.String()
-			costs[i].cpu += cpuNow() - t0
+			costs[i].cpu += cputime.Used() - t0
 		}
 	}
 	c.stop(b)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cputime"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
 
@@ -122,7 +123,7 @@ func BenchmarkLoadStock(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			start := cpuTime()
+			start := cputime.Used()
 			for b.Loop() {
 				if mode != "known" {
 					b.StopTimer()
@@ -133,7 +134,7 @@ func BenchmarkLoadStock(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64((cpuTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((cputime.Used()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
