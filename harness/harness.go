@@ -53,6 +53,14 @@ type Config struct {
 	// rule, alert, noalert, ar, ut) passed, with the event it judged. It
 	// may be called from several goroutines at once.
 	Asserted func(a Assertion)
+	// WorkRoot, when set, is the folder in which RunFiles makes the cases'
+	// work directories, a case file always in the same one (named after
+	// the file's path, emptied before each run): the ruleset files a case
+	// writes there then have the same paths from run to run, so that the
+	// engine's cache still holds their ruleset when they did not change
+	// (run --watch). "" makes a temporary folder per RunFiles, removed
+	// after it.
+	WorkRoot string
 
 	// file is the case file, when RunFiles runs one case per Params.
 	file string

@@ -256,3 +256,52 @@ func TestNativeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkRootKeepsRuleset: with Config.WorkRoot, a case whose archive
+// holds a rule file writes it to the same path on every run, so that a
+// second run finds that ruleset in the engine's cache instead of loading
+// it again, and the work directory is emptied between runs (a file left
+// in it is gone). Without WorkRoot each run has a new folder, hence a new
+// ruleset.
+func TestWorkRootKeepsRuleset(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "own.txtar")
+	kase := `! exists left
+logtest 'own rule here'
+rule 900002 level=3
+-- rules/own.xml --
+<group name="own,"><rule id="900002" level="3"><match>^own rule</match><description>own</description></rule></group>
+`
+	if err := os.WriteFile(file, []byte(kase), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{"", t.TempDir()} {
+		n := NewNative("h")
+		cfg := &Config{Backend: n, WorkRoot: root}
+		for run := 1; run <= 2; run++ {
+			if r := RunFiles(cfg, []string{file, file}, false); r[0].Status != Passed || r[1].Status != Passed {
+				t.Fatalf("WorkRoot %q, run %d: %s %s\n%s%s", root, run, r[0].Status, r[1].Status, r[0].Log, r[1].Log)
+			}
+			if root == "" {
+				continue
+			}
+			work, _ := filepath.Glob(filepath.Join(root, "*", "script-own"))
+			if len(work) != 2 {
+				t.Fatalf("work directories in WorkRoot: %q, want two", work)
+			}
+			for _, w := range work {
+				if err := os.WriteFile(filepath.Join(w, "left"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// The file is given twice per run: each copy has a folder of its
+		// own, so two rulesets (two paths) per run at most.
+		want := 2
+		if root == "" {
+			want = 4
+		}
+		if got := len(n.order); got != want {
+			t.Errorf("WorkRoot %q: %d rulesets loaded over two runs, want %d", root, got, want)
+		}
+	}
+}

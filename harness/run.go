@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,14 +49,14 @@ type CaseResult struct {
 // log of passing cases is kept too.
 func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 	results := make([]CaseResult, len(files))
-	root, err := os.MkdirTemp("", "ossec-ruletest-run")
+	workdirs, cleanup, err := caseWorkdirs(cfg.WorkRoot, files)
 	if err != nil {
 		for i, f := range files {
 			results[i] = CaseResult{Name: f, File: f, Status: Failed, Log: err.Error() + "\n"}
 		}
 		return results
 	}
-	defer os.RemoveAll(root)
+	defer cleanup()
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range max(1, min(runtime.GOMAXPROCS(0), len(files))) {
@@ -62,7 +64,7 @@ func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = runFile(cfg, files[i], filepath.Join(root, strconv.Itoa(i)), verbose)
+				results[i] = runFile(cfg, files[i], workdirs[i], verbose)
 			}
 		}()
 	}
@@ -74,13 +76,47 @@ func RunFiles(cfg *Config, files []string, verbose bool) []CaseResult {
 	return results
 }
 
-// runFile runs one case file in the work directory workdir.
+// caseWorkdirs returns the work directory of each of files (one per file:
+// cases may share a name): in root, named after the file's path, or, when
+// root is "", in a temporary folder that cleanup removes.
+func caseWorkdirs(root string, files []string) (dirs []string, cleanup func(), err error) {
+	dirs = make([]string, len(files))
+	if root == "" {
+		if root, err = os.MkdirTemp("", "ossec-ruletest-run"); err != nil {
+			return nil, nil, err
+		}
+		for i := range files {
+			dirs[i] = filepath.Join(root, strconv.Itoa(i))
+		}
+		return dirs, func() { os.RemoveAll(root) }, nil
+	}
+	seen := map[string]bool{}
+	for i, f := range files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		sum := sha256.Sum256([]byte(abs))
+		name := hex.EncodeToString(sum[:8])
+		if seen[name] { // the same file twice: its runs must not share a folder
+			name += "-" + strconv.Itoa(i)
+		}
+		seen[name] = true
+		dirs[i] = filepath.Join(root, name)
+	}
+	return dirs, func() {}, nil
+}
+
+// runFile runs one case file in the work directory workdir, emptied first.
 func runFile(cfg *Config, file, workdir string, verbose bool) CaseResult {
 	one := *cfg
 	one.file = file
 	p := one.Params()
 	p.Files = []string{file}
-	p.WorkdirRoot = workdir // one per file: cases may share a name
+	p.WorkdirRoot = workdir
+	if err := os.RemoveAll(workdir); err != nil {
+		return CaseResult{Name: file, File: file, Status: Failed, Log: err.Error() + "\n"}
+	}
 	if err := os.MkdirAll(workdir, 0o755); err != nil {
 		return CaseResult{Name: file, File: file, Status: Failed, Log: err.Error() + "\n"}
 	}

@@ -202,7 +202,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		defer os.RemoveAll(dir)
 		*arBin = dir
 	}
-	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk, ARBin: *arBin}
+	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk, ARBin: *arBin, WorkRoot: watchWorkRoot}
 	var before map[string][]byte
 	if *update || os.Getenv(harness.UpdateEnv) != "" {
 		before = map[string][]byte{}

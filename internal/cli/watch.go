@@ -21,6 +21,12 @@ import (
 // files), so a cycle reloads only when a ruleset file changed.
 var watchNative *harness.Native
 
+// watchWorkRoot, while run --watch runs, is where every cycle makes the
+// cases' work directories (harness.Config.WorkRoot): a case with ruleset
+// files of its own writes them to the same paths each cycle, so its
+// ruleset stays in watchNative's cache until the case changes them.
+var watchWorkRoot string
+
 // watchInterval is how often run --watch looks at the files.
 var watchInterval = 100 * time.Millisecond
 
@@ -44,6 +50,13 @@ func watchRun(flagArgs []string, repo string, paths []string, hostname string, s
 func watchLoop(ctx context.Context, flagArgs []string, repo string, paths []string, hostname string, stdout, stderr io.Writer) int {
 	watchNative = harness.NewNative(hostname)
 	defer func() { watchNative = nil }()
+	root, err := os.MkdirTemp("", "ossec-ruletest-watch")
+	if err != nil {
+		fmt.Fprintf(stderr, "ossec-ruletest run --watch: %v\n", err)
+		return 1
+	}
+	watchWorkRoot = root
+	defer func() { os.RemoveAll(root); watchWorkRoot = "" }()
 
 	cycle := func(files []string, why string) {
 		start := time.Now()
