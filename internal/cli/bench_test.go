@@ -40,9 +40,11 @@ func TestBench(t *testing.T) {
 	}
 }
 
-// TestBenchAgainst runs bench --against on a stand-in ossec-logtest (a
-// script that reads its input): the side-by-side figures name it, the
-// queue messages are left out, and a failing ossec-logtest is an error.
+// TestBenchAgainst runs bench --against on stand-ins for ossec-logtest and
+// for this program (scripts that check their arguments and count the lines
+// they read): the side-by-side figures name it, both get the same lines the
+// same way, the queue messages are left out, and a failing ossec-logtest
+// is an error.
 func TestBenchAgainst(t *testing.T) {
 	base := testenv.StockRuleset(t)
 	dir := t.TempDir()
@@ -51,14 +53,21 @@ func TestBenchAgainst(t *testing.T) {
 	ossec := filepath.Join(dir, "ossec")
 	os.MkdirAll(filepath.Join(ossec, "bin"), 0o755)
 	bin := filepath.Join(ossec, "bin", "ossec-logtest")
-	os.WriteFile(bin, []byte("#!/bin/sh\n[ \"$*\" = \"-D "+ossec+" -c "+ossec+"/etc/ossec.conf -q\" ] || exit 9\nn=0\nwhile read l; do n=$((n+1)); done\necho \"$n\" >> "+filepath.Join(dir, "count")+"\n"), 0o755)
+	standIn := func(args, count string) []byte {
+		return []byte("#!/bin/sh\n[ \"$*\" = \"" + args + "-D " + ossec + " -c " + ossec + "/etc/ossec.conf -q\" ] || exit 9\nn=0\nwhile read l; do n=$((n+1)); done\necho \"$n\" >> " + filepath.Join(dir, count) + "\n")
+	}
+	os.WriteFile(bin, standIn("", "count"), 0o755)
+	self := filepath.Join(dir, "ossec-ruletest")
+	os.WriteFile(self, standIn("logtest ", "count-ours"), 0o755)
+	defer func(f func() (string, error)) { benchSelf = f }(benchSelf)
+	benchSelf = func() (string, error) { return self, nil }
 	var stdout, stderr bytes.Buffer
 	if code := runBench([]string{"--base", base, "--no-repo", "--min-time", "1ms", "--against", ossec, corpus}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
 	for _, re := range []string{
-		`(?m)^against: +` + regexp.QuoteMeta(bin) + `, one pass over the 1 lines$`,
+		`(?m)^against: +` + regexp.QuoteMeta(bin) + `, both logtests as processes, one pass over the 1 lines each$`,
 		`(?m)^ +ours +ossec-logtest$`,
 		`(?m)^load cpu +\S+ +\S+$`,
 		`(?m)^peak memory +\d+\.\d MB +\d+\.\d MB$`,
@@ -71,12 +80,47 @@ func TestBenchAgainst(t *testing.T) {
 		t.Errorf("stderr %q does not say the queue message was left out", stderr.String())
 	}
 	// Once without input (its load), once with the line.
-	if got, _ := os.ReadFile(filepath.Join(dir, "count")); string(got) != "0\n1\n" {
-		t.Errorf("the stand-in read %q lines per run, want 0 then 1", got)
+	for _, count := range []string{"count", "count-ours"} {
+		if got, _ := os.ReadFile(filepath.Join(dir, count)); string(got) != "0\n1\n" {
+			t.Errorf("the stand-in (%s) read %q lines per run, want 0 then 1", count, got)
+		}
 	}
 	os.WriteFile(bin, []byte("#!/bin/sh\necho 'ossec-logtest: cannot read config' >&2\nexit 1\n"), 0o755)
 	stderr.Reset()
 	if code := runBench([]string{"--base", base, "--no-repo", "--min-time", "1ms", "--against", ossec, corpus}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot read config") {
 		t.Errorf("failing ossec-logtest: exit %d, stderr %q", code, stderr.String())
+	}
+	// One that loads but fails on the corpus: its output went to
+	// /dev/null, so the error says where to look instead.
+	os.WriteFile(bin, []byte("#!/bin/sh\nread l && { echo 'lost output' >&2; exit 4; }\nexit 0\n"), 0o755)
+	stderr.Reset()
+	if code := runBench([]string{"--base", base, "--no-repo", "--min-time", "1ms", "--against", ossec, corpus}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "exit status 4: on the corpus (its output went to /dev/null; run it by hand to see it)") {
+		t.Errorf("ossec-logtest failing on the corpus: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestStatusHWM reads the peak memory of /proc/PID/status files: only
+// those of the process named (before its exec, a child shares its
+// parent's memory), and none of an ended one (no memory lines).
+func TestStatusHWM(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		status, name string
+		want         int64
+	}{
+		{"Name:\tossec-logtest\nState:\tR (running)\nVmPeak:\t  20000 kB\nVmHWM:\t   9904 kB\nVmRSS:\t 9000 kB\n", "ossec-logtest", 9904},
+		{"Name:\tbench.test\nVmHWM:\t  60000 kB\n", "ossec-logtest", 0},
+		{"Name:\tossec-logtest\nState:\tZ (zombie)\n", "ossec-logtest", 0},
+	} {
+		f := filepath.Join(dir, "status")
+		if err := os.WriteFile(f, []byte(c.status), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := statusHWM(f, c.name); got != c.want {
+			t.Errorf("statusHWM(%q, %q) = %d, want %d", c.status, c.name, got, c.want)
+		}
+	}
+	if got := statusHWM(filepath.Join(dir, "none"), "x"); got != 0 {
+		t.Errorf("no file: %d", got)
 	}
 }
