@@ -210,6 +210,36 @@ func TestReadFileMissing(t *testing.T) {
 	}
 }
 
+// ReadFileAs reads the file at its path and names it as told, in the
+// document and in its errors; what it reads is what Parse reads.
+func TestReadFileAs(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.xml")
+	src := "<g name=\"x\"><r id=\"1\">a</r></g>"
+	if err := os.WriteFile(good, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := ReadFileAs(good, "rules/good.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parse(t, src)
+	if doc.File != "rules/good.xml" || cmp.Diff(doc.Items, want.Items) != "" {
+		t.Errorf("ReadFileAs = %s %+v, want rules/good.xml %+v", doc.File, doc.Items, want.Items)
+	}
+	bad := filepath.Join(dir, "bad.xml")
+	if err := os.WriteFile(bad, []byte("<g>\n<r>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var e *Error
+	if _, err := ReadFileAs(bad, "rules/bad.xml"); !errors.As(err, &e) || e.File != "rules/bad.xml" || e.Line != 2 {
+		t.Errorf("ReadFileAs(bad) = %v, want an error at rules/bad.xml line 2", err)
+	}
+	if _, err := ReadFileAs(filepath.Join(dir, "nope.xml"), "rules/nope.xml"); !errors.As(err, &e) || e.File != "rules/nope.xml" || e.Code != CodeNotFound {
+		t.Errorf("ReadFileAs(missing) = %v, want CodeNotFound for rules/nope.xml", err)
+	}
+}
+
 func TestChildren(t *testing.T) {
 	doc := parse(t, `<g name="x"><r id="1"><m>a</m></r><r id="2"/></g><g name="y"><r id="3"/></g>`)
 	roots := doc.Roots()

@@ -387,24 +387,21 @@ func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecx
 			return doc, true
 		}
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false
-		}
-		l.errf(Pos{File: display}, missing, "cannot read file: %v", err)
-		return nil, true
-	}
-	doc, err := ossecxml.Parse(display, data)
+	doc, err := ossecxml.ReadFileAs(file, display)
 	if err == nil && vars {
 		err = doc.ApplyVariables()
 	}
 	if err != nil {
 		var xe *ossecxml.Error
-		if errors.As(err, &xe) {
-			l.errf(Pos{File: display, Line: xe.Line, Col: xe.Col}, Code(xe.Code), "%s", xe.Msg)
-		} else {
+		switch {
+		case !errors.As(err, &xe):
 			l.errf(Pos{File: display}, CodeXML, "%v", err)
+		case xe.Code != ossecxml.CodeNotFound:
+			l.errf(Pos{File: display, Line: xe.Line, Col: xe.Col}, Code(xe.Code), "%s", xe.Msg)
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, false
+		default:
+			l.errf(Pos{File: display}, missing, "cannot read file: %v", xe.Err)
 		}
 		return nil, true
 	}

@@ -1,7 +1,6 @@
 package ruleset
 
 import (
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -70,11 +69,7 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	}
 	docs := make([]*ossecxml.Document, len(files))
 	parallel(workers, len(files), func(i int) {
-		data, err := os.ReadFile(files[i])
-		if err != nil {
-			return
-		}
-		doc, err := ossecxml.Parse(files[i], data)
+		doc, err := ossecxml.ReadFile(files[i])
 		if err != nil || doc.ApplyVariables() != nil {
 			return
 		}
