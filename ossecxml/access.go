@@ -55,8 +55,12 @@ func (n *Node) Attr(name string) (string, bool) {
 // os_xml dropped: text before one of n's child elements (Content is only
 // the text after the last one). OSSEC never sees it; it is rarely meant.
 func (n *Node) DroppedText() (Pos, bool) {
-	p, ok := n.doc.dropped[n.Key]
-	return p, ok
+	o, ok := n.doc.dropped[n.Key]
+	if !ok {
+		return Pos{}, false
+	}
+	line := 0
+	return n.doc.pos(o, &line), true
 }
 
 // HasChildren reports whether n has child elements (or variables), as
@@ -82,7 +86,8 @@ func (n *Node) Document() *Document { return n.doc }
 // the same depth right after an element are its attributes.
 func (d *Document) children(key int) []*Node {
 	items := d.Items
-	var i, m int
+	var i int
+	var m int32
 	if key >= 0 {
 		m = items[key].Depth + 1
 		i = key + 1
@@ -111,6 +116,7 @@ func (d *Document) children(key int) []*Node {
 	nodes := make([]Node, nn)
 	attrs := make([]Attr, na)
 	out := make([]*Node, 0, nn)
+	line := 0 // of the last position resolved: items come in order
 	for ; i < len(items); i++ {
 		it := &items[i]
 		if it.Kind != KindElement || it.IsAttr {
@@ -118,11 +124,11 @@ func (d *Document) children(key int) []*Node {
 		}
 		if it.Depth == m {
 			n := &nodes[len(out)]
-			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: it.Pos, ContentPos: it.ContentPos}
+			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: d.pos(it.pos, &line), ContentPos: d.pos(it.contentPos, &line)}
 			k := 0
 			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
 				a := &items[l]
-				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: a.Pos, ValuePos: a.ContentPos}
+				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: d.pos(a.pos, &line), ValuePos: d.pos(a.contentPos, &line)}
 				k++
 			}
 			if k > 0 {

@@ -142,19 +142,20 @@ type Item struct {
 	Closed bool
 	// Depth is the nesting depth: 0 for a top-level element and its
 	// attributes.
-	Depth int
+	Depth int32
 	// Name is the element or attribute name.
 	Name string
 	// Content is the attribute value, or the element's content (the text
 	// after its last child element).
 	Content string
-	// Pos is where the item starts: the '<' of an element, the first byte
-	// of an attribute name.
-	Pos Pos
-	// ContentPos is where Content starts in the file (the attribute value
-	// after the quote, or the first byte of the element's last content
-	// segment). After variable substitution it still points at the original text.
-	ContentPos Pos
+	// pos is the offset where the item starts: the '<' of an element, the
+	// first byte of an attribute name. contentPos is where Content starts
+	// (the attribute value after the quote, or the first byte of the
+	// element's last content segment); after variable substitution it
+	// still points at the original text. Document.pos makes positions of
+	// them: an item is half the size it would be with two Pos, and a stock
+	// load reads eleven thousand.
+	pos, contentPos int
 }
 
 // Document is a file read by os_xml's rules.
@@ -163,10 +164,12 @@ type Document struct {
 	File string
 	// Items is os_xml's flat list.
 	Items []Item
-	// dropped maps the index of an element in Items to the position of
+	// dropped maps the index of an element in Items to the offset of
 	// the first non-blank text os_xml dropped from it: text before one of
 	// its child elements (os_xml keeps only the text after the last one).
-	dropped map[int]Pos
+	dropped map[int]int
+	// lines are the offsets of the line starts.
+	lines []int
 }
 
 // ReadFile reads and parses a file (OS_ReadXML). A file that cannot be
@@ -195,7 +198,7 @@ func Parse(file string, data []byte) (*Document, error) {
 
 // parseText parses data, whose bytes text holds too.
 func parseText(file string, data []byte, text string) (*Document, error) {
-	p := &parser{data: data, text: text, doc: &Document{File: file}}
+	p := &parser{data: data, text: text, doc: &Document{File: file, lines: lineStarts(data)}}
 	// An item per element (a '<' not starting a closing tag) and per
 	// attribute (a quote after '='), give or take comments.
 	n := bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</")) +
@@ -204,8 +207,37 @@ func parseText(file string, data []byte, text string) (*Document, error) {
 	if err := p.run(); err != nil {
 		return nil, err
 	}
-	p.fillPositions()
 	return p.doc, nil
+}
+
+// lineStarts returns the offsets of the line starts of data.
+func lineStarts(data []byte) []int {
+	lines := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return lines
+		}
+		i += j + 1
+		lines = append(lines, i)
+	}
+}
+
+// pos returns the position of offset o. *line is the index in d.lines of
+// the last position resolved, updated: offsets come mostly in increasing
+// order, so the search starts there.
+func (d *Document) pos(o int, line *int) Pos {
+	lines := d.lines
+	i := *line
+	if i >= len(lines) || lines[i] > o || (i+1 < len(lines) && lines[i+1] <= o) {
+		if i+2 < len(lines) && lines[i+1] <= o && lines[i+2] > o {
+			i++
+		} else {
+			i = sort.SearchInts(lines, o+1) - 1
+		}
+	}
+	*line = i
+	return Pos{Offset: o, Line: i + 1, Col: o - lines[i] + 1}
 }
 
 const eof = -1
@@ -218,13 +250,12 @@ var byteByByte bool
 // one byte at a time with a pushback stack (ungetc), and some of its
 // quirks come from where that stack is used.
 type parser struct {
-	data  []byte
-	text  string // data as a string: names and contents share it
-	off   int    // next unread byte
-	back  []int  // pushed-back offsets, top last
-	doc   *Document
-	lines []int // offsets of line starts, built lazily
-	// lastLine is the index in lines of the last position resolved.
+	data []byte
+	text string // data as a string: names and contents share it
+	off  int    // next unread byte
+	back []int  // pushed-back offsets, top last
+	doc  *Document
+	// lastLine is the index in doc.lines of the last position resolved.
 	lastLine int
 	// bufs are the byte buffers of readElem, by level, and attr and value
 	// those of attributes, reused.
@@ -294,45 +325,8 @@ func (p *parser) errAt(o int, code Code, format string, args ...any) *Error {
 }
 
 func (p *parser) lineCol(o int) (int, int) {
-	if p.lines == nil {
-		p.lines = make([]int, 1, bytes.Count(p.data, []byte{'\n'})+1)
-		for i := 0; ; {
-			j := bytes.IndexByte(p.data[i:], '\n')
-			if j < 0 {
-				break
-			}
-			i += j + 1
-			p.lines = append(p.lines, i)
-		}
-	}
-	// Offsets come mostly in increasing order: move from the last line.
-	i := p.lastLine
-	if i >= len(p.lines) || p.lines[i] > o || (i+1 < len(p.lines) && p.lines[i+1] <= o) {
-		if i+2 < len(p.lines) && p.lines[i+1] <= o && p.lines[i+2] > o {
-			i++
-		} else {
-			i = sort.SearchInts(p.lines, o+1) - 1
-		}
-	}
-	p.lastLine = i
-	return i + 1, o - p.lines[i] + 1
-}
-
-func (p *parser) pos(o int) Pos {
-	l, c := p.lineCol(o)
-	return Pos{Offset: o, Line: l, Col: c}
-}
-
-// fillPositions converts the offsets stored in Items to line:col.
-func (p *parser) fillPositions() {
-	for i := range p.doc.Items {
-		it := &p.doc.Items[i]
-		it.Pos = p.pos(it.Pos.Offset)
-		it.ContentPos = p.pos(it.ContentPos.Offset)
-	}
-	for k, pos := range p.doc.dropped {
-		p.doc.dropped[k] = p.pos(pos.Offset)
-	}
+	pos := p.doc.pos(o, &p.lastLine)
+	return pos.Line, pos.Col
 }
 
 func (p *parser) run() error {
@@ -346,7 +340,7 @@ func (p *parser) run() error {
 	for i := range p.doc.Items {
 		if !p.doc.Items[i].Closed {
 			it := &p.doc.Items[i]
-			return p.errAt(it.Pos.Offset, CodeElementNotClosed, "element '%s' not closed", it.Name)
+			return p.errAt(it.pos, CodeElementNotClosed, "element '%s' not closed", it.Name)
 		}
 	}
 	return nil
@@ -409,7 +403,7 @@ func (p *parser) comment() int {
 }
 
 // add appends an item as _writememory does and returns its index.
-func (p *parser) add(name string, attr bool, depth, off int) int {
+func (p *parser) add(name string, attr bool, depth int32, off int) int {
 	k := KindElement
 	if attr {
 		k = KindAttribute
@@ -417,14 +411,14 @@ func (p *parser) add(name string, attr bool, depth, off int) int {
 	if len(name) == 3 && (name[0]|0x20) == 'v' && (name[1]|0x20) == 'a' && (name[2]|0x20) == 'r' {
 		k = KindVariable
 	}
-	p.doc.Items = append(p.doc.Items, Item{Kind: k, IsAttr: attr, Depth: depth, Name: name, Closed: attr, Pos: Pos{Offset: off}})
+	p.doc.Items = append(p.doc.Items, Item{Kind: k, IsAttr: attr, Depth: depth, Name: name, Closed: attr, pos: off})
 	return len(p.doc.Items) - 1
 }
 
 // readElem is _ReadElem: at depth 0 it reads every top-level element; at
 // a deeper level it reads one element. It returns leof when the input
 // ended outside any element.
-func (p *parser) readElem(depth, level int) (bool, error) {
+func (p *parser) readElem(depth int32, level int) (bool, error) {
 	level++
 	if level > MaxDepth {
 		return false, p.errAt(p.nextOffset(), CodeMaxDepth, "maximum nesting depth (%d) reached", MaxDepth)
@@ -543,7 +537,7 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			if selfClosed {
 				it := &p.doc.Items[cur]
 				it.Closed = true
-				it.ContentPos = Pos{Offset: o}
+				it.contentPos = o
 				cur = -1
 				location = -1
 				elem = elem[:0]
@@ -564,7 +558,7 @@ func (p *parser) readElem(depth, level int) (bool, error) {
 			}
 			it := &p.doc.Items[cur]
 			it.Content = p.str(cont, contStart)
-			it.ContentPos = Pos{Offset: contStart}
+			it.contentPos = contStart
 			it.Closed = true
 			cur = -1
 			location = -1
@@ -630,13 +624,13 @@ func (p *parser) noteDropped(cur int, cont []byte, start int) {
 		return
 	}
 	if p.doc.dropped == nil {
-		p.doc.dropped = map[int]Pos{}
+		p.doc.dropped = map[int]int{}
 	}
 	off := start
 	if start+len(cont) <= len(p.text) && p.text[start:start+len(cont)] == string(cont) {
 		off = start + i // the segment is the file's text (no comment inside)
 	}
-	p.doc.dropped[cur] = Pos{Offset: off}
+	p.doc.dropped[cur] = off
 }
 
 // nextOffset is the offset of the byte get would return next.
@@ -650,7 +644,7 @@ func (p *parser) nextOffset() int {
 // attributes is _getattributes: it reads the attributes of the element
 // just added and returns '/' when the tag ended with "/" (the '>' after it
 // is left unread, as os_xml does), 0 when it ended with '>'.
-func (p *parser) attributes(depth int) (int, error) {
+func (p *parser) attributes(depth int32) (int, error) {
 	attr, value := p.attr[:0], p.value[:0]
 	defer func() { p.attr, p.value = attr, value }()
 	for {
@@ -733,7 +727,7 @@ func (p *parser) attributes(depth int) (int, error) {
 			case location == 1 && c == quote:
 				i := p.add(name, true, depth, attrStart)
 				p.doc.Items[i].Content = p.str(value, valueStart)
-				p.doc.Items[i].ContentPos = Pos{Offset: valueStart}
+				p.doc.Items[i].contentPos = valueStart
 				c, o = p.get()
 				switch {
 				case isSpace(c):

@@ -27,17 +27,17 @@ func (d *Document) ApplyVariables() error {
 					continue
 				}
 				if !strings.EqualFold(a.Name, "name") {
-					return d.errAt(a.Pos, CodeVarBadAttr, "only \"name\" is allowed as an attribute for a variable (found %q)", a.Name)
+					return d.errAt(a.pos, CodeVarBadAttr, "only \"name\" is allowed as an attribute for a variable (found %q)", a.Name)
 				}
 				if len(a.Content) >= MaxVariableSize {
-					return d.errAt(a.ContentPos, CodeVarNameSize, "variable name longer than %d bytes", MaxVariableSize-1)
+					return d.errAt(a.contentPos, CodeVarNameSize, "variable name longer than %d bytes", MaxVariableSize-1)
 				}
 				names = append(names, a.Content)
 				found = true
 				break
 			}
 			if !found {
-				return d.errAt(it.Pos, CodeVarNoValue, "no name set for variable")
+				return d.errAt(it.pos, CodeVarNoValue, "no name set for variable")
 			}
 			values = append(values, it.Content)
 			continue
@@ -47,7 +47,7 @@ func (d *Document) ApplyVariables() error {
 		}
 		out, err := substitute(it.Content, names, values)
 		if err != nil {
-			return d.errAt(it.ContentPos, err.code, "%s", err.msg)
+			return d.errAt(it.contentPos, err.code, "%s", err.msg)
 		}
 		it.Content = out
 	}
@@ -100,7 +100,9 @@ func isVarEnd(c byte) bool {
 	return c == '$' || c == '.' || c == '|' || c == ',' || c == ' '
 }
 
-func (d *Document) errAt(p Pos, code Code, format string, args ...any) *Error {
+func (d *Document) errAt(o int, code Code, format string, args ...any) *Error {
+	line := 0
+	p := d.pos(o, &line)
 	e := &Error{File: d.File, Line: p.Line, Col: p.Col, Code: code}
 	e.Msg = sprintf(format, args...)
 	return e

@@ -108,17 +108,18 @@ func (p *prefetch) run(files []string, nDecoders int) {
 			if it.IsAttr || it.Kind != ossecxml.KindElement {
 				continue
 			}
-			for len(parents) <= it.Depth {
+			depth := int(it.Depth)
+			for len(parents) <= depth {
 				parents = append(parents, -1)
 			}
-			parents[it.Depth] = j
+			parents[depth] = j
 			k, ok := patternKind(it.Name, i < nDecoders)
 			if !ok {
 				continue
 			}
 			parent := -1
-			if it.Depth > 0 {
-				parent = parents[it.Depth-1]
+			if depth > 0 {
+				parent = parents[depth-1]
 			}
 			sib := sibling{parent, strings.ToLower(it.Name)}
 			if g, ok := group[sib]; ok && texts[g].kind == k {
