@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -127,13 +128,35 @@ func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
 // is kept unused (each build has its own).
 const staleCache = 7 * 24 * time.Hour
 
-// removeStaleCaches removes the cache files next to file that are not
-// file and were not written for staleCache.
+// maxOtherCaches is how many cache files of other builds are kept at most,
+// the last written: each build of the program writes its own, and a
+// developer rebuilding it (go run, go test) makes one per build.
+const maxOtherCaches = 8
+
+// removeStaleCaches removes the cache files next to file, other than file,
+// that were not written for staleCache or are not among the
+// maxOtherCaches last written.
 func removeStaleCaches(file string) {
 	others, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "patterns-*"))
+	type other struct {
+		name string
+		mod  time.Time
+	}
+	var kept []other
 	for _, f := range others {
-		if fi, err := os.Stat(f); err == nil && f != file && time.Since(fi.ModTime()) > staleCache {
+		fi, err := os.Stat(f)
+		switch {
+		case err != nil || f == file:
+		case time.Since(fi.ModTime()) > staleCache:
 			os.Remove(f)
+		default:
+			kept = append(kept, other{f, fi.ModTime()})
+		}
+	}
+	if len(kept) > maxOtherCaches {
+		slices.SortFunc(kept, func(a, b other) int { return b.mod.Compare(a.mod) })
+		for _, o := range kept[maxOtherCaches:] {
+			os.Remove(o.name)
 		}
 	}
 }

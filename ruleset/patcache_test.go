@@ -1,10 +1,13 @@
 package ruleset
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -204,5 +207,56 @@ func TestPatternCacheConcurrentLoads(t *testing.T) {
 			})
 		}
 		wg.Wait()
+	}
+}
+
+// TestRemoveStaleCaches: next to the cache file written, the files of
+// other builds go when older than staleCache, and beyond the
+// maxOtherCaches last written; the file itself and other names stay.
+func TestRemoveStaleCaches(t *testing.T) {
+	dir := t.TempDir()
+	touch := func(name string, age time.Duration) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mod := time.Now().Add(-age)
+		if err := os.Chtimes(f, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	self := touch("patterns-self", 30*24*time.Hour) // old, but being written
+	touch("notes.txt", 30*24*time.Hour)
+	touch("patterns-week-old", staleCache+time.Hour)
+	var want []string
+	for i := range maxOtherCaches + 4 {
+		name := fmt.Sprintf("patterns-%02d", i)
+		touch(name, time.Duration(i+1)*time.Hour)
+		if i < maxOtherCaches {
+			want = append(want, name)
+		}
+	}
+	removeStaleCaches(self)
+	want = append(want, "notes.txt", "patterns-self")
+	var got []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	slices.Sort(want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("files left (-want +got):\n%s", d)
+	}
+	// Few files: age alone removes one.
+	for _, name := range want {
+		if name != "patterns-self" {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+	old := touch("patterns-week-old", staleCache+time.Hour)
+	removeStaleCaches(self)
+	if _, err := os.Stat(old); err == nil {
+		t.Errorf("%s, older than %v, was kept", old, staleCache)
 	}
 }
