@@ -40,6 +40,7 @@ package ossecxml
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"unsafe"
@@ -110,12 +111,12 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Pos is a position in a file: Offset is the byte offset, Line and Col
-// are 1-based (Col counts bytes).
+// Pos is a position in a file: Line and Col are 1-based (Col counts
+// bytes). They are int32 for the size of the nodes, which carry two or
+// four: a line or column past 2^31-1 (in a file of over 2 GiB) reads as
+// 2^31-1.
 type Pos struct {
-	Offset int
-	Line   int
-	Col    int
+	Line, Col int32
 }
 
 // Kind is the kind of an Item.
@@ -237,7 +238,7 @@ func (d *Document) pos(o int, line *int) Pos {
 		}
 	}
 	*line = i
-	return Pos{Offset: o, Line: i + 1, Col: o - lines[i] + 1}
+	return Pos{Line: int32(min(i+1, math.MaxInt32)), Col: int32(min(o-lines[i]+1, math.MaxInt32))}
 }
 
 const eof = -1
@@ -326,7 +327,7 @@ func (p *parser) errAt(o int, code Code, format string, args ...any) *Error {
 
 func (p *parser) lineCol(o int) (int, int) {
 	pos := p.doc.pos(o, &p.lastLine)
-	return pos.Line, pos.Col
+	return int(pos.Line), int(pos.Col)
 }
 
 func (p *parser) run() error {

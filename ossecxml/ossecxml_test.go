@@ -89,7 +89,7 @@ func flatten(d *Document) []flat {
 	var out []flat
 	for _, it := range d.Items {
 		p := itemPos(d, &it)
-		out = append(out, flat{it.Kind, int(it.Depth), it.Name, it.Content, p.Line, p.Col})
+		out = append(out, flat{it.Kind, int(it.Depth), it.Name, it.Content, int(p.Line), int(p.Col)})
 	}
 	return out
 }
@@ -144,8 +144,8 @@ func TestAttributeSpacing(t *testing.T) {
 	doc := parse(t, `<a x= "1" y='2'/>`)
 	n := doc.Roots()[0]
 	if diff := cmp.Diff([]Attr{
-		{Name: "x", Value: "1", Pos: Pos{3, 1, 4}, ValuePos: Pos{7, 1, 8}},
-		{Name: "y", Value: "2", Pos: Pos{10, 1, 11}, ValuePos: Pos{13, 1, 14}},
+		{Name: "x", Value: "1", Pos: Pos{1, 4}, ValuePos: Pos{1, 8}},
+		{Name: "y", Value: "2", Pos: Pos{1, 11}, ValuePos: Pos{1, 14}},
 	}, n.Attrs); diff != "" {
 		t.Errorf("attrs (-want +got):\n%s", diff)
 	}
@@ -451,7 +451,7 @@ func TestDroppedText(t *testing.T) {
 	}
 	for i, want := range []struct {
 		ok        bool
-		line, col int
+		line, col int32
 	}{{true, 3, 3}, {false, 0, 0}, {true, 9, 8}} {
 		p, ok := roots[i].DroppedText()
 		if ok != want.ok || ok && (p.Line != want.line || p.Col != want.col) {

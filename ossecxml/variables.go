@@ -103,7 +103,7 @@ func isVarEnd(c byte) bool {
 func (d *Document) errAt(o int, code Code, format string, args ...any) *Error {
 	line := 0
 	p := d.pos(o, &line)
-	e := &Error{File: d.File, Line: p.Line, Col: p.Col, Code: code}
+	e := &Error{File: d.File, Line: int(p.Line), Col: int(p.Col), Code: code}
 	e.Msg = sprintf(format, args...)
 	return e
 }

@@ -452,7 +452,7 @@ func (l *loader) checkAttrs(file string, e *ossecxml.Node, read int) {
 }
 
 func xpos(file string, p ossecxml.Pos) Pos {
-	return Pos{File: file, Line: p.Line, Col: p.Col}
+	return Pos{File: file, Line: int(p.Line), Col: int(p.Col)}
 }
 
 // compile compiles a pattern and reports a failure at the pattern's
@@ -546,7 +546,7 @@ func (a *acc) posAt(file string, off int) Pos {
 	if off < 0 || !s.raw {
 		return xpos(file, s.pos)
 	}
-	line, col := s.pos.Line, s.pos.Col
+	line, col := int(s.pos.Line), int(s.pos.Col)
 	for i := s.off; i < off && i < len(a.text); i++ {
 		if a.text[i] == '\n' {
 			line++

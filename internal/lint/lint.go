@@ -172,7 +172,7 @@ func (c *checker) mine(file string) bool {
 // pos is the position of byte off of n's content.
 func pos(file string, n *ossecxml.Node, off int) ruleset.Pos {
 	p := n.ContentPos
-	line, col := p.Line, p.Col
+	line, col := int(p.Line), int(p.Col)
 	for i := 0; i < off && i < len(n.Content); i++ {
 		if n.Content[i] == '\n' {
 			line++
@@ -185,7 +185,7 @@ func pos(file string, n *ossecxml.Node, off int) ruleset.Pos {
 }
 
 func nodePos(file string, n *ossecxml.Node) ruleset.Pos {
-	return ruleset.Pos{File: file, Line: n.Pos.Line, Col: n.Pos.Col}
+	return ruleset.Pos{File: file, Line: int(n.Pos.Line), Col: int(n.Pos.Col)}
 }
 
 // The pattern dialect of each element, in rules and decoders.
@@ -359,7 +359,7 @@ func (c *checker) rule(file string, n *ossecxml.Node) {
 		case "frequency":
 			hasFreq = true
 			freq, _ = strconv.Atoi(strings.TrimSpace(a.Value))
-			freqPos = ruleset.Pos{File: file, Line: a.Pos.Line, Col: a.Pos.Col}
+			freqPos = ruleset.Pos{File: file, Line: int(a.Pos.Line), Col: int(a.Pos.Col)}
 		case "timeframe":
 			hasTimeframe = true
 		}
@@ -367,7 +367,7 @@ func (c *checker) rule(file string, n *ossecxml.Node) {
 	var timeframePos ruleset.Pos
 	for _, a := range n.Attrs {
 		if a.Name == "timeframe" {
-			timeframePos = ruleset.Pos{File: file, Line: a.Pos.Line, Col: a.Pos.Col}
+			timeframePos = ruleset.Pos{File: file, Line: int(a.Pos.Line), Col: int(a.Pos.Col)}
 		}
 	}
 	for _, e := range n.Children() {
