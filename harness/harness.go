@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -269,8 +270,8 @@ func (st *caseState) tidy(s string) string {
 			markers[strings.TrimSuffix(name, " --")] = i + 1
 		}
 	}
-	return archivePos.ReplaceAllStringFunc(s, func(m string) string {
-		sub := archivePos.FindStringSubmatch(m)
+	return archivePos().ReplaceAllStringFunc(s, func(m string) string {
+		sub := archivePos().FindStringSubmatch(m)
 		at, ok := markers[sub[1]]
 		if !ok {
 			return m
@@ -281,7 +282,9 @@ func (st *caseState) tidy(s string) string {
 }
 
 // archivePos matches "name:LINE" of a case's archive file in a message.
-var archivePos = regexp.MustCompile(`((?:rules|decoders|lists)/[^\s:]+|ossec\.conf):(\d+)(?::\d+)?`)
+var archivePos = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`((?:rules|decoders|lists)/[^\s:]+|ossec\.conf):(\d+)(?::\d+)?`)
+})
 
 func (st *caseState) close() {
 	if st.sess != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -157,7 +158,9 @@ func preloadRuleset(w io.Writer, cmd, base, repo string, native *harness.Native)
 }
 
 // caseRuleRe finds the rule ids a case asserts on.
-var caseRuleRe = regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]]*\][ \t]*)?(?:![ \t]*)?rule[ \t]+(\d+)`)
+var caseRuleRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]]*\][ \t]*)?(?:![ \t]*)?rule[ \t]+(\d+)`)
+})
 
 // missingRules returns the rule ids the case file names (rule N) that
 // neither rs nor the case's own archive defines.
@@ -171,7 +174,7 @@ func missingRules(file string, rs *ruleset.Ruleset) []int {
 		script = data[:i]
 	}
 	var out []int
-	for _, m := range caseRuleRe.FindAllSubmatch(script, -1) {
+	for _, m := range caseRuleRe().FindAllSubmatch(script, -1) {
 		id, err := strconv.Atoi(string(m[1]))
 		if err != nil || rs.ByID[id] != nil || slices.Contains(out, id) {
 			continue

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
@@ -230,23 +231,25 @@ func (c *checker) decoder(file string, n *ossecxml.Node) {
 }
 
 var (
-	braceRE = regexp.MustCompile(`\{\d+(,\d*)?\}`)
-	flagRE  = regexp.MustCompile(`\(\?[a-zA-Z]+\)`)
-	classRE = regexp.MustCompile(`\[(\^?[A-Za-z0-9]-[A-Za-z0-9][^\]]*|\^[^\]]+)\][+*?]?|\[[^\]\s]{1,20}\][+*?]`)
+	braceRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\d+(,\d*)?\}`) })
+	flagRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(\?[a-zA-Z]+\)`) })
+	classRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\[(\^?[A-Za-z0-9]-[A-Za-z0-9][^\]]*|\^[^\]]+)\][+*?]?|\[[^\]\s]{1,20}\][+*?]`)
+	})
 	// escapes OS_Regex knows, which OS_Match reads as a backslash and a
 	// letter.
-	escRE = regexp.MustCompile(`\\[dwsDWSp.]`)
+	escRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\[dwsDWSp.]`) })
 )
 
 func (c *checker) traps(file string, e *ossecxml.Node, dialect string) {
 	s := e.Content
-	if m := braceRE.FindStringIndex(s); m != nil {
+	if m := braceRE().FindStringIndex(s); m != nil {
 		c.add(pos(file, e, m[0]), RegexBrace, "<%s>: %s is literal text in %s (no counted repetition): write the repetition out%s", e.Name, s[m[0]:m[1]], dialect, instead(e.Name))
 	}
-	if m := flagRE.FindStringIndex(s); m != nil {
+	if m := flagRE().FindStringIndex(s); m != nil {
 		c.add(pos(file, e, m[0]), RegexFlag, "<%s>: %s is literal text in %s (no inline flags; OS_Match is caseless already, OS_Regex is case-sensitive)", e.Name, s[m[0]:m[1]], dialect)
 	}
-	if m := classRE.FindStringIndex(s); m != nil {
+	if m := classRE().FindStringIndex(s); m != nil {
 		c.add(pos(file, e, m[0]), RegexClass, "<%s>: %s is literal text in %s (no character classes: use \\d, \\w, \\s, \\p%s)", e.Name, s[m[0]:m[1]], dialect, instead(e.Name))
 	}
 }
@@ -269,7 +272,7 @@ func (c *checker) osRegex(file string, e *ossecxml.Node) {
 func (c *checker) osMatch(file string, e *ossecxml.Node) {
 	c.traps(file, e, "OS_Match")
 	s := e.Content
-	if m := escRE.FindStringIndex(s); m != nil {
+	if m := escRE().FindStringIndex(s); m != nil {
 		c.add(pos(file, e, m[0]), MatchEscape, "<%s>: OS_Match has no escapes: %s is a backslash followed by %q", e.Name, s[m[0]:m[1]], s[m[0]+1:m[1]])
 	}
 	for _, alt := range splitGroupAlt(s) {
@@ -346,7 +349,7 @@ func (c *checker) altCaptures(file string, e *ossecxml.Node) {
 	}
 }
 
-var numberRE = regexp.MustCompile(`\b(\d+)\b`)
+var numberRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(\d+)\b`) })
 
 func (c *checker) rule(file string, n *ossecxml.Node) {
 	var desc string
@@ -389,7 +392,7 @@ func (c *checker) rule(file string, n *ossecxml.Node) {
 		}
 	}
 	if hasFreq && freq > 0 {
-		for _, m := range numberRE.FindAllStringSubmatch(desc, -1) {
+		for _, m := range numberRE().FindAllStringSubmatch(desc, -1) {
 			if k, _ := strconv.Atoi(m[1]); k == freq {
 				c.add(freqPos, FrequencyOffByTwo, "frequency=\"%d\" fires on the %dth matching event (OSSEC counts frequency+1 earlier events), but the description speaks of %d: for %d events write frequency=\"%d\"", freq, freq+2, freq, freq, max(freq-2, 0))
 				break

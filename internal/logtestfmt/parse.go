@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 )
@@ -78,7 +79,9 @@ type parser struct {
 }
 
 // noise matches the lines ossec-logtest prints that are not about an event.
-var noise = regexp.MustCompile(`^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \S+: .*|ossec-testrule: Type one log per line\.|lf->decoder_info->name: '.*'|ut_decoder_name       : '.*'|decoder matched : '.*'|decoder expected: '.*'|\d+)$`)
+var noise = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \S+: .*|ossec-testrule: Type one log per line\.|lf->decoder_info->name: '.*'|ut_decoder_name       : '.*'|decoder matched : '.*'|decoder expected: '.*'|\d+)$`)
+})
 
 func (p *parser) errf(text, format string, args ...any) error {
 	return &ParseError{Line: p.n, Text: text, Msg: fmt.Sprintf(format, args...)}
@@ -138,7 +141,7 @@ func (p *parser) line(line string) error {
 		return nil
 	}
 	if p.cur == nil {
-		if noise.MatchString(line) {
+		if noise().MatchString(line) {
 			return nil
 		}
 		return p.errf(line, "unexpected text before the first event")
@@ -243,7 +246,7 @@ func (p *parser) line(line string) error {
 			}
 		}
 	}
-	if noise.MatchString(line) {
+	if noise().MatchString(line) {
 		return nil
 	}
 	return p.errf(line, "unexpected line")
@@ -286,9 +289,9 @@ type Alert struct {
 }
 
 var (
-	alertHead = regexp.MustCompile(`^\*\* Alert (\d+)\.(\d+):( mail )? - (.*)$`)
-	alertRule = regexp.MustCompile(`^Rule: (\d+) \(level (\d+)\) -> '(.*)'$`)
-	alertDate = regexp.MustCompile(`^(\d+ \w{3} \d\d \d\d:\d\d:\d\d) (.*)$`)
+	alertHead = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\*\* Alert (\d+)\.(\d+):( mail )? - (.*)$`) })
+	alertRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^Rule: (\d+) \(level (\d+)\) -> '(.*)'$`) })
+	alertDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+ \w{3} \d\d \d\d:\d\d:\d\d) (.*)$`) })
 )
 
 // ParseAlerts reads what ossec-logtest -a writes on its standard output:
@@ -314,10 +317,10 @@ func ParseAlerts(r io.Reader) ([]Alert, error) {
 		if !ok {
 			break
 		}
-		if line == "" || noise.MatchString(line) {
+		if line == "" || noise().MatchString(line) {
 			continue
 		}
-		m := alertHead.FindStringSubmatch(line)
+		m := alertHead().FindStringSubmatch(line)
 		if m == nil {
 			return nil, errf(line, "expected \"** Alert\"")
 		}
@@ -329,7 +332,7 @@ func ParseAlerts(r io.Reader) ([]Alert, error) {
 		if line, ok = next(); !ok {
 			return nil, errf("", "alert ends after its first line")
 		}
-		d := alertDate.FindStringSubmatch(line)
+		d := alertDate().FindStringSubmatch(line)
 		if d == nil {
 			return nil, errf(line, "expected the alert's date and location")
 		}
@@ -342,7 +345,7 @@ func ParseAlerts(r io.Reader) ([]Alert, error) {
 		if line, ok = next(); !ok {
 			return nil, errf("", "alert ends before its rule")
 		}
-		rm := alertRule.FindStringSubmatch(line)
+		rm := alertRule().FindStringSubmatch(line)
 		if rm == nil {
 			return nil, errf(line, "expected \"Rule: ID (level N) -> 'DESCRIPTION'\"")
 		}

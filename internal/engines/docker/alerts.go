@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
@@ -159,7 +160,9 @@ type ARLine struct {
 // arLogLine matches the date OSSEC's scripts and ossec-ar-verify-file put
 // in front of each line ("Thu Nov 26 10:00:00 UTC 2026"), then the
 // program.
-var arLogLine = regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \S+ \d{4} (\S+?):? (.*)$`)
+var arLogLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \S+ \d{4} (\S+?):? (.*)$`)
+})
 
 // ParseARLog reads active-responses.log. Lines in another format are kept
 // with their text only.
@@ -170,7 +173,7 @@ func ParseARLog(data []byte) []ARLine {
 			continue
 		}
 		a := ARLine{Text: l}
-		if m := arLogLine.FindStringSubmatch(l); m != nil {
+		if m := arLogLine().FindStringSubmatch(l); m != nil {
 			a.Program = m[1]
 			a.Args = strings.Fields(m[2])
 		}

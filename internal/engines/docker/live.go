@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
@@ -219,7 +220,7 @@ func (m *Manager) StartLive(ctx context.Context, files []File) (*Live, error) {
 // responses, ossec-logcollector the files and commands to read,
 // ossec-remoted its listeners, the agent keys and shared files.
 func daemonKeys(conf string, files []File) map[string]string {
-	conf = xmlComment.ReplaceAllString(conf, "")
+	conf = xmlComment().ReplaceAllString(conf, "")
 	sum := func(tags []string, paths func(string) bool) string {
 		h := sha256.New()
 		for _, tag := range tags {
@@ -526,7 +527,7 @@ func (m *Manager) procs(ctx context.Context) ([]proc, error) {
 // ourSyslogPort when a listener on 514 exists for other addresses.
 func syslogListener(conf string) (block string, port int) {
 	taken := false
-	for _, m := range remoteBlock.FindAllStringSubmatch(conf, -1) {
+	for _, m := range remoteBlock().FindAllStringSubmatch(conf, -1) {
 		body := m[1]
 		if strings.TrimSpace(tagValue(body, "connection")) != "syslog" {
 			continue
@@ -543,7 +544,7 @@ func syslogListener(conf string) (block string, port int) {
 			}
 			continue
 		}
-		for _, ip := range allowedIPs.FindAllStringSubmatch(body, -1) {
+		for _, ip := range allowedIPs().FindAllStringSubmatch(body, -1) {
 			a := strings.TrimSpace(ip[1])
 			if a == "127.0.0.1" || strings.HasPrefix(a, "127.0.0.0/") || a == "0.0.0.0/0" || a == "any" {
 				return "", p
@@ -561,10 +562,10 @@ func syslogListener(conf string) (block string, port int) {
 }
 
 var (
-	remoteBlock = regexp.MustCompile(`(?s)<remote>(.*?)</remote>`)
-	allowedIPs  = regexp.MustCompile(`(?s)<allowed-ips>(.*?)</allowed-ips>`)
-	arBlock     = regexp.MustCompile(`(?s)<active-response>(.*?)</active-response>`)
-	xmlComment  = regexp.MustCompile(`(?s)<!--.*?-->`)
+	remoteBlock = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<remote>(.*?)</remote>`) })
+	allowedIPs  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<allowed-ips>(.*?)</allowed-ips>`) })
+	arBlock     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<active-response>(.*?)</active-response>`) })
+	xmlComment  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<!--.*?-->`) })
 )
 
 func tagValue(body, tag string) string {
@@ -594,14 +595,16 @@ type arEntry struct {
 }
 
 var (
-	globalBlock = regexp.MustCompile(`(?s)<global>(.*?)</global>`)
-	allowEntry  = regexp.MustCompile(`(?s)<(?:white_list|allow_list)>(.*?)</(?:white_list|allow_list)>`)
+	globalBlock = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<global>(.*?)</global>`) })
+	allowEntry  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?s)<(?:white_list|allow_list)>(.*?)</(?:white_list|allow_list)>`)
+	})
 )
 
 func parseARConfig(conf string) arConfig {
-	conf = xmlComment.ReplaceAllString(conf, "")
+	conf = xmlComment().ReplaceAllString(conf, "")
 	var out arConfig
-	for _, m := range arBlock.FindAllStringSubmatch(conf, -1) {
+	for _, m := range arBlock().FindAllStringSubmatch(conf, -1) {
 		body := m[1]
 		if strings.TrimSpace(tagValue(body, "disabled")) == "yes" || strings.TrimSpace(tagValue(body, "command")) == "" {
 			continue
@@ -624,8 +627,8 @@ func parseARConfig(conf string) arConfig {
 		}
 		out.entries = append(out.entries, e)
 	}
-	for _, g := range globalBlock.FindAllStringSubmatch(conf, -1) {
-		for _, a := range allowEntry.FindAllStringSubmatch(g[1], -1) {
+	for _, g := range globalBlock().FindAllStringSubmatch(conf, -1) {
+		for _, a := range allowEntry().FindAllStringSubmatch(g[1], -1) {
 			if v := strings.TrimSpace(a[1]); v != "" {
 				out.allow = append(out.allow, v)
 			}
@@ -662,8 +665,8 @@ func (e *arEntry) runsOnServer(location string) bool {
 }
 
 var (
-	arUserChars = regexp.MustCompile(`^[a-zA-Z._0-9@?-]*$`)
-	arIPChars   = regexp.MustCompile(`^[a-zA-Z.:_0-9-]*$`)
+	arUserChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z._0-9@?-]*$`) })
+	arIPChars   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z.:_0-9-]*$`) })
 )
 
 // sent returns the responses analysisd sends for the alert r of the
@@ -687,12 +690,12 @@ func (c arConfig) sent(r engine.Result, a *Archived, location string) (all, onSe
 				v = a.Filename
 			case "srcip":
 				v = a.Fields["srcip"]
-				ok = ok && arIPChars.MatchString(v) && !c.allowed(strings.TrimPrefix(v, "::ffff:"))
+				ok = ok && arIPChars().MatchString(v) && !c.allowed(strings.TrimPrefix(v, "::ffff:"))
 			case "user":
 				if v = a.Fields["dstuser"]; v == "" {
 					v = a.Fields["srcuser"]
 				}
-				ok = ok && arUserChars.MatchString(v)
+				ok = ok && arUserChars().MatchString(v)
 			}
 			ok = ok && v != ""
 			ar.Args[x] = v
@@ -732,11 +735,11 @@ func (c arConfig) allowed(ip string) bool {
 	return false
 }
 
-var commandBlock = regexp.MustCompile(`(?s)<command>(.*?)</command>`)
+var commandBlock = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<command>(.*?)</command>`) })
 
 // commandExpect returns the <expect> of the <command> named name.
 func commandExpect(conf, name string) []string {
-	for _, m := range commandBlock.FindAllStringSubmatch(conf, -1) {
+	for _, m := range commandBlock().FindAllStringSubmatch(conf, -1) {
 		if strings.TrimSpace(tagValue(m[1], "name")) != name {
 			continue
 		}
