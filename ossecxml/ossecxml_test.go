@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 )
@@ -268,6 +269,21 @@ func TestChildren(t *testing.T) {
 	want := []string{"x/1", "x/1/m=a", "x/2", "y/3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+}
+
+// TestChildrenIn: ChildrenIn gives what Children gives, call after call
+// with the same buffer, whatever the number of children and attributes of
+// the one before.
+func TestChildrenIn(t *testing.T) {
+	doc := parse(t, `<g><r id="1" level="2"><m>a</m><n x="1" y="2">b</n><o/></r><r/><r id="3"><p z="9">c</p></r><r id="4"><q>d</q><s>e</s></r></g>`)
+	var buf Nodes
+	for _, r := range doc.Roots()[0].Children() {
+		want := r.Children()
+		got := r.ChildrenIn(&buf)
+		if d := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Node{})); d != "" {
+			t.Errorf("<r %v>: ChildrenIn (-Children +ChildrenIn):\n%s", r.Attrs, d)
+		}
 	}
 }
 

@@ -159,7 +159,7 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 		l.errf(xpos(file, n.Attrs[1].Pos), CodeDecoderName, "<decoder> takes only a name attribute (found %q)", n.Attrs[1].Name)
 		return false
 	}
-	kids := n.Children()
+	kids := n.ChildrenIn(&l.kids)
 	if kids == nil {
 		l.errf(xpos(file, n.Pos), CodeDecoderEmpty, "decoder %q has no elements", n.Attrs[0].Value)
 		return false

@@ -245,7 +245,7 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 	rr := &l.rr
 	*rr = ruleReader{l: l, file: file, r: l.newRule(a, at)}
 	rr.s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
-	kids := n.Children()
+	kids := n.ChildrenIn(&l.kids)
 	if kids == nil {
 		l.errf(at, CodeRuleNoOptions, "rule %d has no options", a.id)
 		return false
