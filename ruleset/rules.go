@@ -107,7 +107,7 @@ func (l *loader) readRuleFile(f cfgPath) {
 	// to report their errors too.
 	for _, g := range roots {
 		l.checkContainer(file, g)
-		rules := g.Children()
+		rules := g.ChildrenIn(&l.groupKids)
 		if rules == nil {
 			l.errf(xpos(file, g.Pos), CodeRuleGroupEmpty, "group %q has no rule", g.Attrs[0].Value)
 			continue
