@@ -112,22 +112,28 @@ func (r ExecRunner) Run(ctx context.Context, argv []string) ([]byte, int, error)
 }
 
 // limitedBuffer keeps at most limit bytes and remembers that it overflowed.
+// It is an io.Writer only: with bytes.Buffer's ReadFrom promoted (an
+// embedded Buffer), io.Copy, which exec uses, would read the whole output
+// past the limit.
 type limitedBuffer struct {
-	bytes.Buffer
+	buf   bytes.Buffer
 	limit int
 	over  bool
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := b.limit - b.Len(); len(p) > room {
+	if room := b.limit - b.buf.Len(); len(p) > room {
 		b.over = true
 		if room > 0 {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		}
 		return len(p), nil
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+// Bytes is what the buffer kept.
+func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // lookBinary returns the first of the absolute candidates that is a file
 // owned by root and not writable by group or others, or "".
