@@ -280,6 +280,7 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 					gs.groupHist = &evList{}
 				}
 				gs.groupHist.add(p)
+				p.grouped = true
 			}
 		}
 	}
@@ -319,9 +320,10 @@ func (s *Session) keepLean(p *pastEvent, ev *event) {
 	}
 }
 
-// newPastEvent takes a zeroed pastEvent and its data from a block of
-// them, one allocation per 8 remembered events, or alone with
-// Options.Forget (without data with Options.Lean, see keepLean).
+// newPastEvent takes a zeroed pastEvent and its data from the events
+// the list freed (see recycle) or from a block of them, one allocation
+// per 8 remembered events, or alone with Options.Forget (without data
+// with Options.Lean, see keepLean).
 func (s *Session) newPastEvent() *pastEvent {
 	if s.e.lean {
 		return &pastEvent{}
@@ -332,6 +334,11 @@ func (s *Session) newPastEvent() *pastEvent {
 		f := &pastFull{}
 		f.p.d = &f.d
 		return &f.p
+	}
+	if p := s.spare; p != nil {
+		s.spare = p.next
+		p.next = nil
+		return p
 	}
 	if len(s.pastBlock) == 0 {
 		s.pastBlock = make([]pastFull, 8)
@@ -379,6 +386,7 @@ func (s *Session) addEvent(p *pastEvent) {
 		}
 		old.prev = nil
 		s.freeEvent(old)
+		s.recycle(old)
 		if l.last == nil {
 			break
 		}
@@ -415,6 +423,21 @@ func (s *Session) freeEvent(p *pastEvent) {
 			}
 		}
 	}
+}
+
+// recycle keeps p, which the event list freed, for the next remembered
+// event, unless a history may still hold it: a group history's oldest
+// node, which freeEvent drops for it, need not be its own. Once memory_size
+// is reached, an event is then freed for each one remembered, and the
+// list stops allocating.
+func (s *Session) recycle(p *pastEvent) {
+	if s.e.forget || s.e.lean || p.grouped {
+		return
+	}
+	d := p.d
+	*d = pastData{}
+	*p = pastEvent{d: d, next: s.spare}
+	s.spare = p
 }
 
 // lastOwner is the rule whose last_events buffer r writes.

@@ -396,7 +396,10 @@ type Session struct {
 	// sc is the literal scan of the current event's log, x.sc.
 	sc *logScan
 
+	// pastBlock are the past events allocated and not used yet, spare
+	// the ones the event list freed (linked by next).
 	pastBlock []pastFull
+	spare     *pastEvent
 
 	// logged holds what analysisd would write to its log (merror) while
 	// handling the current event; analyze moves it into the Result.
@@ -452,7 +455,7 @@ func (s *Session) Release(now time.Time) {
 			s.forget()
 		}
 	}
-	s.pastBlock = nil
+	s.pastBlock, s.spare = nil, nil
 }
 
 // SetObserver makes o watch the events the session analyses from now on

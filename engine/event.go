@@ -207,7 +207,10 @@ type pastEvent struct {
 	// event.set); d holds the values and logs (nil: none, with
 	// Options.Lean).
 	set uint32
-	d   *pastData
+	// grouped: the event went into group histories, which may still
+	// point at it once it is freed (see recycle).
+	grouped bool
+	d       *pastData
 	// sidRule and sidNode locate the event in the sid history it sits
 	// in (own is that node), so that eviction from the event list
 	// removes it there too.
