@@ -347,13 +347,99 @@ const (
 // low 24 bits of g.
 func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 
+// quickCheck is a condition that every log a rule's pattern matches
+// meets, decided from the scan alone. The rule node keeps it, so that
+// most rejections read nothing but the node: the pattern's filter and its
+// branches sit elsewhere in memory, and most of the rules tried on an
+// event fail on their pattern. One of alts must hold: with grams, the log
+// has the four trigram bits (16 bits each) of a literal a branch needs;
+// otherwise the log starts with a branch's prefix of up to four bytes
+// (the bytes in the low 32 bits, their mask in the high ones). n == 0:
+// nothing is known.
+type quickCheck struct {
+	alts             [4]uint64
+	n                uint8
+	grams, fold, utf bool
+}
+
+// quickOf is the quick check of a filter's log pattern (off 0): every
+// branch has a literal with trigrams, or every branch starts with a
+// prefix.
+func quickOf(f *patFilter) quickCheck {
+	var q quickCheck
+	if f == nil || !f.described || len(f.branches) > len(q.alts) {
+		return q
+	}
+	grams, prefixes := true, true
+	for i := range f.branches {
+		b := &f.branches[i]
+		grams = grams && b.need.n > 0
+		prefixes = prefixes && b.start && b.prefix != ""
+	}
+	switch {
+	case grams:
+		for i := range f.branches {
+			k := &f.branches[i].need
+			for j := 0; j < 4; j++ {
+				q.alts[i] |= uint64(k.h[min(j, int(k.n)-1)]) << (16 * j)
+			}
+		}
+	case prefixes:
+		for i := range f.branches {
+			p := f.branches[i].prefix
+			for j := 0; j < min(4, len(p)); j++ {
+				q.alts[i] |= uint64(p[j])<<(8*j) | 0xff<<(32+8*j)
+			}
+		}
+	default:
+		return q
+	}
+	q.n, q.grams, q.fold, q.utf = uint8(len(f.branches)), grams, f.fold, f.utf
+	return q
+}
+
+// may reports whether the scanned log may meet q (false: the pattern does
+// not match it).
+func (sc *logScan) may(q *quickCheck) bool {
+	if q.n == 0 || q.utf && sc.high {
+		return true
+	}
+	if q.grams {
+		for _, w := range q.alts[:q.n] {
+			if sc.gram(w) && sc.gram(w>>16) && sc.gram(w>>32) && sc.gram(w>>48) {
+				return true
+			}
+		}
+		return false
+	}
+	head := sc.head
+	if q.fold {
+		head = sc.lowHead
+	}
+	for _, w := range q.alts[:q.n] {
+		if head&uint32(w>>32) == uint32(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// gram reports whether the trigram bit in the low 16 bits of h is set.
+func (sc *logScan) gram(h uint64) bool {
+	h &= gramBits - 1
+	return sc.grams[h>>6]&(1<<(h&63)) != 0
+}
+
 // logScan is what the engine knows about the log of the current event.
 type logScan struct {
 	log   string
 	valid bool
 	high  bool // the log has a byte >= 0x80
 	nul   bool // the log has a NUL byte
-	grams [gramBits / 64]uint64
+	// head holds the log's first four bytes (fewer: zeros), lowHead the
+	// same in lower case.
+	head, lowHead uint32
+	grams         [gramBits / 64]uint64
 	// gen numbers the scans; lits[id]>>1 == gen when lits[id]&1 says
 	// whether the log holds literal id.
 	gen  uint32
@@ -393,6 +479,11 @@ func (s *Session) scan(log string) *logScan {
 		grams[(h>>6)%uint32(len(grams))] |= 1 << (h & 63)
 	}
 	sc.high = or >= 0x80
+	sc.head, sc.lowHead = 0, 0
+	for i := 0; i < min(4, len(log)); i++ {
+		sc.head |= uint32(log[i]) << (8 * i)
+		sc.lowHead |= uint32(foldTable[log[i]]) << (8 * i)
+	}
 	sc.nul = strings.IndexByte(log, 0) >= 0
 	return sc
 }

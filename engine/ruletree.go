@@ -29,6 +29,7 @@ type ruleNode struct {
 	pname          int
 	hasID          bool
 	match, regex   *osregex.Pattern
+	matchQ, regexQ quickCheck
 	matchF, regexF *patFilter
 	// urlF and urlPCRE2F are the filters of rule.URL and rule.URLPCRE2.
 	urlF, urlPCRE2F *patFilter
@@ -74,6 +75,7 @@ func (e *Engine) buildRuleTree() {
 		nodes[i].hasID = n.Rule.EventID != nil || n.Rule.EventIDPCRE2 != nil
 		nodes[i].match, nodes[i].regex = first(n.Rule.Match, n.Rule.MatchPCRE2), first(n.Rule.Regex, n.Rule.PCRE2)
 		nodes[i].matchF, nodes[i].regexF = e.ruleF[n.Rule.Index].match, e.ruleF[n.Rule.Index].regex
+		nodes[i].matchQ, nodes[i].regexQ = quickOf(nodes[i].matchF), quickOf(nodes[i].regexF)
 		nodes[i].urlF, nodes[i].urlPCRE2F = e.ruleF[n.Rule.Index].url, e.ruleF[n.Rule.Index].urlPCRE2
 	}
 	for i, n := range order {
