@@ -440,6 +440,10 @@ type logScan struct {
 	// same in lower case.
 	head, lowHead uint32
 	grams         [gramBits / 64]uint64
+	// low is the log with ASCII letters in lower case, in buf (reused
+	// from event to event): literals are searched for in it.
+	low string
+	buf []byte
 	// gen numbers the scans; lits[id]>>1 == gen when lits[id]&1 says
 	// whether the log holds literal id.
 	gen  uint32
@@ -471,13 +475,20 @@ func (s *Session) scan(log string) *logScan {
 	var or byte
 	var g uint32
 	grams := &sc.grams
+	if cap(sc.buf) < len(log) {
+		sc.buf = make([]byte, len(log))
+	}
+	low := sc.buf[:len(log)]
 	for i := 0; i < len(log); i++ {
 		c := log[i]
 		or |= c
-		g = g<<8 | uint32(foldTable[c])
+		l := foldTable[c]
+		low[i] = l
+		g = g<<8 | uint32(l)
 		h := gramHash(g & 0xffffff)
 		grams[(h>>6)%uint32(len(grams))] |= 1 << (h & 63)
 	}
+	sc.low = unsafe.String(unsafe.SliceData(low), len(low))
 	sc.high = or >= 0x80
 	sc.head, sc.lowHead = 0, 0
 	for i := 0; i < min(4, len(log)); i++ {
@@ -503,7 +514,7 @@ func (sc *logScan) has(k *litKey) bool {
 	if m := sc.lits[k.id]; m>>1 == sc.gen {
 		return m&1 != 0
 	}
-	found := osregex.IndexFold(sc.log, k.lit) >= 0
+	found := strings.Contains(sc.low, k.lit)
 	m := sc.gen << 1
 	if found {
 		m |= 1
