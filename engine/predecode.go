@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"strings"
+	"unsafe"
 )
 
 // errFormat is OSSEC's FORMAT_ERROR: a message whose location part is
@@ -43,9 +45,9 @@ func cut(s string) string {
 func hasControl(s string) bool {
 	const lo, hi, del = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
 		// A byte below 0x20, or a byte equal to 0x7f.
 		if (w-0x20*lo)&^w&hi != 0 {
 			return true
