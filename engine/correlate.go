@@ -27,10 +27,6 @@ type evList struct {
 	ghosts, ghostRecs int
 }
 
-func (l *evList) add(ev *pastEvent) *listNode {
-	return l.addNode(&listNode{ev: ev})
-}
-
 // addNode is OSList_AddData with a node the caller provides.
 func (l *evList) addNode(n *listNode) *listNode {
 	n.prev, n.next = l.last, nil
@@ -88,6 +84,7 @@ func (l *evList) removeOldest() bool {
 	if l.first == nil {
 		return false
 	}
+	l.dropped(l.first)
 	next := l.first.next
 	if next != nil {
 		next.prev = nil
@@ -96,6 +93,13 @@ func (l *evList) removeOldest() bool {
 	}
 	l.first = next
 	return true
+}
+
+// dropped notes that a group history no longer holds n.
+func (l *evList) dropped(n *listNode) {
+	if !l.sid {
+		n.ev.groupRefs--
+	}
 }
 
 // eventList is analysisd's global event list (OS_AddEvent): the events
@@ -142,6 +146,7 @@ func (e *Engine) rule(ref uint32) *ruleset.Rule { return e.rs.AllRules[ref-1] }
 // unlink takes n out of l's linked nodes without counting it out.
 func (l *evList) unlinkFirst() {
 	n := l.first
+	l.dropped(n)
 	l.first = n.next
 	if l.first != nil {
 		l.first.prev = nil
@@ -279,8 +284,13 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 				if gs.groupHist == nil {
 					gs.groupHist = &evList{}
 				}
-				gs.groupHist.add(p)
-				p.grouped = true
+				n := &p.own
+				if p.groupRefs > 0 {
+					n = &listNode{}
+				}
+				n.ev = p
+				gs.groupHist.addNode(n)
+				p.groupRefs++
 			}
 		}
 	}
@@ -426,12 +436,12 @@ func (s *Session) freeEvent(p *pastEvent) {
 }
 
 // recycle keeps p, which the event list freed, for the next remembered
-// event, unless a history may still hold it: a group history's oldest
-// node, which freeEvent drops for it, need not be its own. Once memory_size
-// is reached, an event is then freed for each one remembered, and the
-// list stops allocating.
+// event, unless a group history still holds it (the oldest node that
+// freeEvent drops from a group history need not be p's). Once
+// memory_size is reached, an event is then freed for each one
+// remembered, and the list stops allocating.
 func (s *Session) recycle(p *pastEvent) {
-	if s.e.forget || s.e.lean || p.grouped {
+	if s.e.forget || s.e.lean || p.groupRefs != 0 {
 		return
 	}
 	d := p.d

@@ -207,13 +207,14 @@ type pastEvent struct {
 	// event.set); d holds the values and logs (nil: none, with
 	// Options.Lean).
 	set uint32
-	// grouped: the event went into group histories, which may still
-	// point at it once it is freed (see recycle).
-	grouped bool
-	d       *pastData
+	// groupRefs counts the group-history nodes that point at the event:
+	// once freed, it is reused only when none does (see recycle).
+	groupRefs int32
+	d         *pastData
 	// sidRule and sidNode locate the event in the sid history it sits
 	// in (own is that node), so that eviction from the event list
-	// removes it there too.
+	// removes it there too. An event in group histories has no sid
+	// history: own is then its node in the first one.
 	sidRule *ruleset.Rule
 	sidNode *listNode
 	own     listNode
