@@ -91,7 +91,9 @@ func (p *prefetch) run(files []string, nDecoders int) {
 			items += len(doc.Items)
 		}
 	}
-	seen := make(map[patKey]bool, items/8) // a size hint: patterns are a small part of the items
+	// The patterns the cache does not know, made at the first: once it
+	// knows them all, there is none.
+	var seen map[patKey]bool
 	var keys []patKey
 	// A pattern element repeated in a rule or decoder adds to the text
 	// of the first (loadmemory): the pattern compiled is the
@@ -141,6 +143,9 @@ func (p *prefetch) run(files []string, nDecoders int) {
 		for _, key := range texts {
 			if _, known := knownFacts(cacheKey{key.kind, flagsFor(key.kind), key.pattern}); known {
 				continue // the loader compiles it with CompileKnown
+			}
+			if seen == nil {
+				seen = make(map[patKey]bool, items/8) // a size hint: patterns are a small part of the items
 			}
 			if !seen[key] {
 				seen[key] = true
