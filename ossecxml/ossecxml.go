@@ -226,16 +226,20 @@ func lineStarts(data []byte) []int {
 
 // pos returns the position of offset o. *line is the index in d.lines of
 // the last position resolved, updated: offsets come mostly in increasing
-// order, so the search starts there.
+// order, a few lines apart (the options of a rule), so the search walks
+// on from there for a few lines before it bisects.
 func (d *Document) pos(o int, line *int) Pos {
 	lines := d.lines
 	i := *line
-	if i >= len(lines) || lines[i] > o || (i+1 < len(lines) && lines[i+1] <= o) {
-		if i+2 < len(lines) && lines[i+1] <= o && lines[i+2] > o {
-			i++
-		} else {
-			i = sort.SearchInts(lines, o+1) - 1
+	if i >= len(lines) || lines[i] > o {
+		i = 0
+	}
+	for k := 0; i+1 < len(lines) && lines[i+1] <= o; k++ {
+		if k == 8 {
+			i += sort.SearchInts(lines[i:], o+1) - 1
+			break
 		}
+		i++
 	}
 	*line = i
 	return Pos{Line: int32(min(i+1, math.MaxInt32)), Col: int32(min(o-lines[i]+1, math.MaxInt32))}

@@ -483,3 +483,30 @@ func TestDroppedText(t *testing.T) {
 		}
 	}
 }
+
+// TestPos: the position of an offset is the same whatever position was
+// resolved before it (pos walks on from the last one, or bisects).
+func TestPos(t *testing.T) {
+	r := newRand(3)
+	var b strings.Builder
+	for i := 0; i < 500; i++ {
+		b.WriteString(strings.Repeat("x", r.intn(5)))
+		b.WriteByte('\n')
+	}
+	text := b.String()
+	d := &Document{lines: lineStarts([]byte(text))}
+	want := func(o int) Pos {
+		before := text[:o]
+		return Pos{Line: int32(strings.Count(before, "\n") + 1), Col: int32(o - strings.LastIndexByte(before, '\n'))}
+	}
+	line := 0
+	for o := 0; o < len(text); o += r.intn(40) {
+		// Mostly forward, a few lines or many; now and then back.
+		if r.intn(10) == 0 {
+			o = r.intn(len(text))
+		}
+		if got := d.pos(o, &line); got != want(o) {
+			t.Fatalf("pos(%d) = %v, want %v", o, got, want(o))
+		}
+	}
+}
