@@ -186,12 +186,9 @@ type cfgPath struct {
 }
 
 func newLoader(src Sources) *loader {
-	l := &loader{src: src, rs: &Ruleset{ByID: map[int]*Rule{}}}
+	l := &loader{src: src, rs: &Ruleset{}}
 	l.logLevel, l.mailLevel = 1, 7
 	l.mailNotify = -1
-	l.rulesByID = map[int]*Rule{}
-	l.nodesOf = map[int][]*RuleNode{}
-	l.parentOf = map[*RuleNode]*RuleNode{}
 	l.decoderNames = map[string]bool{}
 	l.failedDecoders = map[string]bool{}
 	l.failedRules = map[int]bool{}

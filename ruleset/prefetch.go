@@ -18,6 +18,8 @@ import (
 type prefetch struct {
 	docs map[string]*ossecxml.Document
 	pats map[patKey]*osregex.Pattern
+	// rules counts the <rule> elements of the rule files read.
+	rules int
 }
 
 type patKey struct {
@@ -124,6 +126,9 @@ func (p *prefetch) run(files []string, nDecoders int) {
 				parents = append(parents, -1)
 			}
 			parents[depth] = j
+			if depth == 1 && i >= nDecoders && strings.EqualFold(it.Name, "rule") {
+				p.rules++
+			}
 			k, ok := patternKind(it.Name, i < nDecoders)
 			if !ok {
 				continue
@@ -198,6 +203,15 @@ func (p *prefetch) doc(file string) *ossecxml.Document {
 		return nil
 	}
 	return p.docs[file]
+}
+
+// ruleCount returns the number of rules the rule files hold, as far as
+// the prefetch read them (0 without a prefetch): a size hint.
+func (p *prefetch) ruleCount() int {
+	if p == nil {
+		return 0
+	}
+	return p.rules
 }
 
 func (p *prefetch) pattern(kind osregex.Kind, pattern string, flags osregex.Flags) *osregex.Pattern {

@@ -18,6 +18,12 @@ const maxRuleInfoDetails = 32
 // fixes the levels (_setlevels).
 func (l *loader) loadRules() {
 	l.defTimeframe = l.rs.Config.DefaultTimeframe
+	// The maps of the rules start at the size they end at (growing, they
+	// leave about their size again to collect and rehash as often).
+	n := l.pre.ruleCount()
+	l.rulesByID = make(map[int]*Rule, n)
+	l.nodesOf = make(map[int][]*RuleNode, n)
+	l.parentOf = make(map[*RuleNode]*RuleNode, n)
 	for _, f := range l.src.FirstRules {
 		l.readRuleFile(cfgPath{name: f, path: f})
 	}
@@ -30,6 +36,7 @@ func (l *loader) loadRules() {
 	for _, r := range l.rs.AllRules {
 		r.Level = finalLevel(l.ilevel[r.Index])
 	}
+	l.rs.ByID = make(map[int]*Rule, len(l.rs.AllRules))
 	l.walk(func(n *RuleNode) {
 		if _, ok := l.rs.ByID[n.Rule.ID]; !ok {
 			l.rs.ByID[n.Rule.ID] = n.Rule
