@@ -166,7 +166,10 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 	}
 	d := &Decoder{OwnName: n.Attrs[0].Value, Name: n.Attrs[0].Value, Type: CategorySyslog, Pos: xpos(file, n.Pos)}
 	l.decoderNames[d.OwnName] = true
-	dr := &decoderReader{l: l, file: file, d: d}
+	// One reader serves every decoder, as l.rr every rule: it is large
+	// (the text of each element) and lives only while its decoder is read.
+	dr := &l.dr
+	*dr = decoderReader{l: l, file: file, d: d}
 	l.checkContainer(file, n)
 	for _, e := range kids {
 		if !dr.option(e) {

@@ -156,6 +156,7 @@ type loader struct {
 	parentOf     map[*RuleNode]*RuleNode
 	groupMatched map[string]bool // eventSearch's memory, reused
 	rr           ruleReader      // the reader of the rule being read
+	dr           decoderReader   // the reader of the decoder being read
 	kids         ossecxml.Nodes  // the children of the rule or decoder being read
 	groupKids    ossecxml.Nodes  // the rules of the group being read
 	ruleSlab     []Rule          // where newRule takes the next rules from
