@@ -516,11 +516,14 @@ func patternCode(err error) Code {
 }
 
 // acc accumulates the contents of repeated elements as OSSEC's
-// loadmemory does, remembering where each piece came from.
+// loadmemory does, remembering where each piece came from: the first
+// piece in first (a value is mostly one piece: no allocation), the others
+// in more.
 type acc struct {
-	text string
-	set  bool
-	segs []seg
+	text  string
+	set   bool
+	first seg
+	more  []seg
 }
 
 type seg struct {
@@ -532,12 +535,12 @@ type seg struct {
 // posAt returns the file position of byte off of the accumulated text
 // (the first piece's start when off < 0 or unknown).
 func (a *acc) posAt(file string, off int) Pos {
-	if len(a.segs) == 0 {
+	if !a.set {
 		return Pos{File: file}
 	}
-	s := a.segs[0]
+	s := a.first
 	if off >= 0 {
-		for _, t := range a.segs {
+		for _, t := range a.more {
 			if t.off <= off {
 				s = t
 			}
@@ -568,14 +571,14 @@ func (a *acc) add(piece string, pos ossecxml.Pos, raw bool, limit int) bool {
 			*a = acc{}
 			return false
 		}
-		*a = acc{text: piece, set: true, segs: []seg{{0, pos, raw}}}
+		*a = acc{text: piece, set: true, first: seg{0, pos, raw}}
 		return true
 	}
 	if len(a.text) > limit || len(piece) > limit {
 		*a = acc{}
 		return false
 	}
-	a.segs = append(a.segs, seg{len(a.text), pos, raw})
+	a.more = append(a.more, seg{len(a.text), pos, raw})
 	a.text += piece
 	return true
 }
@@ -588,14 +591,14 @@ func (a *acc) addDecoder(piece string, pos ossecxml.Pos, raw bool) bool {
 			*a = acc{}
 			return false
 		}
-		*a = acc{text: piece, set: true, segs: []seg{{0, pos, raw}}}
+		*a = acc{text: piece, set: true, first: seg{0, pos, raw}}
 		return true
 	}
 	if len(a.text)+len(piece)+1 > limit {
 		*a = acc{}
 		return false
 	}
-	a.segs = append(a.segs, seg{len(a.text), pos, raw})
+	a.more = append(a.more, seg{len(a.text), pos, raw})
 	a.text += piece
 	return true
 }

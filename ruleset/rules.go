@@ -251,7 +251,7 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 	// and lives only while its rule is read.
 	rr := &l.rr
 	*rr = ruleReader{l: l, file: file, r: l.newRule(a, at)}
-	rr.s.group = acc{text: groupName, set: true, segs: []seg{{0, n.Pos, false}}}
+	rr.s.group = acc{text: groupName, set: true, first: seg{0, n.Pos, false}}
 	kids := n.ChildrenIn(&l.kids)
 	if kids == nil {
 		l.errf(at, CodeRuleNoOptions, "rule %d has no options", a.id)
