@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -22,44 +20,59 @@ type ftsState struct {
 	store map[string]struct{}
 	// recent is fts_list: the last IDS keys, to spot near-duplicates.
 	recent []string
+	// buf holds the key being looked up: a key already stored costs no
+	// allocation.
+	buf []byte
 }
 
 func (f *ftsState) init() {
 	f.store = map[string]struct{}{}
 }
 
-// ftsKey builds the FTS line: the decoder name and the fields the
-// decoder's <fts> names, space separated, at most 255 bytes.
-func ftsKey(ev *event) string {
-	var b strings.Builder
+// ftsKey is the FTS line of ev (see appendFTSKey).
+func ftsKey(ev *event) string { return string(appendFTSKey(nil, ev)) }
+
+// appendFTSKey appends to b the FTS line: the decoder name and the fields
+// the decoder's <fts> names, space separated, at most 255 bytes.
+func appendFTSKey(b []byte, ev *event) []byte {
+	start := len(b)
 	fts := ev.decoderFTS()
 	name, ok := ev.decoderName()
 	if !ok {
 		name = "(null)"
 	}
-	b.WriteString(name)
-	add := func(bit ruleset.FTSFields, sl slot) {
-		b.WriteByte(' ')
-		if v, ok := ev.get(sl); ok && fts&bit != 0 {
-			b.WriteString(v)
+	b = append(b, name...)
+	for _, f := range [...]struct {
+		bit ruleset.FTSFields
+		sl  slot
+	}{
+		{ruleset.FTSID, slotID}, {ruleset.FTSDstUser, slotDstUser}, {ruleset.FTSSrcUser, slotSrcUser},
+		{ruleset.FTSSrcIP, slotSrcIP}, {ruleset.FTSDstIP, slotDstIP}, {ruleset.FTSData, slotData},
+		{ruleset.FTSSystemName, slotSystemName},
+	} {
+		b = append(b, ' ')
+		if v, ok := ev.get(f.sl); ok && fts&f.bit != 0 {
+			b = append(b, v...)
 		}
 	}
-	add(ruleset.FTSID, slotID)
-	add(ruleset.FTSDstUser, slotDstUser)
-	add(ruleset.FTSSrcUser, slotSrcUser)
-	add(ruleset.FTSSrcIP, slotSrcIP)
-	add(ruleset.FTSDstIP, slotDstIP)
-	add(ruleset.FTSData, slotData)
-	add(ruleset.FTSSystemName, slotSystemName)
-	b.WriteByte(' ')
+	b = append(b, ' ')
 	if fts&ruleset.FTSLocation != 0 {
-		b.WriteString(ev.location)
+		b = append(b, ev.location...)
 	}
-	k := b.String()
-	if len(k) > ftsLineMax {
-		k = k[:ftsLineMax]
+	if len(b)-start > ftsLineMax {
+		b = b[:start+ftsLineMax]
 	}
-	return k
+	return b
+}
+
+// seenKey looks the event's FTS line up in the store. When it is not
+// there, key is the line.
+func (f *ftsState) seenKey(ev *event) (seen bool, key string) {
+	f.buf = appendFTSKey(f.buf[:0], ev)
+	if _, ok := f.store[string(f.buf)]; ok {
+		return true, ""
+	}
+	return false, string(f.buf)
 }
 
 // closeness is OS_StrHowClosedMatch: the length of the common prefix
@@ -88,8 +101,8 @@ func closeness(a, b string) int {
 // fts_min_size_for_str bytes before it is stored.
 func (s *Session) firstTimeSeen(ev *event) bool {
 	f := &s.fts
-	key := ftsKey(ev)
-	if _, ok := f.store[key]; ok {
+	seen, key := f.seenKey(ev)
+	if seen {
 		return false
 	}
 	key, ids := s.ftsCut(ev, key)
@@ -108,8 +121,8 @@ func (s *Session) firstTimeSeen(ev *event) bool {
 
 // ftsSeen is firstTimeSeen without recording the key.
 func (s *Session) ftsSeen(ev *event) bool {
-	key := ftsKey(ev)
-	if _, ok := s.fts.store[key]; ok {
+	seen, key := s.fts.seenKey(ev)
+	if seen {
 		return true
 	}
 	key, _ = s.ftsCut(ev, key)
