@@ -64,6 +64,9 @@ func (s *Session) decode(ev *event) {
 				obs.DecoderTried(node.d)
 			}
 		}
+		if !s.scan(log).may(&node.preQ) {
+			continue
+		}
 		d := node.d
 		if d.Prematch != nil {
 			end := s.execDecoder(d.Prematch, node.pre, log, 0)
@@ -85,7 +88,14 @@ func (s *Session) decode(ev *event) {
 				if obs != nil {
 					obs.DecoderTried(c.d)
 				}
-				if c.d.Prematch != nil {
+				// A prematch its node's quick check rules out fails
+				// without reading the decoder.
+				if s.scan(log).may(&c.preQ) {
+					if c.d.Prematch == nil {
+						cmatch = pmatch
+						nn, ci = c, i
+						break
+					}
 					base := 0
 					if c.d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
 						base = pmatch
@@ -98,14 +108,10 @@ func (s *Session) decode(ev *event) {
 							break
 						}
 					}
-				} else {
-					cmatch = pmatch
-					nn, ci = c, i
-					break
 				}
-				if c.d.GetNext {
+				if c.getNext {
 					i++
-					for i < len(kids) && kids[i].d.GetNext {
+					for i < len(kids) && kids[i].getNext {
 						i++
 					}
 					if i >= len(kids) {

@@ -159,6 +159,11 @@ type decNode struct {
 	children []*decNode
 	names    []string   // dynamic field name per order position ("" for others)
 	pre, re  *patFilter // filters of the prematch and the regex (nil: none)
+	// preQ is the quick check of the prematch (see quickCheck), and
+	// getNext the decoder's get_next, so that a decoder whose prematch
+	// cannot match is passed over from its node.
+	preQ    quickCheck
+	getNext bool
 }
 
 // New prepares rs for analysis. rs must not change afterwards.

@@ -254,6 +254,11 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 	for _, d := range e.rs.Decoders {
 		if n := nodes[d]; n != nil {
 			n.pre, n.re = t.filter(d.Prematch), t.filter(d.Regex)
+			n.preQ, n.getNext = quickOf(n.pre), d.GetNext
+			if !n.preQ.grams && d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
+				// Its prefixes hold at the parent's end, not the log's start.
+				n.preQ = quickCheck{}
+			}
 		}
 	}
 	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
@@ -362,9 +367,10 @@ type quickCheck struct {
 	grams, fold, utf bool
 }
 
-// quickOf is the quick check of a filter's log pattern (off 0): every
-// branch has a literal with trigrams, or every branch starts with a
-// prefix.
+// quickOf is the quick check of a filter's pattern on the log: every
+// branch has a literal with trigrams (which holds for a subject that is a
+// part of the log too), or every branch starts with a prefix (for the
+// whole log only).
 func quickOf(f *patFilter) quickCheck {
 	var q quickCheck
 	if f == nil || !f.described || len(f.branches) > len(q.alts) {
