@@ -252,12 +252,20 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		if co := s.childObs; co != nil && len(children) > 0 {
 			co.TryingChildren(r)
 		}
-	} else {
-		children = node.childrenFor(dec)
-	}
-	for _, c := range children {
-		if m := s.checkRule(ev, c, dec); m != nil {
-			return m
+		for _, c := range children {
+			if m := s.checkRule(ev, c, dec); m != nil {
+				return m
+			}
+		}
+	} else if children = node.childrenFor(dec); len(children) > 0 {
+		sc := s.scan(ev.log)
+		for _, c := range children {
+			if c.ruledOut(ev, sc) {
+				continue
+			}
+			if m := s.checkRule(ev, c, dec); m != nil {
+				return m
+			}
 		}
 	}
 	if r.AlertOpts&ruleset.NoAlert != 0 {

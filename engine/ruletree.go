@@ -115,6 +115,16 @@ func (e *Engine) buildRuleTree() {
 	}
 }
 
+// ruledOut reports whether checkRule would reject n on the event from
+// what the node alone says (the slots its cheap checks need, the quick
+// checks of its log patterns), sc being the scan of the event's log:
+// those checks have no side effect, so without an observer the call is
+// skipped.
+func (n *ruleNode) ruledOut(ev *event, sc *logScan) bool {
+	return ev.set&n.needSlots != n.needSlots ||
+		n.match != nil && !sc.may(&n.matchQ) || n.regex != nil && !sc.may(&n.regexQ)
+}
+
 // childrenFor returns the children of n that an event whose decoder ID
 // is dec can match (in order).
 func (n *ruleNode) childrenFor(dec int) []*ruleNode {
