@@ -541,10 +541,16 @@ func (m *machine) run(pc, pos int) bool {
 				target = max
 			}
 			if !m.re.utf || in.set.asciiOnly() {
-				for count < target && pos < len(s) && in.set.hasByte(s[pos]) {
-					pos++
-					count++
+				// One byte a character: the run ends at the first byte
+				// out of the set, at most target bytes on.
+				set, lim := in.set, len(s)
+				if target < lim-pos {
+					lim = pos + target
 				}
+				for pos < lim && set.hasByte(s[pos]) {
+					pos++
+				}
+				count = pos - start
 			} else {
 				for count < target && pos < len(s) {
 					if c := s[pos]; c < 0x80 {
@@ -572,8 +578,8 @@ func (m *machine) run(pc, pos int) bool {
 			case greedy:
 				if count > in.min {
 					// The minimum end is found again when giving back.
-					minEnd := start
-					if in.min > 0 {
+					minEnd := start + in.min
+					if m.re.utf && in.min > 0 {
 						minEnd = m.advance(in.set, start, in.min)
 					}
 					if in.next >= 0 {
@@ -899,11 +905,9 @@ func (m *machine) restoreSlot(e bt) {
 	}
 }
 
-// advance moves n characters of set forward from pos (they are known to match).
+// advance moves n characters of set forward from pos in UTF mode (they
+// are known to match).
 func (m *machine) advance(set *charSet, pos, n int) int {
-	if !m.re.utf {
-		return pos + n
-	}
 	for i := 0; i < n; i++ {
 		_, l := decode(m.s, pos)
 		pos += l
