@@ -493,10 +493,12 @@ const maxLine = 6144 - 8 - 1
 // first in the result, the others (except skipped ones) in Extra.
 func (s *Session) Process(line string) Result {
 	piece, rest := nextPiece(line)
-	r := s.processLine(piece)
+	var r Result
+	s.processLine(piece, &r)
 	for rest != "" {
 		piece, rest = nextPiece(rest)
-		if x := s.processLine(piece); !x.Skipped {
+		var x Result
+		if s.processLine(piece, &x); !x.Skipped {
 			r.Extra = append(r.Extra, x)
 		}
 	}
@@ -512,11 +514,13 @@ func nextPiece(s string) (piece, rest string) {
 	return s[:n], s[n:]
 }
 
-func (s *Session) processLine(line string) Result {
+// processLine analyses one line into res (the zero Result).
+func (s *Session) processLine(line string, res *Result) {
 	if len(line) < 2 || line[0] == 0 || line[1] == 0 {
-		return Result{Log: line, Skipped: true}
+		res.Log, res.Skipped = line, true
+		return
 	}
-	return s.ProcessMessage(Message{Queue: QueueLocalFile, Location: "stdin", Text: line})
+	s.processMessage(Message{Queue: QueueLocalFile, Location: "stdin", Text: line}, res)
 }
 
 // ProcessMessage analyses one queue message: Location and Text are the
@@ -527,11 +531,19 @@ func (s *Session) processLine(line string) Result {
 // documentation for how it differs from a running analysisd). A message
 // analysisd rejects or drops before rule matching has Error set.
 func (s *Session) ProcessMessage(m Message) Result {
+	var r Result
+	s.processMessage(m, &r)
+	return r
+}
+
+// processMessage is ProcessMessage into res (the zero Result): a Result is
+// large, and filling the caller's saves copying it on the way out.
+func (s *Session) processMessage(m Message, res *Result) {
 	if s.x == nil {
 		s.borrow()
 		defer s.giveBack()
 	}
-	res := Result{Log: m.Text}
+	res.Log = m.Text
 	s.jitHits = s.jitHits[:0]
 	location, text := m.Location, m.Text
 	if strings.IndexByte(location, ':') >= 0 || (location != "" && location[0] == '(' && !strings.Contains(location, "->")) {
@@ -539,7 +551,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 		location, text, err = splitMessage(location + ":" + text)
 		if err != nil {
 			res.Error = err.Error()
-			return res
+			return
 		}
 	}
 	ev := &s.x.ev
@@ -554,7 +566,7 @@ func (s *Session) ProcessMessage(m Message) Result {
 	ev.hour, ev.wday = s.clockHour, s.clockWday
 	if err := s.preDecode(ev, location, text); err != nil {
 		res.Error = err.Error()
-		return res
+		return
 	}
 	res.Phase1 = Phase1{
 		FullEvent:      ev.fullLog,
@@ -569,14 +581,14 @@ func (s *Session) ProcessMessage(m Message) Result {
 	case QueueSyscheck:
 		if !s.decodeSyscheck(ev) {
 			res.Error = "integrity checksum unchanged, first seen or malformed: dropped"
-			return res
+			return
 		}
 	case QueueRootcheck:
 		s.decodeRootcheck(ev)
 	case QueueHostinfo:
 		if !s.decodeHostinfo(ev) {
 			res.Error = "host information unchanged or malformed: dropped"
-			return res
+			return
 		}
 	default:
 		s.decode(ev)
@@ -598,11 +610,10 @@ func (s *Session) ProcessMessage(m Message) Result {
 		res.Accumulated = true
 		s.accumulate(ev)
 	}
-	s.analyze(ev, &res)
+	s.analyze(ev, res)
 	if len(s.jitHits) > 0 {
 		res.JITStackLimit = append([]string(nil), s.jitHits...)
 	}
-	return res
 }
 
 // noteJIT records p when it did not match subj because PCRE2's JIT stack
