@@ -93,9 +93,6 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		return nil
 	}
 	if m := node.match; m != nil {
-		if !s.scan(ev.log).may(&node.matchQ) {
-			return nil
-		}
 		switch s.test(node.matchF, ev.log, 0) {
 		case no:
 			return nil
@@ -107,9 +104,6 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		}
 	}
 	if x := node.regex; x != nil {
-		if !s.scan(ev.log).may(&node.regexQ) {
-			return nil
-		}
 		switch s.test(node.regexF, ev.log, 0) {
 		case no:
 			return nil
