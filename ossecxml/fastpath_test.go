@@ -32,7 +32,7 @@ func parseBoth(t *testing.T, name string, data []byte) {
 func TestFastPathsChangeNothing(t *testing.T) {
 	long := strings.Repeat("n", MaxSize-3)
 	tokens := []string{"<", ">", "/", "</", "/>", "<!--", "-->", "!>", "<!", `\`, `\<`, "=", `"`, "'",
-		" ", "\t", "\n", "a", "b", "var", "\x00", "&", "<a>", "</a>", "<a ", "</a >", `<b x="1">`, "</b>", long, "nn"}
+		" ", "\t", "\n", "a", "b", "var", "\x00", "&", "<a>", "</a>", "<a ", "</a >", `<b x="1">`, "</b>", long, "nn", "-", "!", "->", "<!-"}
 	r := newRand(7)
 	for i := 0; i < 20000; i++ {
 		var b strings.Builder
