@@ -367,6 +367,7 @@ func FuzzParse(f *testing.F) {
 		`<group name="g"><rule id="1" level="2"><match>a</match></rule></group>`,
 		`<var name="X">a</var><a b='$X'>$X.$X</a><!-- c -->`,
 		`<a>\<b</a><b/ ><c x="1"/>`,
+		"<a><!-- x --->y<!-- a -!- b --!>z</a><!->",
 		"\xEF\xBB\xBF<?xml?><a>&amp;</a>",
 	} {
 		f.Add([]byte(s))
@@ -375,6 +376,7 @@ func FuzzParse(f *testing.F) {
 		if len(data) > 1<<16 {
 			return
 		}
+		parseBoth(t, "f.xml", data)
 		doc, err := Parse("f.xml", data)
 		if err != nil {
 			var e *Error
