@@ -72,9 +72,9 @@ func TestReadmeNewcomer(t *testing.T) {
 		t.Fatal("README ## Install has no code block")
 	}
 	lines := strings.Split(strings.TrimSpace(install[0]), "\n")
-	wantInstall := regexp.MustCompile(`^go install ` + regexp.QuoteMeta(module+"/cmd/ossec-ruletest") + `@\S+$`)
+	wantInstall := regexp.MustCompile(`^CGO_ENABLED=0 go install ` + regexp.QuoteMeta(module+"/cmd/ossec-ruletest") + `@\S+$`)
 	if !wantInstall.MatchString(lines[0]) {
-		t.Fatalf("README install line %q: want go install %s/cmd/ossec-ruletest@VERSION", lines[0], module)
+		t.Fatalf("README install line %q: want CGO_ENABLED=0 go install %s/cmd/ossec-ruletest@VERSION", lines[0], module)
 	}
 	if first := strings.Index(readme, "go install "); first < 0 || strings.Contains(readme[:first], "go run ") {
 		t.Errorf("go install is not the first way the README shows to get the tool")
