@@ -111,7 +111,7 @@ func (t *litTable) key(lit string) litKey {
 	if len(lit) >= 3 {
 		last := len(lit) - 3
 		for _, at := range [...]int{0, last, last / 3, 2 * last / 3} {
-			h := uint16(gramHash(uint32(lit[at])<<16 | uint32(lit[at+1])<<8 | uint32(lit[at+2])))
+			h := uint16(gramHash(uint32(lit[at])<<24 | uint32(lit[at+1])<<16 | uint32(lit[at+2])<<8))
 			if !slices.Contains(k.h[:k.n], h) {
 				k.h[k.n] = h
 				k.n++
@@ -349,7 +349,8 @@ const (
 )
 
 // gramHash is the bit of the trigram whose bytes (case-folded) are the
-// low 24 bits of g.
+// top 24 bits of g (the scan shifts its last four bytes up by one to
+// drop the oldest).
 func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 
 // quickCheck is a condition that every log a rule's pattern matches
@@ -485,14 +486,15 @@ func (s *Session) scan(log string) *logScan {
 		sc.buf = make([]byte, len(log))
 	}
 	low := sc.buf[:len(log)]
+	fold := &foldTable
 	for i := 0; i < len(log); i++ {
 		c := log[i]
 		or |= c
-		l := foldTable[c]
+		l := fold[c]
 		low[i] = l
 		g = g<<8 | uint32(l)
-		h := gramHash(g & 0xffffff)
-		grams[(h>>6)%uint32(len(grams))] |= 1 << (h & 63)
+		h := gramHash(g << 8)
+		grams[h>>6] |= 1 << (h & 63)
 	}
 	sc.low = unsafe.String(unsafe.SliceData(low), len(low))
 	sc.high = or >= 0x80
