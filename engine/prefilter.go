@@ -565,7 +565,7 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 				continue
 			}
 		}
-		if !sc.has(&b.need) || !sc.hasAll(b.also) {
+		if !sc.mayHave(&b.need) || !sc.mayHaveAll(b.also) {
 			continue
 		}
 		return maybe
@@ -598,10 +598,29 @@ func (b *litBranch) holds(sub string, sc *logScan, fold, endOnly bool) bool {
 	return strings.Contains(sub, lit)
 }
 
-// hasAll reports whether the scanned log contains every key's literal.
-func (sc *logScan) hasAll(keys []litKey) bool {
+// mayHave is has without a search for a literal whose trigram bits are
+// all set (unless the event already searched for it): for a filter that
+// can only say no or maybe, the search costs about what the pattern run
+// it would rarely spare does.
+func (sc *logScan) mayHave(k *litKey) bool {
+	if k.n == 0 {
+		return sc.has(k)
+	}
+	for _, h := range k.h[:k.n] {
+		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
+			return false
+		}
+	}
+	if m := sc.lits[k.id]; m>>1 == sc.gen {
+		return m&1 != 0
+	}
+	return true
+}
+
+// mayHaveAll is mayHave for every key.
+func (sc *logScan) mayHaveAll(keys []litKey) bool {
 	for i := range keys {
-		if !sc.has(&keys[i]) {
+		if !sc.mayHave(&keys[i]) {
 			return false
 		}
 	}
