@@ -76,23 +76,37 @@ func (l *evList) remove(n *listNode) {
 // removeOldest is OSList_DeleteOldestNode (which, as in OSSEC, does
 // not update the size). It reports false, where OSSEC logs "No Oldest node
 // to delete", when the list is empty.
-func (l *evList) removeOldest() bool {
+// The node it unlinks, if any, is returned (nothing points at it any
+// more).
+func (l *evList) removeOldest() (bool, *listNode) {
 	if l.ghosts > 0 {
 		l.ghosts--
-		return true
+		return true, nil
 	}
 	if l.first == nil {
-		return false
+		return false, nil
 	}
-	l.dropped(l.first)
-	next := l.first.next
+	n := l.first
+	l.dropped(n)
+	next := n.next
 	if next != nil {
 		next.prev = nil
 	} else {
 		l.last = nil
 	}
 	l.first = next
-	return true
+	return true, n
+}
+
+// dropOldest is removeOldest on the group history h, keeping the node it
+// unlinks for the next one remembered (unless it is a past event's own).
+func (s *Session) dropOldest(h *evList) bool {
+	ok, n := h.removeOldest()
+	if n != nil && n != &n.ev.own {
+		*n = listNode{next: s.spareNodes}
+		s.spareNodes = n
+	}
+	return ok
 }
 
 // dropped notes that a group history no longer holds n.
@@ -227,7 +241,7 @@ func (s *Session) freeGhost() {
 				continue
 			}
 			// A history never filled is allocated lazily: nil is empty.
-			if h := s.st(gr).groupHist; h == nil || !h.removeOldest() {
+			if h := s.st(gr).groupHist; h == nil || !s.dropOldest(h) {
 				s.logged = append(s.logged, "No Oldest node to delete")
 			}
 		}
@@ -286,7 +300,13 @@ func (s *Session) remember(ev *event, r *ruleset.Rule) {
 				}
 				n := &p.own
 				if p.groupRefs > 0 {
-					n = &listNode{}
+					n = s.spareNodes
+					if n != nil {
+						s.spareNodes = n.next
+						n.next = nil
+					} else {
+						n = &listNode{}
+					}
 				}
 				n.ev = p
 				gs.groupHist.addNode(n)
@@ -428,7 +448,7 @@ func (s *Session) freeEvent(p *pastEvent) {
 				continue
 			}
 			// A history never filled is allocated lazily: nil is empty.
-			if h := s.st(gr).groupHist; h == nil || !h.removeOldest() {
+			if h := s.st(gr).groupHist; h == nil || !s.dropOldest(h) {
 				s.logged = append(s.logged, "No Oldest node to delete")
 			}
 		}

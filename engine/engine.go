@@ -402,9 +402,11 @@ type Session struct {
 	sc *logScan
 
 	// pastBlock are the past events allocated and not used yet, spare
-	// the ones the event list freed (linked by next).
-	pastBlock []pastFull
-	spare     *pastEvent
+	// the ones the event list freed (linked by next), spareNodes the
+	// group-history nodes dropped (linked by next).
+	pastBlock  []pastFull
+	spare      *pastEvent
+	spareNodes *listNode
 
 	// logged holds what analysisd would write to its log (merror) while
 	// handling the current event; analyze moves it into the Result.
@@ -460,7 +462,7 @@ func (s *Session) Release(now time.Time) {
 			s.forget()
 		}
 	}
-	s.pastBlock, s.spare = nil, nil
+	s.pastBlock, s.spare, s.spareNodes = nil, nil, nil
 }
 
 // SetObserver makes o watch the events the session analyses from now on
