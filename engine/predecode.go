@@ -44,20 +44,18 @@ func cut(s string) string {
 // character (0-31, 127; NUL included), eight bytes at a time.
 func hasControl(s string) bool {
 	const lo, hi, del = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
-	i := 0
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		// A byte below 0x20, or a byte equal to 0x7f.
-		if (w-0x20*lo)&^w&hi != 0 {
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		// A byte below 0x20, or a byte equal to 0x7f (zero once xored
+		// with del).
+		if x := w ^ del; ((w-0x20*lo)&^w|(x-lo)&^x)&hi != 0 {
 			return true
 		}
-		if x := w ^ del; (x-lo)&^x&hi != 0 {
-			return true
-		}
+		b = b[8:]
 	}
-	for ; i < len(s); i++ {
-		if s[i] < 32 || s[i] == 127 {
+	for _, c := range b {
+		if c < 32 || c == 127 {
 			return true
 		}
 	}
