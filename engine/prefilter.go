@@ -67,8 +67,10 @@ type litBranch struct {
 	// prefix is, for a start branch, what the subject starts with (an
 	// exact branch's literal, or the described prefix).
 	prefix string
-	// first is a start branch's first-byte set (nil: any).
-	first *[256]bool
+	// first is a start branch's first-byte set (nil: any), classes the
+	// sets of its first bytes (osregex.LitBranch.Classes).
+	first   *[256]bool
+	classes []*[256]bool
 	// need is the literal the branch needs anywhere in the subject (nil
 	// for none), also others it needs too.
 	need litKey
@@ -142,7 +144,7 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 	f.branches = t.branches[len(t.branches) : len(t.branches) : len(t.branches)+len(l.Branches)]
 	f.described, f.exact, f.fold, f.utf, f.endOnly = true, l.Exact, l.Fold, l.UTF, l.DollarEndOnly
 	for _, b := range l.Branches {
-		lb := litBranch{start: b.Start, end: b.End, first: b.First}
+		lb := litBranch{start: b.Start, end: b.End, first: b.First, classes: b.Classes}
 		if l.Exact {
 			lb.lit = b.Lit
 			if b.Start {
@@ -561,7 +563,7 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 			if !hasPrefix(sub, b.prefix, f.fold) {
 				continue
 			}
-			if b.first != nil && (sub == "" || !b.first[sub[0]]) {
+			if b.first != nil && (sub == "" || !b.first[sub[0]]) || !b.fits(sub) {
 				continue
 			}
 		}
@@ -571,6 +573,19 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 		return maybe
 	}
 	return no
+}
+
+// fits reports whether sub's first bytes are in the branch's classes.
+func (b *litBranch) fits(sub string) bool {
+	if len(sub) < len(b.classes) {
+		return false
+	}
+	for i, set := range b.classes {
+		if !set[sub[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // holds is an exact branch on the whole log (sub, without NUL), as

@@ -67,6 +67,12 @@ type LitBranch struct {
 	// First is, for a Start branch that is not exact, the set of bytes a
 	// subject may start with (nil: any).
 	First *[256]bool
+	// Classes are, for a Start branch that is not exact, the sets of the
+	// bytes at the subject's first positions, as far as the branch
+	// fixes them (each item up to the first that may repeat a varying
+	// number of times or is not one byte); a subject shorter than
+	// Classes does not match. Nil when nothing is known.
+	Classes []*[256]bool
 }
 
 // Literals describes p by its literals, or returns nil when that says
@@ -556,8 +562,42 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	}
 	if b.Start {
 		b.First = firstSet(body, fold)
+		b.Classes = startClasses(body, fold)
 	}
 	return b, false
+}
+
+// maxClasses bounds LitBranch.Classes.
+const maxClasses = 16
+
+// startClasses is LitBranch.Classes for the items of an anchored branch.
+func startClasses(body []tok, fold bool) []*[256]bool {
+	var out []*[256]bool
+	for _, t := range body {
+		var set *[256]bool
+		switch t.kind {
+		case tokZero:
+			continue
+		case tokChar:
+			var one [256]bool
+			one[t.c] = true
+			set = foldSet(&one, fold)
+		case tokAtom:
+			if t.set == nil || t.empty {
+				return out
+			}
+			set = foldSet(t.set, fold)
+		default:
+			return out
+		}
+		for range min(t.min, maxClasses-len(out)) {
+			out = append(out, set)
+		}
+		if t.quant || len(out) == maxClasses {
+			return out
+		}
+	}
+	return out
 }
 
 // firstSet is the set of bytes the first consumed byte of a match of the
@@ -645,6 +685,14 @@ func (b *LitBranch) holds(s string, exact, endOnly bool) bool {
 		}
 		if b.First != nil && (s == "" || !b.First[s[0]]) {
 			return false
+		}
+		if len(s) < len(b.Classes) {
+			return false
+		}
+		for i, set := range b.Classes {
+			if !set[s[i]] {
+				return false
+			}
 		}
 	}
 	for _, l := range b.Also {
