@@ -161,7 +161,7 @@ type loader struct {
 	groupKids    ossecxml.Nodes  // the rules of the group being read
 	ruleSlab     []Rule          // where newRule takes the next rules from
 
-	pre *prefetch // documents and patterns prepared in parallel
+	pre *prefetch // documents and patterns prepared ahead (see prefetch)
 
 	// The patterns compiled (the pattern cache did not know them) and
 	// all the patterns met, for the pattern cache.
@@ -255,8 +255,9 @@ func (l *loader) run() {
 	l.loadRules()
 }
 
-// prefetch reads and compiles the decoder and rule files in parallel
-// ahead of the sequential pass.
+// prefetch reads the decoder and rule files ahead of the sequential pass
+// and compiles the patterns the pattern cache does not know (see
+// prefetch.run).
 func (l *loader) prefetch() {
 	var files []string
 	path := func(f cfgPath) string {
@@ -284,7 +285,7 @@ func (l *loader) prefetch() {
 	}
 }
 
-// noPrefetch turns the parallel prefetch off (benchmarks compare).
+// noPrefetch turns the prefetch off (benchmarks compare).
 var noPrefetch = false
 
 // readInternalOptions reads the analysisd values of

@@ -10,11 +10,12 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
 )
 
-// prefetch reads the decoder and rule files and compiles the patterns
-// they hold that the pattern cache does not know on all CPUs before the
-// loader's sequential pass, which then finds them ready. It changes no
-// result: a file or pattern that fails is not kept, so the sequential pass
-// meets the failure itself and reports it in order.
+// prefetch reads the decoder and rule files and, when the pattern cache
+// does not know minParallelPatterns or more of their patterns, compiles
+// those on all CPUs, before the loader's sequential pass, which then
+// finds them ready. It changes no result: a file or pattern that fails
+// is not kept, so the sequential pass meets the failure itself and
+// reports it in order.
 type prefetch struct {
 	docs map[string]*ossecxml.Document
 	pats map[patKey]*osregex.Pattern
