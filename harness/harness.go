@@ -59,8 +59,9 @@ type Config struct {
 	// the file's path, emptied before each run): the ruleset files a case
 	// writes there then have the same paths from run to run, so that the
 	// engine's cache still holds their ruleset when they did not change
-	// (run --watch). "" makes a temporary folder per RunFiles, removed
-	// after it.
+	// (run --watch). Two RunFiles with the same WorkRoot must not run at
+	// once: each empties the folders of its files before it runs them.
+	// "" makes a temporary folder per RunFiles, removed after it.
 	WorkRoot string
 
 	// file is the case file, when RunFiles runs one case per Params.
