@@ -6,6 +6,25 @@ import (
 	"testing"
 )
 
+// fuzzKind maps any byte to a dialect, each Kind to itself (the seeds
+// name their dialect).
+func fuzzKind(k uint8) Kind { return Kind((k-1)%3 + 1) }
+
+// TestFuzzKind: a seed's Kind reaches Compile as itself, any other byte
+// as some dialect.
+func TestFuzzKind(t *testing.T) {
+	for _, k := range []Kind{KindRegex, KindMatch, KindPCRE2} {
+		if got := fuzzKind(uint8(k)); got != k {
+			t.Errorf("fuzzKind(%d) = %v, want %v", k, got, k)
+		}
+	}
+	for b := range 256 {
+		if k := fuzzKind(uint8(b)); k < KindRegex || k > KindPCRE2 {
+			t.Fatalf("fuzzKind(%d) = %d, not a dialect", b, k)
+		}
+	}
+}
+
 // FuzzCompile: no pattern of any dialect panics, errors are *Error, and
 // whatever compiles runs on any subject with a sane result.
 func FuzzCompile(f *testing.F) {
@@ -16,7 +35,7 @@ func FuzzCompile(f *testing.F) {
 	f.Add(`^(\S+)$|x`, "a b", uint8(KindPCRE2), uint8(Caseless))
 	f.Add(`\p*\w+\.$`, "a\x00b", uint8(KindRegex), uint8(0))
 	f.Fuzz(func(t *testing.T, pattern, subject string, kind, flags uint8) {
-		k := Kind(kind%3 + 1)
+		k := fuzzKind(kind)
 		p, err := Compile(k, pattern, Flags(flags)&(CaseSensitive|Caseless))
 		if err != nil {
 			var e *Error
