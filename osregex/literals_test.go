@@ -216,6 +216,11 @@ func FuzzLiterals(f *testing.F) {
 	f.Add(`^[^a-c]x\d+\.y`, "Dx12.Y", uint8(KindPCRE2), uint8(0))
 	f.Add(`a\wb+?(?:c|d)e{2,}f`, "aXbbdeeef", uint8(KindRegex), uint8(0))
 	f.Add(`^\[\S+\] x$`, "[a] x", uint8(KindMatch), uint8(CaseSensitive))
+	// Anchored branches with classes at their first positions
+	// (LitBranch.Classes): fixed counts, a repeat that ends them, case.
+	f.Add(`^\[\d\d\d\d-\d\d-`, "[2024-01-02", uint8(KindRegex), uint8(0))
+	f.Add(`^a{2}\s[^x]+y`, "aa\tzzy", uint8(KindPCRE2), uint8(0))
+	f.Add(`^AB\d[c-e]`, "ab1D", uint8(KindPCRE2), uint8(Caseless))
 	f.Fuzz(func(t *testing.T, pattern, subject string, kind, flags uint8) {
 		p, err := Compile(fuzzKind(kind), pattern, Flags(flags)&(CaseSensitive|Caseless))
 		if err != nil {
