@@ -12,6 +12,7 @@ func (s *Session) decode(ev *event) {
 	var cand []int32
 	obs := s.obs
 	log := ev.log
+	sc := s.scan(log)
 	if ev.hasProgramName {
 		list = s.e.pname
 		ev.pn = s.e.pnameLookup(ev.programName)
@@ -64,7 +65,7 @@ func (s *Session) decode(ev *event) {
 				obs.DecoderTried(node.d)
 			}
 		}
-		if !s.scan(log).may(&node.preQ) {
+		if !sc.may(&node.preQ) {
 			continue
 		}
 		d := node.d
@@ -90,7 +91,7 @@ func (s *Session) decode(ev *event) {
 				}
 				// A prematch its node's quick check rules out fails
 				// without reading the decoder.
-				if s.scan(log).may(&c.preQ) {
+				if sc.may(&c.preQ) {
 					if c.d.Prematch == nil {
 						cmatch = pmatch
 						nn, ci = c, i
