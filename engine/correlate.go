@@ -157,7 +157,9 @@ func ruleRef(r *ruleset.Rule) uint32 {
 // rule is the rule of a ruleRef.
 func (e *Engine) rule(ref uint32) *ruleset.Rule { return e.rs.AllRules[ref-1] }
 
-// unlink takes n out of l's linked nodes without counting it out.
+// unlinkFirst takes l's first node out of its linked nodes without
+// counting it out, and tells the node's event that a group history no
+// longer holds it (dropped).
 func (l *evList) unlinkFirst() {
 	n := l.first
 	l.dropped(n)
@@ -456,10 +458,13 @@ func (s *Session) freeEvent(p *pastEvent) {
 }
 
 // recycle keeps p, which the event list freed, for the next remembered
-// event, unless a group history still holds it (the oldest node that
-// freeEvent drops from a group history need not be p's). Once
-// memory_size is reached, an event is then freed for each one
-// remembered, and the list stops allocating.
+// event. The list frees its oldest event, and by then the group histories
+// have dropped every node of it: p.groupRefs is 0 (no test of the engine
+// reaches the check with another count). The check stands guard for that
+// invariant, since reusing an event a history still points at would
+// change that history's verdicts. Once memory_size
+// is reached, an event is then freed for each one remembered, and the
+// list stops allocating.
 func (s *Session) recycle(p *pastEvent) {
 	if s.e.forget || s.e.lean || p.groupRefs != 0 {
 		return

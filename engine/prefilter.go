@@ -355,8 +355,8 @@ const (
 // drop the oldest).
 func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 
-// quickCheck is a condition that every log a rule's pattern matches
-// meets, decided from the scan alone. The rule node keeps it, so that
+// quickCheck is a condition that every log a rule's or decoder's pattern
+// matches meets, decided from the scan alone. The node keeps it, so that
 // most rejections read nothing but the node: the pattern's filter and its
 // branches sit elsewhere in memory, and most of the rules tried on an
 // event fail on their pattern. One of alts must hold: with grams, the log
@@ -460,7 +460,11 @@ type logScan struct {
 }
 
 // scan returns the scan of log, scanning it if it is not the one
-// scanned last.
+// scanned last. The scan is known by the string's address and length
+// alone and is not reset between events: while an event is processed,
+// only ev.log is scanned (the decoder and rule loops hold the scan across
+// their calls), so a scan of any other string there would have to be
+// kept apart from this one.
 func (s *Session) scan(log string) *logScan {
 	if s.sc == nil {
 		s.sc = &logScan{} // called outside ProcessMessage (tests)
@@ -576,17 +580,7 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 }
 
 // fits reports whether sub's first bytes are in the branch's classes.
-func (b *litBranch) fits(sub string) bool {
-	if len(sub) < len(b.classes) {
-		return false
-	}
-	for i, set := range b.classes {
-		if !set[sub[i]] {
-			return false
-		}
-	}
-	return true
-}
+func (b *litBranch) fits(sub string) bool { return osregex.FitsClasses(b.classes, sub) }
 
 // holds is an exact branch on the whole log (sub, without NUL), as
 // osregex.LitBranch documents it.

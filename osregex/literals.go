@@ -567,6 +567,20 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	return b, false
 }
 
+// FitsClasses reports whether s is at least as long as classes and its
+// first bytes are each in their class (LitBranch.Classes).
+func FitsClasses(classes []*[256]bool, s string) bool {
+	if len(s) < len(classes) {
+		return false
+	}
+	for i, set := range classes {
+		if !set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // maxClasses bounds LitBranch.Classes.
 const maxClasses = 16
 
@@ -686,13 +700,8 @@ func (b *LitBranch) holds(s string, exact, endOnly bool) bool {
 		if b.First != nil && (s == "" || !b.First[s[0]]) {
 			return false
 		}
-		if len(s) < len(b.Classes) {
+		if !FitsClasses(b.Classes, s) {
 			return false
-		}
-		for i, set := range b.Classes {
-			if !set[s[i]] {
-				return false
-			}
 		}
 	}
 	for _, l := range b.Also {
