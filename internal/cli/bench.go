@@ -220,7 +220,12 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("%.0f", float64(f.events)/f.cpu.Seconds())
 	})
-	row("peak memory", func(f figures) string { return fmt.Sprintf("%.1f MB", float64(f.maxRSS)/1e6) })
+	row("peak memory", func(f figures) string {
+		if f.maxRSS <= 0 {
+			return "-" // a process of --against where there is no /proc
+		}
+		return fmt.Sprintf("%.1f MB", float64(f.maxRSS)/1e6)
+	})
 	if *against != "" && real.ok() && ours.ok() {
 		fmt.Fprintf(stdout, "cpu/event: ossec-logtest's is %.1fx ours\n", (float64(real.cpu)/float64(real.events))/(float64(ours.cpu)/float64(ours.events)))
 	}
@@ -274,9 +279,9 @@ func benchLogtest(bin string, args []string, dir string, lines []byte, n int) (f
 		if !u.ok {
 			return procUsage{}, fmt.Errorf("%s: no CPU figures on this system", bin)
 		}
-		if hwm > 0 {
-			u.maxRSS = hwm
-		}
+		// getrusage's peak of a child counts this process's memory
+		// too: none is better than that one.
+		u.maxRSS = hwm
 		return u, nil
 	}
 	load, err := run(nil)
@@ -293,7 +298,8 @@ func benchLogtest(bin string, args []string, dir string, lines []byte, n int) (f
 // watchPeakRSS follows the peak resident memory of the process pid, which
 // runs bin, from /proc/PID/status (VmHWM) every millisecond, until the
 // function it returns is called once the process has ended; that returns
-// the highest peak read, or 0 where there is no /proc. A reading counts
+// the highest peak read, or 0 where there is no /proc (or the process
+// ended before a reading). A reading counts
 // only once the process runs bin (its Name): before its exec, a process
 // started by this one shares this one's memory. getrusage's peak would
 // count that memory too.
