@@ -138,7 +138,10 @@ func TestDeadlines(t *testing.T) {
 	rec := &recorder{}
 	slow := &slowManager{}
 	s := newSpool(t, &Verifier{Configs: []ConfigManager{slow}}, rec)
-	s.Workers, s.FileTimeout, s.DrainTimeout = 1, 100*time.Millisecond, 250*time.Millisecond
+	// Room for about five per-file timeouts in the drain's: at 250 ms,
+	// on a loaded machine the first one could end after the drain's and
+	// leave a single call (it failed so once).
+	s.Workers, s.FileTimeout, s.DrainTimeout = 1, 100*time.Millisecond, 500*time.Millisecond
 	for i := 0; i < 8; i++ {
 		if _, err := s.Enqueue(writeFile(t, filepath.Join(dir, "f", string(rune('a'+i))), "x", 0o644), testAlert); err != nil {
 			t.Fatal(err)
@@ -235,7 +238,9 @@ func TestRunnerTermBeforeKill(t *testing.T) {
 	}
 	marker := filepath.Join(t.TempDir(), "terminated")
 	polite := fakeBinary(t, "rpm", `trap 'echo term > `+marker+`; exit 143' TERM; while :; do sleep 0.05; done`)
-	r := ExecRunner{Timeout: 300 * time.Millisecond, Grace: 2 * time.Second}
+	// The timeout leaves the shell time to set its trap first, even on a
+	// loaded machine (at 300 ms it once got SIGTERM before the trap).
+	r := ExecRunner{Timeout: 1500 * time.Millisecond, Grace: 2 * time.Second}
 	within(t, 10*time.Second, func() {
 		if _, _, err := r.Run(context.Background(), []string{polite}); err == nil {
 			t.Error("no error past the timeout")
@@ -245,7 +250,7 @@ func TestRunnerTermBeforeKill(t *testing.T) {
 		t.Fatalf("the command was not sent SIGTERM: %q, %v", data, err)
 	}
 	stubborn := fakeBinary(t, "rpm2", `trap '' TERM; while :; do sleep 0.05; done`)
-	r.Grace = 300 * time.Millisecond
+	r.Timeout, r.Grace = 300*time.Millisecond, 300*time.Millisecond
 	start := time.Now()
 	within(t, 10*time.Second, func() { r.Run(context.Background(), []string{stubborn}) })
 	if d := time.Since(start); d > 3*time.Second {
