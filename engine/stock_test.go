@@ -6,6 +6,7 @@ import (
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/conformance"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cputime"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
@@ -74,6 +75,18 @@ func TestStockSample(t *testing.T) {
 // BenchmarkProcessStock runs the conformance lines through the stock
 // ruleset in one session.
 func BenchmarkProcessStock(b *testing.B) { benchmarkProcess(b, stock(b)) }
+
+// BenchmarkNewStock measures engine.New on the stock ruleset: a one-line
+// logtest run pays it once before its first verdict.
+func BenchmarkNewStock(b *testing.B) {
+	rs := stock(b)
+	b.ReportAllocs()
+	cpu0 := cputime.Used()
+	for b.Loop() {
+		engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock})
+	}
+	b.ReportMetric(float64((cputime.Used()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
 
 // TestConcurrentSessions runs sessions of one Engine in parallel: each
 // must give what a lone session gives.
