@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Literals describes a pattern by the literal text its matches need, so
@@ -65,7 +66,8 @@ type LitBranch struct {
 	// match starts with ("" if none).
 	Prefix string
 	// First is, for a Start branch that is not exact, the set of bytes a
-	// subject may start with (nil: any).
+	// subject may start with (nil: any). First and Classes are shared
+	// between descriptions: do not modify them.
 	First *[256]bool
 	// Classes are, for a Start branch that is not exact, the sets of the
 	// bytes at the subject's first positions, as far as the branch
@@ -593,9 +595,7 @@ func startClasses(body []tok, fold bool) []*[256]bool {
 		case tokZero:
 			continue
 		case tokChar:
-			var one [256]bool
-			one[t.c] = true
-			set = foldSet(&one, fold)
+			set = charSet(t.c, fold)
 		case tokAtom:
 			if t.set == nil || t.empty {
 				return out
@@ -626,9 +626,7 @@ func firstSet(body []tok, fold bool) *[256]bool {
 			if t.min == 0 {
 				return nil
 			}
-			var set [256]bool
-			set[t.c] = true
-			return foldSet(&set, fold)
+			return charSet(t.c, fold)
 		case tokAtom:
 			if t.min == 0 || t.empty || t.set == nil {
 				return nil
@@ -640,17 +638,52 @@ func firstSet(body []tok, fold bool) *[256]bool {
 	return nil
 }
 
-// foldSet adds the other case of the ASCII letters in set when fold.
+// The sets of LitBranch.First and Classes are read-only, so that
+// descriptions share them: a ruleset's thousands of anchored branches
+// would otherwise each copy a 256-byte set per leading character.
+
+// foldSet adds the other case of the ASCII letters in set when fold: set
+// itself when that adds nothing.
 func foldSet(set *[256]bool, fold bool) *[256]bool {
-	out := *set
-	if fold {
-		for c := 'a'; c <= 'z'; c++ {
-			if set[c] || set[c-32] {
-				out[c], out[c-32] = true, true
+	if !fold {
+		return set
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		if set[c] != set[c-32] {
+			out := *set
+			for c := 'a'; c <= 'z'; c++ {
+				if set[c] || set[c-32] {
+					out[c], out[c-32] = true, true
+				}
 			}
+			return &out
 		}
 	}
-	return &out
+	return set
+}
+
+// charSets are the sets charSet returns: one per byte, then one per
+// letter of either case, each built on first use (by any goroutine:
+// racing builders store equal sets).
+var charSets [256 + 26]atomic.Pointer[[256]bool]
+
+// charSet is the set of c, with its other case when fold and c is an
+// ASCII letter.
+func charSet(c byte, fold bool) *[256]bool {
+	i := int(c)
+	if fold && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		i = 256 + int(c|0x20-'a')
+	}
+	if set := charSets[i].Load(); set != nil {
+		return set
+	}
+	set := new([256]bool)
+	set[c] = true
+	if i >= 256 {
+		set[c|0x20], set[c&^0x20] = true, true
+	}
+	charSets[i].CompareAndSwap(nil, set)
+	return charSets[i].Load()
 }
 
 func foldByte(c byte, fold bool) byte {
