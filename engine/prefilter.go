@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unsafe"
@@ -290,22 +289,24 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 // a prefix or first-byte set excluding it. UTF patterns are always kept
 // (their filter steps aside for logs with bytes >= 0x80).
 func (e *Engine) indexNoProgramName() {
-	lists := map[string][]int32{}
+	// Bytes share their list when equal: the stock ruleset has a few
+	// dozen distinct lists, compared without building keys.
+	var lists [][]int32
+	var l []int32
 	for c := 0; c < 256; c++ {
-		var l []int32
+		l = l[:0]
 		for i, n := range e.nopname {
 			if n.d.Prematch == nil || n.pre.mayStartWith(byte(c)) {
 				l = append(l, int32(i))
 			}
 		}
-		key := fmt.Sprint(l)
-		if old, ok := lists[key]; ok {
-			l = old
-		} else if l == nil {
-			l = []int32{}
+		k := slices.IndexFunc(lists, func(o []int32) bool { return slices.Equal(o, l) })
+		if k < 0 {
+			// Not nil when empty: a nil list means no index (decode).
+			lists = append(lists, append([]int32{}, l...))
+			k = len(lists) - 1
 		}
-		lists[key] = l
-		e.nopByFirst[c] = l
+		e.nopByFirst[c] = lists[k]
 	}
 }
 
