@@ -96,6 +96,8 @@ type litTable struct {
 	// of neighbouring rules sit together in memory.
 	filters  []patFilter
 	branches []litBranch
+	// lits is the scratch description of the pattern being filtered.
+	lits osregex.Literals
 }
 
 func (t *litTable) key(lit string) litKey {
@@ -128,8 +130,8 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 	if p == nil {
 		return nil
 	}
-	l := p.Literals()
-	if l == nil {
+	l := &t.lits
+	if !p.Describe(l) {
 		// The pattern's own first-byte set, when it has one.
 		if first := firstBytes(p); first != nil {
 			return t.newFilter(patFilter{first: first})
@@ -704,7 +706,8 @@ func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
 	if f == nil || !f.exact {
 		return f
 	}
-	f.starts = new([256]uint8)
+	// Filters without an unanchored literal share the empty index.
+	f.starts = &noStarts
 	for i := range f.branches {
 		b := &f.branches[i]
 		switch {
@@ -712,6 +715,9 @@ func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
 		case b.lit == "":
 			f.anyAt = true
 		default:
+			if f.starts == &noStarts {
+				f.starts = new([256]uint8)
+			}
 			c := b.lit[0]
 			k := f.starts[c]
 			if k == 0 {
@@ -733,6 +739,9 @@ func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
 	}
 	return f
 }
+
+// noStarts is patFilter.starts for no unanchored branch (read-only).
+var noStarts [256]uint8
 
 // matches reports whether an exact filter made by valueFilter lets its
 // pattern match sub (a C string): whether one of its branches does.

@@ -85,8 +85,20 @@ type LitBranch struct {
 // as a string comparison is described exactly (one branch,
 // DollarEndOnly, bytes compared ignoring ASCII case only, so not UTF).
 func (p *Pattern) Literals() *Literals {
-	if p == nil {
+	l := new(Literals)
+	if !p.Describe(l) {
 		return nil
+	}
+	return l
+}
+
+// Describe is Literals writing into *l, whose Branches it reuses: a
+// caller describing many patterns keeps one Literals and copies out what
+// it keeps (the strings and sets of a branch are not reused). It returns
+// false where Literals returns nil.
+func (p *Pattern) Describe(l *Literals) bool {
+	if p == nil {
+		return false
 	}
 	if p.exec != execPCRE2 {
 		b := LitBranch{Lit: p.lit}
@@ -101,7 +113,8 @@ func (p *Pattern) Literals() *Literals {
 		if p.caseless {
 			b.Lit = lowerString(b.Lit)
 		}
-		return &Literals{Branches: []LitBranch{b}, Exact: true, Fold: p.caseless, DollarEndOnly: true}
+		*l = Literals{Branches: append(l.Branches[:0], b), Exact: true, Fold: p.caseless, DollarEndOnly: true}
+		return true
 	}
 	utf := p.kind != KindPCRE2
 	buf := tokPool.Get().(*[]tok)
@@ -109,10 +122,11 @@ func (p *Pattern) Literals() *Literals {
 	toks, ok := lexLiterals((*buf)[:0], p.pcre2, utf)
 	*buf = toks[:0]
 	if !ok {
-		return nil
+		return false
 	}
-	l := &Literals{Fold: p.caseless, UTF: utf, Exact: true}
-	var exact []bool
+	*l = Literals{Branches: l.Branches[:0], Fold: p.caseless, UTF: utf, Exact: true}
+	var exactBuf [16]bool
+	exact := exactBuf[:0]
 	start := 0
 	for i := 0; i <= len(toks); i++ {
 		if i < len(toks) && toks[i].kind != tokAlt {
@@ -125,7 +139,7 @@ func (p *Pattern) Literals() *Literals {
 		exact = append(exact, ex)
 	}
 	if l.Exact {
-		return l
+		return true
 	}
 	// Some branch is not exact: describe the exact ones as conditions
 	// too.
@@ -136,10 +150,10 @@ func (p *Pattern) Literals() *Literals {
 			b.Prefix, b.Lit = b.Lit, ""
 		}
 		if b.Lit == "" && b.Prefix == "" && b.First == nil {
-			return nil
+			return false
 		}
 	}
-	return l
+	return true
 }
 
 // tokPool holds the scratch item slices of Literals (a ruleset's load
