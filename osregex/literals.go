@@ -176,14 +176,15 @@ const (
 // tok is one item; min is the smallest number of times a following
 // quantifier repeats it (1 without one); set is, for a tokChar or a
 // tokAtom, the bytes it can start with (nil: unknown or any); empty is
-// true for an atom that may match the empty string (a group).
+// true for an atom that may match the empty string (a group). Its
+// fields fit 16 bytes: a ruleset's load lexes thousands of patterns.
 type tok struct {
 	kind  tokKind
 	c     byte
-	min   int
 	quant bool
-	set   *[256]bool
 	empty bool
+	min   int32
+	set   *[256]bool
 }
 
 // lexLiterals splits a PCRE2 pattern (compiled without extended mode)
@@ -237,7 +238,7 @@ func lexLiterals(toks []tok, src string, utf bool) (_ []tok, ok bool) {
 			if t.quant || (t.kind != tokChar && t.kind != tokAtom) {
 				return toks, false
 			}
-			t.quant, t.min = true, min
+			t.quant, t.min = true, int32(min)
 			i += n
 		default:
 			if c >= 0x80 && utf {
@@ -618,7 +619,7 @@ func startClasses(body []tok, fold bool) []*[256]bool {
 		default:
 			return out
 		}
-		for range min(t.min, maxClasses-len(out)) {
+		for range min(int(t.min), maxClasses-len(out)) {
 			out = append(out, set)
 		}
 		if t.quant || len(out) == maxClasses {
