@@ -223,10 +223,9 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	e.indexNoProgramName()
 	e.buildRuleTree()
 
-	e.matches = make([]*RuleMatch, len(rs.AllRules))
+	e.matches = newRuleMatches(rs.AllRules)
 	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))
 	for _, r := range rs.AllRules {
-		e.matches[r.Index] = newRuleMatch(r)
 		e.byID[itoa(r.ID)] = r
 	}
 
@@ -315,31 +314,50 @@ const stChunk = 16
 // Ruleset returns the ruleset the engine runs.
 func (e *Engine) Ruleset() *ruleset.Ruleset { return e.rs }
 
-func newRuleMatch(r *ruleset.Rule) *RuleMatch {
-	m := &RuleMatch{
-		ID:          r.ID,
-		Level:       r.Level,
-		Description: r.Description,
-		File:        r.Pos.File,
-		Line:        r.Pos.Line,
-		Rule:        r,
+// newRuleMatches makes the RuleMatch of each rule, by Index: the values
+// and the group names of all rules are each allocated in one block.
+func newRuleMatches(rules []*ruleset.Rule) []*RuleMatch {
+	n := 0
+	for _, r := range rules {
+		n += strings.Count(r.Groups, ",") + 1
 	}
-	for _, d := range r.InfoDetails {
-		m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
-	}
-	g := r.Groups
-	for g != "" {
-		i := strings.IndexByte(g, ',')
-		if i < 0 {
-			m.Groups = append(m.Groups, g)
-			break
+	groups := make([]string, 0, n)
+	ms := make([]RuleMatch, len(rules))
+	out := make([]*RuleMatch, len(rules))
+	for _, r := range rules {
+		m := &ms[r.Index]
+		*m = RuleMatch{
+			ID:          r.ID,
+			Level:       r.Level,
+			Description: r.Description,
+			File:        r.Pos.File,
+			Line:        r.Pos.Line,
+			Rule:        r,
 		}
-		if i > 0 {
-			m.Groups = append(m.Groups, g[:i])
+		for _, d := range r.InfoDetails {
+			m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
 		}
-		g = g[i+1:]
+		at := len(groups)
+		g := r.Groups
+		for g != "" {
+			i := strings.IndexByte(g, ',')
+			if i < 0 {
+				groups = append(groups, g)
+				break
+			}
+			if i > 0 {
+				groups = append(groups, g[:i])
+			}
+			g = g[i+1:]
+		}
+		if len(groups) > at {
+			// Capped: an append to one rule's groups must not write
+			// the next rule's.
+			m.Groups = groups[at:len(groups):len(groups)]
+		}
+		out[r.Index] = m
 	}
-	return m
+	return out
 }
 
 func infoTypeName(t ruleset.InfoType) string {

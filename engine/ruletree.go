@@ -50,8 +50,9 @@ type decChildren struct {
 // buildRuleTree copies the rule tree into e.roots, nodes allocated
 // together in depth-first order.
 func (e *Engine) buildRuleTree() {
-	var order []*ruleset.RuleNode
-	index := map[*ruleset.RuleNode]int{}
+	// Sized for one node per rule, which most rules have.
+	order := make([]*ruleset.RuleNode, 0, len(e.rs.AllRules))
+	index := make(map[*ruleset.RuleNode]int, len(e.rs.AllRules))
 	var visit func(n *ruleset.RuleNode)
 	visit = func(n *ruleset.RuleNode) {
 		if _, ok := index[n]; ok {
@@ -80,8 +81,11 @@ func (e *Engine) buildRuleTree() {
 	}
 	for i, n := range order {
 		rn := &nodes[i]
-		for _, c := range n.Children {
-			rn.children = append(rn.children, &nodes[index[c]])
+		if len(n.Children) > 0 {
+			rn.children = make([]*ruleNode, len(n.Children))
+			for k, c := range n.Children {
+				rn.children[k] = &nodes[index[c]]
+			}
 		}
 		var ids []int
 		for _, c := range n.Children {
