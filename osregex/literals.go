@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Literals describes a pattern by the literal text its matches need, so
@@ -537,35 +538,40 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 
 	// Literal runs: consecutive required bytes. A byte repeated at least
 	// once still counts but ends its run (more copies may follow); an
-	// optional one breaks the run without counting.
-	var runs []string
-	var cur []byte
-	flush := func() {
-		if len(cur) > 0 {
-			runs = append(runs, string(cur))
-			cur = cur[:0]
-		}
-	}
-	prefixRun := -1 // index in runs of the run that starts the branch
+	// optional one breaks the run without counting. The runs are spans of
+	// one buffer, made a string once: the ones kept share it.
+	buf := make([]byte, 0, len(body))
+	var spanBuf [16][2]int
+	spans := spanBuf[:0]
+	from := 0
+	prefixRun := -1 // index in spans of the run that starts the branch
 	for k, t := range body {
 		if t.kind == tokChar && t.min >= 1 {
 			if k == 0 && b.Start {
 				prefixRun = 0
 			}
-			cur = append(cur, foldByte(t.c, fold))
-			if t.quant {
-				flush()
+			buf = append(buf, foldByte(t.c, fold))
+			if !t.quant {
+				continue
 			}
-			continue
 		}
-		flush()
+		if len(buf) > from {
+			spans = append(spans, [2]int{from, len(buf)})
+			from = len(buf)
+		}
 	}
-	flush()
-	if prefixRun == 0 && len(runs) > 0 {
-		b.Prefix = runs[0]
+	if len(buf) > from {
+		spans = append(spans, [2]int{from, len(buf)})
 	}
-	var lits []string
-	for k, r := range runs {
+	// buf is not written again.
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	if prefixRun == 0 && len(spans) > 0 {
+		b.Prefix = all[spans[0][0]:spans[0][1]]
+	}
+	var litBuf [16]string
+	lits := litBuf[:0]
+	for k, sp := range spans {
+		r := all[sp[0]:sp[1]]
 		if k != prefixRun && !slices.Contains(lits, r) && !strings.Contains(b.Prefix, r) {
 			lits = append(lits, r)
 		}
@@ -574,7 +580,7 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	if len(lits) > 0 {
 		b.Lit = lits[0]
 		if len(lits) > 1 {
-			b.Also = lits[1:min(len(lits), 4)]
+			b.Also = slices.Clone(lits[1:min(len(lits), 4)])
 		}
 	}
 	if b.Start {
