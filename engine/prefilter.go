@@ -156,8 +156,11 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 		} else {
 			lb.prefix = b.Prefix
 			lb.need = t.key(b.Lit)
-			for _, a := range b.Also {
-				lb.also = append(lb.also, t.key(a))
+			if len(b.Also) > 0 {
+				lb.also = make([]litKey, len(b.Also))
+				for k, a := range b.Also {
+					lb.also[k] = t.key(a)
+				}
 			}
 		}
 		f.branches = append(f.branches, lb)

@@ -97,26 +97,40 @@ func (e *Engine) buildRuleTree() {
 			continue
 		}
 		sort.Ints(ids)
-		rn.generic = []*ruleNode{}
+		// Each list is allocated at its size, counted first.
+		rn.generic = make([]*ruleNode, 0, countDecodedAs(rn.children, 0))
 		for _, c := range rn.children {
 			if c.rule.DecodedAs == 0 {
 				rn.generic = append(rn.generic, c)
 			}
 		}
-		for _, id := range ids {
-			g := decChildren{id: id}
+		rn.byDec = make([]decChildren, len(ids))
+		for k, id := range ids {
+			g := &rn.byDec[k]
+			g.id = id
+			g.nodes = make([]*ruleNode, 0, len(rn.generic)+countDecodedAs(rn.children, id))
 			for _, c := range rn.children {
 				if c.rule.DecodedAs == 0 || c.rule.DecodedAs == id {
 					g.nodes = append(g.nodes, c)
 				}
 			}
-			rn.byDec = append(rn.byDec, g)
 		}
 	}
 	e.roots = make([]*ruleNode, len(e.rs.Rules))
 	for i, n := range e.rs.Rules {
 		e.roots[i] = &nodes[index[n]]
 	}
+}
+
+// countDecodedAs returns how many of nodes have decoded_as id (0: none).
+func countDecodedAs(nodes []*ruleNode, id int) int {
+	n := 0
+	for _, c := range nodes {
+		if c.rule.DecodedAs == id {
+			n++
+		}
+	}
+	return n
 }
 
 // ruledOut reports whether checkRule would reject n on the event from
