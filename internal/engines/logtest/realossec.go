@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
@@ -110,11 +111,20 @@ type Command struct {
 	// scratch installation creates anew (ossec-logtest writes there as
 	// the installation's user, not as root).
 	QueueOwner *Owner
+
+	// scratch makes the runs of a scratch installation one at a time:
+	// they share its queue/diff, which each run empties first (the cases
+	// that share a ruleset share its installation, and run several at a
+	// time: one's emptying raced another's chown, and a run could see
+	// another's check_diff state).
+	scratch sync.Mutex
 }
 
 // Run implements RunFunc.
 func (c *Command) Run(ctx context.Context, alerts bool, stdin []byte) ([]byte, []byte, error) {
 	if c.Scratch {
+		c.scratch.Lock()
+		defer c.scratch.Unlock()
 		diff := filepath.Join(c.Dir, "queue", "diff")
 		if err := os.RemoveAll(diff); err != nil {
 			return nil, nil, err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
@@ -42,6 +43,40 @@ func TestScratchEmptiesDiffQueue(t *testing.T) {
 		}
 		if got := strings.Join(counts, " "); got != want {
 			t.Errorf("Scratch=%v: entries in queue/diff at each run = %s, want %s", scratch, got, want)
+		}
+	}
+}
+
+// TestScratchConcurrentRuns: runs of one scratch installation at the same
+// time (cases sharing a ruleset) each start from an empty queue/diff and
+// none fails (the emptying of one raced the chown or the run of another).
+func TestScratchConcurrentRuns(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh for the stand-in program")
+	}
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "fake-logtest")
+	script := "#!/bin/sh\nd=\"$2/queue/diff\"\nls -A \"$d\" | wc -l\ntouch \"$d/entry-$$\"\nsleep 0.02\n"
+	if err := os.WriteFile(prog, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inst := filepath.Join(dir, "scratch")
+	c := &Command{Binary: prog, Dir: inst, Config: filepath.Join(inst, "etc", "ossec.conf"), Scratch: true}
+	var wg sync.WaitGroup
+	outs := make([]string, 8)
+	errs := make([]error, 8)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, _, err := c.Run(context.Background(), i%2 == 0, nil)
+			outs[i], errs[i] = strings.TrimSpace(string(out)), err
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil || outs[i] != "0" {
+			t.Errorf("run %d: %v, %q entries in queue/diff at its start, want 0", i, errs[i], outs[i])
 		}
 	}
 }
