@@ -150,28 +150,19 @@ func (s *Spool) enqueueOnce(path string, rec []byte) (res EnqueueResult, again b
 	} else if queued {
 		return AlreadyQueued, false, nil
 	}
-	const flags = syscall.O_WRONLY | syscall.O_APPEND | syscall.O_CREAT | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
-	count, err := syscall.Openat(dir, countName, flags, 0o600)
+	count, st, err := openAppend(dir, countName)
 	if err != nil {
-		return 0, false, fmt.Errorf("open %s: %w", countName, err)
-	}
-	defer syscall.Close(count)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(count, &st); err != nil {
 		return 0, false, err
 	}
+	defer syscall.Close(count)
 	if n := int(st.Size); n >= s.maxQueue() {
 		return 0, false, fmt.Errorf("%w (%d requests)", ErrQueueFull, n)
 	}
-	journal, err := syscall.Openat(dir, journalName, flags, 0o600)
+	journal, jst, err := openAppend(dir, journalName)
 	if err != nil {
-		return 0, false, fmt.Errorf("open %s: %w", journalName, err)
-	}
-	defer syscall.Close(journal)
-	var jst syscall.Stat_t
-	if err := syscall.Fstat(journal, &jst); err != nil {
 		return 0, false, err
 	}
+	defer syscall.Close(journal)
 	// Under the lock, a failed write is undone whole, so the journal
 	// never holds half a request.
 	undo := func(err error) (EnqueueResult, bool, error) {
@@ -424,4 +415,20 @@ func (s *Spool) settle(alert, path string, decide func(path string) Verdict) {
 			}
 		}
 	}
+}
+
+// openAppend opens name in the directory dir for appending (created when
+// missing, never through a symbolic link) and returns it with its state.
+func openAppend(dir int, name string) (int, *syscall.Stat_t, error) {
+	const flags = syscall.O_WRONLY | syscall.O_APPEND | syscall.O_CREAT | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+	fd, err := syscall.Openat(dir, name, flags, 0o600)
+	if err != nil {
+		return -1, nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		syscall.Close(fd)
+		return -1, nil, err
+	}
+	return fd, &st, nil
 }
