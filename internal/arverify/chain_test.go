@@ -15,6 +15,23 @@ import (
 
 const chainCase = "../../cases/ar-verify-chain.txtar"
 
+// chainSetup reads the chain case and gives the configuration it runs
+// with: the native engine, the stock ruleset, this repository, and the
+// active response built from cmd/ossec-ar-verify. It skips without
+// dpkg-query, which reads the case's fake dpkg database.
+func chainSetup(t *testing.T) ([]byte, *harness.Config) {
+	t.Helper()
+	if _, err := exec.LookPath("dpkg-query"); err != nil {
+		t.Skip("needs dpkg-query, which reads the case's fake dpkg database")
+	}
+	orig, err := os.ReadFile(chainCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _ := filepath.Abs("../..")
+	return orig, &harness.Config{Backend: harness.NewNative("manager"), Base: testenv.StockRuleset(t), Repo: repo, ARBin: testenv.ARBin(t)}
+}
+
 // TestChainCase runs cases/ar-verify-chain.txtar on the native engine with
 // the program built from cmd/ossec-ar-verify: the engine runs it as
 // ossec-execd would for each 106002 alert, on the case's fake host, and the
@@ -23,16 +40,7 @@ const chainCase = "../../cases/ar-verify-chain.txtar"
 // program's verdict, and so the rule, follows: the case's assertions fail
 // on the changed host, and pass once they say the new rule.
 func TestChainCase(t *testing.T) {
-	if _, err := exec.LookPath("dpkg-query"); err != nil {
-		t.Skip("needs dpkg-query, which reads the case's fake dpkg database")
-	}
-	orig, err := os.ReadFile(chainCase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := testenv.StockRuleset(t)
-	repo, _ := filepath.Abs("../..")
-	cfg := &harness.Config{Backend: harness.NewNative("manager"), Base: base, Repo: repo, ARBin: testenv.ARBin(t)}
+	orig, cfg := chainSetup(t)
 	run := func(t *testing.T, text string) harness.CaseResult {
 		t.Helper()
 		f := filepath.Join(t.TempDir(), "ar-verify-chain.txtar")
@@ -102,16 +110,7 @@ func TestChainCaseConfined(t *testing.T) {
 	if harness.ConfineEnv != ConfineEnv {
 		t.Fatalf("harness.ConfineEnv %q, arverify.ConfineEnv %q: the harness must set the variable the program reads", harness.ConfineEnv, ConfineEnv)
 	}
-	if _, err := exec.LookPath("dpkg-query"); err != nil {
-		t.Skip("needs dpkg-query, which reads the case's fake dpkg database")
-	}
-	orig, err := os.ReadFile(chainCase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := testenv.StockRuleset(t)
-	repo, _ := filepath.Abs("../..")
-	cfg := &harness.Config{Backend: harness.NewNative("manager"), Base: base, Repo: repo, ARBin: testenv.ARBin(t)}
+	orig, cfg := chainSetup(t)
 	for _, key := range []string{"verdict_file", "state_dir", "log_file"} {
 		t.Run(key, func(t *testing.T) {
 			outside := filepath.Join(t.TempDir(), "outside")
