@@ -149,11 +149,11 @@ func (d *Document) children(key int, buf *Nodes) []*Node {
 		}
 		if it.Depth == m {
 			n := &nodes[len(out)]
-			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: d.pos(it.pos, &line), ContentPos: d.pos(it.contentPos, &line)}
+			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: d.pos(int(it.pos), &line), ContentPos: d.pos(int(it.contentPos), &line)}
 			k := 0
 			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
 				a := &items[l]
-				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: d.pos(a.pos, &line), ValuePos: d.pos(a.contentPos, &line)}
+				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: d.pos(int(a.pos), &line), ValuePos: d.pos(int(a.contentPos), &line)}
 				k++
 			}
 			if k > 0 {

@@ -98,7 +98,7 @@ func flatten(d *Document) []flat {
 // itemPos is the position of item it of d.
 func itemPos(d *Document, it *Item) Pos {
 	line := 0
-	return d.pos(it.pos, &line)
+	return d.pos(int(it.pos), &line)
 }
 
 func TestAccepts(t *testing.T) {
@@ -209,6 +209,25 @@ func TestMaxSizes(t *testing.T) {
 	// MaxSize-1 bytes of content are fine; MaxDepth-1 levels of nesting too.
 	parse(t, "<a>"+strings.Repeat("x", MaxSize-1)+"</a>")
 	parse(t, strings.Repeat("<a>", MaxDepth-1)+strings.Repeat("</a>", MaxDepth-1))
+}
+
+// TestFileTooLarge: a file longer than the reader takes (MaxFileSize,
+// lowered here) is refused, not read with wrong positions; one at the
+// limit is read, its last line's position right.
+func TestFileTooLarge(t *testing.T) {
+	defer func(old int) { maxFileSize = old }(maxFileSize)
+	text := "<a>x</a>\n<b>y</b>"
+	maxFileSize = len(text)
+	d := parse(t, text)
+	if p := itemPos(d, &d.Items[1]); p != (Pos{Line: 2, Col: 1}) {
+		t.Errorf("<b> at %v, want 2:1", p)
+	}
+	maxFileSize = len(text) - 1
+	_, err := Parse("big.xml", []byte(text))
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeFileTooLarge || e.File != "big.xml" {
+		t.Fatalf("Parse(%d bytes, limit %d) = %v, want CodeFileTooLarge", len(text), maxFileSize, err)
+	}
 }
 
 func TestReadFileMissing(t *testing.T) {

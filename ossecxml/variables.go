@@ -27,17 +27,17 @@ func (d *Document) ApplyVariables() error {
 					continue
 				}
 				if !strings.EqualFold(a.Name, "name") {
-					return d.errAt(a.pos, CodeVarBadAttr, "only \"name\" is allowed as an attribute for a variable (found %q)", a.Name)
+					return d.errAt(int(a.pos), CodeVarBadAttr, "only \"name\" is allowed as an attribute for a variable (found %q)", a.Name)
 				}
 				if len(a.Content) >= MaxVariableSize {
-					return d.errAt(a.contentPos, CodeVarNameSize, "variable name longer than %d bytes", MaxVariableSize-1)
+					return d.errAt(int(a.contentPos), CodeVarNameSize, "variable name longer than %d bytes", MaxVariableSize-1)
 				}
 				names = append(names, a.Content)
 				found = true
 				break
 			}
 			if !found {
-				return d.errAt(it.pos, CodeVarNoValue, "no name set for variable")
+				return d.errAt(int(it.pos), CodeVarNoValue, "no name set for variable")
 			}
 			values = append(values, it.Content)
 			continue
@@ -47,7 +47,7 @@ func (d *Document) ApplyVariables() error {
 		}
 		out, err := substitute(it.Content, names, values)
 		if err != nil {
-			return d.errAt(it.contentPos, err.code, "%s", err.msg)
+			return d.errAt(int(it.contentPos), err.code, "%s", err.msg)
 		}
 		it.Content = out
 	}
