@@ -109,16 +109,21 @@ func TestStockLoads(t *testing.T) {
 // BenchmarkLoadStock loads the stock installation (ossec-logtest needs
 // 46 ms to start on it). It also reports the process CPU time per load,
 // which stays meaningful on a busy machine. "known" loads with every
-// pattern in the pattern cache (the second run of a command), the others
-// with an empty one.
+// pattern in the pattern cache in memory (a later load of a process),
+// "file" with every pattern in the cache file (the first load of a
+// command's process, after its first run), the others with an empty cache.
 func BenchmarkLoadStock(b *testing.B) {
 	src := Sources{Base: testenv.StockRuleset(b)}
-	for _, mode := range []string{"parallel", "sequential", "known"} {
+	for _, mode := range []string{"parallel", "sequential", "known", "file"} {
 		b.Run(mode, func(b *testing.B) {
-			usePatternCache(b, "")
+			dir := ""
+			if mode == "file" {
+				dir = b.TempDir()
+			}
+			usePatternCache(b, dir)
 			noPrefetch = mode == "sequential"
 			defer func() { noPrefetch = false }()
-			if mode == "known" {
+			if mode == "known" || mode == "file" {
 				if _, err := Load(src); err != nil {
 					b.Fatal(err)
 				}
@@ -127,7 +132,7 @@ func BenchmarkLoadStock(b *testing.B) {
 			for b.Loop() {
 				if mode != "known" {
 					b.StopTimer()
-					usePatternCache(b, "")
+					usePatternCache(b, dir)
 					b.StartTimer()
 				}
 				if _, err := Load(src); err != nil {

@@ -6,11 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 )
@@ -65,9 +68,13 @@ func (k cacheKey) String() string { return string(k.appendTo(nil)) }
 
 var patCache struct {
 	sync.Mutex
-	dir   string
-	read  bool                     // the file of dir was read (or found missing or bad)
-	facts map[string]osregex.Facts // by cacheKey.String
+	dir  string
+	read bool // the file of dir was read (or found missing or bad)
+	// file is the file read, nil for none; facts are the patterns
+	// learnt since (or all of them, file's too, once a load learnt some),
+	// by cacheKey.String.
+	file  *cacheFile
+	facts map[string]osregex.Facts
 }
 
 // knownFacts returns the facts of pattern k when the cache knows it.
@@ -77,17 +84,17 @@ func knownFacts(k cacheKey) (osregex.Facts, bool) {
 	if !patCache.read {
 		patCache.read = true
 		if patCache.dir != "" {
-			if m, err := readPatternCache(patCacheFile(patCache.dir)); err == nil {
-				for k, f := range patCache.facts {
-					m[k] = f
-				}
-				patCache.facts = m
+			if c, err := readPatternCache(patCacheFile(patCache.dir)); err == nil {
+				patCache.file = c
 			}
 		}
 	}
 	var buf [256]byte
-	f, ok := patCache.facts[string(k.appendTo(buf[:0]))]
-	return f, ok
+	key := k.appendTo(buf[:0])
+	if f, ok := patCache.facts[string(key)]; ok {
+		return f, true
+	}
+	return patCache.file.lookup(key)
 }
 
 // learnFacts adds what a load compiled to the cache, and writes the cache
@@ -98,13 +105,19 @@ func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
 	}
 	patCache.Lock()
 	defer patCache.Unlock()
-	if patCache.facts == nil {
-		patCache.facts = map[string]osregex.Facts{}
+	// From now on every pattern known is in facts (and the file, if
+	// any, is rewritten with them all).
+	m := patCache.facts
+	if c := patCache.file; c != nil || m == nil {
+		m = make(map[string]osregex.Facts, c.len()+len(patCache.facts)+len(learnt))
+		c.addTo(m)
+		maps.Copy(m, patCache.facts)
+		patCache.file = nil
 	}
 	for k, f := range learnt {
-		patCache.facts[k.String()] = f
+		m[k.String()] = f
 	}
-	m := patCache.facts
+	patCache.facts = m
 	if len(m) > maxCachedPatterns {
 		m = make(map[string]osregex.Facts, len(used))
 		for _, k := range used {
@@ -225,8 +238,89 @@ func writePatternCache(file string, m map[string]osregex.Facts) error {
 
 var errBadCache = errors.New("pattern cache: bad file")
 
-// readPatternCache reads a cache file; its keys share one string.
-func readPatternCache(file string) (map[string]osregex.Facts, error) {
+// cacheFile is a cache file read: its body, and the offset in it of the
+// entry of each key (by cacheKey.String; the keys are substrings of the
+// body). An entry's facts are decoded when it is looked up: a map of
+// offsets takes a third of the memory of a map of facts (50 against 140
+// KB for a stock ruleset's patterns), which a run on one line never
+// frees.
+type cacheFile struct {
+	body string
+	at   map[string]int32
+}
+
+// lookup returns the facts of key (a cacheKey.String), if c (which may
+// be nil) has them.
+func (c *cacheFile) lookup(key []byte) (osregex.Facts, bool) {
+	if c == nil {
+		return osregex.Facts{}, false
+	}
+	at, ok := c.at[string(key)]
+	if !ok {
+		return osregex.Facts{}, false
+	}
+	return c.factsAt(at), true
+}
+
+// factsAt returns the facts of the entry at offset at.
+func (c *cacheFile) factsAt(at int32) osregex.Facts {
+	f, _, _, _ := readEntry(c.body, int(at)) // it read back when the file was read
+	return f
+}
+
+// len returns the number of patterns of c (which may be nil).
+func (c *cacheFile) len() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.at)
+}
+
+// addTo adds the facts of every pattern of c (which may be nil) to m.
+func (c *cacheFile) addTo(m map[string]osregex.Facts) {
+	if c == nil {
+		return
+	}
+	for k, at := range c.at {
+		m[k] = c.factsAt(at)
+	}
+}
+
+// readEntry reads the entry of body (a cache file without its checksum)
+// at offset at: its facts and key, and the offset of the next entry; ok
+// is false when it is not a well-formed entry.
+func readEntry(body string, at int) (f osregex.Facts, key string, next int, ok bool) {
+	bits := body[at]
+	at++
+	jit, n := binary.Uvarint([]byte(body[at:min(at+binary.MaxVarintLen64, len(body))]))
+	if n <= 0 || jit > 1<<31 || bits > 7 {
+		return f, "", 0, false
+	}
+	at += n
+	f = osregex.Facts{JITMin: int(jit), JITNever: bits&1 != 0, JITKnown: bits&2 != 0, FirstOK: bits&4 != 0}
+	if f.FirstOK {
+		if len(body)-at < 32 {
+			return f, "", 0, false
+		}
+		for i := range f.First {
+			f.First[i] = binary.LittleEndian.Uint64([]byte(body[at+8*i : at+8*i+8]))
+		}
+		at += 32
+	}
+	size, n := binary.Uvarint([]byte(body[at:min(at+binary.MaxVarintLen64, len(body))]))
+	if n <= 0 || size < 2 || size > uint64(len(body)-at-n) {
+		return f, "", 0, false
+	}
+	at += n
+	key = body[at : at+int(size)]
+	if kind := osregex.Kind(key[0]); kind < osregex.KindRegex || kind > osregex.KindPCRE2 {
+		return f, "", 0, false
+	}
+	return f, key, at + int(size), true
+}
+
+// readPatternCache reads a cache file.
+func readPatternCache(file string) (*cacheFile, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -257,37 +351,19 @@ func readPatternCache(file string) (map[string]osregex.Facts, error) {
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[len(body):]) {
 		return nil, errBadCache
 	}
-	text := string(body) // the keys are substrings of it
-	m := make(map[string]osregex.Facts, len(body)/48)
-	for at := len(patCacheFormat); at < len(body); {
-		bits := body[at]
-		at++
-		jit, n := binary.Uvarint(body[at:])
-		if n <= 0 || jit > 1<<31 || bits > 7 {
-			return nil, errBadCache
-		}
-		at += n
-		f := osregex.Facts{JITMin: int(jit), JITNever: bits&1 != 0, JITKnown: bits&2 != 0, FirstOK: bits&4 != 0}
-		if f.FirstOK {
-			if len(body)-at < 32 {
-				return nil, errBadCache
-			}
-			for i := range f.First {
-				f.First[i] = binary.LittleEndian.Uint64(body[at+8*i:])
-			}
-			at += 32
-		}
-		size, n := binary.Uvarint(body[at:])
-		if n <= 0 || size < 2 || size > uint64(len(body)-at-n) {
-			return nil, errBadCache
-		}
-		at += n
-		key := text[at : at+int(size)]
-		if kind := osregex.Kind(key[0]); kind < osregex.KindRegex || kind > osregex.KindPCRE2 {
-			return nil, errBadCache
-		}
-		m[key] = f
-		at += int(size)
+	if len(body) > math.MaxInt32 {
+		return nil, errBadCache
 	}
-	return m, nil
+	// The bytes are not written again: the string shares them.
+	c := &cacheFile{body: unsafe.String(unsafe.SliceData(body), len(body))}
+	c.at = make(map[string]int32, len(body)/48) // an entry takes about 50 bytes
+	for at := len(patCacheFormat); at < len(body); {
+		_, key, next, ok := readEntry(c.body, at)
+		if !ok {
+			return nil, errBadCache
+		}
+		c.at[key] = int32(at)
+		at = next
+	}
+	return c, nil
 }

@@ -19,7 +19,7 @@ func usePatternCache(t testing.TB, dir string) {
 	reset := func(dir string) {
 		SetPatternCache(dir)
 		patCache.Lock()
-		patCache.facts, patCache.read = nil, false
+		patCache.facts, patCache.file, patCache.read = nil, nil, false
 		patCache.Unlock()
 	}
 	reset(dir)
@@ -88,10 +88,10 @@ func TestPatternCacheSameDiagnostics(t *testing.T) {
 	if err2 != nil {
 		t.Fatal(err2)
 	}
-	if _, ok := m[cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String()]; !ok {
+	if _, ok := m.lookup([]byte(cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String())); !ok {
 		t.Errorf("the decoder's regex is not in the cache file")
 	}
-	if _, ok := m[cacheKey{osregex.KindPCRE2, osregex.Caseless, `a(b`}.String()]; ok {
+	if _, ok := m.lookup([]byte(cacheKey{osregex.KindPCRE2, osregex.Caseless, `a(b`}.String())); ok {
 		t.Errorf("a pattern that does not compile is in the cache file")
 	}
 
@@ -179,6 +179,85 @@ func TestPatternCacheCorrupt(t *testing.T) {
 		if _, err := readPatternCache(files[0]); err != nil {
 			t.Errorf("the cache file was not rewritten: %v", err)
 		}
+	}
+}
+
+// TestPatternCacheRoundTrip: the facts of every pattern written read
+// back the same, looked up one by one or all at once.
+func TestPatternCacheRoundTrip(t *testing.T) {
+	m := map[string]osregex.Facts{}
+	for i := range 300 {
+		f := osregex.Facts{JITMin: i * 97, JITNever: i%3 == 0, JITKnown: i%5 != 0, FirstOK: i%2 == 0}
+		if f.FirstOK {
+			f.First = [4]uint64{uint64(i), ^uint64(i), uint64(i) << 40, 1 << (i % 64)}
+		}
+		k := cacheKey{osregex.KindRegex + osregex.Kind(i%3), osregex.Flags(i % 2), fmt.Sprintf("^p%d (\\S+)$", i)}
+		m[k.String()] = f
+	}
+	file := filepath.Join(t.TempDir(), "patterns-x")
+	if err := writePatternCache(file, m); err != nil {
+		t.Fatal(err)
+	}
+	c, err := readPatternCache(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.len() != len(m) {
+		t.Errorf("%d patterns read back, %d written", c.len(), len(m))
+	}
+	for k, want := range m {
+		if got, ok := c.lookup([]byte(k)); !ok || got != want {
+			t.Errorf("%q: read back %+v %v, want %+v", k, got, ok, want)
+		}
+	}
+	if _, ok := c.lookup([]byte(cacheKey{osregex.KindRegex, 0, "not written"}.String())); ok {
+		t.Errorf("a pattern never written is found")
+	}
+	all := map[string]osregex.Facts{}
+	c.addTo(all)
+	if diff := cmp.Diff(m, all); diff != "" {
+		t.Errorf("addTo (-written +read):\n%s", diff)
+	}
+}
+
+// TestPatternCacheLearnAfterFile: a process that read the cache file and
+// then learns patterns writes a file with both, the old and the new.
+func TestPatternCacheLearnAfterFile(t *testing.T) {
+	dir := t.TempDir()
+	f := newFixture(t)
+	first := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule)}}
+	second := Sources{Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)}, Rules: first.Rules}
+	usePatternCache(t, dir)
+	if _, err := Load(first); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	before, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	usePatternCache(t, dir) // a new process, which reads the file
+	if _, err := Load(second); err != nil {
+		t.Fatal(err)
+	}
+	after, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	jit := cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String()
+	if _, ok := after.lookup([]byte(jit)); !ok {
+		t.Errorf("the pattern learnt is not in the file")
+	}
+	for k := range before.at {
+		if _, ok := after.lookup([]byte(k)); !ok {
+			t.Errorf("%q was in the file before the second load, and is no more", k)
+		}
+	}
+	if after.len() <= before.len() {
+		t.Errorf("%d patterns in the file after, %d before", after.len(), before.len())
 	}
 }
 
