@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
@@ -83,8 +84,11 @@ type Engine struct {
 	// the size of an event's dynamic-field table.
 	maxOrder int
 
-	matches []*RuleMatch // by Rule.Index
-	byID    map[string]*ruleset.Rule
+	// matches are the RuleMatch of each rule, by Rule.Index, made when
+	// the rule first matches (see match); byID finds a rule by its id
+	// as written in a forwarded alert, made when the first one comes.
+	matches []atomicRuleMatch
+	byID    func() map[string]*ruleset.Rule
 	memSize int
 	maxFreq int
 	sidMax  int
@@ -223,11 +227,17 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 	e.indexNoProgramName()
 	e.buildRuleTree()
 
-	e.matches = newRuleMatches(rs.AllRules)
-	e.byID = make(map[string]*ruleset.Rule, len(rs.AllRules))
-	for _, r := range rs.AllRules {
-		e.byID[itoa(r.ID)] = r
-	}
+	// Both are made as needed: a run on one line needs a few rules'
+	// RuleMatch and no id, and making them all would take 250 KB of the
+	// 6.6 MB it allocates (stock ruleset).
+	e.matches = make([]atomicRuleMatch, len(rs.AllRules))
+	e.byID = sync.OnceValue(func() map[string]*ruleset.Rule {
+		m := make(map[string]*ruleset.Rule, len(rs.AllRules))
+		for _, r := range rs.AllRules {
+			m[itoa(r.ID)] = r
+		}
+		return m
+	})
 
 	e.memSize = rs.Config.MemorySize
 	if e.memSize <= 0 {
@@ -314,50 +324,58 @@ const stChunk = 16
 // Ruleset returns the ruleset the engine runs.
 func (e *Engine) Ruleset() *ruleset.Ruleset { return e.rs }
 
-// newRuleMatches makes the RuleMatch of each rule, by Index: the values
-// and the group names of all rules are each allocated in one block.
-func newRuleMatches(rules []*ruleset.Rule) []*RuleMatch {
-	n := 0
-	for _, r := range rules {
-		n += strings.Count(r.Groups, ",") + 1
+// atomicRuleMatch holds a rule's RuleMatch once made.
+type atomicRuleMatch = atomic.Pointer[RuleMatch]
+
+// match returns the RuleMatch of r, made on its first call for r (and
+// shared by every result after).
+func (e *Engine) match(r *ruleset.Rule) *RuleMatch {
+	p := &e.matches[r.Index]
+	if m := p.Load(); m != nil {
+		return m
 	}
-	groups := make([]string, 0, n)
-	ms := make([]RuleMatch, len(rules))
-	out := make([]*RuleMatch, len(rules))
-	for _, r := range rules {
-		m := &ms[r.Index]
-		*m = RuleMatch{
-			ID:          r.ID,
-			Level:       r.Level,
-			Description: r.Description,
-			File:        r.Pos.File,
-			Line:        r.Pos.Line,
-			Rule:        r,
-		}
-		for _, d := range r.InfoDetails {
-			m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
-		}
-		at := len(groups)
-		g := r.Groups
-		for g != "" {
-			i := strings.IndexByte(g, ',')
-			if i < 0 {
-				groups = append(groups, g)
-				break
-			}
-			if i > 0 {
-				groups = append(groups, g[:i])
-			}
-			g = g[i+1:]
-		}
-		if len(groups) > at {
-			// Capped: an append to one rule's groups must not write
-			// the next rule's.
-			m.Groups = groups[at:len(groups):len(groups)]
-		}
-		out[r.Index] = m
+	// Two sessions may make it at once: the first stored is kept.
+	if m := newRuleMatch(r); p.CompareAndSwap(nil, m) {
+		return m
 	}
-	return out
+	return p.Load()
+}
+
+// newRuleMatch makes the RuleMatch of r.
+func newRuleMatch(r *ruleset.Rule) *RuleMatch {
+	m := &RuleMatch{
+		ID:          r.ID,
+		Level:       r.Level,
+		Description: r.Description,
+		File:        r.Pos.File,
+		Line:        r.Pos.Line,
+		Rule:        r,
+	}
+	for _, d := range r.InfoDetails {
+		m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
+	}
+	if r.Groups == "" {
+		return m
+	}
+	m.Groups = make([]string, 0, strings.Count(r.Groups, ",")+1)
+	g := r.Groups
+	for g != "" {
+		i := strings.IndexByte(g, ',')
+		if i < 0 {
+			m.Groups = append(m.Groups, g)
+			break
+		}
+		if i > 0 {
+			m.Groups = append(m.Groups, g[:i])
+		}
+		g = g[i+1:]
+	}
+	if len(m.Groups) == 0 {
+		m.Groups = nil
+	}
+	// Capped: the RuleMatch is shared, an append to its groups makes a copy.
+	m.Groups = m.Groups[:len(m.Groups):len(m.Groups)]
+	return m
 }
 
 func infoTypeName(t ruleset.InfoType) string {

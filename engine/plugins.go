@@ -286,7 +286,7 @@ func (s *Session) ossecAlertDecode(ev *event, n *decNode) {
 	if sp < 0 {
 		return
 	}
-	rule := s.e.byID[t[:sp]]
+	rule := s.e.byID()[t[:sp]]
 	if rule == nil {
 		return
 	}

@@ -26,7 +26,7 @@ func (s *Session) analyze(ev *event, res *Result) {
 		} else if cur = s.checkRule(ev, top, dec); cur == nil {
 			continue
 		}
-		res.Rule = s.e.matches[cur.Index]
+		res.Rule = s.e.match(cur)
 		if cur.Level == 0 {
 			return
 		}
