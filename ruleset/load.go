@@ -81,7 +81,7 @@ func Load(src Sources) (*Ruleset, error) {
 	defer relaxGC()()
 	l := newLoader(src)
 	l.run()
-	learnFacts(l.learnt, l.used)
+	learnFacts(l.learnt)
 	sortDiagnostics(l.diags)
 	if l.failed {
 		return nil, &Error{Diagnostics: l.diags}
@@ -163,10 +163,9 @@ type loader struct {
 
 	pre *prefetch // documents and patterns prepared ahead (see prefetch)
 
-	// The patterns compiled (the pattern cache did not know them) and
-	// all the patterns met, for the pattern cache.
+	// The patterns compiled (the pattern cache did not know them), for
+	// the pattern cache.
 	learnt map[cacheKey]osregex.Facts
-	used   []cacheKey
 
 	// What failed so far, so that loading goes on after an error without
 	// reporting the errors that only follow from it.
@@ -460,7 +459,6 @@ func xpos(file string, p ossecxml.Pos) Pos {
 // position (moved to the failing offset when known).
 func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
 	key := cacheKey{kind, flags, a.text}
-	l.used = append(l.used, key)
 	if f, ok := knownFacts(key); ok {
 		if p, err := osregex.CompileKnown(kind, a.text, flags, f); err == nil {
 			l.checkJITStack(p, a, file, what)

@@ -49,8 +49,11 @@ func SetPatternCache(dir string) {
 const patCacheFormat = "ossec-ruletest pattern cache 2\n"
 
 // maxCachedPatterns bounds the cache: beyond it, it keeps only the
-// patterns of the load that learnt the last ones.
-const maxCachedPatterns = 100_000
+// patterns that the load that learnt the last ones learnt (the others
+// of that load are learnt again by its next run; a load does not list
+// the patterns it meets, which would take a stock load 100 KB). Tests
+// lower it.
+var maxCachedPatterns = 100_000
 
 type cacheKey struct {
 	kind    osregex.Kind
@@ -99,7 +102,7 @@ func knownFacts(k cacheKey) (osregex.Facts, bool) {
 
 // learnFacts adds what a load compiled to the cache, and writes the cache
 // file when it knows patterns the file does not.
-func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
+func learnFacts(learnt map[cacheKey]osregex.Facts) {
 	if len(learnt) == 0 {
 		return
 	}
@@ -119,11 +122,9 @@ func learnFacts(learnt map[cacheKey]osregex.Facts, used []cacheKey) {
 	}
 	patCache.facts = m
 	if len(m) > maxCachedPatterns {
-		m = make(map[string]osregex.Facts, len(used))
-		for _, k := range used {
-			if f, ok := patCache.facts[k.String()]; ok {
-				m[k.String()] = f
-			}
+		m = make(map[string]osregex.Facts, len(learnt))
+		for k, f := range learnt {
+			m[k.String()] = f
 		}
 		patCache.facts = m
 	}

@@ -261,6 +261,46 @@ func TestPatternCacheLearnAfterFile(t *testing.T) {
 	}
 }
 
+// TestPatternCacheBound: a load that takes the cache past
+// maxCachedPatterns leaves in it only the patterns it learnt.
+func TestPatternCacheBound(t *testing.T) {
+	dir := t.TempDir()
+	f := newFixture(t)
+	first := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule)}}
+	second := Sources{Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)}, Rules: first.Rules}
+	usePatternCache(t, dir)
+	if _, err := Load(first); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	before, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { maxCachedPatterns = old }(maxCachedPatterns)
+	maxCachedPatterns = before.len()
+	usePatternCache(t, dir)
+	if _, err := Load(second); err != nil {
+		t.Fatal(err)
+	}
+	after, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	jit := cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String()
+	if _, ok := after.lookup([]byte(jit)); !ok || after.len() >= before.len() {
+		t.Errorf("the file holds %d patterns (the jit regex: %v), want only the ones the second load learnt", after.len(), ok)
+	}
+	for k := range before.at {
+		if _, ok := after.lookup([]byte(k)); ok {
+			t.Errorf("%q, known before the load past the bound, is still in the file", k)
+		}
+	}
+}
+
 // TestPatternCacheConcurrentLoads: loads running at once share the
 // cache (run with -race: CI does), and their known patterns match.
 func TestPatternCacheConcurrentLoads(t *testing.T) {
