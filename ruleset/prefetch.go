@@ -101,14 +101,14 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	// A pattern element repeated in a rule or decoder adds to the text
 	// of the first (loadmemory): the pattern compiled is the
 	// concatenation of the elements of the same name under one parent.
-	type sibling struct {
-		parent int
-		name   string
+	type text struct {
+		patKey
+		parent int    // index of the parent element
+		name   string // the element's name, lower case
 	}
 	var (
 		parents []int // parents[d]: index of the last element of depth d
-		texts   []patKey
-		group   = map[sibling]int{} // index in texts
+		texts   []text
 	)
 	for i, doc := range docs {
 		if doc == nil {
@@ -116,7 +116,6 @@ func (p *prefetch) run(files []string, nDecoders int) {
 		}
 		p.docs[files[i]] = doc
 		texts = texts[:0]
-		clear(group)
 		for j := range doc.Items {
 			it := &doc.Items[j]
 			if it.IsAttr || it.Kind != ossecxml.KindElement {
@@ -138,15 +137,21 @@ func (p *prefetch) run(files []string, nDecoders int) {
 			if depth > 0 {
 				parent = parents[depth-1]
 			}
-			sib := sibling{parent, strings.ToLower(it.Name)}
-			if g, ok := group[sib]; ok && texts[g].kind == k {
+			name := strings.ToLower(it.Name)
+			// The texts of the elements under this parent are the last
+			// ones (those of its descendants, further down, come after it).
+			g := len(texts) - 1
+			for g >= 0 && texts[g].parent >= parent && (texts[g].parent != parent || texts[g].name != name) {
+				g--
+			}
+			if g >= 0 && texts[g].parent == parent && texts[g].kind == k {
 				texts[g].pattern += it.Content
 				continue
 			}
-			group[sib] = len(texts)
-			texts = append(texts, patKey{k, it.Content})
+			texts = append(texts, text{patKey{k, it.Content}, parent, name})
 		}
-		for _, key := range texts {
+		for _, t := range texts {
+			key := t.patKey
 			if _, known := knownFacts(cacheKey{key.kind, flagsFor(key.kind), key.pattern}); known {
 				continue // the loader compiles it with CompileKnown
 			}
