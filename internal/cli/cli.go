@@ -6,7 +6,9 @@
 //	ossec-ruletest logtest [flags]           a drop-in ossec-logtest
 //
 // Main returns the process exit code; cmd/ossec-ruletest/main.go is
-// os.Exit(cli.Main()).
+// os.Exit(cli.Main()). The docker engines register from package dockercli,
+// which only cmd/ossec-ruletest-docker links: ossec-ruletest runs that
+// program for them (see Main).
 package cli
 
 import (
@@ -52,7 +54,9 @@ func RegisterCommand(name, summary string, run func(args []string, stdout, stder
 
 // Main runs the command line of the process and returns its exit code.
 // Installed under the name ossec-logtest, the program is the logtest
-// subcommand, so it can stand in for OSSEC's.
+// subcommand, so it can stand in for OSSEC's. A command line that needs
+// the docker engines (NeedsDocker), in a program that does not have them,
+// runs DockerProgram instead.
 func Main() int {
 	ruleset.SetPatternCache(patternCacheDir())
 	switch filepath.Base(os.Args[0]) {
@@ -63,6 +67,11 @@ func Main() int {
 		// response in a manager image that has none: it is then the
 		// program of cmd/ossec-ar-verify.
 		return arverify.Main(os.Args, os.Stdout, os.Stderr)
+	}
+	if hasDocker() {
+		os.Unsetenv(envDelegated) // for the programs this one runs
+	} else if NeedsDocker(os.Args[1:]) {
+		return runDockerProgram(os.Args[1:], os.Stderr)
 	}
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }
@@ -108,6 +117,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	c, ok := commands[args[0]]
+	if _, docker := dockerCommands[args[0]]; !ok && docker {
+		fmt.Fprintf(stderr, "ossec-ruletest: %s\n", dockerMissing(args[0]+" is a command of "+DockerProgram))
+		return ExitUsage
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "ossec-ruletest: unknown command %q\n", args[0])
 		usage(stderr)
@@ -119,15 +132,24 @@ func Run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("ossec-ruletest tests OSSEC rules and decoders.\n\nUsage: ossec-ruletest COMMAND [flags] [args]\n\nCommands:\n")
-	names := make([]string, 0, len(commands))
+	summaries := map[string]string{}
 	for n, c := range commands {
 		if c.summary != "" {
-			names = append(names, n)
+			summaries[n] = c.summary
 		}
+	}
+	for n, s := range dockerCommands {
+		if _, ok := commands[n]; !ok && s != "" {
+			summaries[n] = s + " (runs " + DockerProgram + ")"
+		}
+	}
+	names := make([]string, 0, len(summaries))
+	for n := range summaries {
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(&b, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", n, summaries[n])
 	}
 	b.WriteString("\nRun 'ossec-ruletest help COMMAND' (or COMMAND -h) for a command's flags.\n")
 	b.WriteString(exitCodesHelp)
@@ -146,10 +168,10 @@ Exit codes:
   3 decoder differs, 255 decoder matched but no rule).
 `
 
-// parseFlags parses a command's args with fl. When it returns false the
+// ParseFlags parses a command's args with fl. When it returns false the
 // command ends with code: ExitOK where help was asked for, ExitUsage for a
 // bad flag (fl has said what is wrong).
-func parseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
+func ParseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK, false
@@ -159,9 +181,9 @@ func parseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
-// newFlagSet is the flag set of the subcommand name: errors and help go to
+// NewFlagSet is the flag set of the subcommand name: errors and help go to
 // stderr, help is usage followed by the flags' defaults.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+func NewFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fl := flag.NewFlagSet(name, flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() {

@@ -38,7 +38,7 @@ Flags:
 
 // coverageMain is the coverage subcommand.
 func coverageMain(args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("coverage", coverageUsage, stderr)
+	fl := NewFlagSet("coverage", coverageUsage, stderr)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository (default: the one the current directory is in, found upwards; its cases/ by default)")
 	hostname := fl.String("hostname", "manager", "the manager's hostname, given to events without a syslog header")
@@ -49,7 +49,7 @@ func coverageMain(args []string, stdout, stderr io.Writer) int {
 	junit := fl.String("junit", "", "also write the report as JUnit XML to `FILE`")
 	markdown := fl.String("markdown", "", "also write the report as Markdown to `FILE`")
 	htmlOut := fl.String("html", "", "also write the report as a self-contained HTML page to `FILE`")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
 	fail := func(code int, format string, a ...any) int {

@@ -35,9 +35,9 @@ Flags:
 `
 
 func runDeploy(args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("deploy", deployUsage, stderr)
+	fl := NewFlagSet("deploy", deployUsage, stderr)
 	repoFlag := fl.String("repo", "", "the rules repository `dir` (default: the one the current directory is in)")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
 	if fl.NArg() != 1 {

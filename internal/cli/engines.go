@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,7 +49,11 @@ func init() {
 
 // engineFlags adds --engine, --hostname and every engine's flags to fs.
 func engineFlags(fs *flag.FlagSet) (name, hostname *string) {
-	name = fs.String("engine", "native", "the engine to run cases on: "+strings.Join(engineNames(), ", "))
+	known := "the engine to run cases on: " + strings.Join(engineNames(), ", ")
+	if !hasDocker() {
+		known += "; and " + strings.Join(dockerEngines, ", ") + ", which run through the program " + DockerProgram
+	}
+	name = fs.String("engine", "native", known)
 	hostname = fs.String("hostname", "", "the manager's hostname, given to events without a syslog header (default: this machine's)")
 	for _, n := range engineNames() {
 		if f := engines[n].flags; f != nil {
@@ -68,6 +74,9 @@ func engineNames() []string {
 
 func openEngine(ctx context.Context, name string, o EngineOptions) (harness.Backend, error) {
 	e, ok := engines[name]
+	if !ok && slices.Contains(dockerEngines, name) {
+		return nil, errors.New(dockerMissing("engine " + name + " is in the program " + DockerProgram))
+	}
 	if !ok {
 		return nil, fmt.Errorf("unknown engine %q (known: %s)", name, strings.Join(engineNames(), ", "))
 	}

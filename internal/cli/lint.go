@@ -45,7 +45,7 @@ func lintMain(args []string, stdout, stderr io.Writer) int {
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository (default: the current directory, when it has rules)")
 	noRepo := fl.Bool("no-repo", false, "load no rules repository: lint the base's files given as PATH")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
 	fail := func(code int, format string, a ...any) int {

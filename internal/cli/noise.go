@@ -71,7 +71,7 @@ Flags:
 
 // noiseMain is the noise subcommand.
 func noiseMain(args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("noise", noiseUsage, stderr)
+	fl := NewFlagSet("noise", noiseUsage, stderr)
 	before := fl.String("before", "", "the ruleset before the change: `REF|DIR|none`")
 	after := fl.String("after", "", "the ruleset after the change: `REF|DIR|none`")
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (default $OSSEC_RULESET)")
@@ -95,7 +95,7 @@ func noiseMain(args []string, stdout, stderr io.Writer) int {
 	verbose := fl.Bool("v", false, "print the time taken and events per second on stderr")
 	withCov := fl.String("with-coverage", "", "show the coverage report in `FILE` (coverage --json) on the --html page too")
 	labels := fl.String("labels", "", "name the two rulesets in reports: `BEFORE,AFTER` (default: their REF or DIR)")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
 	fail := func(code int, format string, a ...any) int {

@@ -58,7 +58,7 @@ Flags:
 
 // runRun is the run subcommand.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("run", runUsage, stderr)
+	fl := NewFlagSet("run", runUsage, stderr)
 	engineName, hostname := engineFlags(fl)
 	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
 	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the one the current directory is in, found upwards)")
@@ -74,7 +74,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	watch := fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
 	arBin := fl.String("ar-bin", "", "the `DIR`ectory of the programs the native engine runs for active responses, by their <executable> (as OSSEC's active-response/bin) (default: this program, which is the ossec-ar-verify-file active response too)")
 	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
 	if *base != "" {

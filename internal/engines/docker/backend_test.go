@@ -24,8 +24,10 @@ var (
 	realErr  error
 )
 
-// realRuletest builds cmd/ossec-ruletest as a static binary, once: the
-// stand-in runs it as /var/ossec/bin/ossec-logtest.
+// realRuletest builds cmd/ossec-ruletest-docker, the program with the
+// docker engines (whose executable goes into the containers: the stand-in,
+// docker-live's helper), as a static binary, once: the stand-in runs it as
+// /var/ossec/bin/ossec-logtest.
 func realRuletest(t *testing.T) string {
 	t.Helper()
 	realOnce.Do(func() {
@@ -34,11 +36,11 @@ func realRuletest(t *testing.T) string {
 			realErr = err
 			return
 		}
-		realBin = filepath.Join(dir, "ossec-ruletest")
-		cmd := exec.Command("go", "build", "-o", realBin, "../../../cmd/ossec-ruletest")
+		realBin = filepath.Join(dir, "ossec-ruletest-docker")
+		cmd := exec.Command("go", "build", "-o", realBin, "../../../cmd/ossec-ruletest-docker")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			realErr = fmt.Errorf("building ossec-ruletest: %v\n%s", err, out)
+			realErr = fmt.Errorf("building ossec-ruletest-docker: %v\n%s", err, out)
 		}
 	})
 	if realErr != nil {
@@ -160,5 +162,36 @@ func TestBackendBrokenRuleset(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "e2e_rules.xml") || !strings.Contains(err.Error(), "999999") {
 		t.Errorf("broken ruleset: %v; want ossec-logtest's diagnostic naming the file and the rule", err)
+	}
+}
+
+// TestLiveHelperFromTheDockerProgram installs live injection's helper in
+// a stand-in container as the engine does (the binary of
+// cmd/ossec-ruletest-docker, which the engine runs in, copied in) and
+// talks to its docker-helper serve: the program that has the docker
+// engines has the container-side command too.
+func TestLiveHelperFromTheDockerProgram(t *testing.T) {
+	dockerOrSkip(t)
+	ctx := context.Background()
+	m, err := Start(ctx, Config{Image: ImageStandin, Executable: realRuletest(t), Log: testWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.installHelper(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := m.startServed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	const f = SessionRoot + "/helper-test"
+	if r, err := srv.call(ctx, &Request{Op: "write", Files: []WireFile{{Path: f, Data: []byte("one\ntwo\n"), Mode: 0o644}}}); err != nil || r.Err != "" {
+		t.Fatalf("write through docker-helper serve: %v %q (helper%s)", err, r.Err, srv.said())
+	}
+	r, err := srv.call(ctx, &Request{Op: "read", Path: f, Off: 4})
+	if err != nil || r.Err != "" || string(r.Data) != "two\n" {
+		t.Errorf("read through docker-helper serve: %q, %v %q (helper%s)", r.Data, err, r.Err, srv.said())
 	}
 }

@@ -59,6 +59,9 @@ func TestWorkflowCoversTheGate(t *testing.T) {
 	for _, want := range []string{
 		"go test ./...",
 		"run --engine native",
+		// Both jobs run docker engines or base: the program that has them.
+		"./cmd/ossec-ruletest ./cmd/ossec-ruletest-docker)",
+		"./cmd/ossec-ruletest ./cmd/ossec-ruletest-docker ./cmd/ossec-ar-verify)",
 		"run --engine docker --image ossec-ruletest-manager:ci",
 		"run --engine docker-live --image ossec-ruletest-manager:ci",
 		`ossec-ruletest base --image "$OSSEC_IMAGE" "$RUNNER_TEMP/ossec-base"`,

@@ -1,4 +1,15 @@
-package cli
+// Package dockercli registers the docker engines into package cli: the
+// engines docker and docker-live (--image, --docker-endpoint), and the
+// commands base, docker-helper (the container-side helper of live
+// injection) and standin-entrypoint (the stand-in image's entrypoint).
+// Only cmd/ossec-ruletest-docker imports it, for its side effect:
+//
+//	import _ "github.com/ossec-ruletest/ossec-ruletest/internal/cli/dockercli"
+//
+// so that ossec-ruletest links none of the Docker client's packages; it
+// runs ossec-ruletest-docker for the command lines that need them
+// (cli.Main).
+package dockercli
 
 import (
 	"context"
@@ -11,11 +22,12 @@ import (
 	"syscall"
 
 	"github.com/ossec-ruletest/ossec-ruletest/harness"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cli"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker/layout"
 )
 
-// The docker engine's flags, shared by the flag sets of the commands that
+// The docker engines' flags, shared by the flag sets of the commands that
 // run cases (only the parsed one sets them).
 var (
 	dockerImage    string
@@ -23,17 +35,17 @@ var (
 )
 
 func init() {
-	RegisterEngine("docker", dockerFlags, openDocker)
-	RegisterEngine("docker-live", nil, openDockerLive) // shares the docker flags
+	cli.RegisterEngine("docker", dockerFlags, openDocker)
+	cli.RegisterEngine("docker-live", nil, openDockerLive) // shares the docker flags
 	// The container-side helper of live injection; hidden from the help.
-	RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
+	cli.RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
 		return docker.HelperMain(args, os.Stdin, stdout, stderr)
 	})
 	// The stand-in image's entrypoint; hidden from the help.
-	RegisterCommand("standin-entrypoint", "", func(args []string, _, stderr io.Writer) int {
+	cli.RegisterCommand("standin-entrypoint", "", func(args []string, _, stderr io.Writer) int {
 		return layout.EntrypointMain(args, stderr)
 	})
-	RegisterCommand("base", "export a manager image's OSSEC installation to a directory", runBase)
+	cli.RegisterCommand("base", "export a manager image's OSSEC installation to a directory", runBase)
 }
 
 const baseUsage = `usage: ossec-ruletest base --image IMAGE [--docker-endpoint ENDPOINT] DIR
@@ -48,27 +60,27 @@ Flags:
 
 // runBase is the base subcommand.
 func runBase(args []string, stdout, stderr io.Writer) int {
-	fl := newFlagSet("base", baseUsage, stderr)
+	fl := cli.NewFlagSet("base", baseUsage, stderr)
 	image := fl.String("image", docker.DefaultImage, "the OSSEC manager `image`")
 	endpoint := fl.String("docker-endpoint", "", "the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
-	if code, ok := parseFlags(fl, args); !ok {
+	if code, ok := cli.ParseFlags(fl, args); !ok {
 		return code
 	}
 	if fl.NArg() != 1 {
 		fl.Usage()
-		return ExitUsage
+		return cli.ExitUsage
 	}
 	dir := fl.Arg(0)
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		fmt.Fprintf(stderr, "ossec-ruletest base: %s is not empty\n", dir)
-		return ExitUsage
+		return cli.ExitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	b, err := docker.NewBackend(ctx, docker.Config{Image: *image, Endpoint: *endpoint, Log: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest base: %v\n", err)
-		return ExitFailed
+		return cli.ExitFailed
 	}
 	defer b.Close()
 	src, err := b.ImageBase(ctx)
@@ -80,10 +92,10 @@ func runBase(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest base: %v\n", err)
-		return ExitFailed
+		return cli.ExitFailed
 	}
 	fmt.Fprintf(stdout, "%s: the installation of %s (%s layout)\n", dir, *image, b.Manager().Layout())
-	return ExitOK
+	return cli.ExitOK
 }
 
 func dockerFlags(fs *flag.FlagSet) {
@@ -95,7 +107,7 @@ func dockerFlags(fs *flag.FlagSet) {
 
 // openDocker starts the run's manager container; the run closes the
 // backend, which removes it.
-func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
+func openDocker(ctx context.Context, o cli.EngineOptions) (harness.Backend, error) {
 	return docker.NewBackend(ctx, docker.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,
@@ -107,7 +119,7 @@ func openDocker(ctx context.Context, o EngineOptions) (harness.Backend, error) {
 // openDockerLive starts the manager container for live injection: each
 // case's ruleset is installed in the manager, its daemons restarted, and
 // the events sent to its syslog listener and analysis queue.
-func openDockerLive(ctx context.Context, o EngineOptions) (harness.Backend, error) {
+func openDockerLive(ctx context.Context, o cli.EngineOptions) (harness.Backend, error) {
 	return docker.NewLiveBackend(ctx, docker.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,

@@ -1,4 +1,4 @@
-package cli
+package dockercli
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ossec-ruletest/ossec-ruletest/internal/cli"
 )
 
 func TestRunDockerFailsFastOnADeadEndpoint(t *testing.T) {
@@ -15,9 +17,9 @@ func TestRunDockerFailsFastOnADeadEndpoint(t *testing.T) {
 	}
 	sock := "unix://" + filepath.Join(dir, "docker.sock")
 	var stdout, stderr bytes.Buffer
-	code := Run([]string{"run", "--engine", "docker", "--image", "standin", "--docker-endpoint", sock, dir}, &stdout, &stderr)
-	if code != ExitUsage {
-		t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr.String())
+	code := cli.Run([]string{"run", "--engine", "docker", "--image", "standin", "--docker-endpoint", sock, dir}, &stdout, &stderr)
+	if code != cli.ExitUsage {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "cannot reach the Docker daemon") || !strings.Contains(stderr.String(), sock) {
 		t.Errorf("stderr does not name the dead endpoint:\n%s", stderr.String())
@@ -26,11 +28,11 @@ func TestRunDockerFailsFastOnADeadEndpoint(t *testing.T) {
 
 func TestDockerHelperUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := Run([]string{"docker-helper"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: ossec-ruletest docker-helper") {
+	if code := cli.Run([]string{"docker-helper"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: ossec-ruletest docker-helper") {
 		t.Errorf("docker-helper without arguments: %d, %q", code, stderr.String())
 	}
 	var help bytes.Buffer
-	Run([]string{"help"}, &help, &help)
+	cli.Run([]string{"help"}, &help, &help)
 	if strings.Contains(help.String(), "docker-helper") {
 		t.Errorf("the container-side helper shows in the help:\n%s", help.String())
 	}
