@@ -39,9 +39,10 @@ func codeBlocks(text string) []string {
 }
 
 // TestReadmeNewcomer follows the README as a newcomer: the install command
-// it shows first (go install of the module's cmd/ossec-ruletest, here from
-// this checkout into an empty GOBIN, without cgo: the network is not
-// needed to check that the command path builds and installs), `version`,
+// it shows first (go install of the module's cmd/..., here from this
+// checkout into an empty GOBIN, without cgo: the network is not needed to
+// check that the pattern builds and installs every program of cmd/, each
+// static: ossec-ruletest, ossec-ruletest-docker, ossec-ar-verify), `version`,
 // then the "Your first case" block, run by sh as written in an empty
 // directory, with /var/ossec standing for the stock ruleset; every
 // `ossec-ruletest run` must end with the summary the README shows.
@@ -72,33 +73,56 @@ func TestReadmeNewcomer(t *testing.T) {
 		t.Fatal("README ## Install has no code block")
 	}
 	lines := strings.Split(strings.TrimSpace(install[0]), "\n")
-	wantInstall := regexp.MustCompile(`^CGO_ENABLED=0 go install ` + regexp.QuoteMeta(module+"/cmd/ossec-ruletest") + `@\S+$`)
-	if !wantInstall.MatchString(lines[0]) {
-		t.Fatalf("README install line %q: want CGO_ENABLED=0 go install %s/cmd/ossec-ruletest@VERSION", lines[0], module)
+	wantInstall := regexp.MustCompile(`^CGO_ENABLED=0 go install ` + regexp.QuoteMeta(module+"/") + `(\S+)@\S+$`)
+	m := wantInstall.FindStringSubmatch(lines[0])
+	if m == nil {
+		t.Fatalf("README install line %q: want CGO_ENABLED=0 go install %s/cmd/...@VERSION", lines[0], module)
 	}
+	pattern := "./" + m[1]
 	if first := strings.Index(readme, "go install "); first < 0 || strings.Contains(readme[:first], "go run ") {
 		t.Errorf("go install is not the first way the README shows to get the tool")
 	}
 
+	// The line installs every program of cmd/ (the README names them):
+	// ossec-ruletest runs ossec-ruletest-docker for the docker engines.
 	gobin := t.TempDir()
-	cmd := exec.Command(goTool, "install", "./cmd/ossec-ruletest")
+	cmd := exec.Command(goTool, "install", pattern)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go install ./cmd/ossec-ruletest: %v\n%s", err, out)
+		t.Fatalf("go install %s: %v\n%s", pattern, err, out)
 	}
-	bin := filepath.Join(gobin, "ossec-ruletest")
-	if runtime.GOOS == "linux" {
-		f, err := elf.Open(bin)
-		if err != nil {
-			t.Fatal(err)
+	programs, err := os.ReadDir(filepath.Join(root, "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range programs {
+		if !p.IsDir() {
+			continue
 		}
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_INTERP {
-				t.Errorf("%s has a program interpreter: not a static binary", bin)
+		if !strings.Contains(readme, "`"+p.Name()+"`") {
+			t.Errorf("README does not name the program %s that its install line installs", p.Name())
+		}
+		bin := filepath.Join(gobin, p.Name())
+		if runtime.GOOS == "windows" {
+			bin += ".exe"
+		}
+		if _, err := os.Stat(bin); err != nil {
+			t.Errorf("README's install line %q does not install cmd/%s: %v", lines[0], p.Name(), err)
+			continue
+		}
+		if runtime.GOOS == "linux" {
+			f, err := elf.Open(bin)
+			if err != nil {
+				t.Fatal(err)
 			}
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Errorf("%s has a program interpreter: not a static binary", bin)
+				}
+			}
+			f.Close()
 		}
-		f.Close()
 	}
 	env := append(os.Environ(), "PATH="+gobin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for _, l := range lines[1:] {
