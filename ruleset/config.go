@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
@@ -378,12 +379,17 @@ func hasElem(kids []*ossecxml.Node, name string) bool {
 	return false
 }
 
-var (
-	arServerRe, _  = osregex.Compile(osregex.KindRegex, "AS|analysisd|analysis-server|server", 0)
-	arLocalRe, _   = osregex.Compile(osregex.KindRegex, "local", 0)
-	arDefinedRe, _ = osregex.Compile(osregex.KindRegex, "defined-agent", 0)
-	arAllRe, _     = osregex.Compile(osregex.KindRegex, "all|any", 0)
-)
+// arLocations are the patterns ReadActiveResponses matches an
+// <active-response>'s <location> with, compiled when one is first read (a
+// load without --json reads none; compiling them took a tenth of a stock
+// logtest run's package initialisation).
+var arLocations = sync.OnceValue(func() (re struct{ server, local, defined, all *osregex.Pattern }) {
+	re.server, _ = osregex.Compile(osregex.KindRegex, "AS|analysisd|analysis-server|server", 0)
+	re.local, _ = osregex.Compile(osregex.KindRegex, "local", 0)
+	re.defined, _ = osregex.Compile(osregex.KindRegex, "defined-agent", 0)
+	re.all, _ = osregex.Compile(osregex.KindRegex, "all|any", 0)
+	return re
+})
 
 // readActiveResponse is ReadActiveResponses.
 func (l *loader) readActiveResponse(file string, sec *ossecxml.Node, kids []*ossecxml.Node) bool {
@@ -437,20 +443,21 @@ func (l *loader) readActiveResponse(file string, sec *ossecxml.Node, kids []*oss
 		l.errf(ar.Pos, CodeARMissing, "<active-response> needs <command> and <location>")
 		return false
 	}
-	if arServerRe != nil && arServerRe.Match(location) {
+	re := arLocations()
+	if re.server != nil && re.server.Match(location) {
 		ar.Location |= ARServer
 	}
-	if arLocalRe != nil && arLocalRe.Match(location) {
+	if re.local != nil && re.local.Match(location) {
 		ar.Location |= ARRemoteAgent
 	}
-	if arDefinedRe != nil && arDefinedRe.Match(location) {
+	if re.defined != nil && re.defined.Match(location) {
 		if !hasAgent {
 			l.errf(ar.Pos, CodeARLocation, "location defined-agent needs <agent_id>")
 			return false
 		}
 		ar.Location |= ARSpecificAgent
 	}
-	if arAllRe != nil && arAllRe.Match(location) {
+	if re.all != nil && re.all.Match(location) {
 		ar.Location |= ARAllAgents
 	}
 	if ar.Location == 0 {
