@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
 	"github.com/ossec-ruletest/ossec-ruletest/internal/logtestfmt"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/valdiff"
 	"github.com/ossec-ruletest/ossec-ruletest/ruleset"
 )
 
@@ -277,7 +277,7 @@ func cmdDecoded(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
-	if d := valdiff.Diff(want, got); d != "" {
+	if d := cmp.Diff(want, got); d != "" {
 		ts.Fatalf("decoded: mismatch (-want +got):\n%s%s", d, ev.context())
 	}
 }
@@ -369,7 +369,7 @@ func cmdRule(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("rule: unknown option %q\n%s", a, usage)
 		}
 	}
-	if d := valdiff.Diff(want, got); d != "" {
+	if d := cmp.Diff(want, got); d != "" {
 		ts.Fatalf("rule: mismatch (-want +got):\n%s%s", d, ev.context())
 	}
 }
@@ -406,7 +406,7 @@ func alertCmd(ts *testscript.TestScript, neg bool, args []string, name string, w
 	}
 	ev := state(ts).lastEvent(ts, name)
 	if ev.res.Alert != want {
-		d := valdiff.Diff(map[string]bool{"alert": want}, map[string]bool{"alert": ev.res.Alert})
+		d := cmp.Diff(map[string]bool{"alert": want}, map[string]bool{"alert": ev.res.Alert})
 		ts.Fatalf("%s: mismatch (-want +got):\n%s%s", name, d, ev.context())
 	}
 }
@@ -471,7 +471,7 @@ func cmdAR(ts *testscript.TestScript, neg bool, args []string) {
 		if wantLocation {
 			got.Location = ar.Location
 		}
-		if valdiff.Equal(want, got) {
+		if cmp.Diff(want, got) == "" {
 			return
 		}
 		if best == nil {
@@ -481,7 +481,7 @@ func cmdAR(ts *testscript.TestScript, neg bool, args []string) {
 	if best == nil {
 		ts.Fatalf("ar: want active response %s, got %s\n%s", want.Command, formatARs(ars), ev.context())
 	}
-	ts.Fatalf("ar: mismatch (-want +got):\n%s%s", valdiff.Diff(want, *best), ev.context())
+	ts.Fatalf("ar: mismatch (-want +got):\n%s%s", cmp.Diff(want, *best), ev.context())
 }
 
 func formatARs(ars []engine.ActiveResponse) string {

@@ -38,7 +38,7 @@ func TestFailures(t *testing.T) {
 		{"negated rule", "logtest 'dec=a rule=2'\n! rule 2\n", []string{"want a rule other than 2"}, Failed},
 		{"no rule", "logtest 'dec=a rule=2'\n! rule\n", []string{"want no rule, got rule 2"}, Failed},
 		{"field", "logtest 'dec=a field=srcip:1.1.1.1'\ndecoded a srcip=2.2.2.2 user=x\n",
-			[]string{`"field srcip": "2.2.2.2"`, `"field srcip": "1.1.1.1"`, `"field user": "<not decoded>"`}, Failed},
+			[]string{`"field srcip": "2.2.2.2"`, `"field srcip": "1.1.1.1"`, `"field user":  "<not decoded>"`}, Failed},
 		{"absent field", "logtest 'dec=a field=srcip:1.1.1.1'\ndecoded a !srcip\n", []string{`"field srcip": "<not decoded>"`}, Failed},
 		{"decoder", "logtest 'dec=a'\ndecoded b\n", []string{`"decoder": "b"`, `"decoder": "a"`}, Failed},
 		{"alert", "logtest 'dec=a'\nalert\n", []string{"alert: mismatch"}, Failed},

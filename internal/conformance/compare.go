@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/ossec-ruletest/ossec-ruletest/engine"
-	"github.com/ossec-ruletest/ossec-ruletest/internal/valdiff"
 )
 
 // Event is what ossec-logtest printed for one event, in a shape both a
@@ -173,9 +174,11 @@ func Observed(r engine.Result) Event {
 type Diff struct {
 	Field     string
 	Want, Got any
-	// Text is the difference (-ossec +native, see valdiff.Diff).
+	// Text is the go-cmp diff (-ossec +native).
 	Text string
 }
+
+var cmpOpts = cmp.Options{cmpopts.EquateEmpty()}
 
 // Compare returns the fields on which got differs from want, in Fields
 // order. fields_printed is compared only where want has it.
@@ -186,7 +189,7 @@ func Compare(want, got Event) []Diff {
 			continue
 		}
 		w, g := want.value(f), got.value(f)
-		if d := valdiff.Diff(w, g); d != "" {
+		if d := cmp.Diff(w, g, cmpOpts); d != "" {
 			ds = append(ds, Diff{Field: f, Want: w, Got: g, Text: d})
 		}
 	}
@@ -369,7 +372,7 @@ func (s *ExceptionSet) Apply(id string, diffs []Diff) (failing []Diff, problems 
 			problems = append(problems, fmt.Sprintf("%s: native value: %v", ex.Where, err))
 			continue
 		}
-		if !reflect.DeepEqual(pinned, native) {
+		if !cmp.Equal(pinned, native) {
 			problems = append(problems, fmt.Sprintf("%s: exception %s %s pins the native value %s, the engine now gives %s: update or remove the exception", ex.Where, ex.ID, ex.Field, ex.Native, raw))
 		}
 	}
