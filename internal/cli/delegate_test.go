@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -82,18 +81,12 @@ func TestMainProgramLinksNoDocker(t *testing.T) {
 	}
 }
 
-var (
-	programsOnce sync.Once
-	programsDir  string
-	programsErr  error
-)
-
-// programs builds cmd/ossec-ruletest and cmd/ossec-ruletest-docker into
-// one directory, once, and returns it.
-func programs(t *testing.T) string {
+// programs builds the programs of cmd/ named (ossec-ruletest,
+// ossec-ruletest-docker) into one directory of the test's and returns it.
+func programs(t *testing.T, names ...string) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("-short: builds both programs")
+		t.Skip("-short: builds the programs")
 	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the test programs are run without a .exe suffix")
@@ -102,22 +95,18 @@ func programs(t *testing.T) string {
 	if err != nil {
 		t.Skipf("no go tool on PATH to build the programs with: %v", err)
 	}
-	root := testenv.ModuleRoot(t)
-	programsOnce.Do(func() {
-		if programsDir, programsErr = os.MkdirTemp("", "ruletest-programs"); programsErr != nil {
-			return
-		}
-		cmd := exec.Command(goTool, "build", "-o", programsDir+string(os.PathSeparator), "./cmd/ossec-ruletest", "./cmd/"+DockerProgram)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			programsErr = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if programsErr != nil {
-		t.Fatal(programsErr)
+	dir := t.TempDir()
+	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	for _, n := range names {
+		args = append(args, "./cmd/"+n)
 	}
-	return programsDir
+	cmd := exec.Command(goTool, args...)
+	cmd.Dir = testenv.ModuleRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return dir
 }
 
 // runProgram runs bin with args, an empty PATH and no
@@ -145,7 +134,7 @@ func runProgram(t *testing.T, bin string, args ...string) (int, string, string) 
 // ossec-ruletest-docker, with command lines that need the docker engines:
 // the docker program runs them, and its output and exit code come through.
 func TestDelegationToTheDockerProgram(t *testing.T) {
-	dir := programs(t)
+	dir := programs(t, "ossec-ruletest", DockerProgram)
 	bin := filepath.Join(dir, "ossec-ruletest")
 	cases := t.TempDir()
 	if err := os.WriteFile(filepath.Join(cases, "a.txtar"), []byte("logtest 'Nov 26 10:00:00 h sshd[1]: hello'\n"), 0o644); err != nil {
@@ -192,13 +181,10 @@ func TestDelegationToTheDockerProgram(t *testing.T) {
 // TestDockerProgramMissing: without ossec-ruletest-docker beside it or on
 // PATH, a command line that needs it ends with the way to install it.
 func TestDockerProgramMissing(t *testing.T) {
-	dir := t.TempDir()
+	dir := programs(t, "ossec-ruletest")
 	bin := filepath.Join(dir, "ossec-ruletest")
-	data, err := os.ReadFile(filepath.Join(programs(t), "ossec-ruletest"))
+	data, err := os.ReadFile(bin)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"run", "--engine", "docker", "cases/"}, {"run", "--engine=docker-live"}, {"base"}} {
