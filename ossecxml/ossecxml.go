@@ -206,28 +206,78 @@ func Parse(file string, data []byte) (*Document, error) {
 
 // parseText parses data, whose bytes text holds too.
 func parseText(file string, data []byte, text string) (*Document, error) {
-	if len(data) > maxFileSize {
-		return nil, &Error{File: file, Code: CodeFileTooLarge, Msg: fmt.Sprintf("file of %d bytes, more than the %d this reader takes", len(data), maxFileSize)}
+	doc, err := parseInto(file, data, text, nil, nil)
+	if err != nil {
+		return nil, err
 	}
-	p := &parser{data: data, text: text, doc: &Document{File: file, lines: lineStarts(data)}}
+	return doc, nil
+}
+
+// parseInto is parseText with the document's items and line starts
+// appended to items[:0] and lines[:0]. It returns the document also with
+// an error (for its memory).
+func parseInto(file string, data []byte, text string, items []Item, lines []int32) (*Document, error) {
+	doc := &Document{File: file}
+	if len(data) > maxFileSize {
+		return doc, &Error{File: file, Code: CodeFileTooLarge, Msg: fmt.Sprintf("file of %d bytes, more than the %d this reader takes", len(data), maxFileSize)}
+	}
+	doc.lines = lineStarts(data, lines)
 	// An item per element (a '<' not starting a closing tag) and per
 	// attribute (a quote after '='), give or take comments.
 	n := bytes.Count(data, []byte("<")) - bytes.Count(data, []byte("</")) +
 		bytes.Count(data, []byte(`="`)) + bytes.Count(data, []byte(`='`))
-	p.doc.Items = make([]Item, 0, n+1)
-	if err := p.run(); err != nil {
+	doc.Items = slices.Grow(items[:0], n+1)
+	p := &parser{data: data, text: text, doc: doc}
+	return doc, p.run()
+}
+
+// Reader reads files as ReadFileAs does, each into the memory of the
+// item list and line starts of the one before: a Document it returns is
+// valid until its next call, which empties it (its Items become nil). A
+// loader that reads its files one after the other then allocates that
+// memory for its largest file only instead of for each (a stock load:
+// 200 against 600 KB).
+type Reader struct {
+	last  *Document
+	items []Item
+	lines []int32
+}
+
+// ReadFileAs is ReadFileAs with r's memory.
+func (r *Reader) ReadFileAs(path, name string) (*Document, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+	}
+	return r.ParseOwned(name, data)
+}
+
+// ParseOwned parses data, the contents of file, with r's memory. The
+// caller gives data away: the document's strings share its bytes, which
+// must not change.
+func (r *Reader) ParseOwned(file string, data []byte) (*Document, error) {
+	if r.last != nil {
+		clear(r.last.Items) // no string of the last file stays reachable
+		r.last.Items, r.last.lines = nil, nil
+	}
+	doc, err := parseInto(file, data, unsafe.String(unsafe.SliceData(data), len(data)), r.items, r.lines)
+	if doc.Items != nil { // nil when refused before reading
+		r.items, r.lines = doc.Items[:0], doc.lines[:0]
+	}
+	r.last = doc
+	if err != nil {
 		return nil, err
 	}
-	return p.doc, nil
+	return doc, nil
 }
 
 // maxFileSize is MaxFileSize (tests lower it).
 var maxFileSize = MaxFileSize
 
 // lineStarts returns the offsets of the line starts of data, which has at
-// most MaxFileSize bytes.
-func lineStarts(data []byte) []int32 {
-	lines := make([]int32, 1, bytes.Count(data, []byte{'\n'})+1)
+// most MaxFileSize bytes, appended to buf[:0].
+func lineStarts(data []byte, buf []int32) []int32 {
+	lines := append(slices.Grow(buf[:0], bytes.Count(data, []byte{'\n'})+1), 0)
 	for i := 0; ; {
 		j := bytes.IndexByte(data[i:], '\n')
 		if j < 0 {

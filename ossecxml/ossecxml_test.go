@@ -38,6 +38,59 @@ func TestStockFilesParse(t *testing.T) {
 	}
 }
 
+// TestReader: a Reader reads each file as ReadFile does (items, contents
+// after variables, positions, errors), into the memory of the file before
+// it, whose document it empties.
+func TestReader(t *testing.T) {
+	dir := testenv.StockRuleset(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "rules", "*.xml"))
+	files = append([]string{filepath.Join(dir, "etc", "decoder.xml")}, files...)
+	bad := filepath.Join(t.TempDir(), "bad.xml")
+	if err := os.WriteFile(bad, []byte("<a>\n<b></a>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files[:3], append([]string{bad, filepath.Join(dir, "nope.xml")}, files[3:]...)...)
+	var r Reader
+	var last *Document
+	for _, f := range files {
+		want, wantErr := ReadFile(f)
+		got, err := r.ReadFileAs(f, f)
+		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Fatalf("%s: Reader error %v, ReadFile error %v", f, err, wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if last != nil && last.Items != nil {
+			t.Errorf("%s: the document before it still has %d items", f, len(last.Items))
+		}
+		if err := got.ApplyVariables(); err != nil {
+			t.Fatal(err)
+		}
+		if err := want.ApplyVariables(); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(flatten(want), flatten(got)); diff != "" {
+			t.Fatalf("%s: Reader's items differ from ReadFile's (-ReadFile +Reader):\n%s", f, diff)
+		}
+		if diff := cmp.Diff(want.Roots()[0].Children()[0], got.Roots()[0].Children()[0], cmpopts.IgnoreUnexported(Node{})); diff != "" {
+			t.Errorf("%s: first node (-ReadFile +Reader):\n%s", f, diff)
+		}
+		last = got
+	}
+	// decoder.xml, read first, is the largest: every file after it is read
+	// into its memory.
+	if first := cap(r.items); first == 0 || len(last.Items) > first {
+		t.Errorf("Reader's memory %d items, the last file %d", first, len(last.Items))
+	}
+	data, _ := os.ReadFile(files[1])
+	before := &r.items[:1][0]
+	doc, err := r.ParseOwned("x.xml", data)
+	if err != nil || &doc.Items[0] != before {
+		t.Errorf("ParseOwned: %v; items at %p, the Reader's memory at %p", err, &doc.Items[0], before)
+	}
+}
+
 // TestStockContent checks what the reader makes of stock constructs that
 // encoding/xml rejects.
 func TestStockContent(t *testing.T) {
@@ -515,7 +568,7 @@ func TestPos(t *testing.T) {
 		b.WriteByte('\n')
 	}
 	text := b.String()
-	d := &Document{lines: lineStarts([]byte(text))}
+	d := &Document{lines: lineStarts([]byte(text), nil)}
 	want := func(o int) Pos {
 		before := text[:o]
 		return Pos{Line: int32(strings.Count(before, "\n") + 1), Col: int32(o - strings.LastIndexByte(before, '\n'))}

@@ -161,7 +161,8 @@ type loader struct {
 	groupKids    ossecxml.Nodes  // the rules of the group being read
 	ruleSlab     []Rule          // where newRule takes the next rules from
 
-	pre *prefetch // documents and patterns prepared ahead (see prefetch)
+	pre *prefetch       // documents and patterns prepared ahead (see prefetch)
+	xml ossecxml.Reader // reads the rule and decoder files not prepared ahead
 
 	// The patterns compiled (the pattern cache did not know them), for
 	// the pattern cache.
@@ -382,12 +383,26 @@ func isNum(s string) bool {
 // readXML reads a file with os_xml's rules and applies variables when
 // vars is set; a failure is reported and gives nil.
 func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecxml.Document, bool) {
-	if vars && file == display {
-		if doc := l.pre.doc(file); doc != nil {
-			return doc, true
+	var doc *ossecxml.Document
+	var err error
+	switch {
+	case !vars:
+		doc, err = ossecxml.ReadFileAs(file, display)
+	case file == display && l.pre.doc(file) != nil:
+		return l.pre.doc(file), true
+	default:
+		// Rule and decoder files are read one after the other: each
+		// document is done with when the next is read.
+		var data []byte
+		if file == display {
+			data = l.pre.take(file)
+		}
+		if data != nil {
+			doc, err = l.xml.ParseOwned(display, data)
+		} else {
+			doc, err = l.xml.ReadFileAs(file, display)
 		}
 	}
-	doc, err := ossecxml.ReadFileAs(file, display)
 	if err == nil && vars {
 		err = doc.ApplyVariables()
 	}

@@ -80,10 +80,9 @@ var patCache struct {
 	facts map[string]osregex.Facts
 }
 
-// knownFacts returns the facts of pattern k when the cache knows it.
-func knownFacts(k cacheKey) (osregex.Facts, bool) {
-	patCache.Lock()
-	defer patCache.Unlock()
+// readCacheFile reads the cache file of the folder set, the first time
+// it is called for it. patCache is locked.
+func readCacheFile() {
 	if !patCache.read {
 		patCache.read = true
 		if patCache.dir != "" {
@@ -92,6 +91,21 @@ func knownFacts(k cacheKey) (osregex.Facts, bool) {
 			}
 		}
 	}
+}
+
+// cachedPatterns returns the number of patterns the cache knows.
+func cachedPatterns() int {
+	patCache.Lock()
+	defer patCache.Unlock()
+	readCacheFile()
+	return patCache.file.len() + len(patCache.facts)
+}
+
+// knownFacts returns the facts of pattern k when the cache knows it.
+func knownFacts(k cacheKey) (osregex.Facts, bool) {
+	patCache.Lock()
+	defer patCache.Unlock()
+	readCacheFile()
 	var buf [256]byte
 	key := k.appendTo(buf[:0])
 	if f, ok := patCache.facts[string(key)]; ok {
