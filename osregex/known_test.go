@@ -2,6 +2,7 @@ package osregex
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -23,7 +24,9 @@ func TestCompileKnownStock(t *testing.T) {
 		} else if p.kind != KindPCRE2 && !p.caseless {
 			flags = CaseSensitive
 		}
-		k, err := CompileKnown(p.kind, p.source, flags, p.Facts())
+		k, err := CompileKnown(p.kind, p.source, flags, p.Facts(), func(err error) {
+			t.Errorf("right facts found wrong: %v", err)
+		})
 		if err != nil {
 			t.Fatalf("%s %q: CompileKnown: %v", p.kind, p.source, err)
 		}
@@ -81,7 +84,7 @@ func TestCompileKnownRefuses(t *testing.T) {
 		kind Kind
 		pat  string
 	}{{KindRegex, ""}, {KindPCRE2, ""}, {KindRegex, `\y`}} {
-		if _, err := CompileKnown(c.kind, c.pat, 0, Facts{}); err == nil {
+		if _, err := CompileKnown(c.kind, c.pat, 0, Facts{}, nil); err == nil {
 			t.Errorf("%s %q: CompileKnown accepted it", c.kind, c.pat)
 		}
 	}
@@ -94,7 +97,7 @@ func TestCompileKnownConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := CompileKnown(KindRegex, `^Failed (\S+) for (\S+) from (\S+)`, 0, p.Facts())
+	k, err := CompileKnown(KindRegex, `^Failed (\S+) for (\S+) from (\S+)`, 0, p.Facts(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,4 +111,50 @@ func TestCompileKnownConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestCompileKnownWrong: facts that compiling the pattern contradicts (a
+// cache file made by hand) are told once, on the first match, and never
+// panic: a pattern that does not compile matches nothing, one with other
+// facts matches as compiled.
+func TestCompileKnownWrong(t *testing.T) {
+	var told []error
+	wrong := func(err error) { told = append(told, err) }
+
+	bad, err := CompileKnown(KindPCRE2, `a(b`, 0, Facts{JITNever: true, JITKnown: true}, wrong)
+	if err != nil {
+		t.Fatalf("CompileKnown(a(b): %v, want the check left to the first match", err)
+	}
+	for range 2 {
+		if bad.Match("a(b") || bad.Match("ab") {
+			t.Errorf("a pattern that does not compile matched")
+		}
+		if _, _, ok := bad.Exec("ab", nil); ok {
+			t.Errorf("a pattern that does not compile matched in Exec")
+		}
+	}
+	if len(told) != 1 || !strings.Contains(told[0].Error(), "does not compile") || !strings.Contains(told[0].Error(), `"a(b"`) {
+		t.Fatalf("told %v, want once that a(b does not compile", told)
+	}
+
+	told = nil
+	const pat = `^Failed (\S+) for (\S+) from (\S+)`
+	right, err := Compile(KindRegex, pat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := right.Facts()
+	forged.JITMin, forged.JITNever, forged.JITKnown = 1, false, true
+	k, err := CompileKnown(KindRegex, pat, 0, forged, wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = "Failed password for root from 10.0.0.1 port 22"
+	if _, subs, ok := k.Exec(line, nil); !ok || len(subs) != 3 || subs[2] != "10.0.0.1" {
+		t.Errorf("Exec = %q %v, want the compiled pattern's match", subs, ok)
+	}
+	k.Match(line)
+	if len(told) != 1 || !strings.Contains(told[0].Error(), "compiling it tells") {
+		t.Fatalf("told %v, want once that the facts are not the pattern's", told)
+	}
 }

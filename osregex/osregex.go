@@ -117,7 +117,12 @@ type Pattern struct {
 type lazyRe struct {
 	once  sync.Once
 	flags pcre.Flags
+	wrong func(error) // see CompileKnown
 }
+
+// never is the program of a pattern whose deferred compilation failed:
+// it matches nothing.
+var never = sync.OnceValue(func() *pcre.Regexp { return pcre.MustCompile(`(?!)`, 0) })
 
 // Error is a pattern that OSSEC would refuse (or that we cannot run
 // exactly): Offset is the byte offset inside the pattern where known, -1 otherwise.
@@ -221,15 +226,21 @@ func (p *Pattern) Facts() Facts {
 	}
 	var f Facts
 	f.JITMin, f.JITNever, f.JITKnown = p.JITStackMinLength()
-	if set, ok := p.FirstBytes(); ok {
-		f.FirstOK = true
-		for b, in := range set {
-			if in {
-				f.First[b>>6] |= 1 << (uint(b) & 63)
-			}
+	f.First, f.FirstOK = firstBits(p.FirstBytes())
+	return f
+}
+
+// firstBits is the First of Facts for a FirstBytes result.
+func firstBits(set *[256]bool, ok bool) (bits [4]uint64, _ bool) {
+	if !ok {
+		return bits, false
+	}
+	for b, in := range set {
+		if in {
+			bits[b>>6] |= 1 << (uint(b) & 63)
 		}
 	}
-	return f
+	return bits, true
 }
 
 // CompileKnown is Compile for a pattern that Compile compiled before,
@@ -237,11 +248,19 @@ func (p *Pattern) Facts() Facts {
 // caller keeps them across runs, see package ruleset's pattern cache). It
 // checks what is cheap to check, and leaves the PCRE2 program, the costly
 // part of most patterns, to the pattern's first match: a ruleset loads
-// faster when most of its patterns never run. Should the program not
-// compile then after all (the facts came from elsewhere), the pattern
-// panics: callers must only give facts that Compile produced.
-func CompileKnown(kind Kind, pattern string, flags Flags, f Facts) (*Pattern, error) {
-	return compile(kind, pattern, flags, &f)
+// faster when most of its patterns never run.
+//
+// The facts are then checked: should the program not compile after all,
+// or compiling it tell other facts (they came from elsewhere: a cache file
+// made by hand), wrong, when not nil, is called once with what is wrong,
+// and the pattern goes on with the program when it compiled (its facts
+// stay the ones given), else matching nothing.
+func CompileKnown(kind Kind, pattern string, flags Flags, f Facts, wrong func(error)) (*Pattern, error) {
+	p, err := compile(kind, pattern, flags, &f)
+	if err == nil && p.lazy != nil {
+		p.lazy.wrong = wrong
+	}
+	return p, err
 }
 
 // prog returns p's PCRE2 program, compiling it on first use when
@@ -251,12 +270,26 @@ func (p *Pattern) prog() *pcre.Regexp {
 		l.once.Do(func() {
 			re, err := pcre.Compile(p.pcre2, l.flags)
 			if err != nil {
-				panic(fmt.Sprintf("osregex: %s pattern %q given to CompileKnown does not compile: %v", p.kind, p.source, err))
+				re = never()
+				err = fmt.Errorf("%s pattern %q was given as compiling, but it does not compile: %v", p.kind, p.source, err)
+			} else if got := factsOf(re); got != *p.facts {
+				err = fmt.Errorf("%s pattern %q was given the facts %+v, but compiling it tells %+v", p.kind, p.source, *p.facts, got)
 			}
 			p.re = re
+			if err != nil && l.wrong != nil {
+				l.wrong(err)
+			}
 		})
 	}
 	return p.re
+}
+
+// factsOf returns the facts of the PCRE2 program re (see Facts).
+func factsOf(re *pcre.Regexp) Facts {
+	var f Facts
+	f.JITMin, f.JITNever, f.JITKnown = re.JITStackMinLength()
+	f.First, f.FirstOK = firstBits(re.AnchoredFirstBytes())
+	return f
 }
 
 func compile(kind Kind, pattern string, flags Flags, facts *Facts) (*Pattern, error) {

@@ -475,7 +475,7 @@ func xpos(file string, p ossecxml.Pos) Pos {
 func (l *loader) compile(kind osregex.Kind, a *acc, flags osregex.Flags, file, what string) *osregex.Pattern {
 	key := cacheKey{kind, flags, a.text}
 	if f, ok := knownFacts(key); ok {
-		if p, err := osregex.CompileKnown(kind, a.text, flags, f); err == nil {
+		if p, err := osregex.CompileKnown(kind, a.text, flags, f, cacheWrong); err == nil {
 			l.checkJITStack(p, a, file, what)
 			return p
 		}

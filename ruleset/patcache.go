@@ -32,6 +32,15 @@ import (
 //
 // In a process the facts are kept in memory too, so that later loads (the
 // cases' own rulesets) reuse them.
+//
+// The facts of the file are checked when a pattern first runs (when its
+// program is built): a file made or edited by hand, checksum and all, that
+// says a pattern compiles when it does not, or gives it other facts, is
+// found then. The file is removed, the facts of this process forgotten (the
+// loads that follow compile every pattern), and PatternCacheError says what
+// was wrong: the verdicts of the process until then may be wrong (the
+// pattern matched nothing; its warnings at load were the file's), and the
+// command line reports it and fails.
 
 // SetPatternCache makes the Loads that follow keep the pattern cache in
 // the folder dir, created when missing (the command line gives it the
@@ -78,6 +87,33 @@ var patCache struct {
 	// by cacheKey.String.
 	file  *cacheFile
 	facts map[string]osregex.Facts
+	// wrong is the first wrong fact found in the file (see cacheWrong).
+	wrong error
+}
+
+// cacheWrong is told by a pattern made from the cache's facts that they
+// are not its own: it removes the file and forgets the facts of the
+// process, and PatternCacheError reports it from then on.
+func cacheWrong(err error) {
+	patCache.Lock()
+	defer patCache.Unlock()
+	file := "(in memory)"
+	if patCache.dir != "" {
+		file = patCacheFile(patCache.dir)
+		os.Remove(file)
+	}
+	patCache.file, patCache.facts = nil, nil
+	if patCache.wrong == nil {
+		patCache.wrong = fmt.Errorf("pattern cache %s: %w; the file was made elsewhere or edited, and is removed: the verdicts of this run may be wrong, run it again", file, err)
+	}
+}
+
+// PatternCacheError returns what was wrong with the pattern cache's facts,
+// nil unless a pattern found its facts wrong in this process.
+func PatternCacheError() error {
+	patCache.Lock()
+	defer patCache.Unlock()
+	return patCache.wrong
 }
 
 // readCacheFile reads the cache file of the folder set, the first time

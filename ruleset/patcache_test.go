@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func usePatternCache(t testing.TB, dir string) {
 	reset := func(dir string) {
 		SetPatternCache(dir)
 		patCache.Lock()
-		patCache.facts, patCache.file, patCache.read = nil, nil, false
+		patCache.facts, patCache.file, patCache.read, patCache.wrong = nil, nil, false, nil
 		patCache.Unlock()
 	}
 	reset(dir)
@@ -377,5 +378,59 @@ func TestRemoveStaleCaches(t *testing.T) {
 	removeStaleCaches(self)
 	if _, err := os.Stat(old); err == nil {
 		t.Errorf("%s, older than %v, was kept", old, staleCache)
+	}
+}
+
+// TestPatternCacheMadeByHand: a cache file with a valid checksum that says
+// a <pcre2> which does not compile compiles (a file edited by hand) is
+// found out on the pattern's first match: no panic, the pattern matches
+// nothing, PatternCacheError names the file and the pattern, the file is
+// gone, and the next load of the process reports the pattern's error.
+func TestPatternCacheMadeByHand(t *testing.T) {
+	dir := t.TempDir()
+	usePatternCache(t, dir)
+	f := newFixture(t)
+	src := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule),
+		f.file("r.xml", `<group name="g,"><rule id="11" level="3"><if_sid>1</if_sid><pcre2>a(b</pcre2></rule></group>`)}}
+	if _, err := Load(src); err == nil {
+		t.Fatal("a <pcre2> that does not compile loaded")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	c, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]osregex.Facts{}
+	c.addTo(m)
+	for fl := range 256 { // whatever flags byte the loader gives <pcre2>
+		m[cacheKey{osregex.KindPCRE2, osregex.Flags(fl), "a(b"}.String()] = osregex.Facts{JITKnown: true, JITNever: true}
+	}
+	if err := writePatternCache(files[0], m); err != nil { // a valid checksum
+		t.Fatal(err)
+	}
+
+	usePatternCache(t, dir) // a new process
+	rs, err := Load(src)
+	if err != nil {
+		t.Fatalf("load with the edited file: %v (the check is left to the first match)", err)
+	}
+	if err := PatternCacheError(); err != nil {
+		t.Fatalf("PatternCacheError before any match: %v", err)
+	}
+	if rs.ByID[11].PCRE2.Match("ab") {
+		t.Errorf("a pattern that does not compile matched")
+	}
+	err = PatternCacheError()
+	if err == nil || !strings.Contains(err.Error(), files[0]) || !strings.Contains(err.Error(), `"a(b"`) {
+		t.Fatalf("PatternCacheError = %v, want the file and the pattern named", err)
+	}
+	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
+		t.Errorf("the edited file is still there (%v)", err)
+	}
+	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "r.xml") {
+		t.Errorf("the next load: %v, want the pattern's error at its position", err)
 	}
 }

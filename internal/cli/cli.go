@@ -61,7 +61,8 @@ func Main() int {
 	ruleset.SetPatternCache(patternCacheDir())
 	switch filepath.Base(os.Args[0]) {
 	case "ossec-logtest":
-		return Run(append([]string{"logtest"}, os.Args[1:]...), os.Stdout, os.Stderr)
+		code := Run(append([]string{"logtest"}, os.Args[1:]...), os.Stdout, os.Stderr)
+		return patternCacheCheck(code, ruleset.PatternCacheError(), os.Stderr)
 	case "ossec-ar-verify-file":
 		// The docker-live engine installs this binary as the active
 		// response in a manager image that has none: it is then the
@@ -73,7 +74,23 @@ func Main() int {
 	} else if NeedsDocker(os.Args[1:]) {
 		return runDockerProgram(os.Args[1:], os.Stderr)
 	}
-	return Run(os.Args[1:], os.Stdout, os.Stderr)
+	code := Run(os.Args[1:], os.Stdout, os.Stderr)
+	return patternCacheCheck(code, ruleset.PatternCacheError(), os.Stderr)
+}
+
+// patternCacheCheck is the exit code of a command that ended with code,
+// when the pattern cache found out during the command that its file was
+// wrong (err, see ruleset.PatternCacheError): it says so, and a command
+// that succeeded fails, since its verdicts may be wrong.
+func patternCacheCheck(code int, err error, stderr io.Writer) int {
+	if err == nil {
+		return code
+	}
+	fmt.Fprintf(stderr, "ossec-ruletest: %v\n", err)
+	if code == 0 {
+		return ExitFailed
+	}
+	return code
 }
 
 // EnvCache names the folder of the pattern cache (see
