@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 )
 
 // DockerProgram is the program with the docker engines: every command of
@@ -48,11 +48,33 @@ func hasDocker() bool {
 	return ok
 }
 
+// dockerEngineFlags are the flags the docker engines add to the commands
+// that take --engine (package dockercli's dockerFlags; its test checks
+// this list): each takes a value. NeedsDocker declares them in a program
+// without those engines, so that a command line parses as in
+// DockerProgram.
+var dockerEngineFlags = []string{"image", "docker-endpoint"}
+
+// DockerEngineFlags returns the flags NeedsDocker declares, as flags
+// that take a value, for the docker engines in a program without them.
+// Package dockercli's test checks them against the engines' own flags.
+func DockerEngineFlags() []string { return slices.Clone(dockerEngineFlags) }
+
+// engineCommands are the commands that take --engine (engineFlags), each
+// with the function that builds its flag set, its errors and help going
+// to the writer given.
+var engineCommands = map[string]func(io.Writer) *flag.FlagSet{
+	"run": func(w io.Writer) *flag.FlagSet { fl, _ := newRunFlags(w); return fl },
+}
+
 // NeedsDocker reports whether the command line args (without the program
 // name) needs the docker engines: its command is one of DockerProgram's
-// (base, docker-helper, standin-entrypoint; also after help), or an
-// --engine flag (--engine NAME, --engine=NAME, -engine NAME, -engine=NAME)
-// before a "--" names docker or docker-live.
+// (base, docker-helper, standin-entrypoint; also after help), or it is a
+// command that takes --engine and its own flag set, given the docker
+// engines' flags, parses args to an engine docker or docker-live. A
+// command line that does not parse is not delegated: the command says
+// what is wrong with it. One that asks for help after such an --engine is
+// (the help of DockerProgram lists the docker engines' flags).
 func NeedsDocker(args []string) bool {
 	if len(args) == 0 {
 		return false
@@ -64,26 +86,20 @@ func NeedsDocker(args []string) bool {
 	if _, ok := dockerCommands[cmd]; ok {
 		return true
 	}
-	for i := 1; i < len(args); i++ {
-		if args[i] == "--" {
-			break
-		}
-		name, value, hasValue := strings.Cut(args[i], "=")
-		if name != "-engine" && name != "--engine" {
-			continue
-		}
-		if !hasValue {
-			if i+1 == len(args) {
-				break
-			}
-			i++
-			value = args[i]
-		}
-		if slices.Contains(dockerEngines, value) {
-			return true
+	newFlags, ok := engineCommands[args[0]]
+	if !ok {
+		return false
+	}
+	fl := newFlags(io.Discard)
+	for _, name := range dockerEngineFlags {
+		if fl.Lookup(name) == nil {
+			fl.String(name, "", "")
 		}
 	}
-	return false
+	if err := fl.Parse(args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return false
+	}
+	return slices.Contains(dockerEngines, fl.Lookup("engine").Value.String())
 }
 
 // dockerMissing is the one-line error for what needs DockerProgram in a

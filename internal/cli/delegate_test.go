@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,37 @@ func TestNeedsDocker(t *testing.T) {
 		{[]string{"run", "--engine"}, false},
 		{[]string{"run", "--", "--engine", "docker"}, false},
 		{[]string{"run", "--engines=docker"}, false},
+		// Exactly as run's flag parsing: --hostname takes "--" as its
+		// value, so --engine docker is parsed after it...
+		{[]string{"run", "--hostname", "--", "--engine", "docker", "cases/"}, true},
+		{[]string{"run", "--hostname=--", "--engine", "docker"}, true},
+		{[]string{"run", "--junit", "--engine", "docker"}, false},
+		{[]string{"run", "--base", "-engine=docker"}, false},
+		// ... parsing stops at the first argument that is not a flag...
+		{[]string{"run", "cases/", "--engine", "docker"}, false},
+		{[]string{"run", "-v", "cases/", "-engine=docker"}, false},
+		{[]string{"run", "-", "--engine", "docker"}, false},
+		// ... a bool flag takes no value but its own =value...
+		{[]string{"run", "-v", "--engine", "docker"}, true},
+		{[]string{"run", "--json=true", "--engine", "docker"}, true},
+		// ... the docker engines' flags take a value...
+		{[]string{"run", "--image", "img", "--engine", "docker", "cases/"}, true},
+		{[]string{"run", "--docker-endpoint", "--engine", "native"}, false},
+		{[]string{"run", "--docker-endpoint", "unix:///d.sock", "-engine=docker-live"}, true},
+		// ... the last --engine counts...
+		{[]string{"run", "--engine", "docker", "--engine", "native"}, false},
+		{[]string{"run", "--engine", "native", "--engine=docker"}, true},
+		// ... a bad flag is the command's own error, not delegated...
+		{[]string{"run", "--engine", "docker", "--nosuchflag"}, false},
+		{[]string{"run", "--nosuchflag", "--engine", "docker"}, false},
+		{[]string{"run", "--engine", "docker", "-v=maybe"}, false},
+		// ... and help after --engine docker is the docker program's,
+		// which lists the docker engines' flags.
+		{[]string{"run", "--engine", "docker", "-h"}, true},
+		{[]string{"run", "-h", "--engine", "docker"}, false},
+		// Only run takes --engine.
+		{[]string{"logtest", "--engine", "docker"}, false},
+		{[]string{"coverage", "--engine=docker"}, false},
 		{[]string{"base"}, true},
 		{[]string{"base", "-h"}, true},
 		{[]string{"docker-helper", "serve"}, true},
@@ -44,6 +76,25 @@ func TestNeedsDocker(t *testing.T) {
 	} {
 		if got := NeedsDocker(tc.args); got != tc.want {
 			t.Errorf("NeedsDocker(%q) = %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestEngineCommands: the commands whose help lists -engine are those
+// whose flag set NeedsDocker parses (engineCommands), and that flag set
+// has the engine flag.
+func TestEngineCommands(t *testing.T) {
+	for name := range commands {
+		var out bytes.Buffer
+		Run([]string{"help", name}, &out, &out)
+		_, listed := engineCommands[name]
+		if takes := strings.Contains(out.String(), "-engine"); takes != listed {
+			t.Errorf("command %s: its help lists -engine: %v; in engineCommands (delegate.go): %v", name, takes, listed)
+		}
+	}
+	for name, newFlags := range engineCommands {
+		if newFlags(io.Discard).Lookup("engine") == nil {
+			t.Errorf("engineCommands[%q] builds a flag set without -engine", name)
 		}
 	}
 }
@@ -141,7 +192,9 @@ func TestDelegationToTheDockerProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	const endpoint = "unix:///nonexistent/docker.sock"
-	for _, engine := range [][]string{{"--engine", "docker"}, {"--engine=docker-live"}, {"-engine", "docker"}} {
+	// The last: as Go's flag package parses it, --hostname takes "--" as
+	// its value, and --engine docker follows.
+	for _, engine := range [][]string{{"--engine", "docker"}, {"--engine=docker-live"}, {"-engine", "docker"}, {"--hostname", "--", "--engine", "docker"}} {
 		args := append(append([]string{"run"}, engine...), "--docker-endpoint", endpoint, cases)
 		code, _, stderr := runProgram(t, bin, args...)
 		if code != ExitUsage || !strings.Contains(stderr, "cannot reach the Docker daemon") || !strings.Contains(stderr, endpoint) {
@@ -162,15 +215,18 @@ func TestDelegationToTheDockerProgram(t *testing.T) {
 		t.Errorf("ossec-ruletest base on a dead endpoint: exit %d, want %d; stderr:\n%s", code, ExitFailed, stderr)
 	}
 	// The docker program's own help has the docker engines' flags.
-	code, _, stderr = runProgram(t, bin, "run", "-h", "--engine", "docker")
+	code, _, stderr = runProgram(t, bin, "run", "--engine", "docker", "-h")
 	if code != ExitOK || !strings.Contains(stderr, "-docker-endpoint") {
-		t.Errorf("ossec-ruletest run -h --engine docker: exit %d, want the docker program's help with -docker-endpoint; stderr:\n%s", code, stderr)
+		t.Errorf("ossec-ruletest run --engine docker -h: exit %d, want the docker program's help with -docker-endpoint; stderr:\n%s", code, stderr)
 	}
 	// Other command lines stay in ossec-ruletest, whose help names the
-	// docker engines and the program that has them.
-	code, _, stderr = runProgram(t, bin, "run", "-h")
-	if code != ExitOK || strings.Contains(stderr, "-docker-endpoint") || !strings.Contains(stderr, "docker, docker-live, which run through the program "+DockerProgram) {
-		t.Errorf("ossec-ruletest run -h: exit %d, want its own help naming the docker engines of %s; stderr:\n%s", code, DockerProgram, stderr)
+	// docker engines and the program that has them; help before --engine
+	// is asked before the flag is parsed.
+	for _, args := range [][]string{{"run", "-h"}, {"run", "-h", "--engine", "docker"}} {
+		code, _, stderr = runProgram(t, bin, args...)
+		if code != ExitOK || strings.Contains(stderr, "-docker-endpoint") || !strings.Contains(stderr, "docker, docker-live, which run through the program "+DockerProgram) {
+			t.Errorf("ossec-ruletest %q: exit %d, want its own help naming the docker engines of %s; stderr:\n%s", args, code, DockerProgram, stderr)
+		}
 	}
 	code, stdout, _ := runProgram(t, bin, "help")
 	if code != ExitOK || !strings.Contains(stdout, "\n  base ") || !strings.Contains(stdout, "(runs "+DockerProgram+")") {
@@ -197,12 +253,20 @@ func TestDockerProgramMissing(t *testing.T) {
 		}
 	}
 
+	// Flag parsing stops at the first path: --engine and docker are paths
+	// too, and run says that the first does not exist.
+	missing := filepath.Join(t.TempDir(), "cases")
+	code, stdout, stderr := runProgram(t, bin, "run", "--no-repo", missing, "--engine", "docker")
+	if code != ExitUsage || stdout != "" || strings.Contains(stderr, DockerProgram) || !strings.Contains(stderr, missing) {
+		t.Errorf("ossec-ruletest run %s --engine docker: exit %d, want %d and run's own error about %s; stdout %q, stderr:\n%s", missing, code, ExitUsage, missing, stdout, stderr)
+	}
+
 	// A program of that name without the docker engines (a copy of
 	// ossec-ruletest) says so instead of running itself again.
 	if err := os.WriteFile(filepath.Join(dir, DockerProgram), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runProgram(t, bin, "run", "--engine", "docker")
+	code, _, stderr = runProgram(t, bin, "run", "--engine", "docker")
 	if code != ExitUsage || !strings.Contains(stderr, "has no docker engines") {
 		t.Errorf("ossec-ruletest with a copy of itself as %s: exit %d, want %d and 'has no docker engines'; stderr:\n%s", DockerProgram, code, ExitUsage, stderr)
 	}

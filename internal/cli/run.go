@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -56,44 +57,59 @@ does not load, 130 interrupted.
 Flags:
 `
 
+// runFlags are the values of run's flags.
+type runFlags struct {
+	engineName, hostname, base, repo, junit, markdown, shard, xfailFile, clockFlag, arBin *string
+	noRepo, jsonOut, verbose, update, watch, allowSkips                                   *bool
+}
+
+// newRunFlags returns run's flag set, whose errors and help go to stderr,
+// and the values its flags set. NeedsDocker parses a command line with it
+// too (engineCommands).
+func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
+	fl := NewFlagSet("run", runUsage, stderr)
+	f := &runFlags{}
+	f.engineName, f.hostname = engineFlags(fl)
+	f.base = fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
+	f.repo = fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the one the current directory is in, found upwards)")
+	f.noRepo = fl.Bool("no-repo", false, "load no rules repository: only the base and the cases' own files")
+	f.jsonOut = fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
+	f.junit = fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
+	f.markdown = fl.String("markdown", "", "also write the results as Markdown to `FILE` (a CI job summary)")
+	f.verbose = fl.Bool("v", false, "print the log of every case, passed ones too")
+	f.update = fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
+	f.shard = fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N): every Nth case, from the Kth, in file order")
+	f.xfailFile = fl.String("expected-failures", "", "a `FILE` of cases expected to fail, one per line: CASE REASON (CASE: FILE.ini:LINE, or a .txtar file)")
+	f.clockFlag = fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
+	f.watch = fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
+	f.arBin = fl.String("ar-bin", "", "the `DIR`ectory of the programs the native engine runs for active responses, by their <executable> (as OSSEC's active-response/bin) (default: this program, which is the ossec-ar-verify-file active response too)")
+	f.allowSkips = fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
+	return fl, f
+}
+
 // runRun is the run subcommand.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fl := NewFlagSet("run", runUsage, stderr)
-	engineName, hostname := engineFlags(fl)
-	base := fl.String("base", os.Getenv("OSSEC_RULESET"), "the base OSSEC installation directory (etc/, rules/) (default $OSSEC_RULESET)")
-	repo := fl.String("repo", "", "the rules repository whose ossec.conf, decoders/, rules/ and lists/ lie on the base (default: the one the current directory is in, found upwards)")
-	noRepo := fl.Bool("no-repo", false, "load no rules repository: only the base and the cases' own files")
-	jsonOut := fl.Bool("json", false, "print the results as JSON on stdout (the summary line goes to stderr)")
-	junit := fl.String("junit", "", "also write the results as JUnit XML to `FILE`")
-	markdown := fl.String("markdown", "", "also write the results as Markdown to `FILE` (a CI job summary)")
-	verbose := fl.Bool("v", false, "print the log of every case, passed ones too")
-	update := fl.Bool("update", false, "rewrite golden 'cmp stdout' output in the case files (as "+harness.UpdateEnv+"=1)")
-	shard := fl.String("shard", "", "run only shard `K/N` of the cases (N CI jobs, K in 1..N): every Nth case, from the Kth, in file order")
-	xfailFile := fl.String("expected-failures", "", "a `FILE` of cases expected to fail, one per line: CASE REASON (CASE: FILE.ini:LINE, or a .txtar file)")
-	clockFlag := fl.String("clock", "arrival", "`CLOCK` the cases start on: "+clock.Usage+"; a case's clock command changes it")
-	watch := fl.Bool("watch", false, "after the run, run again on every save: the case files that changed, or all cases when a file of the repository's ruleset changed (one engine cache: unchanged rulesets are not reloaded)")
-	arBin := fl.String("ar-bin", "", "the `DIR`ectory of the programs the native engine runs for active responses, by their <executable> (as OSSEC's active-response/bin) (default: this program, which is the ossec-ar-verify-file active response too)")
-	allowSkips := fl.Bool("allow-skips", false, "pass when every case was skipped, and, with CI=true, when a case that needs a base ruleset was skipped for want of one")
+	fl, opt := newRunFlags(stderr)
 	if code, ok := ParseFlags(fl, args); !ok {
 		return code
 	}
-	if *base != "" {
-		if _, err := os.Stat(*base); err != nil {
+	if *opt.base != "" {
+		if _, err := os.Stat(*opt.base); err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: base ruleset: %v\n", err)
 			return ExitUsage
 		}
 	}
 	var err error
-	if *repo, err = findRepo(*repo, *noRepo, *base); err != nil {
+	if *opt.repo, err = findRepo(*opt.repo, *opt.noRepo, *opt.base); err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
 		return ExitUsage
 	}
 	paths := fl.Args()
 	if len(paths) == 0 {
-		paths = []string{filepath.Join(*repo, "cases")}
+		paths = []string{filepath.Join(*opt.repo, "cases")}
 	}
-	if *watch {
-		return watchRun(withoutWatch(args[:len(args)-fl.NArg()]), *repo, paths, *hostname, stdout, stderr)
+	if *opt.watch {
+		return watchRun(withoutWatch(args[:len(args)-fl.NArg()]), *opt.repo, paths, *opt.hostname, stdout, stderr)
 	}
 	files, err := caseFiles(paths)
 	if err != nil {
@@ -101,15 +117,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	shardK, shardN := 1, 1
-	if *shard != "" {
-		if shardK, shardN, err = parseShard(*shard); err != nil {
+	if *opt.shard != "" {
+		if shardK, shardN, err = parseShard(*opt.shard); err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: --shard: %v\n", err)
 			return ExitUsage
 		}
 	}
 	var xfails []xfail
-	if *xfailFile != "" {
-		if xfails, err = readExpectedFailures(*xfailFile); err != nil {
+	if *opt.xfailFile != "" {
+		if xfails, err = readExpectedFailures(*opt.xfailFile); err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: --expected-failures: %v\n", err)
 			return ExitUsage
 		}
@@ -126,8 +142,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var native *harness.Native // the native engine, opened first: the load is its
-	if *engineName == "native" {
-		b, err := openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+	if *opt.engineName == "native" {
+		b, err := openEngine(ctx, *opt.engineName, EngineOptions{Hostname: *opt.hostname})
 		if err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
 			return ExitUsage
@@ -135,15 +151,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		native = b.(*harness.Native)
 	}
 	var rs *ruleset.Ruleset
-	if native != nil || *base != "" {
+	if native != nil || *opt.base != "" {
 		var code int
-		if rs, code = preloadRuleset(stderr, "ossec-ruletest run", *base, *repo, native); code != ExitOK {
+		if rs, code = preloadRuleset(stderr, "ossec-ruletest run", *opt.base, *opt.repo, native); code != ExitOK {
 			return code
 		}
 	}
 	// Lint warnings for the repository's own files (not the base's).
-	if *repo != "" && rs != nil {
-		if lf, err := xmlFiles(repoLintPaths(*repo)); err == nil && len(lf) > 0 {
+	if *opt.repo != "" && rs != nil {
+		if lf, err := xmlFiles(repoLintPaths(*opt.repo)); err == nil && len(lf) > 0 {
 			for _, f := range lint.Check(rs, lf) {
 				// The loader's own warnings are among the notes run prints.
 				if _, own := lint.Codes[f.Code]; own {
@@ -155,7 +171,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 
 	var backend harness.Backend = native
 	if native == nil {
-		backend, err = openEngine(ctx, *engineName, EngineOptions{Hostname: *hostname})
+		backend, err = openEngine(ctx, *opt.engineName, EngineOptions{Hostname: *opt.hostname})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: %v\n", err)
@@ -172,12 +188,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
-	if *base == "" {
+	if *opt.base == "" {
 		// A manager image's own installation is the base of its cases.
 		if ib, ok := backend.(interface {
 			ImageBase(context.Context) (string, error)
 		}); ok {
-			if *base, err = ib.ImageBase(ctx); err != nil {
+			if *opt.base, err = ib.ImageBase(ctx); err != nil {
 				if ctx.Err() != nil {
 					fmt.Fprintln(stderr, "ossec-ruletest run: interrupted")
 					return ExitInterrupt
@@ -188,23 +204,23 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	clk, err := clock.Parse(*clockFlag)
+	clk, err := clock.Parse(*opt.clockFlag)
 	if err != nil {
 		fmt.Fprintf(stderr, "ossec-ruletest run: --clock: %v\n", err)
 		return ExitUsage
 	}
-	if *arBin == "" && native != nil {
+	if *opt.arBin == "" && native != nil {
 		dir, err := selfARBin()
 		if err != nil {
 			fmt.Fprintf(stderr, "ossec-ruletest run: active responses: %v\n", err)
 			return ExitFailed
 		}
 		defer os.RemoveAll(dir)
-		*arBin = dir
+		*opt.arBin = dir
 	}
-	cfg := &harness.Config{Backend: backend, Base: *base, Repo: *repo, UpdateScripts: *update, Context: ctx, Clock: clk, ARBin: *arBin, WorkRoot: watchWorkRoot}
+	cfg := &harness.Config{Backend: backend, Base: *opt.base, Repo: *opt.repo, UpdateScripts: *opt.update, Context: ctx, Clock: clk, ARBin: *opt.arBin, WorkRoot: watchWorkRoot}
 	var before map[string][]byte
-	if *update || os.Getenv(harness.UpdateEnv) != "" {
+	if *opt.update || os.Getenv(harness.UpdateEnv) != "" {
 		before = map[string][]byte{}
 		for _, f := range files {
 			if strings.HasSuffix(f, ".txtar") {
@@ -212,7 +228,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	results, total := runCasesShard(cfg, files, *verbose, stderr, shardK, shardN)
+	results, total := runCasesShard(cfg, files, *opt.verbose, stderr, shardK, shardN)
 	for _, f := range files {
 		if old, ok := before[f]; ok {
 			if now, err := os.ReadFile(f); err == nil && !bytes.Equal(now, old) {
@@ -223,7 +239,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if len(results) == 0 && total > 0 {
 		fmt.Fprintf(stderr, "note: shard %d/%d has no case (%d cases in all, fewer than %d shards): nothing to run\n", shardK, shardN, total, shardN)
 	}
-	nx := applyExpectedFailures(results, xfails, *xfailFile, stderr)
+	nx := applyExpectedFailures(results, xfails, *opt.xfailFile, stderr)
 	if n, ok := backend.(interface{ Notes() []string }); ok {
 		for _, note := range n.Notes() {
 			fmt.Fprintf(stderr, "note: %s\n", note)
@@ -239,7 +255,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			failed++
 			if ids := missingRules(r.File, rs); len(ids) > 0 {
 				msg := "no base ruleset is loaded (set OSSEC_RULESET or --base)"
-				if *base != "" {
+				if *opt.base != "" {
 					msg = "neither the base nor the repository defines them"
 				}
 				fmt.Fprintf(stderr, "note: %s names rule %s, which is not loaded: %s\n", r.File, joinInts(ids), msg)
@@ -254,16 +270,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
 	if nx > 0 {
-		fmt.Fprintf(stderr, "%d failed as expected (%s)\n", nx, *xfailFile)
+		fmt.Fprintf(stderr, "%d failed as expected (%s)\n", nx, *opt.xfailFile)
 	}
-	rep := &report.Cases{Results: results, Verbose: *verbose}
-	if *jsonOut {
+	rep := &report.Cases{Results: results, Verbose: *opt.verbose}
+	if *opt.jsonOut {
 		writeCaseResults(stdout, "json", rep)
 		fmt.Fprintln(stderr, summary)
 	} else {
 		writeCaseResults(stdout, "text", rep)
 	}
-	for _, out := range []struct{ flag, format, file string }{{"junit", "junit", *junit}, {"markdown", "markdown", *markdown}} {
+	for _, out := range []struct{ flag, format, file string }{{"junit", "junit", *opt.junit}, {"markdown", "markdown", *opt.markdown}} {
 		if out.file == "" {
 			continue
 		}
@@ -279,7 +295,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if failed > 0 {
 		return ExitFailed
 	}
-	if !*allowSkips {
+	if !*opt.allowSkips {
 		// A gate that tested nothing must not pass.
 		// (An empty shard has no case at all: it passes, with its note.)
 		if len(results) > 0 && skipped == len(results) {

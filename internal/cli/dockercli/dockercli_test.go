@@ -2,8 +2,10 @@ package dockercli
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,5 +40,25 @@ func TestDockerHelperUsage(t *testing.T) {
 	}
 	if !strings.Contains(help.String(), "run") {
 		t.Fatalf("help lists no commands:\n%s", help.String())
+	}
+}
+
+// TestDockerEngineFlags: the flags the docker engines add to a command
+// are those cli.NeedsDocker declares for them in a program without them,
+// and each takes a value, so that a command line parses there as here.
+func TestDockerEngineFlags(t *testing.T) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	dockerFlags(fs)
+	var got []string
+	fs.VisitAll(func(f *flag.Flag) {
+		got = append(got, f.Name)
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			t.Errorf("docker engine flag -%s takes no value; cli.NeedsDocker declares the docker engines' flags as flags that take one", f.Name)
+		}
+	})
+	want := cli.DockerEngineFlags()
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the docker engines' flags are %q; cli.NeedsDocker declares %q (internal/cli/delegate.go, dockerEngineFlags)", got, want)
 	}
 }
