@@ -133,14 +133,12 @@ func TestMainProgramLinksNoDocker(t *testing.T) {
 }
 
 // programs builds the programs of cmd/ named (ossec-ruletest,
-// ossec-ruletest-docker) into one directory of the test's and returns it.
+// ossec-ruletest-docker) into one directory of the test's and returns it;
+// the program name is filepath.Join(dir, exe(name)).
 func programs(t *testing.T, names ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: builds the programs")
-	}
-	if runtime.GOOS == "windows" {
-		t.Skip("the test programs are run without a .exe suffix")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -160,13 +158,22 @@ func programs(t *testing.T, names ...string) string {
 	return dir
 }
 
+// exe returns the file name of the program name: name.exe on Windows.
+func exe(name string) string {
+	if runtime.GOOS == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
 // runProgram runs bin with args, an empty PATH and no
 // RULETEST_DOCKER_PROGRAM, and returns its exit code, stdout and stderr.
 func runProgram(t *testing.T, bin string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, envDelegated+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.EqualFold(name, "PATH") && !strings.EqualFold(name, envDelegated) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -186,7 +193,7 @@ func runProgram(t *testing.T, bin string, args ...string) (int, string, string) 
 // the docker program runs them, and its output and exit code come through.
 func TestDelegationToTheDockerProgram(t *testing.T) {
 	dir := programs(t, "ossec-ruletest", DockerProgram)
-	bin := filepath.Join(dir, "ossec-ruletest")
+	bin := filepath.Join(dir, exe("ossec-ruletest"))
 	cases := t.TempDir()
 	if err := os.WriteFile(filepath.Join(cases, "a.txtar"), []byte("logtest 'Nov 26 10:00:00 h sshd[1]: hello'\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -238,7 +245,7 @@ func TestDelegationToTheDockerProgram(t *testing.T) {
 // PATH, a command line that needs it ends with the way to install it.
 func TestDockerProgramMissing(t *testing.T) {
 	dir := programs(t, "ossec-ruletest")
-	bin := filepath.Join(dir, "ossec-ruletest")
+	bin := filepath.Join(dir, exe("ossec-ruletest"))
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +270,7 @@ func TestDockerProgramMissing(t *testing.T) {
 
 	// A program of that name without the docker engines (a copy of
 	// ossec-ruletest) says so instead of running itself again.
-	if err := os.WriteFile(filepath.Join(dir, DockerProgram), data, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, exe(DockerProgram)), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr = runProgram(t, bin, "run", "--engine", "docker")
