@@ -10,9 +10,10 @@ import (
 
 // TestPlainChecks: plainRegex and plainMatch say what OSSEC's check
 // patterns (compiled by package pcre as OSSEC compiles them) say, on
-// hand-picked and random patterns: anchors, final newlines, the
-// characters that match a class letter only caselessly, bytes that are
-// not UTF-8, and patterns up to past OS_PATTERN_MAXSIZE.
+// every byte and a few runes in each anchored shape, and on hand-picked
+// and random patterns: anchors, final newlines, the characters that
+// match a class letter only caselessly, bytes that are not UTF-8, and
+// patterns up to past OS_PATTERN_MAXSIZE.
 func TestPlainChecks(t *testing.T) {
 	regexCheck := pcre.MustCompile("^\\^?[A-Za-z0-9 !\"#%&',/:;<=>@_`~-]*\\$?$", pcre.UTF|pcre.Caseless)
 	matchCheck := pcre.MustCompile(`^\^?[^$|^]+\$?$`, pcre.UTF|pcre.Caseless)
@@ -29,6 +30,19 @@ func TestPlainChecks(t *testing.T) {
 			t.Errorf("plainMatch(%q) = %v, the OS_Match check says %v", p, got, want)
 		}
 	}
+	// Every byte, and runes that fold (or do not) to a class letter, alone
+	// and in each anchored shape: a character dropped from (or added to)
+	// the class fails here.
+	chars := make([]string, 0, 256+6)
+	for b := 0; b < 256; b++ {
+		chars = append(chars, string([]byte{byte(b)}))
+	}
+	chars = append(chars, "\u212a", "\u017f", "\u212b", "\u0130", "\u0131", "\u00e9")
+	for _, c := range chars {
+		for _, p := range []string{c, "a" + c + "b", "^" + c + "$", c + "$\n", "^" + c} {
+			check(p)
+		}
+	}
 	for _, p := range []string{
 		"", "^", "$", "^$", "\n", "^\n", "$\n", "^$\n", "a", "^abc", "abc$", "^abc$", "abc$\n", "abc\n", "abc\n\n",
 		"a$\n\n", "^^a", "a^", "a$$", "a|b", "a.b", "a\\b", "a\nb", "\u212a", "^\u212aelvin$", "\u017f", "\u00e9",
@@ -38,6 +52,8 @@ func TestPlainChecks(t *testing.T) {
 	}
 	alphabet := []string{"a", "Z", "k", "s", "9", " ", "-", "`", "~", "^", "$", "|", "\n", "\r", ".", "*", "(", "\\", "[",
 		"\u212a", "\u017f", "\u00e9", "\u2126", "\xff", "\xc3", "\x00", "\t", "+", "?"}
+	// The whole class of the OS_Regex check.
+	const class = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"#%&',/:;<=>@_`~-"
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 30000; i++ {
 		var b strings.Builder
@@ -50,7 +66,7 @@ func TestPlainChecks(t *testing.T) {
 			if r.Intn(4) == 0 {
 				b.WriteString(alphabet[r.Intn(len(alphabet))])
 			} else {
-				b.WriteByte("abcXYZ019 -_,"[r.Intn(13)])
+				b.WriteByte(class[r.Intn(len(class))])
 			}
 		}
 		p := b.String()
