@@ -1,7 +1,11 @@
 package ruleset
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,8 +137,60 @@ func TestPatternCacheSameDiagnostics(t *testing.T) {
 	}
 }
 
+// withChecksum returns the cache file of body (patCacheFormat and
+// entries): body and its SHA-256.
+func withChecksum(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return append(slices.Clip(body), sum[:]...)
+}
+
+// malformedEntries are bodies of cache files, with a well-formed entry
+// first, whose next entry is not well formed; each has a valid checksum
+// once withChecksum adds it, so that only readEntry's checks refuse it.
+// valid is the body with the well-formed entry alone.
+func malformedEntries() (valid []byte, malformed map[string][]byte) {
+	key := cacheKey{osregex.KindRegex, 0, "^abc"}.String()
+	entry := func(bits byte, jit uint64, first []byte, size uint64, key string) []byte {
+		b := append([]byte{bits}, binary.AppendUvarint(nil, jit)...)
+		b = append(b, first...)
+		b = binary.AppendUvarint(b, size)
+		return append(b, key...)
+	}
+	body := func(parts ...[]byte) []byte {
+		b := []byte(patCacheFormat)
+		b = append(b, entry(2, 5, nil, uint64(len(key)), key)...)
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		return b
+	}
+	other := cacheKey{osregex.KindMatch, 0, "xyz"}.String()
+	return body(), map[string][]byte{
+		"bits 8":                 body(entry(8, 0, nil, uint64(len(other)), other)),
+		"bits 255":               body(entry(255, 0, nil, uint64(len(other)), other)),
+		"jit 2^31+1":             body(entry(2, 1<<31+1, nil, uint64(len(other)), other)),
+		"jit 2^64-1":             body(entry(2, math.MaxUint64, nil, uint64(len(other)), other)),
+		"jit varint of 11 bytes": body([]byte{2}, bytes.Repeat([]byte{0xff}, 11), []byte{0}),
+		"jit varint cut":         body([]byte{2, 0x80}),
+		"flags only":             body([]byte{2}),
+		"First cut":              body([]byte{4, 0}, make([]byte, 31)),
+		"First cut, key after":   body(entry(4, 0, make([]byte, 20), uint64(len(other)), other)),
+		"no key size":            body([]byte{2, 0}),
+		"key size varint cut":    body([]byte{2, 0, 0x80}),
+		"key size past the end":  body(entry(2, 0, nil, uint64(len(other))+1, other)),
+		"key size 2^64-1":        body(entry(2, 0, nil, math.MaxUint64, other)),
+		"key size 1":             body(entry(2, 0, nil, 1, other)),
+		"key size 0":             body(entry(2, 0, nil, 0, "")),
+		"kind 0":                 body(entry(2, 0, nil, 3, "\x00\x00a")),
+		"kind past KindPCRE2":    body(entry(2, 0, nil, 3, string([]byte{byte(osregex.KindPCRE2 + 1), 0, 'a'}))),
+		"kind 255":               body(entry(2, 0, nil, 3, "\xff\x00a")),
+		"key size 0 after First": body(entry(6, 0, make([]byte, 32), 0, "")),
+	}
+}
+
 // TestPatternCacheCorrupt: a cache file that does not read back exactly
-// is ignored (the load compiles every pattern and rewrites it).
+// is ignored (the load compiles every pattern and rewrites it), whether
+// its checksum is wrong or right (a malformed entry).
 func TestPatternCacheCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	f := newFixture(t)
@@ -156,18 +212,30 @@ func TestPatternCacheCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]byte{
-		nil,
-		good[:len(good)-1],
-		append([]byte("x"), good[1:]...),
-		func() []byte { b := append([]byte(nil), good...); b[len(patCacheFormat)+1] ^= 1; return b }(),
-		func() []byte { b := append([]byte(nil), good...); b[len(b)-1] ^= 1; return b }(),
-	} {
+	bads := map[string][]byte{
+		"empty":               nil,
+		"last byte cut":       good[:len(good)-1],
+		"format changed":      append([]byte("x"), good[1:]...),
+		"first entry changed": func() []byte { b := append([]byte(nil), good...); b[len(patCacheFormat)+1] ^= 1; return b }(),
+		"checksum changed":    func() []byte { b := append([]byte(nil), good...); b[len(b)-1] ^= 1; return b }(),
+	}
+	valid, malformed := malformedEntries()
+	for name, body := range malformed {
+		bads[name+", valid checksum"] = withChecksum(body)
+	}
+	// The entry before each malformed one reads back.
+	if err := os.WriteFile(files[0], withChecksum(valid), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := readPatternCache(files[0]); err != nil || c.len() != 1 {
+		t.Fatalf("the well-formed entry alone: %v, %d patterns", err, c.len())
+	}
+	for name, bad := range bads {
 		if err := os.WriteFile(files[0], bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := readPatternCache(files[0]); err == nil {
-			t.Errorf("corrupt cache file (%d bytes) read back", len(bad))
+			t.Errorf("%s: corrupt cache file (%d bytes) read back", name, len(bad))
 		}
 		usePatternCache(t, dir)
 		rs, err := Load(src)
@@ -175,10 +243,10 @@ func TestPatternCacheCorrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want, diagStrings(rs, nil)); diff != "" {
-			t.Errorf("diagnostics with a corrupt cache (-want +got):\n%s", diff)
+			t.Errorf("%s: diagnostics with a corrupt cache (-want +got):\n%s", name, diff)
 		}
 		if _, err := readPatternCache(files[0]); err != nil {
-			t.Errorf("the cache file was not rewritten: %v", err)
+			t.Errorf("%s: the cache file was not rewritten: %v", name, err)
 		}
 	}
 }
@@ -433,4 +501,47 @@ func TestPatternCacheMadeByHand(t *testing.T) {
 	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "r.xml") {
 		t.Errorf("the next load: %v, want the pattern's error at its position", err)
 	}
+}
+
+// FuzzReadPatternCache: a cache file with a valid checksum and any
+// entries is refused or read without a panic, and one read writes back
+// to a file that reads back the same facts.
+func FuzzReadPatternCache(f *testing.F) {
+	valid, malformed := malformedEntries()
+	f.Add(valid[len(patCacheFormat):])
+	for _, body := range malformed {
+		f.Add(body[len(patCacheFormat):])
+	}
+	f.Fuzz(func(t *testing.T, entries []byte) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "patterns-x")
+		body := append([]byte(patCacheFormat), entries...)
+		if err := os.WriteFile(file, withChecksum(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := readPatternCache(file)
+		if err != nil {
+			return
+		}
+		m := map[string]osregex.Facts{}
+		c.addTo(m)
+		for k, want := range m {
+			if got, ok := c.lookup([]byte(k)); !ok || got != want {
+				t.Errorf("%q: lookup %+v %v, addTo %+v", k, got, ok, want)
+			}
+		}
+		again := filepath.Join(dir, "patterns-y")
+		if err := writePatternCache(again, m); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := readPatternCache(again)
+		if err != nil {
+			t.Fatalf("written back, does not read: %v", err)
+		}
+		m2 := map[string]osregex.Facts{}
+		c2.addTo(m2)
+		if diff := cmp.Diff(m, m2); diff != "" {
+			t.Errorf("written back (-read +read again):\n%s", diff)
+		}
+	})
 }
