@@ -40,6 +40,7 @@ package ossecxml
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -118,8 +119,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Pos is a position in a file: Line and Col are 1-based (Col counts
 // bytes). They are int32 for the size of the nodes, which carry two or
-// four: a line or column past 2^31-1 (in a file of over 2 GiB) reads as
-// 2^31-1.
+// four: a file has at most MaxFileSize bytes, so neither passes 2^31-1
+// (the column after its last byte included).
 type Pos struct {
 	Line, Col int32
 }
@@ -189,9 +190,9 @@ func ReadFile(name string) (*Document, error) {
 // ReadFileAs is ReadFile for the file at path, called name in positions
 // and errors.
 func ReadFileAs(path, name string) (*Document, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, name)
 	if err != nil {
-		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+		return nil, err
 	}
 	// The document's strings share the file's bytes, which nothing else
 	// holds, instead of a copy of them (Parse's): a stock load reads half
@@ -201,7 +202,41 @@ func ReadFileAs(path, name string) (*Document, error) {
 
 // Parse parses data (the contents of file) as os_xml does.
 func Parse(file string, data []byte) (*Document, error) {
+	if len(data) > maxFileSize { // before the copy
+		return nil, tooLarge(file, int64(len(data)))
+	}
 	return parseText(file, data, string(data))
+}
+
+// readFile reads the file at path, called name in errors. One larger
+// than MaxFileSize is refused from its size, before it is read.
+func readFile(path, name string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+	}
+	if fi.Size() > int64(maxFileSize) {
+		return nil, tooLarge(name, fi.Size())
+	}
+	// One buffer of the file's size, as os.ReadFile; a file that grew
+	// since (or has no size, a pipe) is read up to one byte past the
+	// limit, which parseInto refuses.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, int64(maxFileSize)+1)); err != nil {
+		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+	}
+	return buf.Bytes(), nil
+}
+
+// tooLarge is the error for file, of size bytes, larger than
+// MaxFileSize.
+func tooLarge(file string, size int64) *Error {
+	return &Error{File: file, Code: CodeFileTooLarge, Msg: fmt.Sprintf("file of %d bytes: at most %d are read", size, maxFileSize)}
 }
 
 // parseText parses data, whose bytes text holds too.
@@ -219,7 +254,7 @@ func parseText(file string, data []byte, text string) (*Document, error) {
 func parseInto(file string, data []byte, text string, items []Item, lines []int32) (*Document, error) {
 	doc := &Document{File: file}
 	if len(data) > maxFileSize {
-		return doc, &Error{File: file, Code: CodeFileTooLarge, Msg: fmt.Sprintf("file of %d bytes, more than the %d this reader takes", len(data), maxFileSize)}
+		return doc, tooLarge(file, int64(len(data)))
 	}
 	doc.lines = lineStarts(data, lines)
 	// An item per element (a '<' not starting a closing tag) and per
@@ -245,9 +280,9 @@ type Reader struct {
 
 // ReadFileAs is ReadFileAs with r's memory.
 func (r *Reader) ReadFileAs(path, name string) (*Document, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, name)
 	if err != nil {
-		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
+		return nil, err
 	}
 	return r.ParseOwned(name, data)
 }
@@ -307,7 +342,9 @@ func (d *Document) pos(o int, line *int) Pos {
 		i++
 	}
 	*line = i
-	return Pos{Line: int32(min(i+1, math.MaxInt32)), Col: int32(min(o-int(lines[i])+1, math.MaxInt32))}
+	// A file has at most MaxFileSize bytes, o is at most its size: both
+	// fit (TestPosNearLimit).
+	return Pos{Line: int32(i + 1), Col: int32(o - int(lines[i]) + 1)}
 }
 
 const eof = -1

@@ -2,8 +2,10 @@ package ossecxml
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -280,6 +282,45 @@ func TestFileTooLarge(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != CodeFileTooLarge || e.File != "big.xml" {
 		t.Fatalf("Parse(%d bytes, limit %d) = %v, want CodeFileTooLarge", len(text), maxFileSize, err)
+	}
+}
+
+// TestFileTooLargeNotRead: a file larger than MaxFileSize (lowered
+// here) is refused before it is read, or copied by Parse; the error
+// names the file, its size and the limit.
+func TestFileTooLargeNotRead(t *testing.T) {
+	defer func(old int) { maxFileSize = old }(maxFileSize)
+	maxFileSize = 1000
+	const size = 4 << 20
+	data := make([]byte, size)
+	file := filepath.Join(t.TempDir(), "big.xml")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r Reader
+	for _, c := range []struct {
+		name string
+		read func() (*Document, error)
+	}{
+		{"ReadFileAs", func() (*Document, error) { return ReadFileAs(file, "rules/big.xml") }},
+		{"Reader.ReadFileAs", func() (*Document, error) { return r.ReadFileAs(file, "rules/big.xml") }},
+		{"Parse", func() (*Document, error) { return Parse("rules/big.xml", data) }},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		doc, err := c.read()
+		runtime.ReadMemStats(&after)
+		var e *Error
+		if doc != nil || !errors.As(err, &e) || e.Code != CodeFileTooLarge {
+			t.Errorf("%s: %v, want CodeFileTooLarge", c.name, err)
+			continue
+		}
+		if want := "rules/big.xml: file of 4194304 bytes: at most 1000 are read"; err.Error() != want {
+			t.Errorf("%s: %q, want %q", c.name, err, want)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > size/4 {
+			t.Errorf("%s: %d bytes allocated to refuse a file of %d", c.name, n, size)
+		}
 	}
 }
 
@@ -582,5 +623,42 @@ func TestPos(t *testing.T) {
 		if got := d.pos(o, &line); got != want(o) {
 			t.Fatalf("pos(%d) = %v, want %v", o, got, want(o))
 		}
+	}
+}
+
+// TestPosNearLimit: positions in a file of MaxFileSize bytes (line
+// starts made up, not read), the last ones at 2^31-1, are right, walked
+// to or bisected.
+func TestPosNearLimit(t *testing.T) {
+	const end = MaxFileSize // the offset after the last byte
+	lines := []int32{0}
+	for o := end - 40; o <= end; o += 2 {
+		lines = append(lines, int32(o)) // a line of one byte and its '\n'
+	}
+	d := &Document{lines: lines}
+	want := func(o int) Pos {
+		i := len(lines) - 1
+		for int(lines[i]) > o {
+			i--
+		}
+		return Pos{Line: int32(i + 1), Col: int32(o - int(lines[i]) + 1)}
+	}
+	if got := want(end); got != (Pos{Line: int32(len(lines)), Col: 1}) {
+		t.Fatalf("want(%d) = %v", end, got)
+	}
+	for _, from := range []int{0, end - 41, end - 40, end - 20, end} {
+		for o := end - 45; o <= end; o++ {
+			line := 0
+			d.pos(from, &line)
+			if got := d.pos(o, &line); got != want(o) {
+				t.Errorf("pos(%d) after pos(%d) = %v, want %v", o, from, got, want(o))
+			}
+		}
+	}
+	// One line of MaxFileSize bytes: the column after it is 2^31-1.
+	d = &Document{lines: []int32{0}}
+	line := 0
+	if got := d.pos(end, &line); got != (Pos{Line: 1, Col: math.MaxInt32}) {
+		t.Errorf("pos(%d) on one line = %v, want 1:%d", end, got, math.MaxInt32)
 	}
 }
