@@ -33,6 +33,7 @@ type Attr struct {
 // Roots returns the top-level elements (OS_GetElementsbyNode(xml, NULL)).
 // Variables (<var>) are not returned.
 func (d *Document) Roots() []*Node {
+	d.valid()
 	return d.children(-1, nil)
 }
 
@@ -73,6 +74,7 @@ func (n *Node) Attr(name string) (string, bool) {
 // os_xml dropped: text before one of n's child elements (Content is only
 // the text after the last one). OSSEC never sees it; it is rarely meant.
 func (n *Node) DroppedText() (Pos, bool) {
+	n.doc.valid()
 	o, ok := n.doc.dropped[n.Key]
 	if !ok {
 		return Pos{}, false
@@ -84,6 +86,7 @@ func (n *Node) DroppedText() (Pos, bool) {
 // HasChildren reports whether n has child elements (or variables), as
 // Children would find them, without building them.
 func (n *Node) HasChildren() bool {
+	n.doc.valid()
 	items := n.doc.Items
 	d := items[n.Key].Depth
 	for i := n.Key + 1; i < len(items); i++ {
@@ -104,6 +107,7 @@ func (n *Node) Document() *Document { return n.doc }
 // the same depth right after an element are its attributes. The nodes
 // are stored in buf when it is not nil.
 func (d *Document) children(key int, buf *Nodes) []*Node {
+	d.valid()
 	items := d.Items
 	var i int
 	var m int32

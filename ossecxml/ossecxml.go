@@ -179,6 +179,17 @@ type Document struct {
 	// lines are the offsets of the line starts (int32: half the size of
 	// an int, and a stock load reads fourteen thousand lines).
 	lines []int32
+	// replacedBy is the file a Reader read into the memory of this
+	// document, emptying it ("" while it is valid).
+	replacedBy string
+}
+
+// valid panics if a Reader has emptied d: its Items and line starts
+// are another file's now, and what they would say of d is wrong.
+func (d *Document) valid() {
+	if d.replacedBy != "" {
+		panic(fmt.Sprintf("ossecxml: Document of %s used after Reader read %s", d.File, d.replacedBy))
+	}
 }
 
 // ReadFile reads and parses a file (OS_ReadXML). A file that cannot be
@@ -268,7 +279,8 @@ func parseInto(file string, data []byte, text string, items []Item, lines []int3
 
 // Reader reads files as ReadFileAs does, each into the memory of the
 // item list and line starts of the one before: a Document it returns is
-// valid until its next call, which empties it (its Items become nil). A
+// valid until its next call, which empties it (its Items become nil);
+// its methods, and those of its Nodes, then panic, naming both files. A
 // loader that reads its files one after the other then allocates that
 // memory for its largest file only instead of for each (a stock load:
 // 200 against 600 KB).
@@ -294,6 +306,7 @@ func (r *Reader) ParseOwned(file string, data []byte) (*Document, error) {
 	if r.last != nil {
 		clear(r.last.Items) // no string of the last file stays reachable
 		r.last.Items, r.last.lines = nil, nil
+		r.last.replacedBy = file
 	}
 	doc, err := parseInto(file, data, unsafe.String(unsafe.SliceData(data), len(data)), r.items, r.lines)
 	if doc.Items != nil { // nil when refused before reading

@@ -43,6 +43,46 @@ func TestStockFilesParse(t *testing.T) {
 // TestReader: a Reader reads each file as ReadFile does (items, contents
 // after variables, positions, errors), into the memory of the file before
 // it, whose document it empties.
+// TestReaderStale: a Document (or Node) that a Reader emptied, by
+// reading the next file, panics naming both files when it is used,
+// instead of reading the other file's memory or out of range.
+func TestReaderStale(t *testing.T) {
+	var r Reader
+	a, err := r.ParseOwned("a.xml", []byte("<group>\n  text\n  <rule>x</rule>\n</group>\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := a.Roots()[0]
+	if _, ok := g.DroppedText(); !ok || !g.HasChildren() {
+		t.Fatal("<group> of a.xml: no dropped text or children")
+	}
+	b, err := r.ParseOwned("b.xml", []byte("<b><c/></b>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "ossecxml: Document of a.xml used after Reader read b.xml"
+	for name, use := range map[string]func(){
+		"Roots":          func() { a.Roots() },
+		"ApplyVariables": func() { _ = a.ApplyVariables() },
+		"Children":       func() { g.Children() },
+		"ChildrenIn":     func() { g.ChildrenIn(&Nodes{}) },
+		"DroppedText":    func() { g.DroppedText() },
+		"HasChildren":    func() { g.HasChildren() },
+	} {
+		func() {
+			defer func() {
+				if got := recover(); got != want {
+					t.Errorf("%s of a stale document: panic %v, want %q", name, got, want)
+				}
+			}()
+			use()
+		}()
+	}
+	if roots := b.Roots(); len(roots) != 1 || roots[0].Name != "b" || len(roots[0].Children()) != 1 {
+		t.Errorf("b.xml after a.xml: roots %v", roots)
+	}
+}
+
 func TestReader(t *testing.T) {
 	dir := testenv.StockRuleset(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "rules", "*.xml"))

@@ -12,6 +12,7 @@ import (
 // or less are left alone, and so is every text before the first variable
 // definition; after it, an unknown $name is an error. A lone '$' stays.
 func (d *Document) ApplyVariables() error {
+	d.valid()
 	var names, values []string
 	items := d.Items
 	for i := range items {
