@@ -351,8 +351,13 @@ func newRuleMatch(r *ruleset.Rule) *RuleMatch {
 		Line:        r.Pos.Line,
 		Rule:        r,
 	}
-	for _, d := range r.InfoDetails {
-		m.Info = append(m.Info, Info{Type: infoTypeName(d.Type), Data: d.Data})
+	if len(r.InfoDetails) > 0 {
+		// Of the exact length: the RuleMatch is shared, an append to its
+		// info makes a copy (as to its groups).
+		m.Info = make([]Info, len(r.InfoDetails))
+		for i, d := range r.InfoDetails {
+			m.Info[i] = Info{Type: infoTypeName(d.Type), Data: d.Data}
+		}
 	}
 	if r.Groups == "" {
 		return m

@@ -312,3 +312,31 @@ func TestObserverPerSession(t *testing.T) {
 		t.Fatalf("observer still heard the session after SetObserver(nil): %v", o.events[n:])
 	}
 }
+
+// TestRuleMatchInfoCapped: the info of a RuleMatch, which every result
+// of the rule shares, is capped like its groups: an append to one
+// result's info (or groups) copies it, and another result's append does
+// not change what the first appended.
+func TestRuleMatchInfoCapped(t *testing.T) {
+	rs := smallRuleset(t)
+	rs.ByID[5716].InfoDetails = []ruleset.InfoDetail{{Type: ruleset.InfoCVE, Data: "CVE-1"}, {Type: ruleset.InfoLink, Data: "http://a"}, {Type: ruleset.InfoText, Data: "t"}}
+	e := engine.New(rs, engine.Options{Hostname: "melancia"})
+	const line = "Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2"
+	r1, r2 := e.NewSession().Process(line), e.NewSession().Process(line)
+	if r1.Rule == nil || r1.Rule.ID != 5716 || r2.Rule == nil || r2.Rule.ID != 5716 {
+		t.Fatalf("rules %+v, %+v, want 5716 twice", r1.Rule, r2.Rule)
+	}
+	if m := r1.Rule; len(m.Info) != 3 || cap(m.Info) != len(m.Info) || cap(m.Groups) != len(m.Groups) {
+		t.Errorf("info %v (cap %d), groups %q (cap %d): want 3 entries, both capped", m.Info, cap(m.Info), m.Groups, cap(m.Groups))
+	}
+	a := append(r1.Rule.Info, engine.Info{Type: "Text", Data: "mine"})
+	b := append(r2.Rule.Info, engine.Info{Type: "Text", Data: "theirs"})
+	if a[3].Data != "mine" || b[3].Data != "theirs" {
+		t.Errorf("another result's append changed this one's: %v, %v", a, b)
+	}
+	g := append(r1.Rule.Groups, "mine")
+	h := append(r2.Rule.Groups, "theirs")
+	if g[len(g)-1] != "mine" || h[len(h)-1] != "theirs" {
+		t.Errorf("another result's append changed this one's groups: %q, %q", g, h)
+	}
+}
