@@ -191,14 +191,22 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	}
 }
 
+// maxXMLFileSize is ossecxml.MaxFileSize (tests lower it).
+var maxXMLFileSize = ossecxml.MaxFileSize
+
 // read reads files (decoder files first in the list, rule files after,
 // nDecoders telling them apart) and counts their rules.
 func (p *prefetch) read(files []string, nDecoders int) {
 	p.data = make(map[string][]byte, len(files))
 	for i, f := range files {
+		// A file too large for ossecxml is not read: the loader's
+		// ReadFileAs refuses it from its size.
+		if fi, err := os.Stat(f); err != nil || fi.Size() > int64(maxXMLFileSize) {
+			continue // the loader reports it
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
-			continue // the loader reports it
+			continue
 		}
 		p.data[f] = data
 		if i >= nDecoders {

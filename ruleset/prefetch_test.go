@@ -57,3 +57,22 @@ func TestPrefetchPatterns(t *testing.T) {
 		t.Errorf("%d patterns prefetched, want %d", len(p.pats), minParallelPatterns+5)
 	}
 }
+
+// TestPrefetchReadTooLarge: the prefetch does not read a file larger
+// than ossecxml takes (the limit lowered here), which the loader then
+// refuses unread; it reads the others.
+func TestPrefetchReadTooLarge(t *testing.T) {
+	defer func(old int) { maxXMLFileSize = old }(maxXMLFileSize)
+	maxXMLFileSize = 1000
+	f := newFixture(t)
+	small := f.file("small.xml", rootRule)
+	big := f.file("big.xml", rootRule+strings.Repeat(" ", 4<<20))
+	var p prefetch
+	p.read([]string{big, small}, 0)
+	if _, ok := p.data[big]; ok {
+		t.Errorf("%s (%d bytes, limit %d) was read", big, len(rootRule)+4<<20, maxXMLFileSize)
+	}
+	if _, ok := p.data[small]; !ok {
+		t.Errorf("%s was not read", small)
+	}
+}
