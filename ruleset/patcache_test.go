@@ -31,6 +31,21 @@ func usePatternCache(t testing.TB, dir string) {
 	t.Cleanup(func() { reset("") })
 }
 
+// onlyCacheFile returns the one pattern cache file in dir and what it
+// holds, failing the test unless there is exactly one and it reads back.
+func onlyCacheFile(t *testing.T, dir string) (string, *cacheFile) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	c, err := readPatternCache(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files[0], c
+}
+
 // cacheRules is a ruleset whose decoder pattern can exhaust PCRE2's JIT
 // stack (a warning with its position) and whose rule pattern does not
 // compile (an error with its position).
@@ -85,14 +100,7 @@ func TestPatternCacheSameDiagnostics(t *testing.T) {
 	if len(cold) < 2 {
 		t.Fatalf("want the JIT stack warning and the pattern error, got %q", cold)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %q, want one", files)
-	}
-	m, err2 := readPatternCache(files[0])
-	if err2 != nil {
-		t.Fatal(err2)
-	}
+	_, m := onlyCacheFile(t, dir)
 	if _, ok := m.lookup([]byte(cacheKey{osregex.KindRegex, 0, `^jit \((\.+)\)$`}.String())); !ok {
 		t.Errorf("the decoder's regex is not in the cache file")
 	}
@@ -300,19 +308,12 @@ func TestPatternCacheLearnAfterFile(t *testing.T) {
 	if _, err := Load(first); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %q, want one", files)
-	}
-	before, err := readPatternCache(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, before := onlyCacheFile(t, dir)
 	usePatternCache(t, dir) // a new process, which reads the file
 	if _, err := Load(second); err != nil {
 		t.Fatal(err)
 	}
-	after, err := readPatternCache(files[0])
+	after, err := readPatternCache(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,21 +342,14 @@ func TestPatternCacheBound(t *testing.T) {
 	if _, err := Load(first); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %q, want one", files)
-	}
-	before, err := readPatternCache(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, before := onlyCacheFile(t, dir)
 	defer func(old int) { maxCachedPatterns = old }(maxCachedPatterns)
 	maxCachedPatterns = before.len()
 	usePatternCache(t, dir)
 	if _, err := Load(second); err != nil {
 		t.Fatal(err)
 	}
-	after, err := readPatternCache(files[0])
+	after, err := readPatternCache(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,20 +457,13 @@ func TestPatternCacheMadeByHand(t *testing.T) {
 	if _, err := Load(src); err == nil {
 		t.Fatal("a <pcre2> that does not compile loaded")
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "patterns-*"))
-	if len(files) != 1 {
-		t.Fatalf("cache files %q, want one", files)
-	}
-	c, err := readPatternCache(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, c := onlyCacheFile(t, dir)
 	m := map[string]osregex.Facts{}
 	c.addTo(m)
 	for fl := range 256 { // whatever flags byte the loader gives <pcre2>
 		m[cacheKey{osregex.KindPCRE2, osregex.Flags(fl), "a(b"}.String()] = osregex.Facts{JITKnown: true, JITNever: true}
 	}
-	if err := writePatternCache(files[0], m); err != nil { // a valid checksum
+	if err := writePatternCache(file, m); err != nil { // a valid checksum
 		t.Fatal(err)
 	}
 
@@ -492,10 +479,10 @@ func TestPatternCacheMadeByHand(t *testing.T) {
 		t.Errorf("a pattern that does not compile matched")
 	}
 	err = PatternCacheError()
-	if err == nil || !strings.Contains(err.Error(), files[0]) || !strings.Contains(err.Error(), `"a(b"`) {
+	if err == nil || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), `"a(b"`) {
 		t.Fatalf("PatternCacheError = %v, want the file and the pattern named", err)
 	}
-	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("the edited file is still there (%v)", err)
 	}
 	if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "r.xml") {
