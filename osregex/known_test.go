@@ -158,3 +158,32 @@ func TestCompileKnownWrong(t *testing.T) {
 		t.Fatalf("told %v, want once that the facts are not the pattern's", told)
 	}
 }
+
+// TestCompileKnownWrongFirst: a forged first-byte set (a caller skips the
+// pattern on subjects whose first byte is not in it) is checked before
+// FirstBytes gives it, and the program's own set given instead.
+func TestCompileKnownWrongFirst(t *testing.T) {
+	const pat = `^F\x{61}iled password`
+	right, err := Compile(KindPCRE2, pat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok := right.FirstBytes()
+	if !ok || !want['F'] {
+		t.Fatalf("FirstBytes of %q = %v %v, want a set with F", pat, ok, want)
+	}
+	forged := right.Facts()
+	forged.First = [4]uint64{}
+	var told []error
+	k, err := CompileKnown(KindPCRE2, pat, 0, forged, func(err error) { told = append(told, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := k.FirstBytes()
+	if !ok || *got != *want {
+		t.Errorf("FirstBytes with a forged set = %v, want the program's", ok)
+	}
+	if len(told) != 1 {
+		t.Errorf("told %v, want once that the facts are wrong", told)
+	}
+}

@@ -118,6 +118,8 @@ type lazyRe struct {
 	once  sync.Once
 	flags pcre.Flags
 	wrong func(error) // see CompileKnown
+	// factsWrong is set when the program's facts are not the ones given.
+	factsWrong bool
 }
 
 // never is the program of a pattern whose deferred compilation failed:
@@ -273,6 +275,7 @@ func (p *Pattern) prog() *pcre.Regexp {
 				re = never()
 				err = fmt.Errorf("%s pattern %q was given as compiling, but it does not compile: %v", p.kind, p.source, err)
 			} else if got := factsOf(re); got != *p.facts {
+				l.factsWrong = true
 				err = fmt.Errorf("%s pattern %q was given the facts %+v, but compiling it tells %+v", p.kind, p.source, *p.facts, got)
 			}
 			p.re = re
@@ -411,6 +414,12 @@ func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
 	switch p.exec {
 	case execPCRE2:
 		if f := p.facts; f != nil {
+			// A caller may skip the pattern on this set: the facts
+			// are checked first (by building the program), and the
+			// program's own set taken when they were wrong.
+			if p.prog(); p.lazy.factsWrong {
+				return p.re.AnchoredFirstBytes()
+			}
 			if !f.FirstOK {
 				return nil, false
 			}

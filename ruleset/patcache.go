@@ -34,13 +34,17 @@ import (
 // cases' own rulesets) reuse them.
 //
 // The facts of the file are checked when a pattern first runs (when its
-// program is built): a file made or edited by hand, checksum and all, that
+// program is built; for the first-byte set that lets the engine skip a
+// pattern, when the engine asks for it): a file made or edited by hand,
+// checksum and all, that
 // says a pattern compiles when it does not, or gives it other facts, is
 // found then. The file is removed, the facts of this process forgotten (the
 // loads that follow compile every pattern), and PatternCacheError says what
 // was wrong: the verdicts of the process until then may be wrong (the
 // pattern matched nothing; its warnings at load were the file's), and the
-// command line reports it and fails.
+// command line reports it and fails. A pattern that never runs is not
+// checked: such a file can hide its error (checking the syntax of every
+// known pattern at load costs a stock load 1.2 ms and 0.7 MB).
 
 // SetPatternCache makes the Loads that follow keep the pattern cache in
 // the folder dir, created when missing (the command line gives it the
