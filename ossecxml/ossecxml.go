@@ -201,7 +201,7 @@ func ReadFile(name string) (*Document, error) {
 // ReadFileAs is ReadFile for the file at path, called name in positions
 // and errors.
 func ReadFileAs(path, name string) (*Document, error) {
-	data, err := readFile(path, name)
+	data, err := ReadData(path, name)
 	if err != nil {
 		return nil, err
 	}
@@ -219,9 +219,11 @@ func Parse(file string, data []byte) (*Document, error) {
 	return parseText(file, data, string(data))
 }
 
-// readFile reads the file at path, called name in errors. One larger
-// than MaxFileSize is refused from its size, before it is read.
-func readFile(path, name string) ([]byte, error) {
+// ReadData returns the contents of the file at path, called name in
+// errors, as ReadFileAs reads them for parsing: a file that cannot be
+// read gives an *Error with CodeNotFound, one larger than MaxFileSize an
+// *Error with CodeFileTooLarge, from its size, before it is read.
+func ReadData(path, name string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: name, Code: CodeNotFound, Msg: "cannot read file", Err: err}
@@ -292,7 +294,7 @@ type Reader struct {
 
 // ReadFileAs is ReadFileAs with r's memory.
 func (r *Reader) ReadFileAs(path, name string) (*Document, error) {
-	data, err := readFile(path, name)
+	data, err := ReadData(path, name)
 	if err != nil {
 		return nil, err
 	}

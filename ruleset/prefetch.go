@@ -2,7 +2,6 @@ package ruleset
 
 import (
 	"bytes"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -191,22 +190,16 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	}
 }
 
-// maxXMLFileSize is ossecxml.MaxFileSize (tests lower it).
-var maxXMLFileSize = ossecxml.MaxFileSize
-
 // read reads files (decoder files first in the list, rule files after,
 // nDecoders telling them apart) and counts their rules.
 func (p *prefetch) read(files []string, nDecoders int) {
 	p.data = make(map[string][]byte, len(files))
 	for i, f := range files {
-		// A file too large for ossecxml is not read: the loader's
-		// ReadFileAs refuses it from its size.
-		if fi, err := os.Stat(f); err != nil || fi.Size() > int64(maxXMLFileSize) {
-			continue // the loader reports it
-		}
-		data, err := os.ReadFile(f)
+		// As the loader reads it: a file too large is refused from
+		// its size, not read.
+		data, err := ossecxml.ReadData(f, f)
 		if err != nil {
-			continue
+			continue // the loader reports it
 		}
 		p.data[f] = data
 		if i >= nDecoders {

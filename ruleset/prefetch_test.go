@@ -2,11 +2,13 @@ package ruleset
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
 )
 
 // TestPrefetchPatterns: the prefetch compiles the patterns the loader
@@ -62,15 +64,17 @@ func TestPrefetchPatterns(t *testing.T) {
 // than ossecxml takes (the limit lowered here), which the loader then
 // refuses unread; it reads the others.
 func TestPrefetchReadTooLarge(t *testing.T) {
-	defer func(old int) { maxXMLFileSize = old }(maxXMLFileSize)
-	maxXMLFileSize = 1000
 	f := newFixture(t)
 	small := f.file("small.xml", rootRule)
-	big := f.file("big.xml", rootRule+strings.Repeat(" ", 4<<20))
+	big := f.file("big.xml", rootRule)
+	// Sparse: its size says too large, and it takes no disk.
+	if err := os.Truncate(big, ossecxml.MaxFileSize+1); err != nil {
+		t.Skipf("cannot make a file of %d bytes here: %v", ossecxml.MaxFileSize+1, err)
+	}
 	var p prefetch
 	p.read([]string{big, small}, 0)
 	if _, ok := p.data[big]; ok {
-		t.Errorf("%s (%d bytes, limit %d) was read", big, len(rootRule)+4<<20, maxXMLFileSize)
+		t.Errorf("%s (%d bytes, limit %d) was read", big, ossecxml.MaxFileSize+1, ossecxml.MaxFileSize)
 	}
 	if _, ok := p.data[small]; !ok {
 		t.Errorf("%s was not read", small)
