@@ -105,27 +105,27 @@ func dockerFlags(fs *flag.FlagSet) {
 		"docker engine: the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
 }
 
-// openDocker starts the run's manager container; the run closes the
-// backend, which removes it.
-func openDocker(ctx context.Context, o cli.EngineOptions) (harness.Backend, error) {
-	return docker.NewBackend(ctx, docker.Config{
+// dockerConfig is the configuration both docker engines start from.
+func dockerConfig(o cli.EngineOptions) docker.Config {
+	return docker.Config{
 		Image:    dockerImage,
 		Endpoint: dockerEndpoint,
 		Hostname: shortHost(o.Hostname),
 		Log:      os.Stderr,
-	})
+	}
+}
+
+// openDocker starts the run's manager container; the run closes the
+// backend, which removes it.
+func openDocker(ctx context.Context, o cli.EngineOptions) (harness.Backend, error) {
+	return docker.NewBackend(ctx, dockerConfig(o))
 }
 
 // openDockerLive starts the manager container for live injection: each
 // case's ruleset is installed in the manager, its daemons restarted, and
 // the events sent to its syslog listener and analysis queue.
 func openDockerLive(ctx context.Context, o cli.EngineOptions) (harness.Backend, error) {
-	return docker.NewLiveBackend(ctx, docker.Config{
-		Image:    dockerImage,
-		Endpoint: dockerEndpoint,
-		Hostname: shortHost(o.Hostname),
-		Log:      os.Stderr,
-	})
+	return docker.NewLiveBackend(ctx, dockerConfig(o))
 }
 
 // shortHost is the manager hostname ossec-logtest uses: the given one, or
