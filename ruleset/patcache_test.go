@@ -46,6 +46,22 @@ func onlyCacheFile(t *testing.T, dir string) (string, *cacheFile) {
 	return files[0], c
 }
 
+// learnFirst loads, with the pattern cache in dir, a ruleset, and sets
+// *second to the same with one more decoder file (whose regex the cache
+// does not know); it returns the cache file the load wrote and its
+// contents.
+func learnFirst(t *testing.T, dir string, second *Sources) (string, *cacheFile) {
+	t.Helper()
+	f := newFixture(t)
+	first := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule)}}
+	*second = Sources{Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)}, Rules: first.Rules}
+	usePatternCache(t, dir)
+	if _, err := Load(first); err != nil {
+		t.Fatal(err)
+	}
+	return onlyCacheFile(t, dir)
+}
+
 // cacheRules is a ruleset whose decoder pattern can exhaust PCRE2's JIT
 // stack (a warning with its position) and whose rule pattern does not
 // compile (an error with its position).
@@ -300,15 +316,8 @@ func TestPatternCacheRoundTrip(t *testing.T) {
 // TestPatternCacheLearnAfterFile: a process that read the cache file and
 // then learns patterns writes a file with both, the old and the new.
 func TestPatternCacheLearnAfterFile(t *testing.T) {
-	dir := t.TempDir()
-	f := newFixture(t)
-	first := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule)}}
-	second := Sources{Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)}, Rules: first.Rules}
-	usePatternCache(t, dir)
-	if _, err := Load(first); err != nil {
-		t.Fatal(err)
-	}
-	file, before := onlyCacheFile(t, dir)
+	dir, second := t.TempDir(), Sources{}
+	file, before := learnFirst(t, dir, &second)
 	usePatternCache(t, dir) // a new process, which reads the file
 	if _, err := Load(second); err != nil {
 		t.Fatal(err)
@@ -334,15 +343,8 @@ func TestPatternCacheLearnAfterFile(t *testing.T) {
 // TestPatternCacheBound: a load that takes the cache past
 // maxCachedPatterns leaves in it only the patterns it learnt.
 func TestPatternCacheBound(t *testing.T) {
-	dir := t.TempDir()
-	f := newFixture(t)
-	first := Sources{Decoders: []string{f.file("d.xml", testDecoders)}, Rules: []string{f.file("root.xml", rootRule)}}
-	second := Sources{Decoders: []string{f.file("d.xml", testDecoders), f.file("jit.xml", cacheDecoders)}, Rules: first.Rules}
-	usePatternCache(t, dir)
-	if _, err := Load(first); err != nil {
-		t.Fatal(err)
-	}
-	file, before := onlyCacheFile(t, dir)
+	dir, second := t.TempDir(), Sources{}
+	file, before := learnFirst(t, dir, &second)
 	defer func(old int) { maxCachedPatterns = old }(maxCachedPatterns)
 	maxCachedPatterns = before.len()
 	usePatternCache(t, dir)
