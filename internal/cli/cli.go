@@ -43,7 +43,8 @@ type command struct {
 var commands = map[string]*command{}
 
 // RegisterCommand adds the subcommand name. summary is its one-line
-// description for the help; an empty summary hides it from the help.
+// description for the help; an empty summary hides it from the help. A
+// nil run is a command of DockerProgram (see ProvideCommand).
 // It panics when name is taken: call it from init functions.
 func RegisterCommand(name, summary string, run func(args []string, stdout, stderr io.Writer) int) {
 	if _, dup := commands[name]; dup {
@@ -126,7 +127,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
+			if c, ok := commands[args[1]]; ok && c.run != nil {
 				return c.run([]string{"-h"}, stdout, stderr)
 			}
 		}
@@ -134,7 +135,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	c, ok := commands[args[0]]
-	if _, docker := dockerCommands[args[0]]; !ok && docker {
+	if ok && c.run == nil {
 		fmt.Fprintf(stderr, "ossec-ruletest: %s\n", dockerMissing(args[0]+" is a command of "+DockerProgram))
 		return ExitUsage
 	}
@@ -151,13 +152,12 @@ func usage(w io.Writer) {
 	b.WriteString("ossec-ruletest tests OSSEC rules and decoders.\n\nUsage: ossec-ruletest COMMAND [flags] [args]\n\nCommands:\n")
 	summaries := map[string]string{}
 	for n, c := range commands {
-		if c.summary != "" {
+		switch {
+		case c.summary == "":
+		case c.run == nil:
+			summaries[n] = c.summary + " (runs " + DockerProgram + ")"
+		default:
 			summaries[n] = c.summary
-		}
-	}
-	for n, s := range dockerCommands {
-		if _, ok := commands[n]; !ok && s != "" {
-			summaries[n] = s + " (runs " + DockerProgram + ")"
 		}
 	}
 	names := make([]string, 0, len(summaries))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
+
+	"github.com/ossec-ruletest/ossec-ruletest/harness"
 )
 
 // DockerProgram is the program with the docker engines: every command of
@@ -24,16 +26,60 @@ const DockerProgram = "ossec-ruletest-docker"
 const dockerInstall = "CGO_ENABLED=0 go install github.com/ossec-ruletest/ossec-ruletest/cmd/" + DockerProgram + "@latest" +
 	" (or .../cmd/...@latest for all the programs)"
 
-// dockerCommands are the commands of DockerProgram, with their summary for
-// the help of a program without them ("" for the hidden ones).
-var dockerCommands = map[string]string{
-	"base":               "export a manager image's OSSEC installation to a directory",
-	"docker-helper":      "", // the container-side helper of live injection
-	"standin-entrypoint": "", // the stand-in image's entrypoint
+// The docker engines' defaults (those of package
+// internal/engines/docker, which this package does not link; dockercli's
+// test checks them).
+const (
+	DockerDefaultImage = "atomicorp/ossec-docker:4.3.0"
+	DockerImageStandin = "standin"
+)
+
+// DockerOptions are the values of the docker engines' flags, which every
+// program declares (a command line parses the same in both): package
+// dockercli's engines read them.
+var DockerOptions struct {
+	Image, Endpoint string
 }
 
-// dockerEngines are the engines of DockerProgram.
-var dockerEngines = []string{"docker", "docker-live"}
+func dockerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&DockerOptions.Image, "image", DockerDefaultImage,
+		"docker engine: the OSSEC manager `image`, or \""+DockerImageStandin+"\" for the stand-in built from this binary")
+	fs.StringVar(&DockerOptions.Endpoint, "docker-endpoint", "",
+		"docker engine: the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
+}
+
+// The engines and commands of DockerProgram are registered in every
+// program, without their implementation, which package dockercli provides
+// (ProvideEngine, ProvideCommand): a program without it runs DockerProgram
+// for them (Main), or says how to install it.
+func init() {
+	RegisterEngine("docker", dockerFlags, nil)
+	RegisterEngine("docker-live", nil, nil) // shares the docker flags
+	RegisterCommand("base", "export a manager image's OSSEC installation to a directory", nil)
+	RegisterCommand("docker-helper", "", nil)      // the container-side helper of live injection
+	RegisterCommand("standin-entrypoint", "", nil) // the stand-in image's entrypoint
+}
+
+// ProvideEngine gives the engine name, registered without it, its open
+// (see RegisterEngine). Call it from init.
+func ProvideEngine(name string, open func(ctx context.Context, o EngineOptions) (harness.Backend, error)) {
+	e, ok := engines[name]
+	if !ok || e.open != nil {
+		panic("cli: engine " + name + " is not one to provide")
+	}
+	e.open = open
+	engines[name] = e
+}
+
+// ProvideCommand gives the command name, registered without it, its run
+// (see RegisterCommand). Call it from init.
+func ProvideCommand(name string, run func(args []string, stdout, stderr io.Writer) int) {
+	c, ok := commands[name]
+	if !ok || c.run != nil {
+		panic("cli: command " + name + " is not one to provide")
+	}
+	c.run = run
+}
 
 // envDelegated is set, to DockerProgram's path, in the environment of the
 // DockerProgram that Main runs: a program found under that name without
@@ -44,21 +90,8 @@ const envDelegated = "RULETEST_DOCKER_PROGRAM"
 // hasDocker reports whether this program has the docker engines (package
 // dockercli is linked in).
 func hasDocker() bool {
-	_, ok := engines["docker"]
-	return ok
+	return engines["docker"].open != nil
 }
-
-// dockerEngineFlags are the flags the docker engines add to the commands
-// that take --engine (package dockercli's dockerFlags; its test checks
-// this list): each takes a value. NeedsDocker declares them in a program
-// without those engines, so that a command line parses as in
-// DockerProgram.
-var dockerEngineFlags = []string{"image", "docker-endpoint"}
-
-// DockerEngineFlags returns the flags NeedsDocker declares, as flags
-// that take a value, for the docker engines in a program without them.
-// Package dockercli's test checks them against the engines' own flags.
-func DockerEngineFlags() []string { return slices.Clone(dockerEngineFlags) }
 
 // engineCommands are the commands that take --engine (engineFlags), each
 // with the function that builds its flag set, its errors and help going
@@ -68,13 +101,13 @@ var engineCommands = map[string]func(io.Writer) *flag.FlagSet{
 }
 
 // NeedsDocker reports whether the command line args (without the program
-// name) needs the docker engines: its command is one of DockerProgram's
-// (base, docker-helper, standin-entrypoint; also after help), or it is a
-// command that takes --engine and its own flag set, given the docker
-// engines' flags, parses args to an engine docker or docker-live. A
-// command line that does not parse is not delegated: the command says
-// what is wrong with it. One that asks for help after such an --engine is
-// (the help of DockerProgram lists the docker engines' flags).
+// name) needs what only DockerProgram has: its command is one of its
+// commands (base, docker-helper, standin-entrypoint; also after help), or
+// it is a command that takes --engine whose own flag set parses args to
+// one of its engines. A command line that does not parse is not
+// delegated: the command says what is wrong with it. One that asks for
+// help after such an --engine is (the help of DockerProgram lists the
+// docker engines).
 func NeedsDocker(args []string) bool {
 	if len(args) == 0 {
 		return false
@@ -83,7 +116,7 @@ func NeedsDocker(args []string) bool {
 	if cmd == "help" && len(args) > 1 {
 		cmd = args[1]
 	}
-	if _, ok := dockerCommands[cmd]; ok {
+	if c, ok := commands[cmd]; ok && c.run == nil {
 		return true
 	}
 	newFlags, ok := engineCommands[args[0]]
@@ -91,15 +124,11 @@ func NeedsDocker(args []string) bool {
 		return false
 	}
 	fl := newFlags(io.Discard)
-	for _, name := range dockerEngineFlags {
-		if fl.Lookup(name) == nil {
-			fl.String(name, "", "")
-		}
-	}
 	if err := fl.Parse(args[1:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 		return false
 	}
-	return slices.Contains(dockerEngines, fl.Lookup("engine").Value.String())
+	e, ok := engines[fl.Lookup("engine").Value.String()]
+	return ok && e.open == nil
 }
 
 // dockerMissing is the one-line error for what needs DockerProgram in a

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -30,7 +29,8 @@ var engines = map[string]engineDef{}
 // cases. flags, when not nil, adds the engine's own flags to a command's
 // flag set (it may be called for several flag sets; open reads the values
 // of the one that was parsed). open starts the engine; a Backend that is
-// an io.Closer is closed when the command ends. Call it from init.
+// an io.Closer is closed when the command ends; nil is an engine of
+// DockerProgram (see ProvideEngine). Call it from init.
 func RegisterEngine(name string, flags func(*flag.FlagSet), open func(ctx context.Context, o EngineOptions) (harness.Backend, error)) {
 	if _, dup := engines[name]; dup {
 		panic("cli: engine " + name + " registered twice")
@@ -49,9 +49,17 @@ func init() {
 
 // engineFlags adds --engine, --hostname and every engine's flags to fs.
 func engineFlags(fs *flag.FlagSet) (name, hostname *string) {
-	known := "the engine to run cases on: " + strings.Join(engineNames(), ", ")
-	if !hasDocker() {
-		known += "; and " + strings.Join(dockerEngines, ", ") + ", which run through the program " + DockerProgram
+	var here, there []string
+	for _, n := range engineNames() {
+		if engines[n].open != nil {
+			here = append(here, n)
+		} else {
+			there = append(there, n)
+		}
+	}
+	known := "the engine to run cases on: " + strings.Join(here, ", ")
+	if len(there) > 0 {
+		known += "; and " + strings.Join(there, ", ") + ", which run through the program " + DockerProgram
 	}
 	name = fs.String("engine", "native", known)
 	hostname = fs.String("hostname", "", "the manager's hostname, given to events without a syslog header (default: this machine's)")
@@ -74,7 +82,7 @@ func engineNames() []string {
 
 func openEngine(ctx context.Context, name string, o EngineOptions) (harness.Backend, error) {
 	e, ok := engines[name]
-	if !ok && slices.Contains(dockerEngines, name) {
+	if ok && e.open == nil {
 		return nil, errors.New(dockerMissing("engine " + name + " is in the program " + DockerProgram))
 	}
 	if !ok {

@@ -13,7 +13,6 @@ package dockercli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,25 +26,18 @@ import (
 	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker/layout"
 )
 
-// The docker engines' flags, shared by the flag sets of the commands that
-// run cases (only the parsed one sets them).
-var (
-	dockerImage    string
-	dockerEndpoint string
-)
-
+// The engines and commands are registered by package cli (in every
+// program, with their flags and help); this package provides them.
 func init() {
-	cli.RegisterEngine("docker", dockerFlags, openDocker)
-	cli.RegisterEngine("docker-live", nil, openDockerLive) // shares the docker flags
-	// The container-side helper of live injection; hidden from the help.
-	cli.RegisterCommand("docker-helper", "", func(args []string, stdout, stderr io.Writer) int {
+	cli.ProvideEngine("docker", openDocker)
+	cli.ProvideEngine("docker-live", openDockerLive)
+	cli.ProvideCommand("docker-helper", func(args []string, stdout, stderr io.Writer) int {
 		return docker.HelperMain(args, os.Stdin, stdout, stderr)
 	})
-	// The stand-in image's entrypoint; hidden from the help.
-	cli.RegisterCommand("standin-entrypoint", "", func(args []string, _, stderr io.Writer) int {
+	cli.ProvideCommand("standin-entrypoint", func(args []string, _, stderr io.Writer) int {
 		return layout.EntrypointMain(args, stderr)
 	})
-	cli.RegisterCommand("base", "export a manager image's OSSEC installation to a directory", runBase)
+	cli.ProvideCommand("base", runBase)
 }
 
 const baseUsage = `usage: ossec-ruletest base --image IMAGE [--docker-endpoint ENDPOINT] DIR
@@ -98,18 +90,11 @@ func runBase(args []string, stdout, stderr io.Writer) int {
 	return cli.ExitOK
 }
 
-func dockerFlags(fs *flag.FlagSet) {
-	fs.StringVar(&dockerImage, "image", docker.DefaultImage,
-		"docker engine: the OSSEC manager `image`, or \""+docker.ImageStandin+"\" for the stand-in built from this binary")
-	fs.StringVar(&dockerEndpoint, "docker-endpoint", "",
-		"docker engine: the Docker `endpoint` (default $DOCKER_HOST, else the local socket)")
-}
-
 // dockerConfig is the configuration both docker engines start from.
 func dockerConfig(o cli.EngineOptions) docker.Config {
 	return docker.Config{
-		Image:    dockerImage,
-		Endpoint: dockerEndpoint,
+		Image:    cli.DockerOptions.Image,
+		Endpoint: cli.DockerOptions.Endpoint,
 		Hostname: shortHost(o.Hostname),
 		Log:      os.Stderr,
 	}

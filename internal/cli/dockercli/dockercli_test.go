@@ -2,14 +2,13 @@ package dockercli
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/cli"
+	"github.com/ossec-ruletest/ossec-ruletest/internal/engines/docker"
 )
 
 func TestRunDockerFailsFastOnADeadEndpoint(t *testing.T) {
@@ -43,22 +42,25 @@ func TestDockerHelperUsage(t *testing.T) {
 	}
 }
 
-// TestDockerEngineFlags: the flags the docker engines add to a command
-// are those cli.NeedsDocker declares for them in a program without them,
-// and each takes a value, so that a command line parses there as here.
+// TestDockerEngineFlags: the docker engines' flags, which package cli
+// declares in every program, take their defaults from the docker engine
+// and reach it: the values a command line gives are in the configuration
+// the engines start from.
 func TestDockerEngineFlags(t *testing.T) {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	dockerFlags(fs)
-	var got []string
-	fs.VisitAll(func(f *flag.Flag) {
-		got = append(got, f.Name)
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-			t.Errorf("docker engine flag -%s takes no value; cli.NeedsDocker declares the docker engines' flags as flags that take one", f.Name)
+	if cli.DockerDefaultImage != docker.DefaultImage || cli.DockerImageStandin != docker.ImageStandin {
+		t.Errorf("cli declares the images %q and %q; the docker engine's are %q and %q",
+			cli.DockerDefaultImage, cli.DockerImageStandin, docker.DefaultImage, docker.ImageStandin)
+	}
+	defer func(old struct{ Image, Endpoint string }) { cli.DockerOptions = old }(cli.DockerOptions)
+	var stdout, stderr bytes.Buffer
+	cli.Run([]string{"run", "--engine", "docker", "--image", "img-x", "--docker-endpoint", "unix:///nonexistent/x.sock", "-h"}, &stdout, &stderr)
+	for _, want := range []string{"-image", "-docker-endpoint", docker.DefaultImage} {
+		if !strings.Contains(stderr.String()+stdout.String(), want) {
+			t.Errorf("run's help does not show %q:\n%s", want, stderr.String())
 		}
-	})
-	want := cli.DockerEngineFlags()
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("the docker engines' flags are %q; cli.NeedsDocker declares %q (internal/cli/delegate.go, dockerEngineFlags)", got, want)
+	}
+	cli.DockerOptions.Image, cli.DockerOptions.Endpoint = "img-x", "unix:///nonexistent/x.sock"
+	if c := dockerConfig(cli.EngineOptions{}); c.Image != "img-x" || c.Endpoint != "unix:///nonexistent/x.sock" {
+		t.Errorf("dockerConfig = image %q endpoint %q, want the flags' values", c.Image, c.Endpoint)
 	}
 }
