@@ -87,14 +87,7 @@ func (l *evList) removeOldest() (bool, *listNode) {
 		return false, nil
 	}
 	n := l.first
-	l.dropped(n)
-	next := n.next
-	if next != nil {
-		next.prev = nil
-	} else {
-		l.last = nil
-	}
-	l.first = next
+	l.unlinkFirst()
 	return true, n
 }
 
