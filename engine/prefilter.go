@@ -262,11 +262,9 @@ func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
 	for _, d := range e.rs.Decoders {
 		if n := nodes[d]; n != nil {
 			n.pre, n.re = t.filter(d.Prematch), t.filter(d.Regex)
-			n.preQ, n.getNext = quickOf(n.pre), d.GetNext
-			if !n.preQ.grams && d.PrematchOffset&ruleset.OffsetAfterParent != 0 {
-				// Its prefixes hold at the parent's end, not the log's start.
-				n.preQ = quickCheck{}
-			}
+			// After the parent, its prefixes hold at the parent's end.
+			n.preQ = quickOf(n.pre, d.PrematchOffset&ruleset.OffsetAfterParent == 0)
+			n.getNext = d.GetNext
 		}
 	}
 	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
@@ -382,12 +380,12 @@ type quickCheck struct {
 // branch has a literal with trigrams (which holds for a subject that is a
 // part of the log too), or every branch starts with a prefix (for the
 // whole log only).
-func quickOf(f *patFilter) quickCheck {
+func quickOf(f *patFilter, whole bool) quickCheck {
 	var q quickCheck
 	if f == nil || !f.described || len(f.branches) > len(q.alts) {
 		return q
 	}
-	grams, prefixes := true, true
+	grams, prefixes := true, whole
 	for i := range f.branches {
 		b := &f.branches[i]
 		grams = grams && b.need.n > 0
@@ -515,7 +513,7 @@ func (s *Session) scan(log string) *logScan {
 	sc.head, sc.lowHead = 0, 0
 	for i := 0; i < min(4, len(log)); i++ {
 		sc.head |= uint32(log[i]) << (8 * i)
-		sc.lowHead |= uint32(foldTable[log[i]]) << (8 * i)
+		sc.lowHead |= uint32(low[i]) << (8 * i)
 	}
 	sc.nul = strings.IndexByte(log, 0) >= 0
 	return sc
@@ -528,10 +526,8 @@ func (sc *logScan) has(k *litKey) bool {
 	if k.lit == "" {
 		return true
 	}
-	for _, h := range k.h[:k.n] {
-		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
-			return false
-		}
+	if !sc.gramsSet(k) {
+		return false
 	}
 	if m := sc.lits[k.id]; m>>1 == sc.gen {
 		return m&1 != 0
@@ -623,13 +619,19 @@ func (sc *logScan) mayHave(k *litKey) bool {
 	if k.n == 0 {
 		return sc.has(k)
 	}
+	if !sc.gramsSet(k) {
+		return false
+	}
+	m := sc.lits[k.id]
+	return m>>1 != sc.gen || m&1 != 0
+}
+
+// gramsSet reports whether the log has every trigram bit of k.
+func (sc *logScan) gramsSet(k *litKey) bool {
 	for _, h := range k.h[:k.n] {
-		if sc.grams[h>>6]&(1<<(h&63)) == 0 {
+		if !sc.gram(uint64(h)) {
 			return false
 		}
-	}
-	if m := sc.lits[k.id]; m>>1 == sc.gen {
-		return m&1 != 0
 	}
 	return true
 }

@@ -76,7 +76,7 @@ func (e *Engine) buildRuleTree() {
 		nodes[i].hasID = n.Rule.EventID != nil || n.Rule.EventIDPCRE2 != nil
 		nodes[i].match, nodes[i].regex = first(n.Rule.Match, n.Rule.MatchPCRE2), first(n.Rule.Regex, n.Rule.PCRE2)
 		nodes[i].matchF, nodes[i].regexF = e.ruleF[n.Rule.Index].match, e.ruleF[n.Rule.Index].regex
-		nodes[i].matchQ, nodes[i].regexQ = quickOf(nodes[i].matchF), quickOf(nodes[i].regexF)
+		nodes[i].matchQ, nodes[i].regexQ = quickOf(nodes[i].matchF, true), quickOf(nodes[i].regexF, true)
 		nodes[i].urlF, nodes[i].urlPCRE2F = e.ruleF[n.Rule.Index].url, e.ruleF[n.Rule.Index].urlPCRE2
 	}
 	for i, n := range order {
