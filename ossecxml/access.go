@@ -37,6 +37,13 @@ func (d *Document) Roots() []*Node {
 	return d.children(-1, nil)
 }
 
+// RootsIn is Roots with the nodes stored in buf, as ChildrenIn stores
+// them.
+func (d *Document) RootsIn(buf *Nodes) []*Node {
+	d.valid()
+	return d.children(-1, buf)
+}
+
 // Children returns the child elements of n (OS_GetElementsbyNode(xml, n)),
 // nil when it has none.
 func (n *Node) Children() []*Node {

@@ -42,7 +42,8 @@ func TestStockFilesParse(t *testing.T) {
 
 // TestReader: a Reader reads each file as ReadFile does (items, contents
 // after variables, positions, errors), into the memory of the file before
-// it, whose document it empties.
+// it, whose document it empties; the names and contents it gave for a
+// file stay as they were after it read the others.
 // TestReaderStale: a Document (or Node) that a Reader emptied, by
 // reading the next file, panics naming both files when it is used,
 // instead of reading the other file's memory or out of range.
@@ -94,6 +95,11 @@ func TestReader(t *testing.T) {
 	files = append(files[:3], append([]string{bad, filepath.Join(dir, "nope.xml")}, files[3:]...)...)
 	var r Reader
 	var last *Document
+	type strs struct {
+		file      string
+		want, got []flat
+	}
+	var kept []strs
 	for _, f := range files {
 		want, wantErr := ReadFile(f)
 		got, err := r.ReadFileAs(f, f)
@@ -115,10 +121,16 @@ func TestReader(t *testing.T) {
 		if diff := cmp.Diff(flatten(want), flatten(got)); diff != "" {
 			t.Fatalf("%s: Reader's items differ from ReadFile's (-ReadFile +Reader):\n%s", f, diff)
 		}
+		kept = append(kept, strs{f, flatten(want), flatten(got)})
 		if diff := cmp.Diff(want.Roots()[0].Children()[0], got.Roots()[0].Children()[0], cmpopts.IgnoreUnexported(Node{})); diff != "" {
 			t.Errorf("%s: first node (-ReadFile +Reader):\n%s", f, diff)
 		}
 		last = got
+	}
+	for _, k := range kept {
+		if diff := cmp.Diff(k.want, k.got); diff != "" {
+			t.Fatalf("%s: the strings the Reader gave changed when it read the other files (-ReadFile +Reader):\n%s", k.file, diff)
+		}
 	}
 	// decoder.xml, read first, is the largest: every file after it is read
 	// into its memory.

@@ -112,7 +112,7 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 		return
 	}
 	l.rs.DecoderFiles = append(l.rs.DecoderFiles, display)
-	roots := doc.Roots()
+	roots := doc.RootsIn(&l.roots)
 	if roots == nil {
 		if !optional {
 			l.errf(Pos{File: display, Line: 1, Col: 1}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
@@ -151,13 +152,18 @@ type loader struct {
 	// rules
 	ilevel       []int // internal level (×100 scale) by Rule.Index
 	defTimeframe int
-	rulesByID    map[int]*Rule
-	nodesOf      map[int][]*RuleNode // the nodes of each rule id, in creation order
-	parentOf     map[*RuleNode]*RuleNode
+	rulesByID    map[int]*Rule // becomes Ruleset.ByID
+	// nodeRule is the first rule given a node, by id; nodeRules holds
+	// the ids of which a second rule was given nodes (rules of the same
+	// id that failed to load, and nil until one does).
+	nodeRule     map[int]*Rule
+	nodeRules    map[int]bool
+	nodeBlocks   []nodeBlock     // where newNode takes the rule nodes from
 	groupMatched map[string]bool // eventSearch's memory, reused
 	rr           ruleReader      // the reader of the rule being read
 	dr           decoderReader   // the reader of the decoder being read
 	kids         ossecxml.Nodes  // the children of the rule or decoder being read
+	roots        ossecxml.Nodes  // the decoders or groups of the file being read
 	groupKids    ossecxml.Nodes  // the rules of the group being read
 	ruleSlab     []Rule          // where newRule takes the next rules from
 
@@ -296,14 +302,24 @@ func (l *loader) readInternalOptions() {
 	if l.src.Base == "" {
 		return
 	}
+	// Each file is read once, when the first option is looked up in it
+	// (the local one is mostly missing).
+	files := [...]struct {
+		name, path, data string
+		read             bool
+	}{{name: "etc/local_internal_options.conf"}, {name: "etc/internal_options.conf"}}
 	get := func(name string, min, max int, dst *int) {
-		for _, f := range []string{"etc/local_internal_options.conf", "etc/internal_options.conf"} {
-			file := l.basePath(f)
-			data, err := os.ReadFile(file)
-			if err != nil {
-				continue
+		for i := range files {
+			f := &files[i]
+			if !f.read {
+				f.read = true
+				f.path = l.basePath(f.name)
+				if data, err := os.ReadFile(f.path); err == nil {
+					f.data = unsafe.String(unsafe.SliceData(data), len(data)) // never written
+				}
 			}
-			v, line, ok := internalOption(string(data), "analysisd", name)
+			file := f.path
+			v, line, ok := internalOption(f.data, "analysisd", name)
 			if !ok {
 				continue
 			}
@@ -324,7 +340,10 @@ func (l *loader) readInternalOptions() {
 
 // internalOption finds high.low=value in an internal_options file.
 func internalOption(data, high, low string) (string, int, bool) {
-	for i, line := range strings.Split(data, "\n") {
+	// Line by line, as strings.Split(data, "\n") gives them.
+	for i := 0; data != ""; i++ {
+		var line string
+		line, data, _ = strings.Cut(data, "\n")
 		if line == "" || line[0] == '#' || line[0] == ' ' {
 			continue
 		}
@@ -393,15 +412,7 @@ func (l *loader) readXML(file, display string, vars bool, missing Code) (*ossecx
 	default:
 		// Rule and decoder files are read one after the other: each
 		// document is done with when the next is read.
-		var data []byte
-		if file == display {
-			data = l.pre.take(file)
-		}
-		if data != nil {
-			doc, err = l.xml.ParseOwned(display, data)
-		} else {
-			doc, err = l.xml.ReadFileAs(file, display)
-		}
+		doc, err = l.xml.ReadFileAs(file, display)
 	}
 	if err == nil && vars {
 		err = doc.ApplyVariables()

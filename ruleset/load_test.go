@@ -112,6 +112,52 @@ func TestStockLoads(t *testing.T) {
 // pattern in the pattern cache in memory (a later load of a process),
 // "file" with every pattern in the cache file (the first load of a
 // command's process, after its first run), the others with an empty cache.
+// TestByIDFromTree: Ruleset.ByID, the loader's map of the rules by id,
+// maps each id to the rule of the first node of that id in the tree,
+// depth first, and has no other entry (it was built by that walk).
+func TestByIDFromTree(t *testing.T) {
+	f := newFixture(t)
+	rules := f.file("r.xml", `<group name="g,">
+  <rule id="1" level="0"><category>syslog</category><description>root</description></rule>
+  <rule id="2" level="5"><category>syslog</category><description>root 2</description></rule>
+  <rule id="100" level="3"><if_sid>1, 2</if_sid><match>a</match><group>x,</group></rule>
+  <rule id="101" level="7"><if_sid>100</if_sid><match>b</match></rule>
+  <rule id="102" level="3"><if_group>x</if_group><match>c</match></rule>
+  <rule id="103" level="3"><if_level>5</if_level><match>d</match></rule>
+  <rule id="101" level="9" overwrite="yes"><if_sid>100</if_sid><match>e</match></rule>
+  <rule id="104" level="3"><if_matched_sid>101</if_matched_sid><same_source_ip /></rule>
+</group>
+`)
+	for name, src := range map[string]Sources{
+		"stock":   {Base: testenv.StockRuleset(t)},
+		"fixture": {Rules: []string{rules}},
+	} {
+		rs, err := Load(src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := map[int]*Rule{}
+		var walk func([]*RuleNode)
+		walk = func(nodes []*RuleNode) {
+			for _, n := range nodes {
+				if _, ok := want[n.Rule.ID]; !ok {
+					want[n.Rule.ID] = n.Rule
+				}
+				walk(n.Children)
+			}
+		}
+		walk(rs.Rules)
+		if len(rs.ByID) != len(want) {
+			t.Errorf("%s: ByID has %d rules, the tree %d", name, len(rs.ByID), len(want))
+		}
+		for id, r := range want {
+			if rs.ByID[id] != r {
+				t.Errorf("%s: ByID[%d] is not the rule of the tree", name, id)
+			}
+		}
+	}
+}
+
 func BenchmarkLoadStock(b *testing.B) {
 	src := Sources{Base: testenv.StockRuleset(b)}
 	for _, mode := range []string{"parallel", "sequential", "known", "file"} {

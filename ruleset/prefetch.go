@@ -1,7 +1,6 @@
 package ruleset
 
 import (
-	"bytes"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,15 +18,14 @@ import (
 // reports it in order.
 //
 // Once the pattern cache knows patterns (every load after a command's
-// first run), the prefetch only reads the files, and the loader parses
-// each in turn into the memory of the one before (see ossecxml.Reader):
-// parsing them all first took a stock logtest run 400 KB more.
+// first run), the prefetch does nothing: the loader reads and parses
+// each file in turn into the memory of the one before (see
+// ossecxml.Reader). Parsing them all first took a stock logtest run 400
+// KB more, reading them all first (to count their rules) 350 KB more.
 type prefetch struct {
 	docs map[string]*ossecxml.Document
-	data map[string][]byte // files read, not parsed
 	pats map[patKey]*osregex.Pattern
-	// rules counts the <rule> elements of the rule files read (or the
-	// "<rule " of their text, when not parsed).
+	// rules counts the <rule> elements of the rule files parsed.
 	rules int
 }
 
@@ -78,16 +76,16 @@ func flagsFor(kind osregex.Kind) osregex.Flags {
 const minParallelPatterns = 64
 
 // run parses files (decoder files first in the list, rule files after,
-// nDecoders telling them apart) and compiles their patterns. It parses
-// on one goroutine: once the pattern cache knows the patterns, parsing is
-// all there is, and spreading it over the CPUs cost a stock logtest run
-// more CPU time (22.5 against 21.6 ms) and memory (0.5 MB) than it saved
-// wall time (none measurable); with a cold cache the compiling is most of
-// the work.
+// nDecoders telling them apart) and compiles their patterns, when the
+// pattern cache knows none and there are two CPUs or more. It parses on
+// one goroutine: with a cold cache the compiling is most of the work.
+// (Once the pattern cache knew the patterns, parsing was all there was
+// to do ahead, and spreading it over the CPUs cost a stock logtest run
+// more CPU time, 22.5 against 21.6 ms, and memory, 0.5 MB, than it saved
+// wall time, none measurable.)
 func (p *prefetch) run(files []string, nDecoders int) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || len(files) < 2 || cachedPatterns() > 0 {
-		p.read(files, nDecoders)
 		return
 	}
 	docs := make([]*ossecxml.Document, len(files))
@@ -190,24 +188,6 @@ func (p *prefetch) run(files []string, nDecoders int) {
 	}
 }
 
-// read reads files (decoder files first in the list, rule files after,
-// nDecoders telling them apart) and counts their rules.
-func (p *prefetch) read(files []string, nDecoders int) {
-	p.data = make(map[string][]byte, len(files))
-	for i, f := range files {
-		// As the loader reads it: a file too large is refused from
-		// its size, not read.
-		data, err := ossecxml.ReadData(f, f)
-		if err != nil {
-			continue // the loader reports it
-		}
-		p.data[f] = data
-		if i >= nDecoders {
-			p.rules += bytes.Count(data, []byte("<rule "))
-		}
-	}
-}
-
 // parallel calls f(0..n-1) on workers goroutines.
 func parallel(workers, n int, f func(int)) {
 	var next atomic.Int64
@@ -238,19 +218,8 @@ func (p *prefetch) doc(file string) *ossecxml.Document {
 	return p.docs[file]
 }
 
-// take returns the bytes read of file, once (nil when not read: a file
-// named twice is read again, as OSSEC does).
-func (p *prefetch) take(file string) []byte {
-	if p == nil {
-		return nil
-	}
-	data := p.data[file]
-	delete(p.data, file)
-	return data
-}
-
 // ruleCount returns the number of rules the rule files hold, as far as
-// the prefetch read them (0 without a prefetch): a size hint.
+// the prefetch parsed them (0 when it did not): a size hint.
 func (p *prefetch) ruleCount() int {
 	if p == nil {
 		return 0

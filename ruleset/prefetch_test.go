@@ -64,6 +64,8 @@ func TestPrefetchPatterns(t *testing.T) {
 // than ossecxml takes (the limit lowered here), which the loader then
 // refuses unread; it reads the others.
 func TestPrefetchReadTooLarge(t *testing.T) {
+	usePatternCache(t, "") // every pattern unknown: the prefetch reads
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	f := newFixture(t)
 	small := f.file("small.xml", rootRule)
 	big := f.file("big.xml", rootRule)
@@ -72,11 +74,11 @@ func TestPrefetchReadTooLarge(t *testing.T) {
 		t.Skipf("cannot make a file of %d bytes here: %v", ossecxml.MaxFileSize+1, err)
 	}
 	var p prefetch
-	p.read([]string{big, small}, 0)
-	if _, ok := p.data[big]; ok {
+	p.run([]string{big, small}, 0)
+	if p.doc(big) != nil {
 		t.Errorf("%s (%d bytes, limit %d) was read", big, ossecxml.MaxFileSize+1, ossecxml.MaxFileSize)
 	}
-	if _, ok := p.data[small]; !ok {
+	if p.doc(small) == nil {
 		t.Errorf("%s was not read", small)
 	}
 }

@@ -3,6 +3,7 @@ package ruleset
 import (
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/ossec-ruletest/ossec-ruletest/osregex"
 	"github.com/ossec-ruletest/ossec-ruletest/ossecxml"
@@ -18,12 +19,12 @@ const maxRuleInfoDetails = 32
 // fixes the levels (_setlevels).
 func (l *loader) loadRules() {
 	l.defTimeframe = l.rs.Config.DefaultTimeframe
-	// The maps of the rules start at the size they end at (growing, they
-	// leave about their size again to collect and rehash as often).
+	// The maps of the rules start at the size they end at when the
+	// prefetch counted the rules (growing, they leave about their size
+	// again to collect and rehash as often).
 	n := l.pre.ruleCount()
 	l.rulesByID = make(map[int]*Rule, n)
-	l.nodesOf = make(map[int][]*RuleNode, n)
-	l.parentOf = make(map[*RuleNode]*RuleNode, n)
+	l.nodeRule = make(map[int]*Rule, n)
 	for _, f := range l.src.FirstRules {
 		l.readRuleFile(cfgPath{name: f, path: f})
 	}
@@ -36,12 +37,13 @@ func (l *loader) loadRules() {
 	for _, r := range l.rs.AllRules {
 		r.Level = finalLevel(l.ilevel[r.Index])
 	}
-	l.rs.ByID = make(map[int]*Rule, len(l.rs.AllRules))
-	l.walk(func(n *RuleNode) {
-		if _, ok := l.rs.ByID[n.Rule.ID]; !ok {
-			l.rs.ByID[n.Rule.ID] = n.Rule
-		}
-	})
+	// In a ruleset that loaded, each id has one rule, which is in the
+	// tree and in rulesByID (only a load that fails can leave rules of
+	// one id, or rules given nodes but not registered): rulesByID is
+	// the map a walk of the tree builds (TestByIDFromTree).
+	if !l.failed {
+		l.rs.ByID = l.rulesByID
+	}
 }
 
 // finalLevel is _setlevels: 9900 (level 0) becomes 0, levels of 100 and
@@ -88,7 +90,7 @@ func (l *loader) readRuleFile(f cfgPath) {
 		return
 	}
 	l.rs.RuleFiles = append(l.rs.RuleFiles, file)
-	roots := doc.Roots()
+	roots := doc.RootsIn(&l.roots)
 	if roots == nil {
 		l.ruleFileFailed = true
 		l.errf(Pos{File: file, Line: 1, Col: 1}, CodeRuleRoot, "no <group> in rule file")
@@ -865,10 +867,9 @@ func (rr *ruleReader) place(ilevel int, overwrite bool) bool {
 	switch {
 	case r.ID < 10:
 		l.addRule(r, ilevel)
-		node := &RuleNode{Rule: r}
+		node := l.newNode(r, nil)
 		l.rs.Rules = insertNode(l.rs.Rules, node, ilevel, l.ilevel)
 		r.Nodes = []*RuleNode{node}
-		l.nodesOf[r.ID] = append(l.nodesOf[r.ID], node)
 		l.rulesByID[r.ID] = r
 	case overwrite:
 		if !l.overwrite(r, ilevel, s) {
@@ -1231,12 +1232,69 @@ func (l *loader) addToRule(spec attachSpec, nodes []*RuleNode, r *Rule, ilevel i
 }
 
 func (l *loader) link(parent *RuleNode, r *Rule, ilevel int) {
-	n := &RuleNode{Rule: r}
+	n := l.newNode(r, parent)
 	parent.Children = insertNode(parent.Children, n, ilevel, l.ilevel)
 	r.Nodes = append(r.Nodes, n)
 	r.Parents = append(r.Parents, parent.Rule)
-	l.nodesOf[r.ID] = append(l.nodesOf[r.ID], n)
-	l.parentOf[n] = parent
+}
+
+// nodeBlock is a block of rule nodes and of their parents.
+type nodeBlock struct {
+	nodes   []RuleNode
+	parents []*RuleNode
+}
+
+// nodeBlockSize is the number of nodes of a block: one allocation for
+// 128 nodes (a stock load makes 1,490) and no map of their parents.
+const nodeBlockSize = 128
+
+// newNode returns a node of rule r below parent (nil at the top), and
+// records r as the first rule of its id given a node, or the id as one
+// of several rules given nodes.
+func (l *loader) newNode(r *Rule, parent *RuleNode) *RuleNode {
+	k := len(l.nodeBlocks) - 1
+	if k < 0 || len(l.nodeBlocks[k].nodes) == nodeBlockSize {
+		l.nodeBlocks = append(l.nodeBlocks, nodeBlock{make([]RuleNode, 0, nodeBlockSize), make([]*RuleNode, 0, nodeBlockSize)})
+		k++
+	}
+	b := &l.nodeBlocks[k]
+	b.nodes = append(b.nodes, RuleNode{Rule: r})
+	b.parents = append(b.parents, parent)
+	if first := l.nodeRule[r.ID]; first == nil {
+		l.nodeRule[r.ID] = r
+	} else if first != r {
+		if l.nodeRules == nil {
+			l.nodeRules = map[int]bool{}
+		}
+		l.nodeRules[r.ID] = true
+	}
+	return &b.nodes[len(b.nodes)-1]
+}
+
+// parentOf returns the parent of node n (nil at the top), which newNode
+// made.
+func (l *loader) parentOf(n *RuleNode) *RuleNode {
+	const size = unsafe.Sizeof(RuleNode{})
+	p := uintptr(unsafe.Pointer(n))
+	for i := range l.nodeBlocks {
+		b := &l.nodeBlocks[i]
+		if base := uintptr(unsafe.Pointer(unsafe.SliceData(b.nodes))); p >= base && p < base+uintptr(len(b.nodes))*size {
+			return b.parents[(p-base)/size]
+		}
+	}
+	return nil
+}
+
+// nodesOf returns the nodes of the rule of id sid, in creation order,
+// and false when the nodes of that id belong to several rules.
+func (l *loader) nodesOf(sid int) ([]*RuleNode, bool) {
+	if l.nodeRules[sid] {
+		return nil, false
+	}
+	if r := l.nodeRule[sid]; r != nil {
+		return r.Nodes, true
+	}
+	return nil, true
 }
 
 // addToRuleFast is addToRule for an if_sid without walking the tree: it
@@ -1246,14 +1304,12 @@ func (l *loader) link(parent *RuleNode, r *Rule, ilevel int) {
 // false when the nodes of sid belong to several rules (then the caller
 // walks the tree).
 func (l *loader) addToRuleFast(sid int, r *Rule, ilevel int) (done, found bool) {
-	cands := l.nodesOf[sid]
+	cands, one := l.nodesOf(sid)
+	if !one {
+		return false, false
+	}
 	if len(cands) == 0 {
 		return true, false
-	}
-	for _, n := range cands[1:] {
-		if n.Rule != cands[0].Rule {
-			return false, false
-		}
 	}
 	var reached []*RuleNode
 	for _, n := range cands {
@@ -1275,7 +1331,7 @@ func (l *loader) addToRuleFast(sid int, r *Rule, ilevel int) (done, found bool) 
 // reachable reports whether _AddtoRule's search for sid reaches node n.
 func (l *loader) reachable(n *RuleNode, sid int) bool {
 	for x := n; ; {
-		parent := l.parentOf[x]
+		parent := l.parentOf(x)
 		list := l.rs.Rules
 		if parent != nil {
 			list = parent.Children
@@ -1304,10 +1360,9 @@ func (l *loader) eventSearch(r *Rule) {
 	switch {
 	case r.IfMatchedSID != 0:
 		r.EventSearch = SearchLastSids
-		// nodesOf holds every node of the tree with that id: when they
-		// hold one rule (or none), the walk below would find that rule
-		// (or none).
-		if cands := l.nodesOf[r.IfMatchedSID]; oneRule(cands) && !attachByWalk {
+		// The nodes of the tree with that id: when they hold one rule
+		// (or none), the walk below would find that rule (or none).
+		if cands, one := l.nodesOf(r.IfMatchedSID); one && !attachByWalk {
 			if len(cands) > 0 {
 				cands[0].Rule.KeepsSidHistory = true
 				r.SidSearch = cands[0].Rule
@@ -1345,19 +1400,6 @@ func (l *loader) eventSearch(r *Rule) {
 			r.EventSearch = SearchLastEvents
 		}
 	}
-}
-
-// oneRule reports whether nodes all hold the same rule (true for none).
-func oneRule(nodes []*RuleNode) bool {
-	if len(nodes) == 0 {
-		return true
-	}
-	for _, n := range nodes[1:] {
-		if n.Rule != nodes[0].Rule {
-			return false
-		}
-	}
-	return true
 }
 
 func posString(p Pos) string {
