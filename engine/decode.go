@@ -246,6 +246,6 @@ func (s *Session) setField(ev *event, n *decNode, i int, v string) {
 	case ruleset.FieldFileName:
 		ev.setPrinted(slotFileName, v)
 	default:
-		ev.setDynamic(i, n.names[i], v)
+		ev.setDynamic(i, n.dynName(i), v)
 	}
 }

@@ -106,11 +106,27 @@ type Engine struct {
 	// (if_matched_regex) or the hostname (same_location) of past events.
 	pastLog, pastHost bool
 
-	sonic *sonicPatterns
+	// sonic compiles the SonicWall plugin's patterns when it first runs
+	// (nil when no decoder uses it).
+	sonic func() *sonicPatterns
 	pn    pnameIndex
-	ruleF []ruleFilters // by Rule.Index
-	nlits int           // number of literals the filters look for
-	roots []*ruleNode   // the rule tree, as rs.Rules
+	nlits int // number of literals the filters look for
+	// nodes are the nodes of the rule tree (see ruleNode), roots the
+	// top ones (as rs.Rules), kids the children lists of the nodes
+	// (positions in nodes).
+	nodes []ruleNode
+	roots []*ruleNode
+	kids  []int32
+	// quick are the quick checks of the rules' log patterns (see
+	// ruleNode.q).
+	quick []quickCheck
+	// byDec and decLists are the lists of children by decoder (see
+	// decIndex).
+	byDec    []decIndex
+	decLists []decChildren
+	// values are the filters of the patterns rules run on decoded fields,
+	// made when first needed (see valuesOf).
+	values []atomic.Pointer[valueFilters]
 	// nopByFirst are, by the first byte of a log, the positions in
 	// nopname of the decoders that may match it.
 	nopByFirst [256][]int32
@@ -159,15 +175,23 @@ func (s *Session) giveBack() {
 // decNode is a decoder in the engine's decoder tree.
 type decNode struct {
 	d        *ruleset.Decoder
-	idx      int
 	children []*decNode
-	names    []string   // dynamic field name per order position ("" for others)
 	pre, re  *patFilter // filters of the prematch and the regex (nil: none)
 	// preQ is the quick check of the prematch (see quickCheck), and
 	// getNext the decoder's get_next, so that a decoder whose prematch
 	// cannot match is passed over from its node.
 	preQ    quickCheck
+	idx     int32
 	getNext bool
+}
+
+// dynName is the name of the dynamic field that the <order> entry i of
+// n's decoder sets ("" for a static field).
+func (n *decNode) dynName(i int) string {
+	if o := &n.d.Order[i]; o.Kind == ruleset.FieldDynamic {
+		return o.Name
+	}
+	return ""
 }
 
 // New prepares rs for analysis. rs must not change afterwards.
@@ -187,45 +211,61 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 		e.now = time.Now
 	}
 
-	nodes := map[*ruleset.Decoder]*decNode{}
-	var node func(d *ruleset.Decoder) *decNode
-	node = func(d *ruleset.Decoder) *decNode {
-		if n, ok := nodes[d]; ok {
-			return n
+	// The decoders, numbered in depth-first order, then their nodes in
+	// one array.
+	num := make(map[*ruleset.Decoder]int32, len(rs.Decoders))
+	var number func(d *ruleset.Decoder)
+	number = func(d *ruleset.Decoder) {
+		if _, ok := num[d]; ok {
+			return
 		}
-		n := &decNode{d: d, idx: len(nodes)}
-		nodes[d] = n
-		n.names = make([]string, len(d.Order))
-		for i, o := range d.Order {
-			if o.Kind == ruleset.FieldDynamic {
-				n.names[i] = o.Name
+		num[d] = int32(len(num))
+		for _, c := range d.Children {
+			number(c)
+		}
+	}
+	for _, d := range rs.Decoders {
+		number(d)
+	}
+	for _, d := range rs.ProgramNameDecoders {
+		number(d)
+	}
+	for _, d := range rs.NoProgramNameDecoders {
+		number(d)
+	}
+	nodes := make([]decNode, len(num))
+	for d, i := range num {
+		n := &nodes[i]
+		n.d, n.idx = d, i
+		if len(d.Children) > 0 {
+			n.children = make([]*decNode, len(d.Children))
+			for k, c := range d.Children {
+				n.children[k] = &nodes[num[c]]
 			}
 		}
 		if len(d.Order) > e.maxOrder {
 			e.maxOrder = len(d.Order)
 		}
 		if d.Plugin == ruleset.PluginSonicWall && e.sonic == nil {
-			e.sonic = compileSonic()
+			e.sonic = sync.OnceValue(compileSonic)
 		}
-		for _, c := range d.Children {
-			n.children = append(n.children, node(c))
-		}
-		return n
 	}
-	for _, d := range rs.Decoders {
-		node(d)
+	e.pname = make([]*decNode, len(rs.ProgramNameDecoders))
+	for i, d := range rs.ProgramNameDecoders {
+		e.pname[i] = &nodes[num[d]]
 	}
-	for _, d := range rs.ProgramNameDecoders {
-		e.pname = append(e.pname, node(d))
-	}
-	for _, d := range rs.NoProgramNameDecoders {
-		e.nopname = append(e.nopname, node(d))
+	e.nopname = make([]*decNode, len(rs.NoProgramNameDecoders))
+	for i, d := range rs.NoProgramNameDecoders {
+		e.nopname[i] = &nodes[num[d]]
 	}
 	e.ndec = len(nodes)
 	e.indexProgramNames()
-	e.buildFilters(nodes)
+	var t litTable
+	e.buildDecoderFilters(&t, nodes)
 	e.indexNoProgramName()
-	e.buildRuleTree()
+	e.buildRuleTree(&t)
+	e.nlits = int(t.n)
+	e.pn.ruleP = nil // in the nodes now
 
 	// Both are made as needed: a run on one line needs a few rules'
 	// RuleMatch and no id, and making them all would take 250 KB of the

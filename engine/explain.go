@@ -116,10 +116,10 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 	if d, ok := slotReason(ev, slotID, r.EventID, r.EventIDPCRE2); !ok {
 		return fail(opt("id", r.EventID), "%s", d)
 	}
-	if p := node.match; p != nil && !p.Match(ev.log) {
+	if p := node.matchPattern(); p != nil && !p.Match(ev.log) {
 		return fail(opt("match", r.Match), "%s", noMatch(p, "the log", ev.log))
 	}
-	if p := node.regex; p != nil && !p.Match(ev.log) {
+	if p := node.regexPattern(); p != nil && !p.Match(ev.log) {
 		name := "regex"
 		if r.Regex == nil {
 			name = "pcre2"
@@ -302,7 +302,8 @@ func (s *Session) fieldReason(ev *event, f *ruleset.FieldMatch) (string, bool) {
 		return fmt.Sprintf("%q: no decoder matched, so there are no dynamic fields", f.Name), false
 	}
 	var names []string
-	for j, name := range ev.decoder.names {
+	for j := range ev.decoder.d.Order {
+		name := ev.decoder.dynName(j)
 		if name == "" {
 			continue
 		}

@@ -188,7 +188,10 @@ func compileSonic() *sonicPatterns {
 // to syslog, then to ids, firewall or squid depending on the message.
 func (s *Session) sonicWallDecode(ev *event, n *decNode) {
 	s.setDecType(n, ruleset.CategorySyslog)
-	sp := s.e.sonic
+	if s.e.sonic == nil {
+		return
+	}
+	sp := s.e.sonic()
 	if sp == nil {
 		return
 	}

@@ -17,8 +17,10 @@ const maxPNames = 4096
 // matches them can be computed once per name and remembered: the
 // answer depends on the name only.
 type pnameIndex struct {
-	pats  []*osregex.Pattern
-	ruleP []int // by Rule.Index: pattern number, -1 for none
+	pats []*osregex.Pattern
+	// ruleP is, by Rule.Index, the rule's pattern number (-1 for none),
+	// while the rule tree is built (see ruleNode.pname).
+	ruleP []int32
 	cache sync.Map
 	n     atomic.Int32
 }
@@ -48,13 +50,13 @@ func (e *Engine) indexProgramNames() {
 	for _, n := range e.pname {
 		add(n.d.ProgramName)
 	}
-	x.ruleP = make([]int, len(e.rs.AllRules))
+	x.ruleP = make([]int32, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
 		p := r.ProgramName
 		if p == nil {
 			p = r.ProgramNamePCRE2
 		}
-		x.ruleP[r.Index] = add(p)
+		x.ruleP[r.Index] = int32(add(p))
 	}
 }
 

@@ -38,42 +38,63 @@ const (
 type patFilter struct {
 	// first is, for a pattern without a literal description, its
 	// first-byte set when osregex offers one (firstByter), nil otherwise.
-	first *[256]bool
+	first    *[256]bool
+	branches []litBranch
+	// vals is, for an exact filter made by valueFilter, the index of its
+	// unanchored branches by first byte (nil for any other filter).
+	vals *valueIndex
 	// described is true when the pattern has a literal description.
 	described bool
 	exact     bool
 	fold, utf bool
 	// endOnly: an end-anchored branch must end the subject (no final
 	// newline allowance).
-	endOnly  bool
-	branches []litBranch
-	// starts is, for an exact filter made by valueFilter, for each byte
-	// (of either case when folding) 1 + the index in startLists of the
-	// unanchored branches whose literal starts with it, 0 for none;
-	// anyAt says that an unanchored branch has an empty literal (it
-	// matches anywhere).
-	starts     *[256]uint8
-	startLists [][]int32
-	anyAt      bool
+	endOnly bool
+}
+
+// valueIndex finds the unanchored branches of an exact value filter
+// (see valueFilter) that may match at a byte of the subject.
+type valueIndex struct {
+	// starts is, for each byte (of either case when folding), 1 + the
+	// index in lists of the unanchored branches whose literal starts with
+	// it, 0 for none; anyAt says that an unanchored branch has an empty
+	// literal (it matches anywhere).
+	starts [256]uint8
+	lists  [][]int32
+	anyAt  bool
 }
 
 // litBranch is a branch of a described pattern. Literals are lower case
 // when the pattern folds case.
 type litBranch struct {
-	start, end bool
-	// lit is an exact branch's literal.
-	lit string
-	// prefix is, for a start branch, what the subject starts with (an
-	// exact branch's literal, or the described prefix).
-	prefix string
-	// first is a start branch's first-byte set (nil: any), classes the
-	// sets of its first bytes (osregex.LitBranch.Classes).
-	first   *[256]bool
-	classes []*[256]bool
-	// need is the literal the branch needs anywhere in the subject (nil
-	// for none), also others it needs too.
+	// need is the literal the branch needs anywhere in the subject (the
+	// empty key for none; value filters have none, see valueFilter).
 	need litKey
-	also []litKey
+	// lit is an exact branch's literal; it is also, for a start branch,
+	// the prefix of the subject (prefix), which for a branch of a pattern
+	// that is not exact is the described prefix ("" for other branches).
+	lit string
+	// first is a start branch's first-byte set (nil: any).
+	first *[256]bool
+	// more holds what few branches have (nil: nothing).
+	more       *branchMore
+	start, end bool
+}
+
+// branchMore is the rarer part of a litBranch: the sets of a start
+// branch's first bytes (osregex.LitBranch.Classes) and the literals a
+// branch needs besides need.
+type branchMore struct {
+	classes []*[256]bool
+	also    []litKey
+}
+
+// prefix is what a start branch's subject starts with ("" for others).
+func (b *litBranch) prefix() string {
+	if !b.start {
+		return ""
+	}
+	return b.lit
 }
 
 // litKey is a literal (lower case) the engine looks for in logs: its
@@ -90,10 +111,15 @@ type litKey struct {
 // litTable numbers the literals of all filters while the engine is
 // built.
 type litTable struct {
-	keys map[string]*litKey
+	// keys numbers the literals, strs holds them by number (the first
+	// string of each, which the keys share).
+	keys map[string]int32
+	strs []string
 	n    int32
-	// Filters and their branches are carved from blocks, so that those
-	// of neighbouring rules sit together in memory.
+	// Filters and their branches are carved from blocks of block
+	// elements, so that those of neighbouring rules sit together in
+	// memory (block 0: each is allocated alone).
+	block    int
 	filters  []patFilter
 	branches []litBranch
 	// lits is the scratch description of the pattern being filtered.
@@ -105,12 +131,19 @@ func (t *litTable) key(lit string) litKey {
 		return litKey{}
 	}
 	lit = lowerASCII(lit)
-	if k, ok := t.keys[lit]; ok {
-		return *k
+	id, ok := t.keys[lit]
+	if ok {
+		lit = t.strs[id]
+	} else {
+		if t.keys == nil {
+			t.keys = make(map[string]int32)
+		}
+		id = t.n
+		t.n++
+		t.keys[lit] = id
+		t.strs = append(t.strs, lit)
 	}
-	k := &litKey{lit: lit, id: t.n}
-	t.n++
-	t.keys[lit] = k
+	k := litKey{lit: lit, id: id}
 	if len(lit) >= 3 {
 		last := len(lit) - 3
 		for _, at := range [...]int{0, last, last / 3, 2 * last / 3} {
@@ -121,7 +154,7 @@ func (t *litTable) key(lit string) litKey {
 			}
 		}
 	}
-	return *k
+	return k
 }
 
 // filter builds the filter of p (nil for a nil pattern, or when nothing
@@ -138,30 +171,42 @@ func (t *litTable) filter(p *osregex.Pattern) *patFilter {
 		}
 		return nil
 	}
+	return t.described(l, true)
+}
+
+// described builds the filter of the pattern described by l; without
+// keys, its branches need no literal (the literals are not numbered).
+func (t *litTable) described(l *osregex.Literals, keys bool) *patFilter {
 	f := t.newFilter(patFilter{})
 	if cap(t.branches)-len(t.branches) < len(l.Branches) {
-		t.branches = make([]litBranch, 0, max(256, len(l.Branches)))
+		t.branches = make([]litBranch, 0, max(t.block, len(l.Branches)))
 	}
 	f.branches = t.branches[len(t.branches) : len(t.branches) : len(t.branches)+len(l.Branches)]
 	f.described, f.exact, f.fold, f.utf, f.endOnly = true, l.Exact, l.Fold, l.UTF, l.DollarEndOnly
 	for _, b := range l.Branches {
-		lb := litBranch{start: b.Start, end: b.End, first: b.First, classes: b.Classes}
+		lb := litBranch{start: b.Start, end: b.End, first: b.First}
+		var also []litKey
 		if l.Exact {
 			lb.lit = b.Lit
-			if b.Start {
-				lb.prefix = b.Lit
-			} else {
+			if !b.Start && keys {
 				lb.need = t.key(b.Lit)
 			}
 		} else {
-			lb.prefix = b.Prefix
-			lb.need = t.key(b.Lit)
-			if len(b.Also) > 0 {
-				lb.also = make([]litKey, len(b.Also))
-				for k, a := range b.Also {
-					lb.also[k] = t.key(a)
+			if b.Start {
+				lb.lit = b.Prefix
+			}
+			if keys {
+				lb.need = t.key(b.Lit)
+				if len(b.Also) > 0 {
+					also = make([]litKey, len(b.Also))
+					for k, a := range b.Also {
+						also[k] = t.key(a)
+					}
 				}
 			}
+		}
+		if len(b.Classes) > 0 || also != nil {
+			lb.more = &branchMore{classes: b.Classes, also: also}
 		}
 		f.branches = append(f.branches, lb)
 	}
@@ -233,57 +278,94 @@ func canStart(set *[256]bool, s string) bool {
 	return set[s[0]]
 }
 
-// ruleFilters are the filters of the patterns a rule runs on the log.
-type ruleFilters struct {
-	match, regex *patFilter
-	// url and urlPCRE2 are the filters of the rule's <url> and
-	// <url_pcre2>, which run on the decoded URL (see matchValue).
-	url, urlPCRE2 *patFilter
-	// The filters of the other patterns that run on a decoded field:
-	// <id>, <srcport>, <dstport>, <user>, <extra_data>, <hostname>,
-	// <status> (each the plain or the PCRE2 form, as the rule runs it).
-	id, srcPort, dstPort, user, data, hostname, status *patFilter
+// valueFilters are the filters of the patterns a rule runs on decoded
+// fields (see matchValue), nil for a pattern no filter answers: <url>
+// and <url_pcre2> on the URL, <id>, <srcport>, <dstport>, <user>,
+// <extra_data>, <hostname>, <status> (each the plain or the PCRE2 form,
+// as the rule runs it).
+type valueFilters struct {
+	url, urlPCRE2, id, srcPort, dstPort, user, data, hostname, status *patFilter
 }
 
+// noValues are the valueFilters of a rule without any (read-only).
+var noValues valueFilters
+
 func (t *litTable) newFilter(f patFilter) *patFilter {
+	if t.block == 0 {
+		return &f
+	}
 	if len(t.filters) == cap(t.filters) {
-		t.filters = make([]patFilter, 0, 256)
+		t.filters = make([]patFilter, 0, t.block)
 	}
 	t.filters = append(t.filters, f)
 	return &t.filters[len(t.filters)-1]
 }
 
-// buildFilters makes the filters of every decoder and rule pattern that
-// runs on the log.
-func (e *Engine) buildFilters(nodes map[*ruleset.Decoder]*decNode) {
+// buildDecoderFilters makes the filters of every decoder pattern, which
+// run on the log; t then goes on to the rules' (buildRuleTree).
+func (e *Engine) buildDecoderFilters(t *litTable, nodes []decNode) {
 	// Sized for about one literal per rule and decoder (the stock
-	// ruleset: 1261 for 1461), so that the map does not grow.
-	t := &litTable{keys: make(map[string]*litKey, len(e.rs.AllRules)+len(e.rs.Decoders))}
-	for _, d := range e.rs.Decoders {
-		if n := nodes[d]; n != nil {
-			n.pre, n.re = t.filter(d.Prematch), t.filter(d.Regex)
-			// After the parent, its prefixes hold at the parent's end.
-			n.preQ = quickOf(n.pre, d.PrematchOffset&ruleset.OffsetAfterParent == 0)
-			n.getNext = d.GetNext
-		}
+	// ruleset: 1057 for 1461), so that the map does not grow.
+	t.block = 256
+	t.keys = make(map[string]int32, len(e.rs.AllRules)+len(e.rs.Decoders))
+	t.strs = make([]string, 0, len(e.rs.AllRules)+len(e.rs.Decoders))
+	for i := range nodes {
+		n := &nodes[i]
+		d := n.d
+		n.pre, n.re = t.filter(d.Prematch), t.filter(d.Regex)
+		// After the parent, its prefixes hold at the parent's end.
+		n.preQ = quickOf(n.pre, d.PrematchOffset&ruleset.OffsetAfterParent == 0)
+		n.getNext = d.GetNext
 	}
-	e.ruleF = make([]ruleFilters, len(e.rs.AllRules))
-	for _, r := range e.rs.AllRules {
-		e.ruleF[r.Index] = ruleFilters{
-			match:    t.filter(first(r.Match, r.MatchPCRE2)),
-			regex:    t.filter(first(r.Regex, r.PCRE2)),
-			url:      t.valueFilter(r.URL),
-			urlPCRE2: t.valueFilter(r.URLPCRE2),
-			id:       t.valueFilter(first(r.EventID, r.EventIDPCRE2)),
-			srcPort:  t.valueFilter(first(r.SrcPort, r.SrcPortPCRE2)),
-			dstPort:  t.valueFilter(first(r.DstPort, r.DstPortPCRE2)),
-			user:     t.valueFilter(first(r.User, r.UserPCRE2)),
-			data:     t.valueFilter(first(r.ExtraData, r.ExtraDataPCRE2)),
-			hostname: t.valueFilter(first(r.Hostname, r.HostnamePCRE2)),
-			status:   t.valueFilter(first(r.Status, r.StatusPCRE2)),
-		}
+}
+
+// hasValuePatterns reports whether r runs a pattern on a decoded field
+// (one of those of valueFilters).
+func hasValuePatterns(r *ruleset.Rule) bool {
+	return r.URL != nil || r.URLPCRE2 != nil || r.EventID != nil || r.EventIDPCRE2 != nil ||
+		r.SrcPort != nil || r.SrcPortPCRE2 != nil || r.DstPort != nil || r.DstPortPCRE2 != nil ||
+		r.User != nil || r.UserPCRE2 != nil || r.ExtraData != nil || r.ExtraDataPCRE2 != nil ||
+		r.Hostname != nil || r.HostnamePCRE2 != nil || r.Status != nil || r.StatusPCRE2 != nil
+}
+
+// valuesOf returns the filters of the patterns n's rule runs on decoded
+// fields (noValues for none). They are made when the rule first needs
+// them: a run on one line tries few of the rules that have some.
+func (e *Engine) valuesOf(n *ruleNode) *valueFilters {
+	if n.vals == 0 {
+		return &noValues
 	}
-	e.nlits = int(t.n)
+	p := &e.values[n.vals-1]
+	if v := p.Load(); v != nil {
+		return v
+	}
+	var t litTable
+	v := t.valueFilters(n.rule)
+	// Two sessions may make them at once: the first stored is kept.
+	if p.CompareAndSwap(nil, v) {
+		return v
+	}
+	return p.Load()
+}
+
+// valueFilters makes the filters of r's patterns that run on decoded
+// fields (noValues when none has one).
+func (t *litTable) valueFilters(r *ruleset.Rule) *valueFilters {
+	v := valueFilters{
+		url:      t.valueFilter(r.URL),
+		urlPCRE2: t.valueFilter(r.URLPCRE2),
+		id:       t.valueFilter(first(r.EventID, r.EventIDPCRE2)),
+		srcPort:  t.valueFilter(first(r.SrcPort, r.SrcPortPCRE2)),
+		dstPort:  t.valueFilter(first(r.DstPort, r.DstPortPCRE2)),
+		user:     t.valueFilter(first(r.User, r.UserPCRE2)),
+		data:     t.valueFilter(first(r.ExtraData, r.ExtraDataPCRE2)),
+		hostname: t.valueFilter(first(r.Hostname, r.HostnamePCRE2)),
+		status:   t.valueFilter(first(r.Status, r.StatusPCRE2)),
+	}
+	if v == noValues {
+		return &noValues
+	}
+	return &v
 }
 
 // indexNoProgramName fills e.nopByFirst: for each first byte of a log,
@@ -332,8 +414,8 @@ func (f *patFilter) mayStartWith(c byte) bool {
 		switch {
 		case !b.start:
 			return true
-		case b.prefix != "":
-			if f.fold && lower(c) == b.prefix[0] || !f.fold && c == b.prefix[0] {
+		case b.lit != "":
+			if f.fold && lower(c) == b.lit[0] || !f.fold && c == b.lit[0] {
 				return true
 			}
 		case b.first != nil:
@@ -365,16 +447,26 @@ func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 // matches meets, decided from the scan alone. The node keeps it, so that
 // most rejections read nothing but the node: the pattern's filter and its
 // branches sit elsewhere in memory, and most of the rules tried on an
-// event fail on their pattern. One of alts must hold: with grams, the log
-// has the four trigram bits (16 bits each) of a literal a branch needs;
-// otherwise the log starts with a branch's prefix of up to four bytes
-// (the bytes in the low 32 bits, their mask in the high ones). n == 0:
-// nothing is known.
+// event fail on their pattern. It holds up to two such conditions (a
+// rule's <match> and <regex>), which must both hold: the first n[0] of
+// alts are the alternatives of the first, the next n[1] those of the
+// second (n == 0: nothing is known). One alternative must hold: with
+// grams (kind qGrams), the log has the four trigram bits (16 bits each)
+// of a literal a branch needs; otherwise the log starts with a branch's
+// prefix of up to four bytes (the bytes in the low 32 bits, their mask in
+// the high ones).
 type quickCheck struct {
-	alts             [4]uint64
-	n                uint8
-	grams, fold, utf bool
+	alts [4]uint64
+	n    [2]uint8
+	kind [2]uint8
 }
+
+// The bits of quickCheck.kind.
+const (
+	qGrams uint8 = 1 << iota
+	qFold
+	qUTF
+)
 
 // quickOf is the quick check of a filter's pattern on the log: every
 // branch has a literal with trigrams (which holds for a subject that is a
@@ -389,10 +481,12 @@ func quickOf(f *patFilter, whole bool) quickCheck {
 	for i := range f.branches {
 		b := &f.branches[i]
 		grams = grams && b.need.n > 0
-		prefixes = prefixes && b.start && b.prefix != ""
+		prefixes = prefixes && b.start && b.lit != ""
 	}
+	var kind uint8
 	switch {
 	case grams:
+		kind = qGrams
 		for i := range f.branches {
 			k := &f.branches[i].need
 			for j := 0; j < 4; j++ {
@@ -401,7 +495,7 @@ func quickOf(f *patFilter, whole bool) quickCheck {
 		}
 	case prefixes:
 		for i := range f.branches {
-			p := f.branches[i].prefix
+			p := f.branches[i].lit
 			for j := 0; j < min(4, len(p)); j++ {
 				q.alts[i] |= uint64(p[j])<<(8*j) | 0xff<<(32+8*j)
 			}
@@ -409,18 +503,48 @@ func quickOf(f *patFilter, whole bool) quickCheck {
 	default:
 		return q
 	}
-	q.n, q.grams, q.fold, q.utf = uint8(len(f.branches)), grams, f.fold, f.utf
+	if f.fold {
+		kind |= qFold
+	}
+	if f.utf {
+		kind |= qUTF
+	}
+	q.n[0], q.kind[0] = uint8(len(f.branches)), kind
+	return q
+}
+
+// and returns the check that both q and o (checks of one condition) hold,
+// or as much of it as fits: what does not fit is left out (the pattern
+// then decides).
+func (q quickCheck) and(o quickCheck) quickCheck {
+	switch {
+	case o.n[0] == 0:
+		return q
+	case q.n[0] == 0:
+		return o
+	case int(q.n[0])+int(o.n[0]) > len(q.alts):
+		return q
+	}
+	copy(q.alts[q.n[0]:], o.alts[:o.n[0]])
+	q.n[1], q.kind[1] = o.n[0], o.kind[0]
 	return q
 }
 
 // may reports whether the scanned log may meet q (false: the pattern does
 // not match it).
 func (sc *logScan) may(q *quickCheck) bool {
-	if q.n == 0 || q.utf && sc.high {
+	n := q.n[0]
+	return sc.mayAlts(q.alts[:n], q.kind[0]) &&
+		(q.n[1] == 0 || sc.mayAlts(q.alts[n:n+q.n[1]], q.kind[1]))
+}
+
+// mayAlts is may for one condition: one of alts holds.
+func (sc *logScan) mayAlts(alts []uint64, kind uint8) bool {
+	if len(alts) == 0 || kind&qUTF != 0 && sc.high {
 		return true
 	}
-	if q.grams {
-		for _, w := range q.alts[:q.n] {
+	if kind&qGrams != 0 {
+		for _, w := range alts {
 			if sc.gram(w) && sc.gram(w>>16) && sc.gram(w>>32) && sc.gram(w>>48) {
 				return true
 			}
@@ -428,10 +552,10 @@ func (sc *logScan) may(q *quickCheck) bool {
 		return false
 	}
 	head := sc.head
-	if q.fold {
+	if kind&qFold != 0 {
 		head = sc.lowHead
 	}
-	for _, w := range q.alts[:q.n] {
+	for _, w := range alts {
 		if head&uint32(w>>32) == uint32(w) {
 			return true
 		}
@@ -568,23 +692,20 @@ func (s *Session) test(f *patFilter, log string, off int) verdict {
 	for i := range f.branches {
 		b := &f.branches[i]
 		if b.start {
-			if !hasPrefix(sub, b.prefix, f.fold) {
+			if !hasPrefix(sub, b.lit, f.fold) {
 				continue
 			}
-			if b.first != nil && (sub == "" || !b.first[sub[0]]) || !b.fits(sub) {
+			if b.first != nil && (sub == "" || !b.first[sub[0]]) || b.more != nil && !osregex.FitsClasses(b.more.classes, sub) {
 				continue
 			}
 		}
-		if !sc.mayHave(&b.need) || !sc.mayHaveAll(b.also) {
+		if !sc.mayHave(&b.need) || b.more != nil && !sc.mayHaveAll(b.more.also) {
 			continue
 		}
 		return maybe
 	}
 	return no
 }
-
-// fits reports whether sub's first bytes are in the branch's classes.
-func (b *litBranch) fits(sub string) bool { return osregex.FitsClasses(b.classes, sub) }
 
 // holds is an exact branch on the whole log (sub, without NUL), as
 // osregex.LitBranch documents it.
@@ -706,49 +827,72 @@ func (f *patFilter) exactEnd(sub string) int {
 	return bestEnd
 }
 
-// valueFilter is filter for a pattern that runs on a decoded field
-// (see matchValue), with the first bytes of its unanchored branches.
+// valueFilter is the filter of a pattern that runs on a decoded field
+// (see matchValue): an exact filter with the index of its unanchored
+// branches by first byte, or nil when the pattern must run (its filter
+// is not exact, or its literals start with too many bytes). Its branches
+// need no literal: matches does not use the log's scan.
 func (t *litTable) valueFilter(p *osregex.Pattern) *patFilter {
-	f := t.filter(p)
-	if f == nil || !f.exact {
-		return f
+	if p == nil {
+		return nil
 	}
-	// Filters without an unanchored literal share the empty index.
-	f.starts = &noStarts
-	for i := range f.branches {
-		b := &f.branches[i]
+	l := &t.lits
+	if !p.Describe(l) || !l.Exact {
+		return nil
+	}
+	// Count the index first: most filters have no unanchored literal
+	// (they share an empty index) or one with an empty literal.
+	anyAt, unanchored := false, false
+	for i := range l.Branches {
+		b := &l.Branches[i]
 		switch {
-		case b.start || b.end:
-		case b.lit == "":
-			f.anyAt = true
+		case b.Start || b.End:
+		case b.Lit == "":
+			anyAt = true
 		default:
-			if f.starts == &noStarts {
-				f.starts = new([256]uint8)
-			}
-			c := b.lit[0]
-			k := f.starts[c]
-			if k == 0 {
-				if len(f.startLists) == 255 {
-					// Too many first bytes for the index: run the
-					// pattern.
-					f.starts, f.startLists = nil, nil
-					return f
-				}
-				f.startLists = append(f.startLists, nil)
-				k = uint8(len(f.startLists))
-				f.starts[c] = k
-				if f.fold && c >= 'a' && c <= 'z' {
-					f.starts[c-32] = k
-				}
-			}
-			f.startLists[k-1] = append(f.startLists[k-1], int32(i))
+			unanchored = true
 		}
 	}
+	var x *valueIndex
+	switch {
+	case anyAt:
+		x = &anyAtIndex
+	case !unanchored:
+		x = &noStarts
+	default:
+		x = new(valueIndex)
+		fold := l.Fold
+		for i := range l.Branches {
+			b := &l.Branches[i]
+			if b.Start || b.End {
+				continue
+			}
+			c := b.Lit[0]
+			k := x.starts[c]
+			if k == 0 {
+				if len(x.lists) == 255 {
+					// Too many first bytes for the index: run the
+					// pattern.
+					return nil
+				}
+				x.lists = append(x.lists, nil)
+				k = uint8(len(x.lists))
+				x.starts[c] = k
+				if fold && c >= 'a' && c <= 'z' {
+					x.starts[c-32] = k
+				}
+			}
+			x.lists[k-1] = append(x.lists[k-1], int32(i))
+		}
+	}
+	f := t.described(l, false)
+	f.vals = x
 	return f
 }
 
-// noStarts is patFilter.starts for no unanchored branch (read-only).
-var noStarts [256]uint8
+// noStarts is the valueIndex of the filters without unanchored branches,
+// anyAtIndex of those with an empty unanchored literal (read-only).
+var noStarts, anyAtIndex = valueIndex{}, valueIndex{anyAt: true}
 
 // matches reports whether an exact filter made by valueFilter lets its
 // pattern match sub (a C string): whether one of its branches does.
@@ -780,18 +924,19 @@ func (f *patFilter) matches(sub string) bool {
 	if !unanchored {
 		return false
 	}
-	if f.anyAt {
+	x := f.vals
+	if x.anyAt {
 		return true
 	}
 	// One pass over sub, trying the unanchored literals where one of
 	// them can start.
 	for at := 0; at < len(sub); at++ {
-		k := f.starts[sub[at]]
+		k := x.starts[sub[at]]
 		if k == 0 {
 			continue
 		}
 		rest := sub[at:]
-		for _, i := range f.startLists[k-1] {
+		for _, i := range x.lists[k-1] {
 			if hasPrefix(rest, f.branches[i].lit, f.fold) {
 				return true
 			}
@@ -805,7 +950,7 @@ func (f *patFilter) matches(sub string) bool {
 // few string comparisons (unless a UTF pattern meets a byte >= 0x80);
 // any other pattern runs.
 func matchValue(p *osregex.Pattern, f *patFilter, v string) bool {
-	if f != nil && f.starts != nil && !(f.utf && hasHigh(v)) {
+	if f != nil && f.vals != nil && !(f.utf && hasHigh(v)) {
 		return f.matches(cut(v))
 	}
 	return p.Match(v)

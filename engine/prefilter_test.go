@@ -145,16 +145,33 @@ func engineFilters(e *Engine) []filtered {
 	for _, n := range append(append([]*decNode(nil), e.pname...), e.nopname...) {
 		walk(n)
 	}
+	nodes := ruleNodes(e)
 	for _, r := range e.rs.AllRules {
-		rf := e.ruleF[r.Index]
+		n := nodes[r]
+		if n == nil {
+			continue
+		}
 		if p := first(r.Match, r.MatchPCRE2); p != nil {
-			out = append(out, filtered{"rule " + itoa(r.ID) + " match", p, rf.match, false})
+			out = append(out, filtered{"rule " + itoa(r.ID) + " match", p, n.matchF, false})
 		}
 		if p := first(r.Regex, r.PCRE2); p != nil {
-			out = append(out, filtered{"rule " + itoa(r.ID) + " regex", p, rf.regex, false})
+			out = append(out, filtered{"rule " + itoa(r.ID) + " regex", p, n.regexF, false})
 		}
 	}
 	return out
+}
+
+// ruleNodes maps each rule of the engine's tree to one of its nodes
+// (they share their filters).
+func ruleNodes(e *Engine) map[*ruleset.Rule]*ruleNode {
+	m := map[*ruleset.Rule]*ruleNode{}
+	for i := range e.nodes {
+		n := &e.nodes[i]
+		if m[n.rule] == nil {
+			m[n.rule] = n
+		}
+	}
+	return m
 }
 
 // filterStats counts the verdicts of a differential run.
@@ -168,7 +185,7 @@ func checkFilter(t testing.TB, s *Session, x filtered, log string, off int, st *
 	sub := log[off:]
 	v := s.test(x.f, log, off)
 	st.calls++
-	if q := quickOf(x.f, true); (off == 0 || q.grams) && !s.scan(log).may(&q) && x.p.Match(sub) {
+	if q := quickOf(x.f, true); (off == 0 || q.kind[0]&qGrams != 0) && !s.scan(log).may(&q) && x.p.Match(sub) {
 		t.Fatalf("%s %q matches %q (offset %d), but its quick check says it cannot", x.what, x.p.String(), log, off)
 	}
 	if v != maybe {
@@ -276,8 +293,11 @@ func TestPrefilterStock(t *testing.T) {
 		own := []string{x.p.String(), "x " + strings.ToUpper(x.p.String()) + "\n"}
 		if x.f != nil {
 			for _, b := range x.f.branches {
-				need := b.need.lit
-				own = append(own, b.lit, b.prefix+" "+need, strings.ToUpper(b.prefix+b.lit+need)+"\n", "\u212a"+b.lit)
+				need, prefix, lit := b.need.lit, b.prefix(), ""
+				if x.f.exact {
+					lit = b.lit
+				}
+				own = append(own, lit, prefix+" "+need, strings.ToUpper(prefix+lit+need)+"\n", "\u212a"+lit)
 			}
 		}
 		for _, set := range [][]string{mutated, own} {
@@ -359,7 +379,7 @@ func TestPrefilterPatterns(t *testing.T) {
 	e := New(&ruleset.Ruleset{}, Options{Hostname: "melancia"})
 	s := e.NewSession()
 	var st filterStats
-	table := &litTable{keys: map[string]*litKey{}}
+	table := &litTable{}
 	for _, pt := range pats {
 		p, err := osregex.Compile(pt.kind, pt.src, pt.flags)
 		if err != nil {
@@ -372,7 +392,7 @@ func TestPrefilterPatterns(t *testing.T) {
 			continue
 		}
 		x := filtered{what: pt.kind.String(), p: p, f: f, decoder: true}
-		vf := (&litTable{keys: map[string]*litKey{}}).valueFilter(p)
+		vf := (&litTable{}).valueFilter(p)
 		for _, l := range lines {
 			for _, pre := range []string{"", "ab ", "\u212a"} {
 				log := pre + l
@@ -414,8 +434,12 @@ func TestMatchValueStock(t *testing.T) {
 	}
 	e := New(rs, Options{Hostname: "melancia"})
 	patterns, filtered, decided := 0, 0, 0
+	nodes := ruleNodes(e)
 	for _, rule := range rs.AllRules {
-		rf := e.ruleF[rule.Index]
+		rf := &noValues
+		if n := nodes[rule]; n != nil {
+			rf = e.valuesOf(n)
+		}
 		for _, x := range []struct {
 			p *osregex.Pattern
 			f *patFilter
@@ -433,7 +457,7 @@ func TestMatchValueStock(t *testing.T) {
 				continue
 			}
 			patterns++
-			if x.f != nil && x.f.starts != nil {
+			if x.f != nil && x.f.vals != nil {
 				filtered++
 			}
 			own := []string{x.p.String(), "/A/" + strings.ToUpper(x.p.String()) + "\n"}

@@ -72,7 +72,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			ex.RuleExplained(r, s.whyNot(ev, node, dec))
 		}
 	}
-	if node.decodedAs != 0 && node.decodedAs != dec {
+	if node.decodedAs != 0 && int(node.decodedAs) != dec {
 		return nil
 	}
 	if ev.set&node.needSlots != node.needSlots || node.slow && !cheapChecks(ev, r) {
@@ -85,14 +85,15 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		if ev.pn == nil {
 			ev.pn = s.e.pnameLookup(ev.programName)
 		}
-		if !ev.pn.bit(node.pname) {
+		if !ev.pn.bit(int(node.pname)) {
 			return nil
 		}
 	}
-	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2, s.e.ruleF[r.Index].id) {
+	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2, s.e.valuesOf(node).id) {
 		return nil
 	}
-	if m := node.match; m != nil {
+	if node.hasMatch {
+		m := node.matchPattern()
 		switch s.test(node.matchF, ev.log, 0) {
 		case no:
 			return nil
@@ -103,7 +104,8 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			}
 		}
 	}
-	if x := node.regex; x != nil {
+	if node.hasRegex {
+		x := node.regexPattern()
 		switch s.test(node.regexF, ev.log, 0) {
 		case no:
 			return nil
@@ -125,10 +127,11 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		if !ok {
 			return nil
 		}
-		if r.URL != nil && !matchValue(r.URL, node.urlF, u) {
+		vf := s.e.valuesOf(node)
+		if r.URL != nil && !matchValue(r.URL, vf.url, u) {
 			return nil
 		}
-		if r.URLPCRE2 != nil && !matchValue(r.URLPCRE2, node.urlPCRE2F, u) {
+		if r.URLPCRE2 != nil && !matchValue(r.URLPCRE2, vf.urlPCRE2, u) {
 			return nil
 		}
 	}
@@ -150,7 +153,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
-		rf := &s.e.ruleF[r.Index]
+		rf := s.e.valuesOf(node)
 		if !matchSlot(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2, rf.srcPort) ||
 			!matchSlot(ev, slotDstPort, r.DstPort, r.DstPortPCRE2, rf.dstPort) {
 			return nil
@@ -163,7 +166,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
-		rf := &s.e.ruleF[r.Index]
+		rf := s.e.valuesOf(node)
 		if p := first(r.User, r.UserPCRE2); p != nil {
 			if u, ok := ev.get(slotDstUser); ok {
 				if !matchValue(p, rf.user, u) {
@@ -240,21 +243,23 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			}
 		}
 	}
-	children := node.children
 	if obs := s.obs; obs != nil {
+		children := s.e.children(node)
 		obs.RuleMatched(r)
 		if co := s.childObs; co != nil && len(children) > 0 {
 			co.TryingChildren(r)
 		}
 		for _, c := range children {
-			if m := s.checkRule(ev, c, dec); m != nil {
+			if m := s.checkRule(ev, &s.e.nodes[c], dec); m != nil {
 				return m
 			}
 		}
-	} else if children = node.childrenFor(dec); len(children) > 0 {
+	} else if children := s.e.childrenFor(node, dec); len(children) > 0 {
 		sc := s.scan(ev.log)
-		for _, c := range children {
-			if c.ruledOut(ev, sc) {
+		nodes, quick := s.e.nodes, s.e.quick
+		for _, i := range children {
+			c := &nodes[i]
+			if c.ruledOut(ev, sc, quick) {
 				continue
 			}
 			if m := s.checkRule(ev, c, dec); m != nil {
@@ -370,8 +375,8 @@ func (s *Session) matchDynamic(ev *event, f *ruleset.FieldMatch) bool {
 	if ev.decoder == nil {
 		return false
 	}
-	for j, name := range ev.decoder.names {
-		if name != "" && strings.EqualFold(name, f.Name) {
+	for j := range ev.decoder.d.Order {
+		if name := ev.decoder.dynName(j); name != "" && strings.EqualFold(name, f.Name) {
 			if j >= len(ev.dynSet) || !ev.dynSet[j] {
 				return false
 			}

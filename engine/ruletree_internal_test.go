@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/ossec-ruletest/ossec-ruletest/internal/testenv"
@@ -34,5 +35,75 @@ func TestQuickChecks(t *testing.T) {
 				t.Fatalf("rule %d, set %#x: quick checks say %v, cheapChecks %v", rule.ID, ev.set, quick, want)
 			}
 		}
+	}
+}
+
+// TestRuleTreeNodes: the engine's tree of the stock ruleset has a node
+// for every ruleset node, the children in order, the same filters for
+// every node of a rule, and for each decoder the children an event of it
+// can match.
+func TestRuleTreeNodes(t *testing.T) {
+	rs, err := ruleset.Load(ruleset.Sources{Base: testenv.StockRuleset(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(rs, Options{Hostname: "melancia"})
+	byRule := map[*ruleset.Rule]*ruleNode{}
+	seen := map[*ruleset.RuleNode]*ruleNode{}
+	var walk func(n *ruleset.RuleNode, rn *ruleNode)
+	walk = func(n *ruleset.RuleNode, rn *ruleNode) {
+		if o, ok := seen[n]; ok {
+			if o != rn {
+				t.Fatalf("rule %d: one ruleset node, two engine nodes", n.Rule.ID)
+			}
+			return
+		}
+		seen[n] = rn
+		if rn.rule != n.Rule {
+			t.Fatalf("rule %d: its node holds rule %d", n.Rule.ID, rn.rule.ID)
+		}
+		if o := byRule[n.Rule]; o == nil {
+			byRule[n.Rule] = rn
+		} else if o.matchF != rn.matchF || o.regexF != rn.regexF || o.vals != rn.vals || o.q != rn.q {
+			t.Fatalf("rule %d: two nodes with different filters", n.Rule.ID)
+		}
+		kids := e.children(rn)
+		if len(kids) != len(n.Children) {
+			t.Fatalf("rule %d: %d children, want %d", n.Rule.ID, len(kids), len(n.Children))
+		}
+		ids := map[int]bool{0: true, 1 << 20: true}
+		for _, c := range n.Children {
+			ids[c.Rule.DecodedAs] = true
+		}
+		if (rn.byDec == 0) != (len(ids) == 2) {
+			t.Fatalf("rule %d: %d decoders in decoded_as of children, index %d", n.Rule.ID, len(ids)-2, rn.byDec)
+		}
+		for dec := range ids {
+			var want []*ruleset.Rule
+			for _, c := range n.Children {
+				if c.Rule.DecodedAs == 0 || c.Rule.DecodedAs == dec {
+					want = append(want, c.Rule)
+				}
+			}
+			var got []*ruleset.Rule
+			for _, c := range e.childrenFor(rn, dec) {
+				got = append(got, e.nodes[c].rule)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("rule %d, decoder %d: children %d, want %d", n.Rule.ID, dec, len(got), len(want))
+			}
+		}
+		for k, c := range n.Children {
+			walk(c, &e.nodes[kids[k]])
+		}
+	}
+	if len(e.roots) != len(rs.Rules) {
+		t.Fatalf("%d roots, want %d", len(e.roots), len(rs.Rules))
+	}
+	for i, n := range rs.Rules {
+		walk(n, e.roots[i])
+	}
+	if len(seen) != len(e.nodes) {
+		t.Errorf("%d ruleset nodes, %d engine nodes", len(seen), len(e.nodes))
 	}
 }
