@@ -2,6 +2,7 @@ package ruleset
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,26 +44,18 @@ func (l *loader) loadDecoders() {
 		l.readDecoderFile(cfgPath{name: f, path: f}, false)
 	}
 	// SetDecodeXML: the IDs are positions in the sorted set of names.
-	for _, n := range builtinDecoderNames {
-		l.decoderNames[n] = true
-	}
-	names := make([]string, 0, len(l.decoderNames))
-	for n := range l.decoderNames {
-		names = append(names, n)
-	}
+	names := append(l.decoderNames, builtinDecoderNames...)
 	sort.Strings(names)
+	names = slices.Compact(names)
 	l.rs.DecoderNames = append([]string{""}, names...)
-	id := make(map[string]int, len(names))
-	for i, n := range names {
-		id[n] = i + 1
-	}
+	id := l.decoderID
 	setIDs := func(list []*Decoder) {
 		for _, d := range list {
-			d.ID = id[d.OwnName]
+			d.ID = id(d.OwnName)
 			d.Name = d.OwnName
 			for _, c := range d.Children {
 				if c.UseOwnName {
-					c.ID = id[c.OwnName]
+					c.ID = id(c.OwnName)
 					c.Name = c.OwnName
 				} else {
 					c.ID = d.ID
@@ -165,7 +158,7 @@ func (l *loader) readDecoder(file string, n *ossecxml.Node) bool {
 		return false
 	}
 	d := &Decoder{OwnName: n.Attrs[0].Value, Name: n.Attrs[0].Value, Type: CategorySyslog, Pos: xpos(file, n.Pos)}
-	l.decoderNames[d.OwnName] = true
+	l.decoderNames = append(l.decoderNames, d.OwnName)
 	// One reader serves every decoder, as l.rr every rule: it is large
 	// (the text of each element) and lives only while its decoder is read.
 	dr := &l.dr
@@ -188,6 +181,9 @@ type decoderReader struct {
 	file string
 	d    *Decoder
 	s    decoderSrc
+	// what names the decoder in pattern diagnostics, made at its first
+	// pattern.
+	what string
 }
 
 // decoderOptions read the elements of a decoder.
@@ -362,7 +358,13 @@ func (dr *decoderReader) check() bool {
 // compilePair compiles the OS_Regex/OS_Match pattern a when given (as
 // kind), else the PCRE2 pattern p, into dst.
 func (dr *decoderReader) compilePair(a, p *acc, kind osregex.Kind, dst **osregex.Pattern) bool {
-	what := "decoder " + quote(dr.d.OwnName)
+	if !a.set && !p.set {
+		return true
+	}
+	if dr.what == "" {
+		dr.what = "decoder " + quote(dr.d.OwnName)
+	}
+	what := dr.what
 	if a.set {
 		*dst = dr.l.compile(kind, a, 0, dr.file, what)
 		return *dst != nil

@@ -145,7 +145,7 @@ type loader struct {
 	repoLists           struct{ rules, decoders, lists bool }
 
 	// decoders
-	decoderNames map[string]bool
+	decoderNames []string // of the decoders read (some repeated)
 	forPName     []*Decoder
 	noPName      []*Decoder
 
@@ -196,7 +196,6 @@ func newLoader(src Sources) *loader {
 	l := &loader{src: src, rs: &Ruleset{}}
 	l.logLevel, l.mailLevel = 1, 7
 	l.mailNotify = -1
-	l.decoderNames = map[string]bool{}
 	l.failedDecoders = map[string]bool{}
 	l.failedRules = map[int]bool{}
 	c := &l.rs.Config
