@@ -153,10 +153,12 @@ type loader struct {
 	ilevel       []int // internal level (×100 scale) by Rule.Index
 	defTimeframe int
 	rulesByID    map[int]*Rule // becomes Ruleset.ByID
-	// nodeRule is the first rule given a node, by id; nodeRules holds
-	// the ids of which a second rule was given nodes (rules of the same
-	// id that failed to load, and nil until one does).
-	nodeRule     map[int]*Rule
+	// nodeRule is the Index of the first rule given a node, by id (ids
+	// have at most 6 digits: int32 keys and values take half the memory
+	// of a map[int]*Rule); nodeRules holds the ids of which a second rule
+	// was given nodes (rules of the same id that failed to load, and nil
+	// until one does).
+	nodeRule     map[int32]int32
 	nodeRules    map[int]bool
 	nodeBlocks   []nodeBlock     // where newNode takes the rule nodes from
 	groupMatched map[string]bool // eventSearch's memory, reused
@@ -264,6 +266,9 @@ func (l *loader) run() {
 // and compiles the patterns the pattern cache does not know (see
 // prefetch.run).
 func (l *loader) prefetch() {
+	if noPrefetch || cachedPatterns() > 0 {
+		return // nothing to do ahead (see prefetch.run)
+	}
 	var files []string
 	path := func(f cfgPath) string {
 		if f.inBase {
@@ -284,10 +289,8 @@ func (l *loader) prefetch() {
 		files = append(files, path(f))
 	}
 	files = append(files, l.src.Rules...)
-	if !noPrefetch {
-		l.pre = &prefetch{}
-		l.pre.run(files, nDec)
-	}
+	l.pre = &prefetch{}
+	l.pre.run(files, nDec)
 }
 
 // noPrefetch turns the prefetch off (benchmarks compare).

@@ -24,7 +24,7 @@ func (l *loader) loadRules() {
 	// again to collect and rehash as often).
 	n := l.pre.ruleCount()
 	l.rulesByID = make(map[int]*Rule, n)
-	l.nodeRule = make(map[int]*Rule, n)
+	l.nodeRule = make(map[int32]int32, n)
 	for _, f := range l.src.FirstRules {
 		l.readRuleFile(cfgPath{name: f, path: f})
 	}
@@ -1260,9 +1260,11 @@ func (l *loader) newNode(r *Rule, parent *RuleNode) *RuleNode {
 	b := &l.nodeBlocks[k]
 	b.nodes = append(b.nodes, RuleNode{Rule: r})
 	b.parents = append(b.parents, parent)
-	if first := l.nodeRule[r.ID]; first == nil {
-		l.nodeRule[r.ID] = r
-	} else if first != r {
+	// r.Index is set (addRule) and stays: only a rule without nodes is
+	// removed from AllRules (unregister).
+	if first, ok := l.nodeRule[int32(r.ID)]; !ok {
+		l.nodeRule[int32(r.ID)] = int32(r.Index)
+	} else if l.rs.AllRules[first] != r {
 		if l.nodeRules == nil {
 			l.nodeRules = map[int]bool{}
 		}
@@ -1291,8 +1293,11 @@ func (l *loader) nodesOf(sid int) ([]*RuleNode, bool) {
 	if l.nodeRules[sid] {
 		return nil, false
 	}
-	if r := l.nodeRule[sid]; r != nil {
-		return r.Nodes, true
+	if sid != int(int32(sid)) {
+		return nil, true
+	}
+	if i, ok := l.nodeRule[int32(sid)]; ok {
+		return l.rs.AllRules[i].Nodes, true
 	}
 	return nil, true
 }
