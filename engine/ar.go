@@ -51,7 +51,7 @@ func (s *Session) activeResponses(ev *event, r *ruleset.Rule) []ActiveResponse {
 	}
 	var out []ActiveResponse
 	cfg := &s.e.rs.Config
-	for _, ar := range r.ActiveResponses {
+	for _, ar := range r.ActiveResponses() {
 		var expUser, expIP, expFile bool
 		if ar.Command != nil {
 			for _, x := range ar.Command.Expect {

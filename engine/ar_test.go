@@ -24,7 +24,7 @@ func TestActiveResponses(t *testing.T) {
 		{Name: "quarantine0", CommandName: "quarantine", Command: quarantine, Location: ruleset.ARAllAgents},
 		{Name: "both0", CommandName: "both", Command: both, Location: ruleset.ARSpecificAgent, AgentID: "001"},
 	}
-	rs.ByID[5716].ActiveResponses = ars
+	rs.ByID[5716].EditExtras().ActiveResponses = ars
 	rs.Config.AllowList = []ruleset.IPMatch{{Text: "192.168.0.0/16", Prefix: netip.MustParsePrefix("192.168.0.0/16")}}
 	e := engine.New(rs, engine.Options{Hostname: "melancia", Now: fixedClock})
 	run := func(user, ip string) []engine.ActiveResponse {

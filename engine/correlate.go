@@ -624,6 +624,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 	freq := 0
 	level := r.Level
 	co := r.ContextOpts
+	re := r.IfMatchedRegex()
 	for p := l.first; p != nil; p = p.next {
 		if ev.time-p.time > int64(r.Timeframe) {
 			return false
@@ -634,7 +635,7 @@ func (s *Session) searchLastEvents(ev *event, r *ruleset.Rule) bool {
 		if s.typeOf(p.decoder, p.special) != typ {
 			continue
 		}
-		if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log()) {
+		if re != nil && !re.Match(p.log()) {
 			continue
 		}
 		if co&ruleset.SameUser != 0 && !strEq(p, ev, slotDstUser) {

@@ -315,7 +315,7 @@ func New(rs *ruleset.Ruleset, opts Options) *Engine {
 func (e *Engine) indexRuleState() {
 	need := make([]bool, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
-		if r.IgnoreTime != 0 || r.KeepsSidHistory || r.EventSearch != ruleset.SearchNone ||
+		if r.IgnoreTime() != 0 || r.KeepsSidHistory || r.EventSearch != ruleset.SearchNone ||
 			r.ContextOpts&ruleset.SameDoDiff != 0 || r.LastEvents != nil {
 			need[r.Index] = true
 		}
@@ -331,7 +331,7 @@ func (e *Engine) indexRuleState() {
 		if r.EventSearch != ruleset.SearchNone && int64(r.Timeframe) > e.maxWindow {
 			e.maxWindow = int64(r.Timeframe)
 		}
-		e.pastLog = e.pastLog || r.IfMatchedRegex != nil
+		e.pastLog = e.pastLog || r.IfMatchedRegex() != nil
 		e.pastHost = e.pastHost || r.ContextOpts&ruleset.SameLocation != 0
 	}
 	e.stIdx = make([]int32, len(e.rs.AllRules))
@@ -391,11 +391,11 @@ func newRuleMatch(r *ruleset.Rule) *RuleMatch {
 		Line:        r.Pos.Line,
 		Rule:        r,
 	}
-	if len(r.InfoDetails) > 0 {
+	if details := r.InfoDetails(); len(details) > 0 {
 		// Of the exact length: the RuleMatch is shared, an append to its
 		// info makes a copy (as to its groups).
-		m.Info = make([]Info, len(r.InfoDetails))
-		for i, d := range r.InfoDetails {
+		m.Info = make([]Info, len(details))
+		for i, d := range details {
 			m.Info[i] = Info{Type: infoTypeName(d.Type), Data: d.Data}
 		}
 	}

@@ -85,23 +85,24 @@ func smallRuleset(t testing.TB) *ruleset.Ruleset {
 	}
 	r1 := add(&ruleset.Rule{ID: 1, Level: 0, Category: ruleset.CategorySyslog, Groups: "syslog,", Description: "Generic template for all syslog rules."})
 	r2 := add(&ruleset.Rule{ID: 2, Level: 0, Category: ruleset.CategoryWebLog, Groups: "web,", Description: "Generic template for all web rules."})
-	add(&ruleset.Rule{ID: 1002, Level: 2, Category: ruleset.CategorySyslog, Groups: "syslog,errors,",
-		Description: "Unknown problem somewhere in the system.", Match: pat(t, osregex.KindMatch, "core_dumped|failure|error")}, r1).
-		Rule.AlertOpts |= ruleset.DoMailAlert
+	r1002 := add(&ruleset.Rule{ID: 1002, Level: 2, Category: ruleset.CategorySyslog, Groups: "syslog,errors,",
+		Description: "Unknown problem somewhere in the system.", AlertOpts: ruleset.DoMailAlert}, r1)
+	r1002.Rule.EditExtras().Match = pat(t, osregex.KindMatch, "core_dumped|failure|error")
 	r5700 := add(&ruleset.Rule{ID: 5700, Level: 0, Category: ruleset.CategorySyslog, Groups: "syslog,sshd,",
 		Description: "SSHD messages grouped.", DecodedAs: 1, DecodedAsName: "sshd"}, r1)
 	r5716 := add(&ruleset.Rule{ID: 5716, Level: 5, Category: ruleset.CategorySyslog, Groups: "syslog,sshd,authentication_failed,",
-		Description: "SSHD authentication failed.", Match: pat(t, osregex.KindMatch, "^Failed|^error: PAM: Authentication")}, r5700)
-	r5716.Rule.KeepsSidHistory = true
+		Description: "SSHD authentication failed.", KeepsSidHistory: true}, r5700)
+	r5716.Rule.EditExtras().Match = pat(t, osregex.KindMatch, "^Failed|^error: PAM: Authentication")
 	r5720 := &ruleset.Rule{ID: 5720, Level: 10, Frequency: 6, Timeframe: 360, Category: ruleset.CategorySyslog,
 		Groups: "syslog,sshd,authentication_failures,", Description: "Multiple SSHD authentication failures.",
 		Context: true, ContextOpts: ruleset.SameSrcIP, EventSearch: ruleset.SearchLastSids, IfMatchedSID: 5716,
 		SidSearch: r5716.Rule}
 	add(r5720, r5716)
 	r31100 := add(&ruleset.Rule{ID: 31100, Level: 0, Category: ruleset.CategoryWebLog, Groups: "web,accesslog,", Description: "Access log messages grouped."}, r2)
-	add(&ruleset.Rule{ID: 31101, Level: 5, Category: ruleset.CategoryWebLog, Groups: "web,accesslog,attack,",
-		Description: "Web server 400 error code.", EventID: pat(t, osregex.KindMatch, "^4"),
-		Fields: []ruleset.FieldMatch{{Name: "who", Pattern: pat(t, osregex.KindRegex, `^bob$`)}}}, r31100)
+	r31101 := add(&ruleset.Rule{ID: 31101, Level: 5, Category: ruleset.CategoryWebLog, Groups: "web,accesslog,attack,",
+		Description: "Web server 400 error code."}, r31100)
+	*r31101.Rule.EditConditions() = ruleset.FieldConditions{EventID: pat(t, osregex.KindMatch, "^4"),
+		Fields: []ruleset.FieldMatch{{Name: "who", Pattern: pat(t, osregex.KindRegex, `^bob$`)}}}
 	rs.ByID = map[int]*ruleset.Rule{}
 	for _, r := range rs.AllRules {
 		rs.ByID[r.ID] = r
@@ -319,7 +320,7 @@ func TestObserverPerSession(t *testing.T) {
 // not change what the first appended.
 func TestRuleMatchInfoCapped(t *testing.T) {
 	rs := smallRuleset(t)
-	rs.ByID[5716].InfoDetails = []ruleset.InfoDetail{{Type: ruleset.InfoCVE, Data: "CVE-1"}, {Type: ruleset.InfoLink, Data: "http://a"}, {Type: ruleset.InfoText, Data: "t"}}
+	rs.ByID[5716].EditExtras().InfoDetails = []ruleset.InfoDetail{{Type: ruleset.InfoCVE, Data: "CVE-1"}, {Type: ruleset.InfoLink, Data: "http://a"}, {Type: ruleset.InfoText, Data: "t"}}
 	e := engine.New(rs, engine.Options{Hostname: "melancia"})
 	const line = "Nov 26 10:00:00 host sshd[123]: Failed password for root from 10.0.0.1 port 22 ssh2"
 	r1, r2 := e.NewSession().Process(line), e.NewSession().Process(line)

@@ -105,50 +105,51 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 		}
 		return fail("decoded_as", "wants decoder %q; %s", r.DecodedAsName, got)
 	}
-	if p := first(r.ProgramName, r.ProgramNamePCRE2); p != nil {
+	if p := first(r.ProgramName(), r.ProgramNamePCRE2()); p != nil {
 		if !ev.hasProgramName {
-			return fail(opt("program_name", r.ProgramName), "the event has no program name (no syslog header with one)")
+			return fail(opt("program_name", r.ProgramName()), "the event has no program name (no syslog header with one)")
 		}
 		if !p.Match(ev.programName) {
-			return fail(opt("program_name", r.ProgramName), "%s", noMatch(p, "the program name", ev.programName))
+			return fail(opt("program_name", r.ProgramName()), "%s", noMatch(p, "the program name", ev.programName))
 		}
 	}
-	if d, ok := slotReason(ev, slotID, r.EventID, r.EventIDPCRE2); !ok {
-		return fail(opt("id", r.EventID), "%s", d)
+	if d, ok := slotReason(ev, slotID, r.EventID(), r.EventIDPCRE2); !ok {
+		return fail(opt("id", r.EventID()), "%s", d)
 	}
 	if p := node.matchPattern(); p != nil && !p.Match(ev.log) {
-		return fail(opt("match", r.Match), "%s", noMatch(p, "the log", ev.log))
+		return fail(opt("match", r.Match()), "%s", noMatch(p, "the log", ev.log))
 	}
 	if p := node.regexPattern(); p != nil && !p.Match(ev.log) {
 		name := "regex"
-		if r.Regex == nil {
+		if r.Regex() == nil {
 			name = "pcre2"
 		}
 		return fail(name, "%s", noMatch(p, "the log", ev.log))
 	}
-	if r.HasAction {
+	if r.HasAction() {
 		a, ok := ev.get(slotAction)
 		if !ok {
-			return fail("action", "wants %q; the event has no action field", r.Action)
+			return fail("action", "wants %q; the event has no action field", r.Action())
 		}
-		if a != r.Action {
-			return fail("action", "wants %q (compared exactly); the action is %q", r.Action, a)
+		if a != r.Action() {
+			return fail("action", "wants %q (compared exactly); the action is %q", r.Action(), a)
 		}
 	}
-	if r.URL != nil || r.URLPCRE2 != nil {
+	if url, urlPCRE2 := r.URL(), r.URLPCRE2(); url != nil || urlPCRE2 != nil {
 		u, ok := ev.get(slotURL)
 		if !ok {
 			return fail("url", "the event has no url field")
 		}
-		if r.URL != nil && !r.URL.Match(u) {
-			return fail("url", "%s", noMatch(r.URL, "url", u))
+		if url != nil && !url.Match(u) {
+			return fail("url", "%s", noMatch(url, "url", u))
 		}
-		if r.URLPCRE2 != nil && !r.URLPCRE2.Match(u) {
-			return fail("url_pcre2", "%s", noMatch(r.URLPCRE2, "url", u))
+		if urlPCRE2 != nil && !urlPCRE2.Match(u) {
+			return fail("url_pcre2", "%s", noMatch(urlPCRE2, "url", u))
 		}
 	}
-	for i := range r.Fields {
-		if d, ok := s.fieldReason(ev, &r.Fields[i]); !ok {
+	fields := r.Fields()
+	for i := range fields {
+		if d, ok := s.fieldReason(ev, &fields[i]); !ok {
 			return fail("field", "%s", d)
 		}
 	}
@@ -157,7 +158,7 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 			opt  string
 			sl   slot
 			list []ruleset.IPMatch
-		}{{"srcip", slotSrcIP, r.SrcIP}, {"dstip", slotDstIP, r.DstIP}} {
+		}{{"srcip", slotSrcIP, r.SrcIP()}, {"dstip", slotDstIP, r.DstIP()}} {
 			if len(x.list) == 0 {
 				continue
 			}
@@ -173,24 +174,24 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 				return fail(x.opt, "%s %q is not in %s", slotLabel[x.sl], ip, strings.Join(texts, ", "))
 			}
 		}
-		if d, ok := slotReason(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2); !ok {
-			return fail(opt("srcport", r.SrcPort), "%s", d)
+		if d, ok := slotReason(ev, slotSrcPort, r.SrcPort(), r.SrcPortPCRE2()); !ok {
+			return fail(opt("srcport", r.SrcPort()), "%s", d)
 		}
-		if d, ok := slotReason(ev, slotDstPort, r.DstPort, r.DstPortPCRE2); !ok {
-			return fail(opt("dstport", r.DstPort), "%s", d)
+		if d, ok := slotReason(ev, slotDstPort, r.DstPort(), r.DstPortPCRE2()); !ok {
+			return fail(opt("dstport", r.DstPort()), "%s", d)
 		}
 	}
 	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
-		if r.CompiledRule != "" {
-			f := compiledRules[r.CompiledRule]
+		if name := r.CompiledRule(); name != "" {
+			f := compiledRules[name]
 			if f == nil {
-				return fail("compiled_rule", "%s is not a compiled rule of OSSEC 4.3.0: it never matches", r.CompiledRule)
+				return fail("compiled_rule", "%s is not a compiled rule of OSSEC 4.3.0: it never matches", name)
 			}
 			if !f(ev) {
-				return fail("compiled_rule", "%s returned false", r.CompiledRule)
+				return fail("compiled_rule", "%s returned false", name)
 			}
 		}
-		if p := first(r.User, r.UserPCRE2); p != nil {
+		if p := first(r.User(), r.UserPCRE2()); p != nil {
 			u, ok := ev.get(slotDstUser)
 			label := "dstuser"
 			if !ok {
@@ -198,22 +199,22 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 				label = "srcuser"
 			}
 			if !ok {
-				return fail(opt("user", r.User), "the event has neither a dstuser nor a srcuser field")
+				return fail(opt("user", r.User()), "the event has neither a dstuser nor a srcuser field")
 			}
 			if !p.Match(u) {
-				return fail(opt("user", r.User), "%s", noMatch(p, label, u))
+				return fail(opt("user", r.User()), "%s", noMatch(p, label, u))
 			}
 		}
-		if d, ok := slotReason(ev, slotSrcGeoIP, r.SrcGeoIP, r.SrcGeoIPPCRE2); !ok {
-			return fail(opt("srcgeoip", r.SrcGeoIP), "%s", d)
+		if d, ok := slotReason(ev, slotSrcGeoIP, r.SrcGeoIP(), r.SrcGeoIPPCRE2()); !ok {
+			return fail(opt("srcgeoip", r.SrcGeoIP()), "%s", d)
 		}
-		if d, ok := slotReason(ev, slotDstGeoIP, r.DstGeoIP, r.DstGeoIPPCRE2); !ok {
-			return fail(opt("dstgeoip", r.DstGeoIP), "%s", d)
+		if d, ok := slotReason(ev, slotDstGeoIP, r.DstGeoIP(), r.DstGeoIPPCRE2()); !ok {
+			return fail(opt("dstgeoip", r.DstGeoIP()), "%s", d)
 		}
-		if r.MaxSize > 0 && ev.size < r.MaxSize {
-			return fail("maxsize", "the log is %d bytes, shorter than maxsize=%d", ev.size, r.MaxSize)
+		if r.MaxSize() > 0 && ev.size < r.MaxSize() {
+			return fail("maxsize", "the log is %d bytes, shorter than maxsize=%d", ev.size, r.MaxSize())
 		}
-		if t := r.Time; t != nil {
+		if t := r.Time(); t != nil {
 			h := ev.hour[:5]
 			if (h >= t.Start && h <= t.End) == t.Negate {
 				if t.Negate {
@@ -222,7 +223,7 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 				return fail("time", "the event time %s (the manager's clock, not the log's) is not within %s-%s", ev.hour, t.Start, t.End)
 			}
 		}
-		if w := r.Weekday; w != nil {
+		if w := r.Weekday(); w != nil {
 			if ev.wday < 0 || ev.wday > 6 || w.Days[ev.wday] == w.Negate {
 				var days []string
 				for i, on := range w.Days {
@@ -237,19 +238,19 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 				return fail("weekday", "the event's day %s (the manager's clock) is not one of %s", day, strings.Join(days, ", "))
 			}
 		}
-		if d, ok := slotReason(ev, slotData, r.ExtraData, r.ExtraDataPCRE2); !ok {
-			return fail(opt("extra_data", r.ExtraData), "%s", d)
+		if d, ok := slotReason(ev, slotData, r.ExtraData(), r.ExtraDataPCRE2()); !ok {
+			return fail(opt("extra_data", r.ExtraData()), "%s", d)
 		}
-		if p := first(r.Hostname, r.HostnamePCRE2); p != nil {
+		if p := first(r.Hostname(), r.HostnamePCRE2()); p != nil {
 			if !ev.hasHostname {
-				return fail(opt("hostname", r.Hostname), "the event has no hostname")
+				return fail(opt("hostname", r.Hostname()), "the event has no hostname")
 			}
 			if !p.Match(ev.hostname) {
-				return fail(opt("hostname", r.Hostname), "%s", noMatch(p, "the hostname", ev.hostname))
+				return fail(opt("hostname", r.Hostname()), "%s", noMatch(p, "the hostname", ev.hostname))
 			}
 		}
-		if d, ok := slotReason(ev, slotStatus, r.Status, r.StatusPCRE2); !ok {
-			return fail(opt("status", r.Status), "%s", d)
+		if d, ok := slotReason(ev, slotStatus, r.Status(), r.StatusPCRE2()); !ok {
+			return fail(opt("status", r.Status()), "%s", d)
 		}
 		if r.ContextOpts&ruleset.SameDoDiff != 0 {
 			if ev.size >= 8192 {
@@ -272,7 +273,7 @@ func (s *Session) whyNot(ev *event, node *ruleNode, dec int) Reason {
 			return fail("if_fts", "already seen: %q is in the first-time-seen store", ftsKey(ev))
 		}
 	}
-	for _, l := range r.Lists {
+	for _, l := range r.Lists() {
 		if d, ok := s.listReason(ev, l); !ok {
 			return fail("list", "%s", d)
 		}
@@ -420,8 +421,8 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 		next = newestFirst(s.st(r).groupHist)
 	default:
 		what = "earlier events of the same type"
-		if r.IfMatchedRegex != nil {
-			what += " matching if_matched_regex " + strconv.Quote(r.IfMatchedRegex.String())
+		if x := r.IfMatchedRegex(); x != nil {
+			what += " matching if_matched_regex " + strconv.Quote(x.String())
 		}
 		cur := s.events.first
 		next = func() *pastEvent {
@@ -450,7 +451,7 @@ func (s *Session) contextReason(ev *event, r *ruleset.Rule) (string, bool) {
 			if s.typeOf(p.decoder, p.special) != typ {
 				continue
 			}
-			if r.IfMatchedRegex != nil && !r.IfMatchedRegex.Match(p.log()) {
+			if x := r.IfMatchedRegex(); x != nil && !x.Match(p.log()) {
 				continue
 			}
 		}

@@ -30,7 +30,7 @@ func listRuleset(t *testing.T, loaded bool) *ruleset.Ruleset {
 			AlertOpts: ruleset.DoLogAlert, DecodedAs: 1}
 		if l != nil {
 			l.List = list
-			r.Lists = []*ruleset.ListRule{l}
+			r.EditConditions().Lists = []*ruleset.ListRule{l}
 		}
 		if extra != nil {
 			extra(r)
@@ -42,7 +42,12 @@ func listRuleset(t *testing.T, loaded bool) *ruleset.Ruleset {
 	admin := pat(t, osregex.KindMatch, "admin|internal")
 	// The action field picks which rule may fire: each rule also
 	// requires its own action.
-	act := func(a string) func(r *ruleset.Rule) { return func(r *ruleset.Rule) { r.Action, r.HasAction = a, true } }
+	act := func(a string) func(r *ruleset.Rule) {
+		return func(r *ruleset.Rule) {
+			c := r.EditConditions()
+			c.Action, c.HasAction = a, true
+		}
+	}
 	add(10, &ruleset.ListRule{Field: ruleset.ListUser, Lookup: ruleset.LookupMatchKey}, act("mk"))
 	add(11, &ruleset.ListRule{Field: ruleset.ListUser, Lookup: ruleset.LookupNotMatchKey}, act("nmk"))
 	add(12, &ruleset.ListRule{Field: ruleset.ListUser, Lookup: ruleset.LookupMatchKeyValue, CheckValue: admin}, act("mkv"))
@@ -52,12 +57,12 @@ func listRuleset(t *testing.T, loaded bool) *ruleset.Ruleset {
 	add(20, nil, func(r *ruleset.Rule) {
 		act("time")(r)
 		r.AlertOpts |= ruleset.DoExtraInfo
-		r.Time = &ruleset.TimeRange{Start: "06:00", End: "22:00", Negate: true}
+		r.EditExtras().Time = &ruleset.TimeRange{Start: "06:00", End: "22:00", Negate: true}
 	})
 	add(21, nil, func(r *ruleset.Rule) {
 		act("weekday")(r)
 		r.AlertOpts |= ruleset.DoExtraInfo
-		r.Weekday = &ruleset.WeekdaySet{Days: [7]bool{true, false, false, false, false, false, true}}
+		r.EditExtras().Weekday = &ruleset.WeekdaySet{Days: [7]bool{true, false, false, false, false, false, true}}
 	})
 	return rs
 }

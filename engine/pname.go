@@ -52,9 +52,9 @@ func (e *Engine) indexProgramNames() {
 	}
 	x.ruleP = make([]int32, len(e.rs.AllRules))
 	for _, r := range e.rs.AllRules {
-		p := r.ProgramName
+		p := r.ProgramName()
 		if p == nil {
-			p = r.ProgramNamePCRE2
+			p = r.ProgramNamePCRE2()
 		}
 		x.ruleP[r.Index] = int32(add(p))
 	}

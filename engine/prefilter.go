@@ -322,10 +322,10 @@ func (e *Engine) buildDecoderFilters(t *litTable, nodes []decNode) {
 // hasValuePatterns reports whether r runs a pattern on a decoded field
 // (one of those of valueFilters).
 func hasValuePatterns(r *ruleset.Rule) bool {
-	return r.URL != nil || r.URLPCRE2 != nil || r.EventID != nil || r.EventIDPCRE2 != nil ||
-		r.SrcPort != nil || r.SrcPortPCRE2 != nil || r.DstPort != nil || r.DstPortPCRE2 != nil ||
-		r.User != nil || r.UserPCRE2 != nil || r.ExtraData != nil || r.ExtraDataPCRE2 != nil ||
-		r.Hostname != nil || r.HostnamePCRE2 != nil || r.Status != nil || r.StatusPCRE2 != nil
+	return r.URL() != nil || r.URLPCRE2() != nil || r.EventID() != nil || r.EventIDPCRE2 != nil ||
+		r.SrcPort() != nil || r.SrcPortPCRE2() != nil || r.DstPort() != nil || r.DstPortPCRE2() != nil ||
+		r.User() != nil || r.UserPCRE2() != nil || r.ExtraData() != nil || r.ExtraDataPCRE2() != nil ||
+		r.Hostname() != nil || r.HostnamePCRE2() != nil || r.Status() != nil || r.StatusPCRE2() != nil
 }
 
 // valuesOf returns the filters of the patterns n's rule runs on decoded
@@ -352,15 +352,15 @@ func (e *Engine) valuesOf(n *ruleNode) *valueFilters {
 // fields (noValues when none has one).
 func (t *litTable) valueFilters(r *ruleset.Rule) *valueFilters {
 	v := valueFilters{
-		url:      t.valueFilter(r.URL),
-		urlPCRE2: t.valueFilter(r.URLPCRE2),
-		id:       t.valueFilter(first(r.EventID, r.EventIDPCRE2)),
-		srcPort:  t.valueFilter(first(r.SrcPort, r.SrcPortPCRE2)),
-		dstPort:  t.valueFilter(first(r.DstPort, r.DstPortPCRE2)),
-		user:     t.valueFilter(first(r.User, r.UserPCRE2)),
-		data:     t.valueFilter(first(r.ExtraData, r.ExtraDataPCRE2)),
-		hostname: t.valueFilter(first(r.Hostname, r.HostnamePCRE2)),
-		status:   t.valueFilter(first(r.Status, r.StatusPCRE2)),
+		url:      t.valueFilter(r.URL()),
+		urlPCRE2: t.valueFilter(r.URLPCRE2()),
+		id:       t.valueFilter(first(r.EventID(), r.EventIDPCRE2)),
+		srcPort:  t.valueFilter(first(r.SrcPort(), r.SrcPortPCRE2())),
+		dstPort:  t.valueFilter(first(r.DstPort(), r.DstPortPCRE2())),
+		user:     t.valueFilter(first(r.User(), r.UserPCRE2())),
+		data:     t.valueFilter(first(r.ExtraData(), r.ExtraDataPCRE2())),
+		hostname: t.valueFilter(first(r.Hostname(), r.HostnamePCRE2())),
+		status:   t.valueFilter(first(r.Status(), r.StatusPCRE2())),
 	}
 	if v == noValues {
 		return &noValues

@@ -93,7 +93,7 @@ func TestFirstBytesStock(t *testing.T) {
 		pats = append(pats, d.Prematch)
 	}
 	for _, r := range rs.AllRules {
-		pats = append(pats, r.Match, r.MatchPCRE2, r.Regex, r.PCRE2)
+		pats = append(pats, r.Match(), r.MatchPCRE2(), r.Regex(), r.PCRE2)
 	}
 	checked := 0
 	for _, p := range pats {
@@ -151,10 +151,10 @@ func engineFilters(e *Engine) []filtered {
 		if n == nil {
 			continue
 		}
-		if p := first(r.Match, r.MatchPCRE2); p != nil {
+		if p := first(r.Match(), r.MatchPCRE2()); p != nil {
 			out = append(out, filtered{"rule " + itoa(r.ID) + " match", p, n.matchF, false})
 		}
-		if p := first(r.Regex, r.PCRE2); p != nil {
+		if p := first(r.Regex(), r.PCRE2); p != nil {
 			out = append(out, filtered{"rule " + itoa(r.ID) + " regex", p, n.regexF, false})
 		}
 	}
@@ -444,14 +444,14 @@ func TestMatchValueStock(t *testing.T) {
 			p *osregex.Pattern
 			f *patFilter
 		}{
-			{rule.URL, rf.url}, {rule.URLPCRE2, rf.urlPCRE2},
-			{first(rule.EventID, rule.EventIDPCRE2), rf.id},
-			{first(rule.SrcPort, rule.SrcPortPCRE2), rf.srcPort},
-			{first(rule.DstPort, rule.DstPortPCRE2), rf.dstPort},
-			{first(rule.User, rule.UserPCRE2), rf.user},
-			{first(rule.ExtraData, rule.ExtraDataPCRE2), rf.data},
-			{first(rule.Hostname, rule.HostnamePCRE2), rf.hostname},
-			{first(rule.Status, rule.StatusPCRE2), rf.status},
+			{rule.URL(), rf.url}, {rule.URLPCRE2(), rf.urlPCRE2},
+			{first(rule.EventID(), rule.EventIDPCRE2), rf.id},
+			{first(rule.SrcPort(), rule.SrcPortPCRE2()), rf.srcPort},
+			{first(rule.DstPort(), rule.DstPortPCRE2()), rf.dstPort},
+			{first(rule.User(), rule.UserPCRE2()), rf.user},
+			{first(rule.ExtraData(), rule.ExtraDataPCRE2()), rf.data},
+			{first(rule.Hostname(), rule.HostnamePCRE2()), rf.hostname},
+			{first(rule.Status(), rule.StatusPCRE2()), rf.status},
 		} {
 			if x.p == nil {
 				continue

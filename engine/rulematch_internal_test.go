@@ -16,10 +16,11 @@ func TestRuleMatch(t *testing.T) {
 	rules := []*ruleset.Rule{
 		{Index: 0, ID: 5716, Level: 5, Description: "SSHD authentication failed.", Groups: "syslog,sshd,authentication_failed,",
 			Pos: ruleset.Pos{File: "sshd_rules.xml", Line: 7}},
-		{Index: 1, ID: 10, Groups: " su,,x", InfoDetails: []ruleset.InfoDetail{{Type: ruleset.InfoCVE, Data: "CVE-1"}, {Type: ruleset.InfoText, Data: "t"}}},
+		{Index: 1, ID: 10, Groups: " su,,x"},
 		{Index: 2, ID: 11, Groups: ",,"},
 		{Index: 3, ID: 12},
 	}
+	rules[1].EditExtras().InfoDetails = []ruleset.InfoDetail{{Type: ruleset.InfoCVE, Data: "CVE-1"}, {Type: ruleset.InfoText, Data: "t"}}
 	e := &Engine{matches: make([]atomicRuleMatch, len(rules))}
 	for _, c := range []struct {
 		rule   *ruleset.Rule

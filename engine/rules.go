@@ -30,18 +30,18 @@ func (s *Session) analyze(ev *event, res *Result) {
 		if cur.Level == 0 {
 			return
 		}
-		if cur.IgnoreTime != 0 {
+		if cur.IgnoreTime() != 0 {
 			st := s.st(cur)
 			switch {
 			case st.timeIgnored == 0:
 				st.timeIgnored = ev.time
-			case ev.time-st.timeIgnored < int64(cur.IgnoreTime):
+			case ev.time-st.timeIgnored < int64(cur.IgnoreTime()):
 				return
 			default:
 				st.timeIgnored = 0
 			}
 		}
-		if cur.CheckIgnore != 0 && s.ignored(ev, cur) {
+		if cur.CheckIgnore() != 0 && s.ignored(ev, cur) {
 			return
 		}
 		if cur.AlertOpts&ruleset.DoLogAlert != 0 {
@@ -49,7 +49,7 @@ func (s *Session) analyze(ev *event, res *Result) {
 			res.Mail = cur.AlertOpts&ruleset.DoMailAlert != 0
 			s.alertOutput(ev, cur, res)
 		}
-		if len(cur.ActiveResponses) > 0 {
+		if len(cur.ActiveResponses()) > 0 {
 			res.ActiveResponses = s.activeResponses(ev, cur)
 		}
 		s.remember(ev, cur)
@@ -89,7 +89,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			return nil
 		}
 	}
-	if node.hasID && !matchSlot(ev, slotID, r.EventID, r.EventIDPCRE2, s.e.valuesOf(node).id) {
+	if node.hasID && !matchSlot(ev, slotID, r.EventID(), r.EventIDPCRE2, s.e.valuesOf(node).id) {
 		return nil
 	}
 	if node.hasMatch {
@@ -116,58 +116,59 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			}
 		}
 	}
-	if r.HasAction {
+	if r.HasAction() {
 		a, ok := ev.get(slotAction)
-		if !ok || a != r.Action {
+		if !ok || a != r.Action() {
 			return nil
 		}
 	}
-	if r.URL != nil || r.URLPCRE2 != nil {
+	if url, urlPCRE2 := r.URL(), r.URLPCRE2(); url != nil || urlPCRE2 != nil {
 		u, ok := ev.get(slotURL)
 		if !ok {
 			return nil
 		}
 		vf := s.e.valuesOf(node)
-		if r.URL != nil && !matchValue(r.URL, vf.url, u) {
+		if url != nil && !matchValue(url, vf.url, u) {
 			return nil
 		}
-		if r.URLPCRE2 != nil && !matchValue(r.URLPCRE2, vf.urlPCRE2, u) {
+		if urlPCRE2 != nil && !matchValue(urlPCRE2, vf.urlPCRE2, u) {
 			return nil
 		}
 	}
-	for i := range r.Fields {
-		if !s.matchDynamic(ev, &r.Fields[i]) {
+	fields := r.Fields()
+	for i := range fields {
+		if !s.matchDynamic(ev, &fields[i]) {
 			return nil
 		}
 	}
 	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
-		if len(r.SrcIP) > 0 {
+		if list := r.SrcIP(); len(list) > 0 {
 			ip, ok := ev.get(slotSrcIP)
-			if !ok || !ipFoundList(ip, r.SrcIP) {
+			if !ok || !ipFoundList(ip, list) {
 				return nil
 			}
 		}
-		if len(r.DstIP) > 0 {
+		if list := r.DstIP(); len(list) > 0 {
 			ip, ok := ev.get(slotDstIP)
-			if !ok || !ipFoundList(ip, r.DstIP) {
+			if !ok || !ipFoundList(ip, list) {
 				return nil
 			}
 		}
 		rf := s.e.valuesOf(node)
-		if !matchSlot(ev, slotSrcPort, r.SrcPort, r.SrcPortPCRE2, rf.srcPort) ||
-			!matchSlot(ev, slotDstPort, r.DstPort, r.DstPortPCRE2, rf.dstPort) {
+		if !matchSlot(ev, slotSrcPort, r.SrcPort(), r.SrcPortPCRE2(), rf.srcPort) ||
+			!matchSlot(ev, slotDstPort, r.DstPort(), r.DstPortPCRE2(), rf.dstPort) {
 			return nil
 		}
 	}
 	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
-		if r.CompiledRule != "" {
-			f := compiledRules[r.CompiledRule]
+		if name := r.CompiledRule(); name != "" {
+			f := compiledRules[name]
 			if f == nil || !f(ev) {
 				return nil
 			}
 		}
 		rf := s.e.valuesOf(node)
-		if p := first(r.User, r.UserPCRE2); p != nil {
+		if p := first(r.User(), r.UserPCRE2()); p != nil {
 			if u, ok := ev.get(slotDstUser); ok {
 				if !matchValue(p, rf.user, u) {
 					return nil
@@ -180,34 +181,34 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotSrcGeoIP, r.SrcGeoIP, r.SrcGeoIPPCRE2, nil) ||
-			!matchSlot(ev, slotDstGeoIP, r.DstGeoIP, r.DstGeoIPPCRE2, nil) {
+		if !matchSlot(ev, slotSrcGeoIP, r.SrcGeoIP(), r.SrcGeoIPPCRE2(), nil) ||
+			!matchSlot(ev, slotDstGeoIP, r.DstGeoIP(), r.DstGeoIPPCRE2(), nil) {
 			return nil
 		}
-		if r.MaxSize > 0 && ev.size < r.MaxSize {
+		if r.MaxSize() > 0 && ev.size < r.MaxSize() {
 			return nil
 		}
-		if t := r.Time; t != nil {
+		if t := r.Time(); t != nil {
 			h := ev.hour[:5]
 			in := h >= t.Start && h <= t.End
 			if in == t.Negate {
 				return nil
 			}
 		}
-		if w := r.Weekday; w != nil {
+		if w := r.Weekday(); w != nil {
 			if ev.wday < 0 || ev.wday > 6 || w.Days[ev.wday] == w.Negate {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotData, r.ExtraData, r.ExtraDataPCRE2, rf.data) {
+		if !matchSlot(ev, slotData, r.ExtraData(), r.ExtraDataPCRE2(), rf.data) {
 			return nil
 		}
-		if p := first(r.Hostname, r.HostnamePCRE2); p != nil {
+		if p := first(r.Hostname(), r.HostnamePCRE2()); p != nil {
 			if !ev.hasHostname || !matchValue(p, rf.hostname, ev.hostname) {
 				return nil
 			}
 		}
-		if !matchSlot(ev, slotStatus, r.Status, r.StatusPCRE2, rf.status) {
+		if !matchSlot(ev, slotStatus, r.Status(), r.StatusPCRE2(), rf.status) {
 			return nil
 		}
 		if r.ContextOpts&ruleset.SameDoDiff != 0 && !s.doDiff(ev, r) {
@@ -222,7 +223,7 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 			return nil
 		}
 	}
-	for _, l := range r.Lists {
+	for _, l := range r.Lists() {
 		if !s.listMatch(ev, l) {
 			return nil
 		}
@@ -279,40 +280,40 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 // checking them earlier than OSSEC does cannot change the outcome; it
 // only saves pattern matches.
 func cheapChecks(ev *event, r *ruleset.Rule) bool {
-	if r.HasAction {
-		if a, ok := ev.get(slotAction); !ok || a != r.Action {
+	if r.HasAction() {
+		if a, ok := ev.get(slotAction); !ok || a != r.Action() {
 			return false
 		}
 	}
-	if (r.EventID != nil || r.EventIDPCRE2 != nil) && !ev.has(slotID) {
+	if (r.EventID() != nil || r.EventIDPCRE2 != nil) && !ev.has(slotID) {
 		return false
 	}
-	if (r.URL != nil || r.URLPCRE2 != nil) && !ev.has(slotURL) {
+	if (r.URL() != nil || r.URLPCRE2() != nil) && !ev.has(slotURL) {
 		return false
 	}
 	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
-		if len(r.SrcIP) > 0 && !ev.has(slotSrcIP) || len(r.DstIP) > 0 && !ev.has(slotDstIP) ||
-			(r.SrcPort != nil || r.SrcPortPCRE2 != nil) && !ev.has(slotSrcPort) ||
-			(r.DstPort != nil || r.DstPortPCRE2 != nil) && !ev.has(slotDstPort) {
+		if len(r.SrcIP()) > 0 && !ev.has(slotSrcIP) || len(r.DstIP()) > 0 && !ev.has(slotDstIP) ||
+			(r.SrcPort() != nil || r.SrcPortPCRE2() != nil) && !ev.has(slotSrcPort) ||
+			(r.DstPort() != nil || r.DstPortPCRE2() != nil) && !ev.has(slotDstPort) {
 			return false
 		}
 	}
 	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
-		if (r.User != nil || r.UserPCRE2 != nil) && !ev.has(slotDstUser) && !ev.has(slotSrcUser) ||
-			(r.SrcGeoIP != nil || r.SrcGeoIPPCRE2 != nil) && !ev.has(slotSrcGeoIP) ||
-			(r.DstGeoIP != nil || r.DstGeoIPPCRE2 != nil) && !ev.has(slotDstGeoIP) ||
-			(r.ExtraData != nil || r.ExtraDataPCRE2 != nil) && !ev.has(slotData) ||
-			(r.Status != nil || r.StatusPCRE2 != nil) && !ev.has(slotStatus) ||
-			r.MaxSize > 0 && ev.size < r.MaxSize {
+		if (r.User() != nil || r.UserPCRE2() != nil) && !ev.has(slotDstUser) && !ev.has(slotSrcUser) ||
+			(r.SrcGeoIP() != nil || r.SrcGeoIPPCRE2() != nil) && !ev.has(slotSrcGeoIP) ||
+			(r.DstGeoIP() != nil || r.DstGeoIPPCRE2() != nil) && !ev.has(slotDstGeoIP) ||
+			(r.ExtraData() != nil || r.ExtraDataPCRE2() != nil) && !ev.has(slotData) ||
+			(r.Status() != nil || r.StatusPCRE2() != nil) && !ev.has(slotStatus) ||
+			r.MaxSize() > 0 && ev.size < r.MaxSize() {
 			return false
 		}
-		if t := r.Time; t != nil {
+		if t := r.Time(); t != nil {
 			h := ev.hour[:5]
 			if (h >= t.Start && h <= t.End) == t.Negate {
 				return false
 			}
 		}
-		if w := r.Weekday; w != nil {
+		if w := r.Weekday(); w != nil {
 			if ev.wday < 0 || ev.wday > 6 || w.Days[ev.wday] == w.Negate {
 				return false
 			}
@@ -330,21 +331,21 @@ func quickChecks(r *ruleset.Rule) (need uint32, slow bool) {
 			need |= 1 << sl
 		}
 	}
-	slow = r.HasAction
-	add(r.EventID != nil || r.EventIDPCRE2 != nil, slotID)
-	add(r.URL != nil || r.URLPCRE2 != nil, slotURL)
+	slow = r.HasAction()
+	add(r.EventID() != nil || r.EventIDPCRE2 != nil, slotID)
+	add(r.URL() != nil || r.URLPCRE2() != nil, slotURL)
 	if r.AlertOpts&ruleset.DoPacketInfo != 0 {
-		add(len(r.SrcIP) > 0, slotSrcIP)
-		add(len(r.DstIP) > 0, slotDstIP)
-		add(r.SrcPort != nil || r.SrcPortPCRE2 != nil, slotSrcPort)
-		add(r.DstPort != nil || r.DstPortPCRE2 != nil, slotDstPort)
+		add(len(r.SrcIP()) > 0, slotSrcIP)
+		add(len(r.DstIP()) > 0, slotDstIP)
+		add(r.SrcPort() != nil || r.SrcPortPCRE2() != nil, slotSrcPort)
+		add(r.DstPort() != nil || r.DstPortPCRE2() != nil, slotDstPort)
 	}
 	if r.AlertOpts&ruleset.DoExtraInfo != 0 {
-		add(r.SrcGeoIP != nil || r.SrcGeoIPPCRE2 != nil, slotSrcGeoIP)
-		add(r.DstGeoIP != nil || r.DstGeoIPPCRE2 != nil, slotDstGeoIP)
-		add(r.ExtraData != nil || r.ExtraDataPCRE2 != nil, slotData)
-		add(r.Status != nil || r.StatusPCRE2 != nil, slotStatus)
-		slow = slow || r.User != nil || r.UserPCRE2 != nil || r.MaxSize > 0 || r.Time != nil || r.Weekday != nil
+		add(r.SrcGeoIP() != nil || r.SrcGeoIPPCRE2() != nil, slotSrcGeoIP)
+		add(r.DstGeoIP() != nil || r.DstGeoIPPCRE2() != nil, slotDstGeoIP)
+		add(r.ExtraData() != nil || r.ExtraDataPCRE2() != nil, slotData)
+		add(r.Status() != nil || r.StatusPCRE2() != nil, slotStatus)
+		slow = slow || r.User() != nil || r.UserPCRE2() != nil || r.MaxSize() > 0 || r.Time() != nil || r.Weekday() != nil
 	}
 	return need, slow
 }

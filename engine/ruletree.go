@@ -63,8 +63,8 @@ type decChildren struct {
 
 // matchPattern is the <match> (or <match_pcre2>) the rule runs on the
 // log, regexPattern its <regex> (or <pcre2>); nil for none.
-func (n *ruleNode) matchPattern() *osregex.Pattern { return first(n.rule.Match, n.rule.MatchPCRE2) }
-func (n *ruleNode) regexPattern() *osregex.Pattern { return first(n.rule.Regex, n.rule.PCRE2) }
+func (n *ruleNode) matchPattern() *osregex.Pattern { return first(n.rule.Match(), n.rule.MatchPCRE2()) }
+func (n *ruleNode) regexPattern() *osregex.Pattern { return first(n.rule.Regex(), n.rule.PCRE2) }
 
 // children returns the positions in e.nodes of n's children, in order.
 func (e *Engine) children(n *ruleNode) []int32 { return e.kids[n.kids : n.kids+n.nkids] }
@@ -134,7 +134,7 @@ func (e *Engine) buildRuleTree(t *litTable) {
 		if hasValuePatterns(r) {
 			nvals++
 		}
-		if first(r.Match, r.MatchPCRE2) != nil || first(r.Regex, r.PCRE2) != nil {
+		if first(r.Match(), r.MatchPCRE2()) != nil || first(r.Regex(), r.PCRE2) != nil {
 			nquick++
 		}
 	}
@@ -151,7 +151,7 @@ func (e *Engine) buildRuleTree(t *litTable) {
 		rn.decodedAs = int32(r.DecodedAs)
 		rn.needSlots, rn.slow = quickChecks(r)
 		rn.pname = e.pn.ruleP[r.Index]
-		rn.hasID = r.EventID != nil || r.EventIDPCRE2 != nil
+		rn.hasID = r.EventID() != nil || r.EventIDPCRE2 != nil
 		rn.hasMatch, rn.hasRegex = rn.matchPattern() != nil, rn.regexPattern() != nil
 		// The nodes of a rule are chained from the last one: the first
 		// has the rule's filters.

@@ -27,7 +27,7 @@ func TestQuickChecks(t *testing.T) {
 				ev.set |= need
 			}
 			for sl := range ev.vals {
-				ev.vals[sl] = [...]string{"", "GET", rule.Action}[r.Intn(3)]
+				ev.vals[sl] = [...]string{"", "GET", rule.Action()}[r.Intn(3)]
 			}
 			ev.hour, ev.wday, ev.size = hours[r.Intn(len(hours))], r.Intn(7), r.Intn(2000)
 			quick := ev.set&need == need && (!slow || cheapChecks(&ev, rule))

@@ -68,7 +68,7 @@ func TestStockLoads(t *testing.T) {
 		t.Fatal("rule 100001 not loaded")
 	}
 	if r.Description != "Example of rule that will ignore sshd failed logins from IP 1.1.1.1." || r.Level != 0 ||
-		len(r.SrcIP) != 1 || r.SrcIP[0].Prefix.String() != "192.0.2.1/32" || len(r.Parents) != 1 || r.Parents[0].ID != 5711 {
+		len(r.SrcIP()) != 1 || r.SrcIP()[0].Prefix.String() != "192.0.2.1/32" || len(r.Parents) != 1 || r.Parents[0].ID != 5711 {
 		t.Errorf("rule 100001 = %+v", r)
 	}
 	// 5720: frequency over the history of 5716.
@@ -456,7 +456,7 @@ func TestRuleWarnings(t *testing.T) {
 	if rs.ByID[10] != nil {
 		t.Errorf("rule 10 (if_level 0) is in the tree")
 	}
-	if r := rs.ByID[11]; r == nil || r.Match != nil {
+	if r := rs.ByID[11]; r == nil || r.Match() != nil {
 		t.Errorf("rule 11: a <match> of 2048 bytes must be dropped, got %v", r)
 	}
 }
@@ -532,8 +532,8 @@ func TestRuleTreeIfGroup(t *testing.T) {
 		t.Errorf("tree:\n got %s\nwant %s", got, want)
 	}
 	r26 := rs.ByID[26]
-	if r26.IfGroup != "g2" || r26.EventSearch != SearchLastGroups || len(rs.ByID[30].GroupHistories) != 1 || len(rs.ByID[31].GroupHistories) != 1 {
-		t.Errorf("rule 26: if_group %q search %d; histories of 30: %d, 31: %d", r26.IfGroup, r26.EventSearch,
+	if r26.IfGroup() != "g2" || r26.EventSearch != SearchLastGroups || len(rs.ByID[30].GroupHistories) != 1 || len(rs.ByID[31].GroupHistories) != 1 {
+		t.Errorf("rule 26: if_group %q search %d; histories of 30: %d, 31: %d", r26.IfGroup(), r26.EventSearch,
 			len(rs.ByID[30].GroupHistories), len(rs.ByID[31].GroupHistories))
 	}
 }
@@ -568,23 +568,23 @@ two</description>
 		t.Errorf("groups %q description %q", r.Groups, r.Description)
 	}
 	// OSSEC keeps 9 info details at most (its counter adds up).
-	if len(r.InfoDetails) != 9 || r.InfoDetails[0] != (InfoDetail{InfoLink, "http://a"}) || r.InfoDetails[1] != (InfoDetail{InfoCVE, "CVE-1"}) {
-		t.Errorf("info details = %v", r.InfoDetails)
+	if len(r.InfoDetails()) != 9 || r.InfoDetails()[0] != (InfoDetail{InfoLink, "http://a"}) || r.InfoDetails()[1] != (InfoDetail{InfoCVE, "CVE-1"}) {
+		t.Errorf("info details = %v", r.InfoDetails())
 	}
 	// Three <list>s: OS_AddListRule leaves the last two on the rule.
-	if len(r.Lists) != 2 || r.Lists[0].Field != ListUser || r.Lists[0].List == nil || r.Lists[1].List != nil || r.Lists[1].CheckValue == nil {
-		t.Errorf("lists = %+v", r.Lists)
+	if len(r.Lists()) != 2 || r.Lists()[0].Field != ListUser || r.Lists()[0].List == nil || r.Lists()[1].List != nil || r.Lists()[1].CheckValue == nil {
+		t.Errorf("lists = %+v", r.Lists())
 	}
 	if diff := cmp.Diff(map[string]string{"a": "1", "b": "2"}, rs.Lists[0].Entries); diff != "" {
 		t.Errorf("list entries (-want +got):\n%s", diff)
 	}
-	if *r.Time != (TimeRange{Negate: true, Start: "06:00", End: "22:00"}) {
-		t.Errorf("time = %+v", *r.Time)
+	if *r.Time() != (TimeRange{Negate: true, Start: "06:00", End: "22:00"}) {
+		t.Errorf("time = %+v", *r.Time())
 	}
-	if r.Weekday.Days != [7]bool{false, true, true, true, true, true, true} {
-		t.Errorf("weekday = %v", r.Weekday.Days)
+	if r.Weekday().Days != [7]bool{false, true, true, true, true, true, true} {
+		t.Errorf("weekday = %v", r.Weekday().Days)
 	}
-	if ip := r.SrcIP[0]; !ip.Negate || ip.Prefix.String() != "10.0.0.1/16" {
+	if ip := r.SrcIP()[0]; !ip.Negate || ip.Prefix.String() != "10.0.0.1/16" {
 		t.Errorf("srcip = %+v", ip)
 	}
 	if r.AlertOpts&(DoMailAlert|DoLogAlert|DoExtraInfo|DoPacketInfo) != DoLogAlert|DoExtraInfo|DoPacketInfo {
@@ -605,11 +605,11 @@ func TestOverwrite(t *testing.T) {
   <rule id="10" level="8" overwrite="yes"><if_sid>1</if_sid><match>c</match><description>new</description></rule>
 </group>`)
 	r := rs.ByID[10]
-	if r.Level != 8 || r.Description != "new" || r.Match.String() != "c" || r.Groups != "h," || r.Overwritten.Line != 6 || r.Pos.Line != 2 {
-		t.Errorf("overwritten rule = level %d %q %q groups %q at %d, overwritten at %d", r.Level, r.Description, r.Match, r.Groups, r.Pos.Line, r.Overwritten.Line)
+	if r.Level != 8 || r.Description != "new" || r.Match().String() != "c" || r.Groups != "h," || r.Overwritten().Line != 6 || r.Pos.Line != 2 {
+		t.Errorf("overwritten rule = level %d %q %q groups %q at %d, overwritten at %d", r.Level, r.Description, r.Match(), r.Groups, r.Pos.Line, r.Overwritten().Line)
 	}
-	if len(r.InfoDetails) != 1 || r.InfoDetails[0].Data != "kept" || len(rs.AllRules) != 3 {
-		t.Errorf("info details %v, %d rules", r.InfoDetails, len(rs.AllRules))
+	if len(r.InfoDetails()) != 1 || r.InfoDetails()[0].Data != "kept" || len(rs.AllRules) != 3 {
+		t.Errorf("info details %v, %d rules", r.InfoDetails(), len(rs.AllRules))
 	}
 	if got := treeString(rs.Rules); got != "1(10(11))" {
 		t.Errorf("tree %s", got)

@@ -156,7 +156,7 @@ func TestPatternCacheSameDiagnostics(t *testing.T) {
 	if _, subs, ok := d.Regex.Exec("jit (x y)", nil); !ok || len(subs) != 1 || subs[0] != "x y" {
 		t.Errorf("known decoder regex on %q: %q %v", "jit (x y)", subs, ok)
 	}
-	if !rs.ByID[10].Regex.Match("failed password") {
+	if !rs.ByID[10].Regex().Match("failed password") {
 		t.Errorf("known rule regex does not match")
 	}
 }

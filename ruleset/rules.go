@@ -252,7 +252,7 @@ func (l *loader) readRule(file, groupName string, n *ossecxml.Node) bool {
 	// One reader serves every rule: it is large (the text of each option)
 	// and lives only while its rule is read.
 	rr := &l.rr
-	*rr = ruleReader{l: l, file: file, r: l.newRule(a, at)}
+	*rr = ruleReader{l: l, file: file, r: l.newRule(a, at), x: RuleExtras{MaxSize: a.maxsize, IgnoreTime: a.ignore}}
 	rr.s.group = acc{text: groupName, set: true, first: seg{0, n.Pos, false}}
 	kids := n.ChildrenIn(&l.kids)
 	if kids == nil {
@@ -368,7 +368,7 @@ func (l *loader) newRule(a ruleAttrs, at Pos) *Rule {
 	}
 	r := &l.ruleSlab[0]
 	l.ruleSlab = l.ruleSlab[1:]
-	*r = Rule{ID: a.id, MaxSize: a.maxsize, Frequency: a.frequency, Timeframe: a.timeframe, IgnoreTime: a.ignore, Category: CategorySyslog, Pos: at}
+	*r = Rule{ID: a.id, Frequency: a.frequency, Timeframe: a.timeframe, Category: CategorySyslog, Pos: at}
 	if a.noalert {
 		r.AlertOpts |= NoAlert
 	}
@@ -391,12 +391,15 @@ func (l *loader) newRule(a ruleAttrs, at Pos) *Rule {
 }
 
 // ruleReader is the state of readRule for one <rule>: the rule being
-// built and the text its elements gave.
+// built, the text its elements gave, and the settings that few rules
+// have (which the rule points to once they are all known, if it has any).
 type ruleReader struct {
 	l    *loader
 	file string
 	r    *Rule
 	s    ruleSrc
+	c    FieldConditions
+	x    RuleExtras
 }
 
 // what names the rule in pattern errors.
@@ -601,14 +604,14 @@ func (rr *ruleReader) info(e *ossecxml.Node) bool {
 // infoDetail adds an <info> or <cve> entry as OSSEC does (which drops
 // entries past MAX_RULEINFODETAIL, counting in its own way).
 func (rr *ruleReader) infoDetail(t InfoType, content string) {
-	r := rr.r
-	if r.InfoDetails == nil {
-		r.InfoDetails = []InfoDetail{{t, content}}
+	x := &rr.x
+	if x.InfoDetails == nil {
+		x.InfoDetails = []InfoDetail{{t, content}}
 		return
 	}
-	rr.s.infoCount += len(r.InfoDetails) - 1
+	rr.s.infoCount += len(x.InfoDetails) - 1
 	if rr.s.infoCount <= maxRuleInfoDetails {
-		r.InfoDetails = append(r.InfoDetails, InfoDetail{t, content})
+		x.InfoDetails = append(x.InfoDetails, InfoDetail{t, content})
 	}
 }
 
@@ -617,7 +620,7 @@ func (rr *ruleReader) time(e *ossecxml.Node) bool {
 	if !ok {
 		return rr.bad(e, "invalid time %q", e.Content)
 	}
-	rr.r.Time = tr
+	rr.x.Time = tr
 	rr.r.AlertOpts |= DoExtraInfo
 	return true
 }
@@ -627,7 +630,7 @@ func (rr *ruleReader) weekday(e *ossecxml.Node) bool {
 	if !ok {
 		return rr.bad(e, "invalid weekday %q", e.Content)
 	}
-	rr.r.Weekday = w
+	rr.x.Weekday = w
 	rr.r.AlertOpts |= DoExtraInfo
 	return true
 }
@@ -638,8 +641,8 @@ func (rr *ruleReader) description(e *ossecxml.Node) bool {
 	return true
 }
 
-func (rr *ruleReader) srcIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.r.SrcIP) }
-func (rr *ruleReader) dstIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.r.DstIP) }
+func (rr *ruleReader) srcIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.c.SrcIP) }
+func (rr *ruleReader) dstIP(e *ossecxml.Node) bool { return rr.ip(e, &rr.c.DstIP) }
 
 func (rr *ruleReader) ip(e *ossecxml.Node, dst *[]IPMatch) bool {
 	ip, ok := parseIP(e.Content)
@@ -661,7 +664,7 @@ func (rr *ruleReader) field(e *ossecxml.Node) bool {
 		l.errf(xpos(rr.file, e.Attrs[0].Pos), CodeRuleField, "rule %d: bad attribute %q for <field>", r.ID, e.Attrs[0].Name)
 		return false
 	}
-	if len(r.Fields) >= l.rs.Config.DecoderOrderSize {
+	if len(rr.c.Fields) >= l.rs.Config.DecoderOrderSize {
 		l.errf(xpos(rr.file, e.Pos), CodeRuleField, "rule %d: more than %d <field> elements", r.ID, l.rs.Config.DecoderOrderSize)
 		return false
 	}
@@ -671,7 +674,7 @@ func (rr *ruleReader) field(e *ossecxml.Node) bool {
 	if p == nil {
 		return false
 	}
-	r.Fields = append(r.Fields, FieldMatch{Name: e.Attrs[0].Value, Pattern: p})
+	rr.c.Fields = append(rr.c.Fields, FieldMatch{Name: e.Attrs[0].Value, Pattern: p})
 	return true
 }
 
@@ -688,7 +691,7 @@ func (rr *ruleReader) compiledRule(e *ossecxml.Node) bool {
 	if !compiledRules[e.Content] {
 		return rr.bad(e, "compiled rule %q not found", e.Content)
 	}
-	rr.r.CompiledRule = e.Content
+	rr.x.CompiledRule = e.Content
 	rr.r.AlertOpts |= DoExtraInfo
 	return true
 }
@@ -739,14 +742,14 @@ func (rr *ruleReader) options(e *ossecxml.Node) bool {
 }
 
 func (rr *ruleReader) ignore(e *ossecxml.Node) bool {
-	if rr.r.Ignore |= ignoreFields(e.Content); rr.r.Ignore == 0 {
+	if rr.x.Ignore |= ignoreFields(e.Content); rr.x.Ignore == 0 {
 		return rr.bad(e, "wrong ignore option %q", e.Content)
 	}
 	return true
 }
 
 func (rr *ruleReader) checkIfIgnored(e *ossecxml.Node) bool {
-	if rr.r.CheckIgnore |= ignoreFields(e.Content); rr.r.CheckIgnore == 0 {
+	if rr.x.CheckIgnore |= ignoreFields(e.Content); rr.x.CheckIgnore == 0 {
 		return rr.bad(e, "wrong check_if_ignored option %q", e.Content)
 	}
 	return true
@@ -762,9 +765,10 @@ func (rr *ruleReader) finish() bool {
 	}
 	r.Groups = s.group.text
 	r.Description, r.HasDescription = s.comment.text, s.comment.set
-	r.Info, r.CVE = s.info.text, s.cve.text
-	r.IfSID, r.IfLevel, r.IfGroup = s.ifSID.text, s.ifLevel.text, s.ifGroup.text
-	r.Action, r.HasAction = s.action.text, s.action.set
+	r.IfSID = s.ifSID.text
+	rr.x.Info, rr.x.CVE = s.info.text, s.cve.text
+	rr.x.IfLevel, rr.x.IfGroup = s.ifLevel.text, s.ifGroup.text
+	rr.c.Action, rr.c.HasAction = s.action.text, s.action.set
 	return true
 }
 
@@ -796,55 +800,55 @@ func (rr *ruleReader) either(m, p *acc, dm, dp **osregex.Pattern) bool {
 // compile compiles the rule's patterns in OSSEC's order (which decides
 // which error is reported first).
 func (rr *ruleReader) compile() bool {
-	r, s := rr.r, &rr.s
+	r, s, c, x := rr.r, &rr.s, &rr.c, &rr.x
 	var ok bool
-	if r.Regex, ok = rr.pattern(&s.regex, osregex.KindRegex); !ok {
+	if x.Regex, ok = rr.pattern(&s.regex, osregex.KindRegex); !ok {
 		return false
 	}
 	if r.PCRE2, ok = rr.pattern(&s.pcre2, osregex.KindPCRE2); !ok {
 		return false
 	}
-	if !rr.either(&s.match, &s.matchPCRE2, &r.Match, &r.MatchPCRE2) {
+	if !rr.either(&s.match, &s.matchPCRE2, &x.Match, &x.MatchPCRE2) {
 		return false
 	}
 	// <id> and <srcport> compile both kinds; the others one of them.
-	if r.EventID, ok = rr.pattern(&s.id, osregex.KindMatch); !ok {
+	if c.EventID, ok = rr.pattern(&s.id, osregex.KindMatch); !ok {
 		return false
 	}
 	if r.EventIDPCRE2, ok = rr.pattern(&s.idP, osregex.KindPCRE2); !ok {
 		return false
 	}
-	if r.SrcPort, ok = rr.pattern(&s.srcport, osregex.KindMatch); !ok {
+	if c.SrcPort, ok = rr.pattern(&s.srcport, osregex.KindMatch); !ok {
 		return false
 	}
-	if r.SrcPortPCRE2, ok = rr.pattern(&s.srcportP, osregex.KindPCRE2); !ok {
+	if c.SrcPortPCRE2, ok = rr.pattern(&s.srcportP, osregex.KindPCRE2); !ok {
 		return false
 	}
 	for _, f := range []struct {
 		m, p   *acc
 		dm, dp **osregex.Pattern
 	}{
-		{&s.dstport, &s.dstportP, &r.DstPort, &r.DstPortPCRE2},
-		{&s.status, &s.statusP, &r.Status, &r.StatusPCRE2},
-		{&s.hostname, &s.hostnameP, &r.Hostname, &r.HostnamePCRE2},
-		{&s.extraData, &s.extraDataP, &r.ExtraData, &r.ExtraDataPCRE2},
-		{&s.programName, &s.programNameP, &r.ProgramName, &r.ProgramNamePCRE2},
-		{&s.user, &s.userP, &r.User, &r.UserPCRE2},
-		{&s.srcgeoip, &s.srcgeoipP, &r.SrcGeoIP, &r.SrcGeoIPPCRE2},
-		{&s.dstgeoip, &s.dstgeoipP, &r.DstGeoIP, &r.DstGeoIPPCRE2},
-		{&s.url, &s.urlPCRE2, &r.URL, &r.URLPCRE2},
+		{&s.dstport, &s.dstportP, &c.DstPort, &c.DstPortPCRE2},
+		{&s.status, &s.statusP, &c.Status, &c.StatusPCRE2},
+		{&s.hostname, &s.hostnameP, &c.Hostname, &c.HostnamePCRE2},
+		{&s.extraData, &s.extraDataP, &c.ExtraData, &c.ExtraDataPCRE2},
+		{&s.programName, &s.programNameP, &c.ProgramName, &c.ProgramNamePCRE2},
+		{&s.user, &s.userP, &c.User, &c.UserPCRE2},
+		{&s.srcgeoip, &s.srcgeoipP, &c.SrcGeoIP, &c.SrcGeoIPPCRE2},
+		{&s.dstgeoip, &s.dstgeoipP, &c.DstGeoIP, &c.DstGeoIPPCRE2},
+		{&s.url, &s.urlPCRE2, &c.URL, &c.URLPCRE2},
 	} {
 		if !rr.either(f.m, f.p, f.dm, f.dp) {
 			return false
 		}
 	}
-	if r.IfMatchedGroup, ok = rr.pattern(&s.ifMatchedGroup, osregex.KindMatch); !ok {
+	if x.IfMatchedGroup, ok = rr.pattern(&s.ifMatchedGroup, osregex.KindMatch); !ok {
 		return false
 	}
-	if r.IfMatchedRegex, ok = rr.pattern(&s.ifMatchedRegex, osregex.KindRegex); !ok {
+	if x.IfMatchedRegex, ok = rr.pattern(&s.ifMatchedRegex, osregex.KindRegex); !ok {
 		return false
 	}
-	r.Lists = keptLists(s.lists)
+	c.Lists = keptLists(s.lists)
 	return true
 }
 
@@ -855,12 +859,13 @@ func (rr *ruleReader) place(ilevel int, overwrite bool) bool {
 	l, r, s := rr.l, rr.r, &rr.s
 	hasIfSID, hasIfGroup := s.ifSID.set, s.ifGroup.set
 	if s.ifMatchedGroup.set && !hasIfSID && !hasIfGroup {
-		r.IfGroup, hasIfGroup = s.ifMatchedGroup.text, true
+		rr.x.IfGroup, hasIfGroup = s.ifMatchedGroup.text, true
 	}
 	if r.IfMatchedSID != 0 && !hasIfSID && !hasIfGroup {
 		r.IfSID, hasIfSID = itoa(r.IfMatchedSID), true
 	}
-	l.bindActiveResponses(r, ilevel)
+	rr.x.ActiveResponses = l.activeResponses(r, ilevel)
+	r.conds, r.extras = kept(&rr.c), kept(&rr.x)
 	if r.Context {
 		r.LastEvents = r
 	}
@@ -982,8 +987,8 @@ func (l *loader) readListRule(file string, id int, e *ossecxml.Node) (*ListRule,
 	return lr, true
 }
 
-// bindActiveResponses is Rule_AddAR.
-func (l *loader) bindActiveResponses(r *Rule, ilevel int) {
+// activeResponses is Rule_AddAR: the active responses bound to r.
+func (l *loader) activeResponses(r *Rule, ilevel int) []*ActiveResponse {
 	real := 0
 	if ilevel == 9900 {
 		real = 0
@@ -991,8 +996,9 @@ func (l *loader) bindActiveResponses(r *Rule, ilevel int) {
 		real = ilevel / 100
 	}
 	if real == 0 || r.AlertOpts&NoAR != 0 {
-		return
+		return nil
 	}
+	var bound []*ActiveResponse
 	for _, ar := range l.rs.ActiveResponses {
 		mark := false
 		if ar.Level != 0 && real >= ar.Level {
@@ -1005,9 +1011,10 @@ func (l *loader) bindActiveResponses(r *Rule, ilevel int) {
 			mark = true
 		}
 		if mark {
-			r.ActiveResponses = append(r.ActiveResponses, ar)
+			bound = append(bound, ar)
 		}
 	}
+	return bound
 }
 
 // rulesIDMatch reads an active response's rules_id as Rule_AddAR does:
@@ -1048,25 +1055,33 @@ func (l *loader) overwrite(r *Rule, ilevel int, s *ruleSrc) bool {
 		return false
 	}
 	l.ilevel[old.Index] = ilevel
-	old.MaxSize, old.Frequency, old.Timeframe, old.IgnoreTime = r.MaxSize, r.Frequency, r.Timeframe, r.IgnoreTime
+	old.Frequency, old.Timeframe = r.Frequency, r.Timeframe
 	old.Groups = r.Groups
-	old.Match, old.Regex = r.Match, r.Regex
-	old.Time, old.Weekday = r.Time, r.Weekday
-	old.SrcIP, old.DstIP = r.SrcIP, r.DstIP
-	old.SrcPort, old.DstPort, old.User, old.URL, old.EventID = r.SrcPort, r.DstPort, r.User, r.URL, r.EventID
-	old.Status, old.Hostname, old.ProgramName, old.ExtraData = r.Status, r.Hostname, r.ProgramName, r.ExtraData
-	old.Action, old.HasAction = r.Action, r.HasAction
 	old.Description, old.HasDescription = r.Description, r.HasDescription
-	old.Info, old.CVE = r.Info, r.CVE
-	old.IfMatchedRegex, old.IfMatchedGroup, old.IfMatchedSID = r.IfMatchedRegex, r.IfMatchedGroup, r.IfMatchedSID
+	old.IfMatchedSID = r.IfMatchedSID
 	old.AlertOpts, old.ContextOpts, old.Context = r.AlertOpts, r.ContextOpts, r.Context
 	old.DecodedAs, old.DecodedAsName = r.DecodedAs, r.DecodedAsName
-	old.ActiveResponses = r.ActiveResponses
-	old.CompiledRule = r.CompiledRule
 	if r.ContextOpts&SameDoDiff != 0 && old.LastEvents == nil {
 		old.LastEvents = old
 	}
-	old.Overwritten = r.Pos
+
+	c := valueOf(old.conds)
+	c.SrcIP, c.DstIP = r.SrcIP(), r.DstIP()
+	c.SrcPort, c.DstPort, c.User, c.URL, c.EventID = r.SrcPort(), r.DstPort(), r.User(), r.URL(), r.EventID()
+	c.Status, c.Hostname, c.ProgramName, c.ExtraData = r.Status(), r.Hostname(), r.ProgramName(), r.ExtraData()
+	c.Action, c.HasAction = r.Action(), r.HasAction()
+	old.conds = kept(&c)
+
+	x := valueOf(old.extras)
+	x.MaxSize, x.IgnoreTime = r.MaxSize(), r.IgnoreTime()
+	x.Match, x.Regex = r.Match(), r.Regex()
+	x.Time, x.Weekday = r.Time(), r.Weekday()
+	x.Info, x.CVE = r.Info(), r.CVE()
+	x.IfMatchedRegex, x.IfMatchedGroup = r.IfMatchedRegex(), r.IfMatchedGroup()
+	x.ActiveResponses = r.ActiveResponses()
+	x.CompiledRule = r.CompiledRule()
+	x.Overwritten = r.Pos
+	old.extras = kept(&x)
 	// The overwriting rule's own correlation marks (OS_MarkID on it) still
 	// happen in OSSEC, but on a copy nobody reads: only the target of an
 	// if_matched_sid starts keeping its history.
@@ -1119,9 +1134,9 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 			}
 		}
 	case s.ifLevel.set:
-		lv := atoi(r.IfLevel)
+		lv := atoi(r.IfLevel())
 		if lv == 0 {
-			l.warnf(s.ifLevel.posAt(file, -1), CodeRuleNotAttached, "rule %d: if_level %q is 0: OSSEC does not load the rule", r.ID, r.IfLevel)
+			l.warnf(s.ifLevel.posAt(file, -1), CodeRuleNotAttached, "rule %d: if_level %q is 0: OSSEC does not load the rule", r.ID, r.IfLevel())
 			l.unregister(r)
 			return true
 		}
@@ -1133,7 +1148,7 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 			return false
 		}
 	case hasIfGroup:
-		if !l.addToRule(attachSpec{group: r.IfGroup, byGroup: true}, l.rs.Rules, r, ilevel) {
+		if !l.addToRule(attachSpec{group: r.IfGroup(), byGroup: true}, l.rs.Rules, r, ilevel) {
 			if l.consequence(0) {
 				return false
 			}
@@ -1141,7 +1156,7 @@ func (l *loader) attach(file string, r *Rule, ilevel int, hasIfSID, hasIfGroup b
 			if !s.ifGroup.set {
 				pos = s.ifMatchedGroup.posAt(file, -1)
 			}
-			l.errf(pos, CodeRuleIfGroup, "rule %d: no rule in group %q for if_group", r.ID, r.IfGroup)
+			l.errf(pos, CodeRuleIfGroup, "rule %d: no rule in group %q for if_group", r.ID, r.IfGroup())
 			return false
 		}
 	default:
@@ -1380,7 +1395,7 @@ func (l *loader) eventSearch(r *Rule) {
 				r.SidSearch = n.Rule
 			}
 		})
-	case r.IfMatchedGroup != nil:
+	case r.IfMatchedGroup() != nil:
 		r.EventSearch = SearchLastGroups
 		// Many rules share a groups string, and Match depends on it alone.
 		if l.groupMatched == nil {
@@ -1391,7 +1406,7 @@ func (l *loader) eventSearch(r *Rule) {
 		l.walk(func(n *RuleNode) {
 			m, ok := matched[n.Rule.Groups]
 			if !ok {
-				m = r.IfMatchedGroup.Match(n.Rule.Groups)
+				m = r.IfMatchedGroup().Match(n.Rule.Groups)
 				matched[n.Rule.Groups] = m
 			}
 			if m {

@@ -229,7 +229,10 @@ type RuleNode struct {
 }
 
 // Rule is one compiled <rule> (OSSEC's RuleInfo), shared by all the
-// RuleNodes where it appears.
+// RuleNodes where it appears. The settings that few rules have live in a
+// FieldConditions and a RuleExtras that the rule points to only when it
+// has any of them; read them through the methods of the same name (rule.go),
+// which give the zero value for a rule without them.
 type Rule struct {
 	// Index is the rule's position in Ruleset.AllRules: the key for the
 	// engine's per-rule state.
@@ -240,21 +243,11 @@ type Rule struct {
 	// attribute, except that level="0" accuracy="0" gives 99 (OSSEC stores
 	// level 0 as 99 and only scales it back when it was multiplied by 100).
 	Level int
-	// MaxSize is the maxsize attribute (0: none). It sets DoExtraInfo.
-	MaxSize int
 	// Frequency is the frequency attribute as written (0: none). OSSEC
 	// compares the number of matching previous events with it.
 	Frequency int
 	// Timeframe is the timeframe attribute, Config.DefaultTimeframe when absent.
 	Timeframe int
-	// IgnoreTime is the ignore attribute: seconds during which the rule
-	// does not fire again after it fired (0: none).
-	IgnoreTime int
-	// Ignore is <ignore>: fields stored in the FTS ignore list when the
-	// rule fires.
-	Ignore FTSFields
-	// CheckIgnore is <check_if_ignored>: fields checked against that list.
-	CheckIgnore FTSFields
 	// AlertOpts are the alert options (DoLogAlert, DoMailAlert, NoAlert, ...).
 	AlertOpts AlertOpts
 	// ContextOpts are the same_*/different_*/not_same_*/check_diff options.
@@ -266,6 +259,13 @@ type Rule struct {
 	// Category is <category>, or the parent's category when attached by
 	// if_sid, or the matched template's category when attached by category.
 	Category Category
+	// HasDescription reports whether the rule had a <description>.
+	HasDescription bool
+	// KeepsSidHistory reports whether the engine must remember the events
+	// this rule matches (some if_matched_sid rule names it).
+	KeepsSidHistory bool
+	// EventSearch is the correlation search this rule runs.
+	EventSearch EventSearch
 	// DecodedAs is the decoder ID from <decoded_as> (0: none); DecodedAsName
 	// is the name as written.
 	DecodedAs     int
@@ -278,24 +278,48 @@ type Rule struct {
 	// Description is <description> (several are concatenated; the first
 	// newline of each is replaced by a space). "" when absent.
 	Description string
-	// HasDescription reports whether the rule had a <description>.
-	HasDescription bool
-	// Info is the concatenation of the <info> contents (RuleInfo.info).
-	Info string
-	// CVE is the concatenation of the <cve> contents (RuleInfo.cve).
-	CVE string
-	// InfoDetails are the <info> and <cve> entries in order (at most 33,
-	// later ones silently dropped).
-	InfoDetails []InfoDetail
 
-	// Match is <match> (OS_Match), MatchPCRE2 is <match_pcre2>
-	// (used only when there is no <match>).
-	Match      *osregex.Pattern
-	MatchPCRE2 *osregex.Pattern
-	// Regex is <regex> (OS_Regex) and PCRE2 is <pcre2>; both may be set.
-	Regex *osregex.Pattern
+	// PCRE2 is <pcre2> (see RuleExtras.Regex for <regex>).
 	PCRE2 *osregex.Pattern
+	// EventIDPCRE2 is <id_pcre2>, compiled next to <id> (FieldConditions.EventID).
+	EventIDPCRE2 *osregex.Pattern
 
+	// IfSID is <if_sid> as written ("" when absent; set from
+	// if_matched_sid when only that is given).
+	IfSID string
+	// IfMatchedSID is <if_matched_sid> (0 when absent).
+	IfMatchedSID int
+	// SidSearch is, for an if_matched_sid rule, the rule whose match
+	// history it searches (the rule with id IfMatchedSID), nil otherwise.
+	SidSearch *Rule
+	// GroupHistories lists the if_matched_group rules whose group history
+	// this rule feeds when it matches (OS_MarkGroup), one entry per mark,
+	// so a rule reached through two parents can appear twice, as in OSSEC.
+	// Only rules loaded before the if_matched_group rule are marked.
+	GroupHistories []*Rule
+	// LastEvents is the rule whose last-events buffer this rule uses
+	// (itself when it correlates, else the parent's it inherited when it
+	// was attached by if_sid or if_group); nil when none.
+	LastEvents *Rule
+
+	// Nodes are the RuleNodes where this rule appears, in the order they
+	// were created (one for a top-level rule).
+	Nodes []*RuleNode
+	// Parents are the rules this one was attached below (empty for a
+	// top-level rule), one per node, in attachment order.
+	Parents []*Rule
+
+	// Pos is where the <rule> element starts.
+	Pos Pos
+
+	// conds and extras are nil when the rule has none of their settings.
+	conds  *FieldConditions
+	extras *RuleExtras
+}
+
+// FieldConditions are the conditions of a rule on the event's decoded
+// fields that few rules have (see Rule).
+type FieldConditions struct {
 	// SrcIP and DstIP are the <srcip>/<dstip> entries, in order.
 	SrcIP []IPMatch
 	DstIP []IPMatch
@@ -303,12 +327,13 @@ type Rule struct {
 	// Field matchers on decoded fields: OS_Match patterns, or the _pcre2
 	// variant when only that was given (OSSEC compiles the OS_Match one when
 	// both are present, except for <id_pcre2> and <srcport_pcre2>, which are
-	// compiled next to <id>/<srcport>). Nil when absent.
+	// compiled next to <id>/<srcport>; <id_pcre2> is Rule.EventIDPCRE2).
+	// Nil when absent.
 	SrcPort, SrcPortPCRE2         *osregex.Pattern
 	DstPort, DstPortPCRE2         *osregex.Pattern
 	User, UserPCRE2               *osregex.Pattern
 	URL, URLPCRE2                 *osregex.Pattern
-	EventID, EventIDPCRE2         *osregex.Pattern // <id>, <id_pcre2>
+	EventID                       *osregex.Pattern // <id>
 	Status, StatusPCRE2           *osregex.Pattern
 	Hostname, HostnamePCRE2       *osregex.Pattern
 	ProgramName, ProgramNamePCRE2 *osregex.Pattern
@@ -326,22 +351,47 @@ type Rule struct {
 	// (OSSEC keeps only the last two when a rule has three or more; see
 	// the loader), in order.
 	Lists []*ListRule
+}
+
+// RuleExtras are the other settings of a rule that few rules have (see
+// Rule).
+type RuleExtras struct {
+	// MaxSize is the maxsize attribute (0: none). It sets DoExtraInfo.
+	MaxSize int
+	// IgnoreTime is the ignore attribute: seconds during which the rule
+	// does not fire again after it fired (0: none).
+	IgnoreTime int
+	// Ignore is <ignore>: fields stored in the FTS ignore list when the
+	// rule fires.
+	Ignore FTSFields
+	// CheckIgnore is <check_if_ignored>: fields checked against that list.
+	CheckIgnore FTSFields
+
+	// Info is the concatenation of the <info> contents (RuleInfo.info).
+	Info string
+	// CVE is the concatenation of the <cve> contents (RuleInfo.cve).
+	CVE string
+	// InfoDetails are the <info> and <cve> entries in order (at most 33,
+	// later ones silently dropped).
+	InfoDetails []InfoDetail
+
+	// Match is <match> (OS_Match), MatchPCRE2 is <match_pcre2>
+	// (used only when there is no <match>).
+	Match      *osregex.Pattern
+	MatchPCRE2 *osregex.Pattern
+	// Regex is <regex> (OS_Regex); Rule.PCRE2 may be set too.
+	Regex *osregex.Pattern
 
 	// Time is <time> (nil when absent).
 	Time *TimeRange
 	// Weekday is <weekday> (nil when absent).
 	Weekday *WeekdaySet
 
-	// IfSID is <if_sid> as written ("" when absent; set from
-	// if_matched_sid when only that is given).
-	IfSID string
 	// IfLevel is <if_level> as written ("" when absent).
 	IfLevel string
 	// IfGroup is <if_group> as written, or if_matched_group's content
 	// when that is used without if_sid/if_group ("" when absent).
 	IfGroup string
-	// IfMatchedSID is <if_matched_sid> (0 when absent).
-	IfMatchedSID int
 	// IfMatchedGroup is <if_matched_group> (OS_Match on the groups string).
 	IfMatchedGroup *osregex.Pattern
 	// IfMatchedRegex is <if_matched_regex> (OS_Regex on previous events' logs).
@@ -353,38 +403,12 @@ type Rule struct {
 	// is_valid_crawler).
 	CompiledRule string
 
-	// EventSearch is the correlation search this rule runs.
-	EventSearch EventSearch
-	// SidSearch is, for an if_matched_sid rule, the rule whose match
-	// history it searches (the rule with id IfMatchedSID), nil otherwise.
-	SidSearch *Rule
-	// KeepsSidHistory reports whether the engine must remember the events
-	// this rule matches (some if_matched_sid rule names it).
-	KeepsSidHistory bool
-	// GroupHistories lists the if_matched_group rules whose group history
-	// this rule feeds when it matches (OS_MarkGroup), one entry per mark,
-	// so a rule reached through two parents can appear twice, as in OSSEC.
-	// Only rules loaded before the if_matched_group rule are marked.
-	GroupHistories []*Rule
-	// LastEvents is the rule whose last-events buffer this rule uses
-	// (itself when it correlates, else the parent's it inherited when it
-	// was attached by if_sid or if_group); nil when none.
-	LastEvents *Rule
-
 	// ActiveResponses are the active responses bound to the rule
 	// (Rule_AddAR), in ossec.conf order.
 	ActiveResponses []*ActiveResponse
 
-	// Nodes are the RuleNodes where this rule appears, in the order they
-	// were created (one for a top-level rule).
-	Nodes []*RuleNode
-	// Parents are the rules this one was attached below (empty for a
-	// top-level rule), one per node, in attachment order.
-	Parents []*Rule
-
-	// Pos is where the <rule> element starts; Overwritten is where an
-	// overwrite="yes" rule that replaced its settings starts (zero if none).
-	Pos         Pos
+	// Overwritten is where an overwrite="yes" rule that replaced the
+	// rule's settings starts (zero if none).
 	Overwritten Pos
 }
 

@@ -565,16 +565,16 @@ func unconditional(r *ruleset.Rule) bool {
 	if r.AlertOpts&ruleset.NoAlert != 0 || r.Context || r.AlertOpts&ruleset.DoFTS != 0 {
 		return false
 	}
-	pats := []*osregex.Pattern{r.Match, r.MatchPCRE2, r.Regex, r.PCRE2, r.SrcPort, r.SrcPortPCRE2, r.DstPort, r.DstPortPCRE2,
-		r.User, r.UserPCRE2, r.URL, r.URLPCRE2, r.EventID, r.EventIDPCRE2, r.Status, r.StatusPCRE2,
-		r.Hostname, r.HostnamePCRE2, r.ProgramName, r.ProgramNamePCRE2, r.ExtraData, r.ExtraDataPCRE2,
-		r.SrcGeoIP, r.SrcGeoIPPCRE2, r.DstGeoIP, r.DstGeoIPPCRE2}
+	pats := []*osregex.Pattern{r.Match(), r.MatchPCRE2(), r.Regex(), r.PCRE2, r.SrcPort(), r.SrcPortPCRE2(), r.DstPort(), r.DstPortPCRE2(),
+		r.User(), r.UserPCRE2(), r.URL(), r.URLPCRE2(), r.EventID(), r.EventIDPCRE2, r.Status(), r.StatusPCRE2(),
+		r.Hostname(), r.HostnamePCRE2(), r.ProgramName(), r.ProgramNamePCRE2(), r.ExtraData(), r.ExtraDataPCRE2(),
+		r.SrcGeoIP(), r.SrcGeoIPPCRE2(), r.DstGeoIP(), r.DstGeoIPPCRE2()}
 	for _, p := range pats {
 		if p != nil {
 			return false
 		}
 	}
-	return len(r.SrcIP) == 0 && len(r.DstIP) == 0 && !r.HasAction && len(r.Fields) == 0 && len(r.Lists) == 0 &&
-		r.Time == nil && r.Weekday == nil && r.MaxSize == 0 && r.CompiledRule == "" &&
+	return len(r.SrcIP()) == 0 && len(r.DstIP()) == 0 && !r.HasAction() && len(r.Fields()) == 0 && len(r.Lists()) == 0 &&
+		r.Time() == nil && r.Weekday() == nil && r.MaxSize() == 0 && r.CompiledRule() == "" &&
 		r.ContextOpts&ruleset.SameDoDiff == 0
 }

@@ -1,0 +1,437 @@
+package ruleset
+
+import "github.com/ossec-ruletest/ossec-ruletest/osregex"
+
+// EditConditions returns the rule's FieldConditions to build the rule
+// with, making them when it has none. Readers use the methods below,
+// which make nothing.
+func (r *Rule) EditConditions() *FieldConditions {
+	if r.conds == nil {
+		r.conds = new(FieldConditions)
+	}
+	return r.conds
+}
+
+// EditExtras returns the rule's RuleExtras to build the rule with, making
+// them when it has none. Readers use the methods below, which make
+// nothing.
+func (r *Rule) EditExtras() *RuleExtras {
+	if r.extras == nil {
+		r.extras = new(RuleExtras)
+	}
+	return r.extras
+}
+
+// kept returns a copy of v for a rule to point to, or nil when v holds
+// none of its settings.
+func kept[T any, P interface {
+	*T
+	none() bool
+}](v P) P {
+	if v.none() {
+		return nil
+	}
+	c := *v
+	return &c
+}
+
+// none reports whether c holds no condition.
+func (c *FieldConditions) none() bool {
+	return len(c.SrcIP) == 0 && len(c.DstIP) == 0 &&
+		c.SrcPort == nil && c.SrcPortPCRE2 == nil && c.DstPort == nil && c.DstPortPCRE2 == nil &&
+		c.User == nil && c.UserPCRE2 == nil && c.URL == nil && c.URLPCRE2 == nil && c.EventID == nil &&
+		c.Status == nil && c.StatusPCRE2 == nil && c.Hostname == nil && c.HostnamePCRE2 == nil &&
+		c.ProgramName == nil && c.ProgramNamePCRE2 == nil && c.ExtraData == nil && c.ExtraDataPCRE2 == nil &&
+		c.SrcGeoIP == nil && c.SrcGeoIPPCRE2 == nil && c.DstGeoIP == nil && c.DstGeoIPPCRE2 == nil &&
+		c.Action == "" && !c.HasAction && len(c.Fields) == 0 && len(c.Lists) == 0
+}
+
+// none reports whether x holds no setting.
+func (x *RuleExtras) none() bool {
+	return x.MaxSize == 0 && x.IgnoreTime == 0 && x.Ignore == 0 && x.CheckIgnore == 0 &&
+		x.Info == "" && x.CVE == "" && len(x.InfoDetails) == 0 &&
+		x.Match == nil && x.MatchPCRE2 == nil && x.Regex == nil && x.Time == nil && x.Weekday == nil &&
+		x.IfLevel == "" && x.IfGroup == "" && x.IfMatchedGroup == nil && x.IfMatchedRegex == nil &&
+		x.CompiledRule == "" && len(x.ActiveResponses) == 0 && x.Overwritten == (Pos{})
+}
+
+// valueOf returns *p, or the zero value when p is nil.
+func valueOf[T FieldConditions | RuleExtras](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// The methods below read the settings of FieldConditions and RuleExtras:
+// each gives the field of the same name, or its zero value when the rule
+// has none of that struct's settings.
+
+// SrcIP is FieldConditions.SrcIP: the <srcip> entries.
+func (r *Rule) SrcIP() []IPMatch {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.SrcIP
+}
+
+// DstIP is FieldConditions.DstIP: the <dstip> entries.
+func (r *Rule) DstIP() []IPMatch {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.DstIP
+}
+
+// SrcPort is FieldConditions.SrcPort: <srcport>.
+func (r *Rule) SrcPort() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.SrcPort
+}
+
+// SrcPortPCRE2 is FieldConditions.SrcPortPCRE2: <srcport_pcre2>.
+func (r *Rule) SrcPortPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.SrcPortPCRE2
+}
+
+// DstPort is FieldConditions.DstPort: <dstport>.
+func (r *Rule) DstPort() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.DstPort
+}
+
+// DstPortPCRE2 is FieldConditions.DstPortPCRE2: <dstport_pcre2>.
+func (r *Rule) DstPortPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.DstPortPCRE2
+}
+
+// User is FieldConditions.User: <user>.
+func (r *Rule) User() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.User
+}
+
+// UserPCRE2 is FieldConditions.UserPCRE2: <user_pcre2>.
+func (r *Rule) UserPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.UserPCRE2
+}
+
+// URL is FieldConditions.URL: <url>.
+func (r *Rule) URL() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.URL
+}
+
+// URLPCRE2 is FieldConditions.URLPCRE2: <url_pcre2>.
+func (r *Rule) URLPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.URLPCRE2
+}
+
+// EventID is FieldConditions.EventID: <id>.
+func (r *Rule) EventID() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.EventID
+}
+
+// Status is FieldConditions.Status: <status>.
+func (r *Rule) Status() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.Status
+}
+
+// StatusPCRE2 is FieldConditions.StatusPCRE2: <status_pcre2>.
+func (r *Rule) StatusPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.StatusPCRE2
+}
+
+// Hostname is FieldConditions.Hostname: <hostname>.
+func (r *Rule) Hostname() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.Hostname
+}
+
+// HostnamePCRE2 is FieldConditions.HostnamePCRE2: <hostname_pcre2>.
+func (r *Rule) HostnamePCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.HostnamePCRE2
+}
+
+// ProgramName is FieldConditions.ProgramName: <program_name>.
+func (r *Rule) ProgramName() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.ProgramName
+}
+
+// ProgramNamePCRE2 is FieldConditions.ProgramNamePCRE2: <program_name_pcre2>.
+func (r *Rule) ProgramNamePCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.ProgramNamePCRE2
+}
+
+// ExtraData is FieldConditions.ExtraData: <extra_data>.
+func (r *Rule) ExtraData() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.ExtraData
+}
+
+// ExtraDataPCRE2 is FieldConditions.ExtraDataPCRE2: <extra_data_pcre2>.
+func (r *Rule) ExtraDataPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.ExtraDataPCRE2
+}
+
+// SrcGeoIP is FieldConditions.SrcGeoIP: <srcgeoip>.
+func (r *Rule) SrcGeoIP() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.SrcGeoIP
+}
+
+// SrcGeoIPPCRE2 is FieldConditions.SrcGeoIPPCRE2: <srcgeoip_pcre2>.
+func (r *Rule) SrcGeoIPPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.SrcGeoIPPCRE2
+}
+
+// DstGeoIP is FieldConditions.DstGeoIP: <dstgeoip>.
+func (r *Rule) DstGeoIP() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.DstGeoIP
+}
+
+// DstGeoIPPCRE2 is FieldConditions.DstGeoIPPCRE2: <dstgeoip_pcre2>.
+func (r *Rule) DstGeoIPPCRE2() *osregex.Pattern {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.DstGeoIPPCRE2
+}
+
+// Action is FieldConditions.Action: <action>.
+func (r *Rule) Action() string {
+	if r.conds == nil {
+		return ""
+	}
+	return r.conds.Action
+}
+
+// HasAction is FieldConditions.HasAction: whether the rule has an <action>.
+func (r *Rule) HasAction() bool {
+	if r.conds == nil {
+		return false
+	}
+	return r.conds.HasAction
+}
+
+// Fields is FieldConditions.Fields: the <field> entries.
+func (r *Rule) Fields() []FieldMatch {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.Fields
+}
+
+// Lists is FieldConditions.Lists: the <list> lookups kept.
+func (r *Rule) Lists() []*ListRule {
+	if r.conds == nil {
+		return nil
+	}
+	return r.conds.Lists
+}
+
+// MaxSize is RuleExtras.MaxSize: the maxsize attribute.
+func (r *Rule) MaxSize() int {
+	if r.extras == nil {
+		return 0
+	}
+	return r.extras.MaxSize
+}
+
+// IgnoreTime is RuleExtras.IgnoreTime: the ignore attribute.
+func (r *Rule) IgnoreTime() int {
+	if r.extras == nil {
+		return 0
+	}
+	return r.extras.IgnoreTime
+}
+
+// Ignore is RuleExtras.Ignore: <ignore>.
+func (r *Rule) Ignore() FTSFields {
+	if r.extras == nil {
+		return 0
+	}
+	return r.extras.Ignore
+}
+
+// CheckIgnore is RuleExtras.CheckIgnore: <check_if_ignored>.
+func (r *Rule) CheckIgnore() FTSFields {
+	if r.extras == nil {
+		return 0
+	}
+	return r.extras.CheckIgnore
+}
+
+// Info is RuleExtras.Info: the <info> contents.
+func (r *Rule) Info() string {
+	if r.extras == nil {
+		return ""
+	}
+	return r.extras.Info
+}
+
+// CVE is RuleExtras.CVE: the <cve> contents.
+func (r *Rule) CVE() string {
+	if r.extras == nil {
+		return ""
+	}
+	return r.extras.CVE
+}
+
+// InfoDetails is RuleExtras.InfoDetails: the <info> and <cve> entries.
+func (r *Rule) InfoDetails() []InfoDetail {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.InfoDetails
+}
+
+// Match is RuleExtras.Match: <match>.
+func (r *Rule) Match() *osregex.Pattern {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.Match
+}
+
+// MatchPCRE2 is RuleExtras.MatchPCRE2: <match_pcre2>.
+func (r *Rule) MatchPCRE2() *osregex.Pattern {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.MatchPCRE2
+}
+
+// Regex is RuleExtras.Regex: <regex>.
+func (r *Rule) Regex() *osregex.Pattern {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.Regex
+}
+
+// Time is RuleExtras.Time: <time>.
+func (r *Rule) Time() *TimeRange {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.Time
+}
+
+// Weekday is RuleExtras.Weekday: <weekday>.
+func (r *Rule) Weekday() *WeekdaySet {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.Weekday
+}
+
+// IfLevel is RuleExtras.IfLevel: <if_level>.
+func (r *Rule) IfLevel() string {
+	if r.extras == nil {
+		return ""
+	}
+	return r.extras.IfLevel
+}
+
+// IfGroup is RuleExtras.IfGroup: <if_group>.
+func (r *Rule) IfGroup() string {
+	if r.extras == nil {
+		return ""
+	}
+	return r.extras.IfGroup
+}
+
+// IfMatchedGroup is RuleExtras.IfMatchedGroup: <if_matched_group>.
+func (r *Rule) IfMatchedGroup() *osregex.Pattern {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.IfMatchedGroup
+}
+
+// IfMatchedRegex is RuleExtras.IfMatchedRegex: <if_matched_regex>.
+func (r *Rule) IfMatchedRegex() *osregex.Pattern {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.IfMatchedRegex
+}
+
+// CompiledRule is RuleExtras.CompiledRule: <compiled_rule>.
+func (r *Rule) CompiledRule() string {
+	if r.extras == nil {
+		return ""
+	}
+	return r.extras.CompiledRule
+}
+
+// ActiveResponses is RuleExtras.ActiveResponses: the active responses bound to the rule.
+func (r *Rule) ActiveResponses() []*ActiveResponse {
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras.ActiveResponses
+}
+
+// Overwritten is RuleExtras.Overwritten: where the overwrite="yes" rule that replaced the rule's settings starts.
+func (r *Rule) Overwritten() Pos {
+	if r.extras == nil {
+		return Pos{}
+	}
+	return r.extras.Overwritten
+}
