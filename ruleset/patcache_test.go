@@ -330,7 +330,9 @@ func TestPatternCacheLearnAfterFile(t *testing.T) {
 	if _, ok := after.lookup([]byte(jit)); !ok {
 		t.Errorf("the pattern learnt is not in the file")
 	}
-	for k := range before.at {
+	known := map[string]osregex.Facts{}
+	before.addTo(known)
+	for k := range known {
 		if _, ok := after.lookup([]byte(k)); !ok {
 			t.Errorf("%q was in the file before the second load, and is no more", k)
 		}
@@ -359,7 +361,9 @@ func TestPatternCacheBound(t *testing.T) {
 	if _, ok := after.lookup([]byte(jit)); !ok || after.len() >= before.len() {
 		t.Errorf("the file holds %d patterns (the jit regex: %v), want only the ones the second load learnt", after.len(), ok)
 	}
-	for k := range before.at {
+	known := map[string]osregex.Facts{}
+	before.addTo(known)
+	for k := range known {
 		if _, ok := after.lookup([]byte(k)); ok {
 			t.Errorf("%q, known before the load past the bound, is still in the file", k)
 		}
@@ -533,4 +537,64 @@ func FuzzReadPatternCache(f *testing.F) {
 			t.Errorf("written back (-read +read again):\n%s", diff)
 		}
 	})
+}
+
+// TestCacheFileTable: a cache file's table finds every key it holds and
+// no other, as it grows past its first size (short keys: more entries
+// than the size of the file foretold), and a key written twice has the
+// facts of its last entry, counted once.
+func TestCacheFileTable(t *testing.T) {
+	dir := t.TempDir()
+	m := map[string]osregex.Facts{}
+	for i := range 5000 {
+		m[cacheKey{osregex.KindMatch, 0, fmt.Sprint(i)}.String()] = osregex.Facts{JITMin: i}
+	}
+	file := filepath.Join(dir, "many")
+	if err := writePatternCache(file, m); err != nil {
+		t.Fatal(err)
+	}
+	c, err := readPatternCache(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.len() != len(m) {
+		t.Errorf("%d patterns read, %d written", c.len(), len(m))
+	}
+	for k, want := range m {
+		if got, ok := c.lookup([]byte(k)); !ok || got != want {
+			t.Fatalf("%q: %+v %v, want %+v", k, got, ok, want)
+		}
+	}
+	for _, k := range []string{cacheKey{osregex.KindMatch, 0, "5000"}.String(), cacheKey{osregex.KindRegex, 0, "1"}.String(), ""} {
+		if f, ok := c.lookup([]byte(k)); ok {
+			t.Errorf("%q found (%+v): not written", k, f)
+		}
+	}
+	key := cacheKey{osregex.KindRegex, 0, "^a"}.String()
+	var body []byte
+	for _, jit := range []int{7, 9} {
+		one := filepath.Join(dir, "one")
+		if err := writePatternCache(one, map[string]osregex.Facts{key: {JITMin: jit}}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body == nil {
+			body = append(body, data[:len(patCacheFormat)]...)
+		}
+		body = append(body, data[len(patCacheFormat):len(data)-sha256.Size]...)
+	}
+	twice := filepath.Join(dir, "twice")
+	if err := os.WriteFile(twice, withChecksum(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = readPatternCache(twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := c.lookup([]byte(key)); !ok || f.JITMin != 9 || c.len() != 1 {
+		t.Errorf("a key written twice: %+v %v, %d patterns; want JITMin 9 (the last), 1 pattern", f, ok, c.len())
+	}
 }
