@@ -1,6 +1,9 @@
 package ossecxml
 
-import "slices"
+import (
+	"iter"
+	"slices"
+)
 
 // Node is an element as OS_GetElementsbyNode returns it: its name,
 // content and attributes, and its position.
@@ -42,6 +45,36 @@ func (d *Document) Roots() []*Node {
 func (d *Document) RootsIn(buf *Nodes) []*Node {
 	d.valid()
 	return d.children(-1, buf)
+}
+
+// RootsSeq yields the nodes Roots returns, one at a time, each stored
+// in buf in place of the one before: a reader that is done with each
+// root before the next allocates for one node and its attributes
+// instead of for all (decoder.xml has 343 roots).
+func (d *Document) RootsSeq(buf *Nodes) iter.Seq[*Node] {
+	return func(yield func(*Node) bool) {
+		d.valid()
+		items := d.Items
+		line := 0 // of the last position resolved: roots come in order
+		for i := range items {
+			it := &items[i]
+			if it.Kind != KindElement || it.IsAttr || it.Depth != 0 {
+				continue
+			}
+			na := 0
+			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == 0; l++ {
+				na++
+			}
+			buf.nodes = slices.Grow(buf.nodes[:0], 1)[:1]
+			buf.attrs = slices.Grow(buf.attrs[:0], na)[:na]
+			n := &buf.nodes[0]
+			d.fill(n, i, 0, buf.attrs, &line)
+			if !yield(n) {
+				return
+			}
+			d.valid() // the loop's body must not have read another file
+		}
+	}
 }
 
 // Children returns the child elements of n (OS_GetElementsbyNode(xml, n)),
@@ -105,6 +138,25 @@ func (n *Node) HasChildren() bool {
 	return false
 }
 
+// fill sets n to the node of element i, of depth m, with its attributes
+// stored at the start of attrs, and returns their number. *line is the
+// index of the last line resolved (see pos).
+func (d *Document) fill(n *Node, i int, m int32, attrs []Attr, line *int) int {
+	items := d.Items
+	it := &items[i]
+	*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: d.pos(int(it.pos), line), ContentPos: d.pos(int(it.contentPos), line)}
+	k := 0
+	for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
+		a := &items[l]
+		attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: d.pos(int(a.pos), line), ValuePos: d.pos(int(a.contentPos), line)}
+		k++
+	}
+	if k > 0 {
+		n.Attrs = attrs[:k:k]
+	}
+	return k
+}
+
 // Document returns the document n belongs to.
 func (n *Node) Document() *Document { return n.doc }
 
@@ -160,17 +212,7 @@ func (d *Document) children(key int, buf *Nodes) []*Node {
 		}
 		if it.Depth == m {
 			n := &nodes[len(out)]
-			*n = Node{doc: d, Key: i, Name: it.Name, Content: it.Content, Pos: d.pos(int(it.pos), &line), ContentPos: d.pos(int(it.contentPos), &line)}
-			k := 0
-			for l := i + 1; l < len(items) && items[l].Kind == KindAttribute && items[l].Depth == m; l++ {
-				a := &items[l]
-				attrs[k] = Attr{Name: a.Name, Value: a.Content, Pos: d.pos(int(a.pos), &line), ValuePos: d.pos(int(a.contentPos), &line)}
-				k++
-			}
-			if k > 0 {
-				n.Attrs = attrs[:k:k]
-				attrs = attrs[k:]
-			}
+			attrs = attrs[d.fill(n, i, m, attrs, &line):]
 			out = append(out, n)
 			continue
 		}

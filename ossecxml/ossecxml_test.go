@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,7 +64,11 @@ func TestReaderStale(t *testing.T) {
 	}
 	const want = "ossecxml: Document of a.xml used after Reader read b.xml"
 	for name, use := range map[string]func(){
-		"Roots":          func() { a.Roots() },
+		"Roots": func() { a.Roots() },
+		"RootsSeq": func() {
+			for range a.RootsSeq(&Nodes{}) {
+			}
+		},
 		"ApplyVariables": func() { _ = a.ApplyVariables() },
 		"Children":       func() { g.Children() },
 		"ChildrenIn":     func() { g.ChildrenIn(&Nodes{}) },
@@ -712,5 +717,60 @@ func TestPosNearLimit(t *testing.T) {
 	line := 0
 	if got := d.pos(end, &line); got != (Pos{Line: 1, Col: math.MaxInt32}) {
 		t.Errorf("pos(%d) on one line = %v, want 1:%d", end, got, math.MaxInt32)
+	}
+}
+
+// TestRootsSeq: RootsSeq yields the nodes Roots returns (names,
+// contents, attributes, positions), one at a time in one buffer, and
+// stops when asked to.
+func TestRootsSeq(t *testing.T) {
+	dir := testenv.StockRuleset(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "rules", "*.xml"))
+	files = append(files, filepath.Join(dir, "etc", "decoder.xml"))
+	var docs []*Document
+	for _, f := range files {
+		doc, err := ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+	}
+	for _, src := range []string{
+		`<var name="x">1</var><a k="v" l='w'>t<b/></a> text <c/><d m="$x">$x</d>`,
+		`<a/>`,
+		``,
+	} {
+		doc, err := Parse("x.xml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.ApplyVariables(); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, doc)
+	}
+	var buf Nodes
+	for _, doc := range docs {
+		var got []Node
+		for n := range doc.RootsSeq(&buf) {
+			c := *n
+			c.Attrs = slices.Clone(n.Attrs) // buf's, the next root's after this one
+			got = append(got, c)
+		}
+		var want []Node
+		for _, n := range doc.Roots() {
+			want = append(want, *n)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Node{}), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: RootsSeq (-Roots +RootsSeq):\n%s", doc.File, diff)
+		}
+		k := 0
+		for range doc.RootsSeq(&buf) {
+			k++
+			break
+		}
+		if k != min(1, len(want)) {
+			t.Errorf("%s: %d roots yielded after a break", doc.File, k)
+		}
 	}
 }

@@ -105,22 +105,20 @@ func (l *loader) readDecoderFile(f cfgPath, optional bool) {
 		return
 	}
 	l.rs.DecoderFiles = append(l.rs.DecoderFiles, display)
-	roots := doc.RootsIn(&l.roots)
-	if roots == nil {
-		if !optional {
-			l.errf(Pos{File: display, Line: 1, Col: 1}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))
-		}
-		return
-	}
 	// OSSEC stops at the first decoder in error; the others are read to
-	// report their errors too.
-	for _, n := range roots {
+	// report their errors too. Each is done with before the next.
+	none := true
+	for n := range doc.RootsSeq(&l.roots) {
+		none = false
 		if !l.readDecoder(display, n) {
 			l.decoderFailed = true
 			if len(n.Attrs) > 0 && strings.EqualFold(n.Attrs[0].Name, "name") {
 				l.failedDecoders[n.Attrs[0].Value] = true
 			}
 		}
+	}
+	if none && !optional {
+		l.errf(Pos{File: display, Line: 1, Col: 1}, CodeDecoderEmpty, "no decoder in %s", filepath.Base(display))
 	}
 }
 
