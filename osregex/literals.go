@@ -102,7 +102,7 @@ func (p *Pattern) Describe(l *Literals) bool {
 		return false
 	}
 	if p.exec != execPCRE2 {
-		b := LitBranch{Lit: p.lit}
+		b := LitBranch{Lit: p.lit()}
 		switch p.exec {
 		case execEqual:
 			b.Start, b.End = true, true

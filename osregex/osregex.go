@@ -97,29 +97,79 @@ const (
 	execSuffix                 // lit$: strcmp / strcasecmp on the tail
 )
 
-// Pattern is a compiled pattern, safe for concurrent use.
+// Pattern is a compiled pattern, safe for concurrent use. A ruleset's
+// load makes one per pattern (1,400 for the stock ruleset), which a run
+// on one line keeps: its fields fit 64 bytes.
 type Pattern struct {
-	kind     Kind
-	source   string
-	exec     execKind
-	caseless bool   // for the string comparisons
-	lit      string // for the string comparisons
-	re       *pcre.Regexp
-	pcre2    string // the PCRE2 pattern that re was compiled from
-
+	source string
+	pcre2  string // the PCRE2 pattern that re was compiled from
+	re     *pcre.Regexp
 	// A pattern made by CompileKnown has no re until its first match:
-	// lazy holds what to compile then, and facts what Facts would say.
-	lazy  *lazyRe
-	facts *Facts
+	// lazy holds what to compile then, and what Facts would say.
+	lazy     *lazyRe
+	kind     Kind
+	exec     execKind
+	caseless bool // for the string comparisons
+	// cut is how the string comparisons' literal is cut from source:
+	// cutFirst drops its first byte ('^'), cutLast its last ('$').
+	cut uint8
+}
+
+const (
+	cutFirst = 1 << iota
+	cutLast
+)
+
+// lit is the literal of the string comparisons.
+func (p *Pattern) lit() string {
+	s := p.source
+	if p.cut&cutFirst != 0 {
+		s = s[1:]
+	}
+	if p.cut&cutLast != 0 {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // lazyRe is the PCRE2 program of a pattern, compiled on first use.
 type lazyRe struct {
 	once  sync.Once
-	flags pcre.Flags
-	wrong func(error) // see CompileKnown
+	flags uint8 // the pcre.Flags (all below 1<<8): the struct fits 32 bytes
 	// factsWrong is set when the program's facts are not the ones given.
 	factsWrong bool
+	wrong      func(error) // see CompileKnown
+	// facts are the facts given, shared with the patterns given equal
+	// ones (see sharedFacts).
+	facts *Facts
+}
+
+// sharedFacts holds, by value, the facts CompileKnown was given, at most
+// maxSharedFacts of them: patterns given equal facts share them (a stock
+// ruleset's 1,100 deferred patterns have about a hundred distinct ones).
+var sharedFacts struct {
+	sync.Mutex
+	m map[Facts]*Facts
+}
+
+const maxSharedFacts = 1024
+
+// shareFacts returns a read-only copy of f, shared when possible.
+func shareFacts(f *Facts) *Facts {
+	sharedFacts.Lock()
+	defer sharedFacts.Unlock()
+	if s, ok := sharedFacts.m[*f]; ok {
+		return s
+	}
+	s := new(Facts)
+	*s = *f
+	if len(sharedFacts.m) < maxSharedFacts {
+		if sharedFacts.m == nil {
+			sharedFacts.m = make(map[Facts]*Facts)
+		}
+		sharedFacts.m[*f] = s
+	}
+	return s
 }
 
 // never is the program of a pattern whose deferred compilation failed:
@@ -223,8 +273,8 @@ type Facts struct {
 // Facts returns p's facts (compiling its PCRE2 program if CompileKnown
 // deferred it).
 func (p *Pattern) Facts() Facts {
-	if p.facts != nil {
-		return *p.facts
+	if p.lazy != nil {
+		return *p.lazy.facts
 	}
 	var f Facts
 	f.JITMin, f.JITNever, f.JITKnown = p.JITStackMinLength()
@@ -270,13 +320,13 @@ func CompileKnown(kind Kind, pattern string, flags Flags, f Facts, wrong func(er
 func (p *Pattern) prog() *pcre.Regexp {
 	if l := p.lazy; l != nil {
 		l.once.Do(func() {
-			re, err := pcre.Compile(p.pcre2, l.flags)
+			re, err := pcre.Compile(p.pcre2, pcre.Flags(l.flags))
 			if err != nil {
 				re = never()
 				err = fmt.Errorf("%s pattern %q was given as compiling, but it does not compile: %v", p.kind, p.source, err)
-			} else if got := factsOf(re); got != *p.facts {
+			} else if got, given := factsOf(re), *l.facts; got != given {
 				l.factsWrong = true
-				err = fmt.Errorf("%s pattern %q was given the facts %+v, but compiling it tells %+v", p.kind, p.source, *p.facts, got)
+				err = fmt.Errorf("%s pattern %q was given the facts %+v, but compiling it tells %+v", p.kind, p.source, given, got)
 			}
 			p.re = re
 			if err != nil && l.wrong != nil {
@@ -337,13 +387,13 @@ func compile(kind Kind, pattern string, flags Flags, facts *Facts) (*Pattern, er
 		first, last := pattern[0], pattern[len(pattern)-1]
 		switch {
 		case first == '^' && last == '$' && len(pattern) >= 2:
-			p.exec, p.lit = execEqual, pattern[1:len(pattern)-1]
+			p.exec, p.cut = execEqual, cutFirst|cutLast
 			return p, nil
 		case first == '^':
-			p.exec, p.lit = execPrefix, pattern[1:]
+			p.exec, p.cut = execPrefix, cutFirst
 			return p, nil
 		case last == '$':
-			p.exec, p.lit = execSuffix, pattern[:len(pattern)-1]
+			p.exec, p.cut = execSuffix, cutLast
 			return p, nil
 		}
 	}
@@ -366,8 +416,8 @@ func compile(kind Kind, pattern string, flags Flags, facts *Facts) (*Pattern, er
 		pflags |= pcre.Caseless
 	}
 	if facts != nil {
-		p.exec, p.pcre2, p.facts = execPCRE2, src, facts
-		p.lazy = &lazyRe{flags: pflags}
+		p.exec, p.pcre2 = execPCRE2, src
+		p.lazy = &lazyRe{flags: uint8(pflags), facts: shareFacts(facts)}
 		return p, nil
 	}
 	re, err := pcre.Compile(src, pflags)
@@ -413,13 +463,14 @@ func (p *Pattern) NumCaptures() int {
 func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
 	switch p.exec {
 	case execPCRE2:
-		if f := p.facts; f != nil {
+		if l := p.lazy; l != nil {
 			// A caller may skip the pattern on this set: the facts
 			// are checked first (by building the program), and the
 			// program's own set taken when they were wrong.
-			if p.prog(); p.lazy.factsWrong {
+			if p.prog(); l.factsWrong {
 				return p.re.AnchoredFirstBytes()
 			}
+			f := *l.facts
 			if !f.FirstOK {
 				return nil, false
 			}
@@ -431,11 +482,12 @@ func (p *Pattern) FirstBytes() (set *[256]bool, ok bool) {
 		}
 		return p.re.AnchoredFirstBytes()
 	case execEqual, execPrefix:
-		if p.lit == "" {
+		lit := p.lit()
+		if lit == "" {
 			return nil, false
 		}
 		set = new([256]bool)
-		c := p.lit[0]
+		c := lit[0]
 		set[c] = true
 		if p.caseless {
 			set[lowerASCII(c)] = true
@@ -462,19 +514,20 @@ func (p *Pattern) Match(s string) bool {
 // compare runs the string-comparison fast paths; end is what the C
 // function returns as a pointer.
 func (p *Pattern) compare(s string) (end int, ok bool) {
+	lit := p.lit()
 	switch p.exec {
 	case execTrue:
 		return 0, true
 	case execEqual:
-		if p.equal(s, p.lit) {
-			return len(p.lit), true
+		if p.equal(s, lit) {
+			return len(lit), true
 		}
 	case execPrefix:
-		if len(s) >= len(p.lit) && p.equal(s[:len(p.lit)], p.lit) {
-			return len(p.lit), true
+		if len(s) >= len(lit) && p.equal(s[:len(lit)], lit) {
+			return len(lit), true
 		}
 	case execSuffix:
-		if len(s) >= len(p.lit) && p.equal(s[len(s)-len(p.lit):], p.lit) {
+		if len(s) >= len(lit) && p.equal(s[len(s)-len(lit):], lit) {
 			return len(s), true
 		}
 	}
@@ -547,7 +600,8 @@ func (p *Pattern) JITStackMinLength() (n int, never, known bool) {
 	if p.exec != execPCRE2 {
 		return 0, true, true
 	}
-	if f := p.facts; f != nil {
+	if l := p.lazy; l != nil {
+		f := *l.facts
 		return f.JITMin, f.JITNever, f.JITKnown
 	}
 	return p.re.JITStackMinLength()
