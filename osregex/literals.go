@@ -133,7 +133,7 @@ func (p *Pattern) Describe(l *Literals) bool {
 		if i < len(toks) && toks[i].kind != tokAlt {
 			continue
 		}
-		b, ex := describeBranch(toks[start:i], p.caseless)
+		b, ex := describeBranch(toks[start:i], p.caseless, p.pcre2)
 		start = i + 1
 		l.Exact = l.Exact && ex
 		l.Branches = append(l.Branches, b)
@@ -203,7 +203,7 @@ func lexLiterals(toks []tok, src string, utf bool) (_ []tok, ok bool) {
 			toks = append(toks, t)
 			i += n
 		case '[':
-			set, n, ok := lexClass(src[i:])
+			set, n, ok := lexClass(src[i:], true)
 			if !ok {
 				return toks, false
 			}
@@ -334,11 +334,12 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// lexClass reads a character class at the start of s. set is the bytes
-// it can match first (before case folding), nil when the class holds
-// anything the analysis does not follow (escapes other than escaped
-// punctuation and \d \w, POSIX classes).
-func lexClass(s string) (*[256]bool, int, bool) {
+// lexClass reads a character class at the start of s. set is, when
+// wantSet, the bytes it can match first (before case folding; a shared
+// set, see sharedSet), nil when the class holds anything the analysis
+// does not follow (escapes other than escaped punctuation and \d \w,
+// POSIX classes).
+func lexClass(s string, wantSet bool) (*[256]bool, int, bool) {
 	i := 1
 	neg := false
 	if i < len(s) && s[i] == '^' {
@@ -419,7 +420,7 @@ func lexClass(s string) (*[256]bool, int, bool) {
 			i++
 		}
 	}
-	if !known {
+	if !known || !wantSet {
 		return nil, i, true
 	}
 	if neg {
@@ -429,7 +430,45 @@ func lexClass(s string) (*[256]bool, int, bool) {
 			set[b] = !set[b]
 		}
 	}
-	return &set, i, true
+	return sharedSet(&set), i, true
+}
+
+// sharedSets are the sets sharedSet gave, by their bits; at most
+// maxSharedSets of them.
+var sharedSets struct {
+	sync.Mutex
+	m map[[4]uint64]*[256]bool
+}
+
+// maxSharedSets bounds sharedSets: a process that describes the patterns
+// of many rulesets does not keep every set it met (a stock ruleset's
+// classes make a few dozen).
+const maxSharedSets = 512
+
+// sharedSet returns a read-only set equal to *set, the one given before
+// for an equal set when there is one: a ruleset's classes are mostly a
+// few (OS_Regex's \w is [A-Za-z0-9@_-] in each pattern).
+func sharedSet(set *[256]bool) *[256]bool {
+	var bits [4]uint64
+	for b, in := range set {
+		if in {
+			bits[b>>6] |= 1 << (uint(b) & 63)
+		}
+	}
+	sharedSets.Lock()
+	defer sharedSets.Unlock()
+	if s, ok := sharedSets.m[bits]; ok {
+		return s
+	}
+	s := new([256]bool)
+	*s = *set
+	if len(sharedSets.m) < maxSharedSets {
+		if sharedSets.m == nil {
+			sharedSets.m = make(map[[4]uint64]*[256]bool)
+		}
+		sharedSets.m[bits] = s
+	}
+	return s
 }
 
 // skipGroup returns the length of the group at the start of s, which it
@@ -446,7 +485,7 @@ func skipGroup(s string) (int, bool) {
 			}
 			i += 2
 		case '[':
-			_, n, ok := lexClass(s[i:])
+			_, n, ok := lexClass(s[i:], false)
 			if !ok {
 				return 0, false
 			}
@@ -506,8 +545,11 @@ func plainGroupOpen(s string) bool {
 	return false
 }
 
-// describeBranch describes the items of one top-level alternative.
-func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
+// describeBranch describes the items of one top-level alternative of
+// the pattern src. The literals it gives are substrings of src where src
+// spells them so (most of a ruleset's do): describing a ruleset's
+// patterns then makes few strings.
+func describeBranch(toks []tok, fold bool, src string) (LitBranch, bool) {
 	var b LitBranch
 	exact := true
 	i := 0
@@ -527,12 +569,13 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 			break
 		}
 	}
+	var stack [128]byte
 	if exact {
-		lit := make([]byte, len(body))
-		for k, t := range body {
-			lit[k] = foldByte(t.c, fold)
+		lit := stack[:0]
+		for _, t := range body {
+			lit = append(lit, foldByte(t.c, fold))
 		}
-		b.Lit = string(lit)
+		b.Lit = inSource(src, unsafe.String(unsafe.SliceData(lit), len(lit)))
 		return b, true
 	}
 
@@ -540,7 +583,7 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	// once still counts but ends its run (more copies may follow); an
 	// optional one breaks the run without counting. The runs are spans of
 	// one buffer, made a string once: the ones kept share it.
-	buf := make([]byte, 0, len(body))
+	buf := stack[:0]
 	var spanBuf [16][2]int
 	spans := spanBuf[:0]
 	from := 0
@@ -563,24 +606,35 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 	if len(buf) > from {
 		spans = append(spans, [2]int{from, len(buf)})
 	}
-	// buf is not written again.
+	// The runs are substrings of all until inSource makes the ones kept
+	// strings of their own.
 	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	var prefix string
 	if prefixRun == 0 && len(spans) > 0 {
-		b.Prefix = all[spans[0][0]:spans[0][1]]
+		prefix = all[spans[0][0]:spans[0][1]]
 	}
-	var litBuf [16]string
+	// The distinct runs other than the prefix (as spans: strings of all
+	// would make the compiler move stack to the heap), longest first.
+	var litBuf [16][2]int
 	lits := litBuf[:0]
 	for k, sp := range spans {
 		r := all[sp[0]:sp[1]]
-		if k != prefixRun && !slices.Contains(lits, r) && !strings.Contains(b.Prefix, r) {
-			lits = append(lits, r)
+		if k == prefixRun || strings.Contains(prefix, r) ||
+			slices.ContainsFunc(lits, func(o [2]int) bool { return all[o[0]:o[1]] == r }) {
+			continue
 		}
+		lits = append(lits, sp)
 	}
-	slices.SortStableFunc(lits, func(a, b string) int { return len(b) - len(a) })
+	slices.SortStableFunc(lits, func(a, b [2]int) int { return (b[1] - b[0]) - (a[1] - a[0]) })
+	b.Prefix = inSource(src, prefix)
 	if len(lits) > 0 {
-		b.Lit = lits[0]
+		b.Lit = inSource(src, all[lits[0][0]:lits[0][1]])
 		if len(lits) > 1 {
-			b.Also = slices.Clone(lits[1:min(len(lits), 4)])
+			b.Also = make([]string, min(len(lits), 4)-1)
+			for k := range b.Also {
+				sp := lits[1+k]
+				b.Also[k] = inSource(src, all[sp[0]:sp[1]])
+			}
 		}
 	}
 	if b.Start {
@@ -588,6 +642,18 @@ func describeBranch(toks []tok, fold bool) (LitBranch, bool) {
 		b.Classes = startClasses(body, fold)
 	}
 	return b, false
+}
+
+// inSource returns lit (which may share a scratch buffer) as a string of
+// its own: a substring of src when src holds it, else a copy.
+func inSource(src, lit string) string {
+	if lit == "" {
+		return ""
+	}
+	if i := strings.Index(src, lit); i >= 0 {
+		return src[i : i+len(lit)]
+	}
+	return strings.Clone(lit)
 }
 
 // FitsClasses reports whether s is at least as long as classes and its
@@ -609,7 +675,18 @@ const maxClasses = 16
 
 // startClasses is LitBranch.Classes for the items of an anchored branch.
 func startClasses(body []tok, fold bool) []*[256]bool {
-	var out []*[256]bool
+	// Made in a buffer, then copied at its length.
+	var buf [maxClasses]*[256]bool
+	out := startClassesIn(buf[:0], body, fold)
+	if len(out) == 0 {
+		return nil
+	}
+	return slices.Clone(out)
+}
+
+// startClassesIn is startClasses appending to out, which has room for
+// maxClasses.
+func startClassesIn(out []*[256]bool, body []tok, fold bool) []*[256]bool {
 	for _, t := range body {
 		var set *[256]bool
 		switch t.kind {
@@ -677,7 +754,7 @@ func foldSet(set *[256]bool, fold bool) *[256]bool {
 					out[c], out[c-32] = true, true
 				}
 			}
-			return &out
+			return sharedSet(&out)
 		}
 	}
 	return set
