@@ -187,3 +187,47 @@ func TestCompileKnownWrongFirst(t *testing.T) {
 		t.Errorf("told %v, want once that the facts are wrong", told)
 	}
 }
+
+// TestCompileKnownSharedFacts: patterns given equal facts share one copy
+// of them, and a pattern for which they are wrong is found out alone: the
+// one for which they are right keeps them and is not reported.
+func TestCompileKnownSharedFacts(t *testing.T) {
+	const pat = `^Accepted \S+ for (\S+)`
+	right, err := Compile(KindRegex, pat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := right.Facts()
+	var told []string
+	wrong := func(err error) { told = append(told, err.Error()) }
+	a, err := CompileKnown(KindRegex, pat, 0, facts, wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same facts given to a pattern whose program starts otherwise.
+	b, err := CompileKnown(KindRegex, `^Failed \S+ for (\S+)`, 0, facts, wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.lazy.facts != b.lazy.facts {
+		t.Errorf("equal facts are not shared")
+	}
+	if !b.Match("Failed password for root") {
+		t.Errorf("the pattern given wrong facts does not match with its own program")
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "Failed") {
+		t.Fatalf("told %q, want once about the Failed pattern", told)
+	}
+	if !a.Match("Accepted password for root") || a.Facts() != facts {
+		t.Errorf("the pattern given its own facts: match or facts changed")
+	}
+	if set, ok := a.FirstBytes(); !ok || !set['A'] || set['F'] {
+		t.Errorf("FirstBytes of the right pattern = %v %v, want its own set {A, a}", set, ok)
+	}
+	if set, ok := b.FirstBytes(); !ok || !set['F'] {
+		t.Errorf("FirstBytes of the wrong pattern = %v %v, want the program's set with F", set, ok)
+	}
+	if len(told) != 1 {
+		t.Errorf("told %q, want once", told)
+	}
+}
