@@ -275,19 +275,10 @@ func TestPatternCacheCorrupt(t *testing.T) {
 	}
 }
 
-// TestPatternCacheRoundTrip: the facts of every pattern written read
-// back the same, looked up one by one or all at once.
-func TestPatternCacheRoundTrip(t *testing.T) {
-	m := map[string]osregex.Facts{}
-	for i := range 300 {
-		f := osregex.Facts{JITMin: i * 97, JITNever: i%3 == 0, JITKnown: i%5 != 0, FirstOK: i%2 == 0}
-		if f.FirstOK {
-			f.First = [4]uint64{uint64(i), ^uint64(i), uint64(i) << 40, 1 << (i % 64)}
-		}
-		k := cacheKey{osregex.KindRegex + osregex.Kind(i%3), osregex.Flags(i % 2), fmt.Sprintf("^p%d (\\S+)$", i)}
-		m[k.String()] = f
-	}
-	file := filepath.Join(t.TempDir(), "patterns-x")
+// roundTrip writes m to a cache file, reads it back and checks that the
+// file holds m's patterns, each with its facts; it returns what it read.
+func roundTrip(t *testing.T, file string, m map[string]osregex.Facts) *cacheFile {
+	t.Helper()
 	if err := writePatternCache(file, m); err != nil {
 		t.Fatal(err)
 	}
@@ -300,9 +291,25 @@ func TestPatternCacheRoundTrip(t *testing.T) {
 	}
 	for k, want := range m {
 		if got, ok := c.lookup([]byte(k)); !ok || got != want {
-			t.Errorf("%q: read back %+v %v, want %+v", k, got, ok, want)
+			t.Fatalf("%q: read back %+v %v, want %+v", k, got, ok, want)
 		}
 	}
+	return c
+}
+
+// TestPatternCacheRoundTrip: the facts of every pattern written read
+// back the same, looked up one by one or all at once.
+func TestPatternCacheRoundTrip(t *testing.T) {
+	m := map[string]osregex.Facts{}
+	for i := range 300 {
+		f := osregex.Facts{JITMin: i * 97, JITNever: i%3 == 0, JITKnown: i%5 != 0, FirstOK: i%2 == 0}
+		if f.FirstOK {
+			f.First = [4]uint64{uint64(i), ^uint64(i), uint64(i) << 40, 1 << (i % 64)}
+		}
+		k := cacheKey{osregex.KindRegex + osregex.Kind(i%3), osregex.Flags(i % 2), fmt.Sprintf("^p%d (\\S+)$", i)}
+		m[k.String()] = f
+	}
+	c := roundTrip(t, filepath.Join(t.TempDir(), "patterns-x"), m)
 	if _, ok := c.lookup([]byte(cacheKey{osregex.KindRegex, 0, "not written"}.String())); ok {
 		t.Errorf("a pattern never written is found")
 	}
@@ -549,22 +556,7 @@ func TestCacheFileTable(t *testing.T) {
 	for i := range 5000 {
 		m[cacheKey{osregex.KindMatch, 0, fmt.Sprint(i)}.String()] = osregex.Facts{JITMin: i}
 	}
-	file := filepath.Join(dir, "many")
-	if err := writePatternCache(file, m); err != nil {
-		t.Fatal(err)
-	}
-	c, err := readPatternCache(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.len() != len(m) {
-		t.Errorf("%d patterns read, %d written", c.len(), len(m))
-	}
-	for k, want := range m {
-		if got, ok := c.lookup([]byte(k)); !ok || got != want {
-			t.Fatalf("%q: %+v %v, want %+v", k, got, ok, want)
-		}
-	}
+	c := roundTrip(t, filepath.Join(dir, "many"), m)
 	for _, k := range []string{cacheKey{osregex.KindMatch, 0, "5000"}.String(), cacheKey{osregex.KindRegex, 0, "1"}.String(), ""} {
 		if f, ok := c.lookup([]byte(k)); ok {
 			t.Errorf("%q found (%+v): not written", k, f)
@@ -590,7 +582,7 @@ func TestCacheFileTable(t *testing.T) {
 	if err := os.WriteFile(twice, withChecksum(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err = readPatternCache(twice)
+	c, err := readPatternCache(twice)
 	if err != nil {
 		t.Fatal(err)
 	}
