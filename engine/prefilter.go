@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"hash/maphash"
-	"math/bits"
 	"slices"
 	"strings"
 	"unsafe"
@@ -113,16 +111,11 @@ type litKey struct {
 // litTable numbers the literals of all filters while the engine is
 // built.
 type litTable struct {
-	// strs holds the literals by number (the first string of each,
-	// which the keys share); slots finds them: an open-addressing table
-	// (linear probing, at most three quarters full) of 1 + their
-	// numbers, 0 for an empty slot, by seed's hash of the literal. A
-	// map[string]int32 for the stock ruleset's 1,057 literals took 53 KB,
-	// the table takes 8.
-	slots []int32
-	seed  maphash.Seed
-	strs  []string
-	n     int32
+	// keys numbers the literals, strs holds them by number (the first
+	// string of each, which the keys share).
+	keys map[string]int32
+	strs []string
+	n    int32
 	// Filters and their branches are carved from blocks of block
 	// elements, so that those of neighbouring rules sit together in
 	// memory (block 0: each is allocated alone).
@@ -138,18 +131,17 @@ func (t *litTable) key(lit string) litKey {
 		return litKey{}
 	}
 	lit = lowerASCII(lit)
-	slot := t.slot(lit)
-	id := t.slots[slot] - 1
-	if id >= 0 {
+	id, ok := t.keys[lit]
+	if ok {
 		lit = t.strs[id]
 	} else {
+		if t.keys == nil {
+			t.keys = make(map[string]int32)
+		}
 		id = t.n
 		t.n++
-		t.slots[slot] = id + 1
+		t.keys[lit] = id
 		t.strs = append(t.strs, lit)
-		if 4*int(t.n) > 3*len(t.slots) {
-			t.grow(2 * len(t.slots))
-		}
 	}
 	k := litKey{lit: lit, id: id}
 	if len(lit) >= 3 {
@@ -163,37 +155,6 @@ func (t *litTable) key(lit string) litKey {
 		}
 	}
 	return k
-}
-
-// slot returns the slot of lit in t.slots: the one holding it, or the
-// empty one where it goes.
-func (t *litTable) slot(lit string) int {
-	if t.slots == nil {
-		t.grow(64)
-	}
-	mask := len(t.slots) - 1
-	for i := int(maphash.String(t.seed, lit)) & mask; ; i = (i + 1) & mask {
-		if id := t.slots[i]; id == 0 || t.strs[id-1] == lit {
-			return i
-		}
-	}
-}
-
-// grow makes t.slots a table of n slots (a power of two) holding the
-// literals of t.strs.
-func (t *litTable) grow(n int) {
-	if t.slots == nil {
-		t.seed = maphash.MakeSeed()
-	}
-	t.slots = make([]int32, n)
-	mask := n - 1
-	for id, lit := range t.strs {
-		i := int(maphash.String(t.seed, lit)) & mask
-		for t.slots[i] != 0 {
-			i = (i + 1) & mask
-		}
-		t.slots[i] = int32(id) + 1
-	}
 }
 
 // filter builds the filter of p (nil for a nil pattern, or when nothing
@@ -344,11 +305,10 @@ func (t *litTable) newFilter(f patFilter) *patFilter {
 // run on the log; t then goes on to the rules' (buildRuleTree).
 func (e *Engine) buildDecoderFilters(t *litTable, nodes []decNode) {
 	// Sized for about one literal per rule and decoder (the stock
-	// ruleset: 1057 for 1461), so that the table does not grow.
+	// ruleset: 1057 for 1461), so that the map does not grow.
 	t.block = 256
-	n := len(e.rs.AllRules) + len(e.rs.Decoders)
-	t.strs = make([]string, 0, n)
-	t.grow(max(64, 1<<bits.Len(uint(n*4/3))))
+	t.keys = make(map[string]int32, len(e.rs.AllRules)+len(e.rs.Decoders))
+	t.strs = make([]string, 0, len(e.rs.AllRules)+len(e.rs.Decoders))
 	for i := range nodes {
 		n := &nodes[i]
 		d := n.d

@@ -6,10 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"math"
-	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -295,68 +293,28 @@ func writePatternCache(file string, m map[string]osregex.Facts) error {
 
 var errBadCache = errors.New("pattern cache: bad file")
 
-// cacheFile is a cache file read: its body, and a hash table of the
-// offsets in it of the entries, found by key (cacheKey.String; the keys
-// are substrings of the body). An entry's facts are decoded when it is
-// looked up: a table of offsets takes a tenth of the memory of a map of
-// facts (16 against 140 KB for a stock ruleset's patterns; a
-// map[string]int32 took 50 KB), which a run on one line never frees.
+// cacheFile is a cache file read: its body, and the offset in it of the
+// entry of each key (by cacheKey.String; the keys are substrings of the
+// body). An entry's facts are decoded when it is looked up: a map of
+// offsets takes a third of the memory of a map of facts (50 against 140
+// KB for a stock ruleset's patterns), which a run on one line never
+// frees.
 type cacheFile struct {
 	body string
-	seed maphash.Seed
-	// slots holds entry offsets + 1 (0: empty) at the hash of their key,
-	// or after it (linear probing), in a table at most half full.
-	slots []int32
-	n     int // entries
-}
-
-// find returns the slot of key: the slot holding its entry (found), or
-// the empty slot where it goes.
-func (c *cacheFile) find(key string) (slot int, found bool) {
-	mask := len(c.slots) - 1
-	for i := int(maphash.String(c.seed, key)) & mask; ; i = (i + 1) & mask {
-		at := c.slots[i]
-		if at == 0 {
-			return i, false
-		}
-		if _, k, _, _ := readEntry(c.body, int(at-1)); k == key { // it read back when the file was read
-			return i, true
-		}
-	}
-}
-
-// add records the entry at offset at of key; a later entry of a key
-// replaces the earlier one.
-func (c *cacheFile) add(key string, at int) {
-	if 2*(c.n+1) > len(c.slots) {
-		old := c.slots
-		c.slots = make([]int32, max(64, 2*len(old)))
-		c.n = 0
-		for _, a := range old {
-			if a != 0 {
-				_, k, _, _ := readEntry(c.body, int(a-1))
-				c.add(k, int(a-1))
-			}
-		}
-	}
-	i, found := c.find(key)
-	if !found {
-		c.n++
-	}
-	c.slots[i] = int32(at + 1)
+	at   map[string]int32
 }
 
 // lookup returns the facts of key (a cacheKey.String), if c (which may
 // be nil) has them.
 func (c *cacheFile) lookup(key []byte) (osregex.Facts, bool) {
-	if c == nil || len(key) == 0 {
+	if c == nil {
 		return osregex.Facts{}, false
 	}
-	i, found := c.find(unsafe.String(unsafe.SliceData(key), len(key)))
-	if !found {
+	at, ok := c.at[string(key)]
+	if !ok {
 		return osregex.Facts{}, false
 	}
-	return c.factsAt(c.slots[i] - 1), true
+	return c.factsAt(at), true
 }
 
 // factsAt returns the facts of the entry at offset at.
@@ -370,7 +328,7 @@ func (c *cacheFile) len() int {
 	if c == nil {
 		return 0
 	}
-	return c.n
+	return len(c.at)
 }
 
 // addTo adds the facts of every pattern of c (which may be nil) to m.
@@ -378,11 +336,8 @@ func (c *cacheFile) addTo(m map[string]osregex.Facts) {
 	if c == nil {
 		return
 	}
-	for _, at := range c.slots {
-		if at != 0 {
-			f, k, _, _ := readEntry(c.body, int(at-1))
-			m[k] = f
-		}
+	for k, at := range c.at {
+		m[k] = c.factsAt(at)
 	}
 }
 
@@ -456,16 +411,13 @@ func readPatternCache(file string) (*cacheFile, error) {
 	}
 	// The bytes are not written again: the string shares them.
 	c := &cacheFile{body: unsafe.String(unsafe.SliceData(body), len(body))}
-	c.seed = maphash.MakeSeed()
-	// Twice the entries, which take about 50 bytes each, rounded up to a
-	// power of two.
-	c.slots = make([]int32, max(64, 1<<bits.Len(uint(len(body)/25))))
+	c.at = make(map[string]int32, len(body)/48) // an entry takes about 50 bytes
 	for at := len(patCacheFormat); at < len(body); {
 		_, key, next, ok := readEntry(c.body, at)
 		if !ok {
 			return nil, errBadCache
 		}
-		c.add(key, at)
+		c.at[key] = int32(at)
 		at = next
 	}
 	return c, nil

@@ -546,10 +546,9 @@ func FuzzReadPatternCache(f *testing.F) {
 	})
 }
 
-// TestCacheFileTable: a cache file's table finds every key it holds and
-// no other, as it grows past its first size (short keys: more entries
-// than the size of the file foretold), and a key written twice has the
-// facts of its last entry, counted once.
+// TestCacheFileTable: a cache file read finds every key it holds and no
+// other, with more entries than its size hint foretold (short keys), and
+// a key written twice has the facts of its last entry, counted once.
 func TestCacheFileTable(t *testing.T) {
 	dir := t.TempDir()
 	m := map[string]osregex.Facts{}
