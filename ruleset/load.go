@@ -153,6 +153,9 @@ type loader struct {
 	ilevel       []int // internal level (×100 scale) by Rule.Index
 	defTimeframe int
 	rulesByID    map[int]*Rule // becomes Ruleset.ByID
+	// lowIDRepeated: a rule of an id under 10 was given again, with
+	// overwrite="yes" (see loadRules).
+	lowIDRepeated bool
 	// nodeRule is the Index of the first rule given a node, by id (ids
 	// have at most 6 digits: int32 keys and values take half the memory
 	// of a map[int]*Rule); nodeRules holds the ids of which a second rule

@@ -106,12 +106,6 @@ func TestStockLoads(t *testing.T) {
 	}
 }
 
-// BenchmarkLoadStock loads the stock installation (ossec-logtest needs
-// 46 ms to start on it). It also reports the process CPU time per load,
-// which stays meaningful on a busy machine. "known" loads with every
-// pattern in the pattern cache in memory (a later load of a process),
-// "file" with every pattern in the cache file (the first load of a
-// command's process, after its first run), the others with an empty cache.
 // TestByIDFromTree: Ruleset.ByID, the loader's map of the rules by id,
 // maps each id to the rule of the first node of that id in the tree,
 // depth first, and has no other entry (it was built by that walk).
@@ -126,6 +120,10 @@ func TestByIDFromTree(t *testing.T) {
   <rule id="103" level="3"><if_level>5</if_level><match>d</match></rule>
   <rule id="101" level="9" overwrite="yes"><if_sid>100</if_sid><match>e</match></rule>
   <rule id="104" level="3"><if_matched_sid>101</if_matched_sid><same_source_ip /></rule>
+  <rule id="5" level="0"><category>syslog</category><description>first</description></rule>
+  <rule id="5" level="3" overwrite="yes"><category>syslog</category><description>second, after the first</description></rule>
+  <rule id="6" level="3"><category>syslog</category><description>first</description></rule>
+  <rule id="6" level="0" overwrite="yes"><category>syslog</category><description>second, before the first</description></rule>
 </group>
 `)
 	for name, src := range map[string]Sources{
@@ -158,6 +156,12 @@ func TestByIDFromTree(t *testing.T) {
 	}
 }
 
+// BenchmarkLoadStock loads the stock installation (ossec-logtest needs
+// 46 ms to start on it). It also reports the process CPU time per load,
+// which stays meaningful on a busy machine. "known" loads with every
+// pattern in the pattern cache in memory (a later load of a process),
+// "file" with every pattern in the cache file (the first load of a
+// command's process, after its first run), the others with an empty cache.
 func BenchmarkLoadStock(b *testing.B) {
 	src := Sources{Base: testenv.StockRuleset(b)}
 	for _, mode := range []string{"parallel", "sequential", "known", "file"} {

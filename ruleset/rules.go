@@ -2,6 +2,7 @@ package ruleset
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -40,8 +41,17 @@ func (l *loader) loadRules() {
 	// In a ruleset that loaded, each id has one rule, which is in the
 	// tree and in rulesByID (only a load that fails can leave rules of
 	// one id, or rules given nodes but not registered): rulesByID is
-	// the map a walk of the tree builds (TestByIDFromTree).
+	// the map a walk of the tree builds (TestByIDFromTree). The
+	// exception is an id under 10 that overwrite="yes" repeats: each
+	// rule of it is a root, and the walk meets the first root first.
 	if !l.failed {
+		if l.lowIDRepeated {
+			for _, n := range slices.Backward(l.rs.Rules) {
+				if n.Rule.ID < 10 {
+					l.rulesByID[n.Rule.ID] = n.Rule
+				}
+			}
+		}
 		l.rs.ByID = l.rulesByID
 	}
 }
@@ -875,6 +885,9 @@ func (rr *ruleReader) place(ilevel int, overwrite bool) bool {
 		node := l.newNode(r, nil)
 		l.rs.Rules = insertNode(l.rs.Rules, node, ilevel, l.ilevel)
 		r.Nodes = []*RuleNode{node}
+		if _, ok := l.rulesByID[r.ID]; ok {
+			l.lowIDRepeated = true // by overwrite="yes": a second root
+		}
 		l.rulesByID[r.ID] = r
 	case overwrite:
 		if !l.overwrite(r, ilevel, s) {
