@@ -153,6 +153,7 @@ func TestByIDFromTree(t *testing.T) {
 				t.Errorf("%s: ByID[%d] is not the rule of the tree", name, id)
 			}
 		}
+		checkNoSettings(t)
 	}
 }
 

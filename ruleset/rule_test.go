@@ -36,6 +36,16 @@ func TestRuleSettingsOfRareRules(t *testing.T) {
 	if extra.IgnoreTime() != 60 || extra.Info() != "more" || extra.conds != nil {
 		t.Errorf("rule 12: ignore %d info %q, conditions %+v", extra.IgnoreTime(), extra.Info(), extra.conds)
 	}
+	checkNoSettings(t)
+}
+
+// checkNoSettings fails t when something wrote to noConds or noExtras,
+// which every rule without rare settings reads.
+func checkNoSettings(t *testing.T) {
+	t.Helper()
+	if !noConds.none() || !noExtras.none() {
+		t.Errorf("the settings of rules without any were written: %+v, %+v", noConds, noExtras)
+	}
 }
 
 // TestNoneSeesEveryField: none, which decides whether a rule keeps its

@@ -1078,14 +1078,14 @@ func (l *loader) overwrite(r *Rule, ilevel int, s *ruleSrc) bool {
 		old.LastEvents = old
 	}
 
-	c := valueOf(old.conds)
+	c := *old.conditions()
 	c.SrcIP, c.DstIP = r.SrcIP(), r.DstIP()
 	c.SrcPort, c.DstPort, c.User, c.URL, c.EventID = r.SrcPort(), r.DstPort(), r.User(), r.URL(), r.EventID()
 	c.Status, c.Hostname, c.ProgramName, c.ExtraData = r.Status(), r.Hostname(), r.ProgramName(), r.ExtraData()
 	c.Action, c.HasAction = r.Action(), r.HasAction()
 	old.conds = kept(&c)
 
-	x := valueOf(old.extras)
+	x := *old.extraSettings()
 	x.MaxSize, x.IgnoreTime = r.MaxSize(), r.IgnoreTime()
 	x.Match, x.Regex = r.Match(), r.Regex()
 	x.Time, x.Weekday = r.Time(), r.Weekday()
