@@ -144,50 +144,30 @@ type lazyRe struct {
 	facts *Facts
 }
 
-// sharedFacts holds the facts CompileKnown was given, by their hash, at
-// most maxSharedFacts of them: patterns given equal facts share them (a
-// stock ruleset's 1,100 deferred patterns have about a hundred distinct
-// ones). Keyed by the 48-byte facts, the map took 16 KB; by a hash, 3.
+// sharedFacts holds the facts CompileKnown was given, at most
+// maxSharedFacts of them: patterns given equal facts share them (a stock
+// ruleset's 1,100 deferred patterns have about a hundred distinct ones).
 var sharedFacts struct {
 	sync.Mutex
-	m map[uint64]*Facts
+	m map[Facts]*Facts
 }
 
 const maxSharedFacts = 1024
 
-// hash mixes all of f (FNV-1a over 64-bit words).
-func (f *Facts) hash() uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	var bits uint64
-	for i, b := range [...]bool{f.JITNever, f.JITKnown, f.FirstOK} {
-		if b {
-			bits |= 1 << i
-		}
-	}
-	for _, w := range [...]uint64{uint64(f.JITMin), bits, f.First[0], f.First[1], f.First[2], f.First[3]} {
-		h = (h ^ w) * prime
-	}
-	return h
-}
-
-// shareFacts returns a read-only copy of f, shared when possible (two
-// facts of one hash: the second is not).
+// shareFacts returns a read-only copy of f, shared when possible.
 func shareFacts(f *Facts) *Facts {
 	sharedFacts.Lock()
 	defer sharedFacts.Unlock()
-	if sharedFacts.m == nil {
-		sharedFacts.m = make(map[uint64]*Facts, 128)
-	}
-	h := f.hash()
-	s, ok := sharedFacts.m[h]
-	if ok && *s == *f {
+	if s, ok := sharedFacts.m[*f]; ok {
 		return s
 	}
-	s = new(Facts)
+	s := new(Facts)
 	*s = *f
-	if !ok && len(sharedFacts.m) < maxSharedFacts {
-		sharedFacts.m[h] = s
+	if sharedFacts.m == nil {
+		sharedFacts.m = make(map[Facts]*Facts, 128)
+	}
+	if len(sharedFacts.m) < maxSharedFacts {
+		sharedFacts.m[*f] = s
 	}
 	return s
 }
