@@ -25,3 +25,21 @@ func TestCasesOnRealOSSEC(t *testing.T) {
 	}
 	t.Log(lastLine(stdout.String()))
 }
+
+// TestCasesOnRealOSSECOwnBase runs the same cases on a real ossec-logtest
+// with no base given: the installation's own ruleset is their base, as a
+// manager image's is for the docker engine (without it, real ossec-logtest
+// refuses the repository's rules alone: their category has no root rule).
+func TestCasesOnRealOSSECOwnBase(t *testing.T) {
+	dir := testenv.OSSECDir(t)
+	t.Setenv("OSSEC_RULESET", "")
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--engine", "logtest", "--ossec-dir", dir, "--repo", "../..", "../../cases"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if strings.HasPrefix(lastLine(stdout.String()), "0 passed") {
+		t.Fatalf("no case ran:\n%s", stdout.String())
+	}
+	t.Log(lastLine(stdout.String()))
+}

@@ -189,16 +189,17 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if *opt.base == "" {
-		// A manager image's own installation is the base of its cases.
+		// The engine's own installation is the base of its cases: a
+		// manager image's, or the --ossec-dir whose ossec-logtest runs.
 		if ib, ok := backend.(interface {
-			ImageBase(context.Context) (string, error)
+			InstallationBase(context.Context) (string, error)
 		}); ok {
-			if *opt.base, err = ib.ImageBase(ctx); err != nil {
+			if *opt.base, err = ib.InstallationBase(ctx); err != nil {
 				if ctx.Err() != nil {
 					fmt.Fprintln(stderr, "ossec-ruletest run: interrupted")
 					return ExitInterrupt
 				}
-				fmt.Fprintf(stderr, "ossec-ruletest run: the image's installation as base: %v\n", err)
+				fmt.Fprintf(stderr, "ossec-ruletest run: the engine's installation as base: %v\n", err)
 				return ExitFailed
 			}
 		}

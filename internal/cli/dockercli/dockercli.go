@@ -75,7 +75,7 @@ func runBase(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitFailed
 	}
 	defer b.Close()
-	src, err := b.ImageBase(ctx)
+	src, err := b.InstallationBase(ctx)
 	if err == nil && src == "" {
 		err = fmt.Errorf("image %s has no OSSEC installation of its own", *image)
 	}

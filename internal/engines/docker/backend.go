@@ -177,12 +177,12 @@ func (b *LiveBackend) WallClockOnly() {}
 // wall clock (harness.WallClock).
 func (b *Backend) WallClockOnly() {}
 
-// ImageBase returns a directory on this host holding a copy of the
+// InstallationBase returns a directory on this host holding a copy of the
 // image's own installation (etc/ and rules/, links resolved in the
 // container, whatever the layout), made once and removed by Close, or ""
 // when the image has none (a stand-in built without a base). It is the
 // base of the cases that are given none.
-func (b *Backend) ImageBase(ctx context.Context) (string, error) {
+func (b *Backend) InstallationBase(ctx context.Context) (string, error) {
 	if !b.m.installed {
 		return "", nil
 	}

@@ -231,7 +231,7 @@ func TestRealImageManagerBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer b.Close()
-		dir, err := b.ImageBase(ctx)
+		dir, err := b.InstallationBase(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func TestStandinOfficialLayout(t *testing.T) {
 	if link, err := m.isLink(context.Background(), "/var/ossec/etc"); err != nil || !link {
 		t.Errorf("/var/ossec/etc is a link: %v, %v", link, err)
 	}
-	got, err := b.ImageBase(context.Background())
+	got, err := b.InstallationBase(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func TestStandinWithoutBaseHasNoInstallation(t *testing.T) {
 	if b.Manager().Layout() != LayoutOfficial || b.Manager().Installed() {
 		t.Errorf("layout %q installed %v; want official, not installed", b.Manager().Layout(), b.Manager().Installed())
 	}
-	if dir, err := b.ImageBase(context.Background()); dir != "" || err != nil {
-		t.Errorf("ImageBase = %q, %v; want none", dir, err)
+	if dir, err := b.InstallationBase(context.Background()); dir != "" || err != nil {
+		t.Errorf("InstallationBase = %q, %v; want none", dir, err)
 	}
 }
 

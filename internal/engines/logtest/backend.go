@@ -46,6 +46,19 @@ func NewBackend(dir, hostname string) (*Backend, error) {
 // Name returns "logtest".
 func (b *Backend) Name() string { return "logtest" }
 
+// InstallationBase returns Dir when it holds an installation's ruleset
+// (etc/ossec.conf and rules/), the base of the cases that are given none,
+// as a manager image's own installation is for the docker engine; "" when
+// it does not.
+func (b *Backend) InstallationBase(context.Context) (string, error) {
+	for _, p := range []string{filepath.Join("etc", "ossec.conf"), "rules"} {
+		if _, err := os.Stat(filepath.Join(b.Dir, p)); err != nil {
+			return "", nil
+		}
+	}
+	return b.Dir, nil
+}
+
 // Open starts a session on the ruleset of src.
 func (b *Backend) Open(ctx context.Context, src ruleset.Sources) (harness.Session, error) {
 	cmd, err := b.Install(src)
