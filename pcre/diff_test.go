@@ -131,6 +131,18 @@ var handCases = []pcre2test.Case{
 	{Pattern: `\81`, Subjects: []string{"81"}},
 	{Pattern: `[\81]`, Subjects: []string{"81"}},
 	{Pattern: `a\`, Subjects: []string{"a"}},
+	// Groups closed before the first choice point keep no restore
+	// entries; groups closed after one restore both offsets at once.
+	{Pattern: `^(\w+) (\d+?)(x|\d)`, Subjects: []string{"ab 123x", "ab 12", "ab x"}},
+	{Pattern: `(a)(b)?(c)(d+)e|(a)(b)(c)`, Subjects: []string{"abcdde", "abcdd", "acde", "xabc"}},
+	{Pattern: `(?>(a+))(b)|(a)(a)`, Subjects: []string{"aab", "aa", "ab"}},
+	{Pattern: `(?=(\w+))(\w)(\d)`, Subjects: []string{"ab1", "a1", "1"}},
+	{Pattern: `^(?:(a)|(b))+(c)`, Subjects: []string{"abac", "abab", "bc"}},
+	{Pattern: `((a)|(b))*?(b)`, Subjects: []string{"aabb", "b"}},
+	{Pattern: `(\S+) (\S+)$`, Subjects: []string{"a b c", "a b"}},
+	{Pattern: `(a)(?!(b))(\w)`, Subjects: []string{"abac", "ab"}},
+	{Pattern: `^(?:(a+)-)*a+$`, Subjects: []string{"a-aa", "aa-a-aaa", "a-a-"}},
+	{Pattern: `(?:(\d+),)*(\d+);`, Subjects: []string{"1,22,333;", "1,22,;", "4;"}},
 }
 
 func pcre2testOrSkip(t *testing.T) string {

@@ -211,7 +211,7 @@ type btKind uint8
 
 const (
 	btChoice    btKind = iota // resume at pc, pos
-	btSlot                    // restore slot n to pos
+	btSlot                    // restore a group's offsets: slots n and n+1 to pos and aux (n >= 0), or its pending start to pos (n < 0, see restoreSlot)
 	btReg                     // restore register n to pos
 	btMark                    // opening of an atomic group or lookaround
 	btRepGreedy               // give back one character of a greedy repeat: n instruction, pos current end, aux minimum end
@@ -631,16 +631,19 @@ func (m *machine) run(pc, pos int) bool {
 		case opSave:
 			// A group's start is pending until the group ends, when both
 			// offsets are set: a back reference inside the group sees the
-			// previous iteration, as in PCRE2.
+			// previous iteration, as in PCRE2. On an empty stack no
+			// backtracking can come back to restore the old offsets (a
+			// failure ends the attempt, and try resets them): they are
+			// not kept.
 			g := in.n >> 1
+			keep := len(m.stack) > 0
 			if in.n&1 == 0 {
-				if !m.push(bt{kind: btSlot, n: int32(-g - 1), pos: m.open[g]}) {
+				if keep && !m.push(bt{kind: btSlot, n: int32(-g - 1), pos: m.open[g]}) {
 					return false
 				}
 				m.open[g] = pos
 			} else {
-				if !m.push(bt{kind: btSlot, n: int32(in.n - 1), pos: m.slots[in.n-1]}) ||
-					!m.push(bt{kind: btSlot, n: int32(in.n), pos: m.slots[in.n]}) {
+				if keep && !m.push(bt{kind: btSlot, n: int32(in.n - 1), pos: m.slots[in.n-1], aux: m.slots[in.n]}) {
 					return false
 				}
 				m.slots[in.n-1] = m.open[g]
@@ -655,7 +658,8 @@ func (m *machine) run(pc, pos int) bool {
 			}
 			goto fail
 		case opRepStart:
-			if !m.push(bt{kind: btReg, n: int32(in.n), pos: m.regs[in.n]}) {
+			// As for opSave, an empty stack keeps nothing to restore.
+			if len(m.stack) > 0 && !m.push(bt{kind: btReg, n: int32(in.n), pos: m.regs[in.n]}) {
 				return false
 			}
 			m.regs[in.n] = pos
@@ -895,11 +899,12 @@ func (m *machine) skipRun(set *charSet, pos int) int {
 	return pos
 }
 
-// restoreSlot undoes a capture change: n >= 0 is a slot, n < 0 the
-// pending start of group -n-1.
+// restoreSlot undoes a capture change: n >= 0 is the first slot of a
+// group, its start (pos) and end (aux), n < 0 the pending start of group
+// -n-1.
 func (m *machine) restoreSlot(e bt) {
 	if e.n >= 0 {
-		m.slots[e.n] = e.pos
+		m.slots[e.n], m.slots[e.n+1] = e.pos, e.aux
 	} else {
 		m.open[-e.n-1] = e.pos
 	}
