@@ -306,8 +306,8 @@ type Reader struct {
 	p     parser // its buffers and line starts
 	// data is the memory of the last file read by ReadFileAs.
 	data []byte
-	// names holds names seen, by nameSlot.
-	names [256]string
+	// names holds the names seen, each its own key.
+	names map[string]string
 	// free is the unused end of the block the contents are copied to.
 	free []byte
 }
@@ -377,17 +377,20 @@ func (r *Reader) content(b []byte) string {
 	return unsafe.String(&r.free[i], len(b))
 }
 
-// name returns a copy of b, the one made for the last name of its slot
-// when it was the same.
+// name returns a copy of b, one per distinct name the Reader has seen.
 func (r *Reader) name(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	slot := &r.names[(len(b)*31+int(b[0])*7+int(b[len(b)-1]))&(len(r.names)-1)]
-	if *slot != string(b) {
-		*slot = r.content(b)
+	if n, ok := r.names[string(b)]; ok {
+		return n
 	}
-	return *slot
+	if r.names == nil {
+		r.names = make(map[string]string)
+	}
+	n := r.content(b)
+	r.names[n] = n
+	return n
 }
 
 // maxFileSize is MaxFileSize (tests lower it).
