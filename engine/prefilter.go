@@ -444,8 +444,9 @@ const (
 func gramHash(g uint32) uint32 { return (g * 0x9e3779b1) >> (32 - gramShift) }
 
 // quickCheck is a condition that every log a rule's or decoder's pattern
-// matches meets, decided from the scan alone. The node keeps it, so that
-// most rejections read nothing but the node: the pattern's filter and its
+// matches meets, decided from the scan alone. A decoder's node keeps it, a
+// rule's node its position in Engine.quick, so that most rejections read
+// neither the rule nor its pattern: the pattern's filter and its
 // branches sit elsewhere in memory, and most of the rules tried on an
 // event fail on their pattern. It holds up to two such conditions (a
 // rule's <match> and <regex>), which must both hold: the first n[0] of

@@ -93,24 +93,22 @@ func (s *Session) checkRule(ev *event, node *ruleNode, dec int) *ruleset.Rule {
 		return nil
 	}
 	if node.hasMatch {
-		m := node.matchPattern()
 		switch s.test(node.matchF, ev.log, 0) {
 		case no:
 			return nil
 		case maybe:
-			if !m.Match(ev.log) {
+			if m := node.matchPattern(); !m.Match(ev.log) {
 				s.noteJIT(m, ev.log)
 				return nil
 			}
 		}
 	}
 	if node.hasRegex {
-		x := node.regexPattern()
 		switch s.test(node.regexF, ev.log, 0) {
 		case no:
 			return nil
 		case maybe:
-			if !x.Match(ev.log) {
+			if x := node.regexPattern(); !x.Match(ev.log) {
 				s.noteJIT(x, ev.log)
 				return nil
 			}
