@@ -633,8 +633,9 @@ func (m *machine) run(pc, pos int) bool {
 			// offsets are set: a back reference inside the group sees the
 			// previous iteration, as in PCRE2. On an empty stack no
 			// backtracking can come back to restore the old offsets (a
-			// failure ends the attempt, and try resets them): they are
-			// not kept.
+			// failure ends the attempt; the next one starts with the
+			// slots reset by try, and writes a group's pending start
+			// before it reads it): they are not kept.
 			g := in.n >> 1
 			keep := len(m.stack) > 0
 			if in.n&1 == 0 {
@@ -658,7 +659,8 @@ func (m *machine) run(pc, pos int) bool {
 			}
 			goto fail
 		case opRepStart:
-			// As for opSave, an empty stack keeps nothing to restore.
+			// As for opSave, an empty stack keeps nothing to restore
+			// (an attempt writes a register here before reading it).
 			if len(m.stack) > 0 && !m.push(bt{kind: btReg, n: int32(in.n), pos: m.regs[in.n]}) {
 				return false
 			}
