@@ -1,6 +1,10 @@
 package ruleset
 
-import "github.com/ossec-ruletest/ossec-ruletest/osregex"
+import (
+	"reflect"
+
+	"github.com/ossec-ruletest/ossec-ruletest/osregex"
+)
 
 // EditConditions returns the rule's FieldConditions to build the rule
 // with, making them when it has none. Readers use the methods below,
@@ -23,36 +27,13 @@ func (r *Rule) EditExtras() *RuleExtras {
 }
 
 // kept returns a copy of v for a rule to point to, or nil when v holds
-// none of its settings.
-func kept[T any, P interface {
-	*T
-	none() bool
-}](v P) P {
-	if v.none() {
+// none of its settings (is the zero value).
+func kept[T any](v *T) *T {
+	if reflect.ValueOf(v).Elem().IsZero() {
 		return nil
 	}
 	c := *v
 	return &c
-}
-
-// none reports whether c holds no condition.
-func (c *FieldConditions) none() bool {
-	return len(c.SrcIP) == 0 && len(c.DstIP) == 0 &&
-		c.SrcPort == nil && c.SrcPortPCRE2 == nil && c.DstPort == nil && c.DstPortPCRE2 == nil &&
-		c.User == nil && c.UserPCRE2 == nil && c.URL == nil && c.URLPCRE2 == nil && c.EventID == nil &&
-		c.Status == nil && c.StatusPCRE2 == nil && c.Hostname == nil && c.HostnamePCRE2 == nil &&
-		c.ProgramName == nil && c.ProgramNamePCRE2 == nil && c.ExtraData == nil && c.ExtraDataPCRE2 == nil &&
-		c.SrcGeoIP == nil && c.SrcGeoIPPCRE2 == nil && c.DstGeoIP == nil && c.DstGeoIPPCRE2 == nil &&
-		c.Action == "" && !c.HasAction && len(c.Fields) == 0 && len(c.Lists) == 0
-}
-
-// none reports whether x holds no setting.
-func (x *RuleExtras) none() bool {
-	return x.MaxSize == 0 && x.IgnoreTime == 0 && x.Ignore == 0 && x.CheckIgnore == 0 &&
-		x.Info == "" && x.CVE == "" && len(x.InfoDetails) == 0 &&
-		x.Match == nil && x.MatchPCRE2 == nil && x.Regex == nil && x.Time == nil && x.Weekday == nil &&
-		x.IfLevel == "" && x.IfGroup == "" && x.IfMatchedGroup == nil && x.IfMatchedRegex == nil &&
-		x.CompiledRule == "" && len(x.ActiveResponses) == 0 && x.Overwritten == (Pos{})
 }
 
 // noConds and noExtras are what a rule without FieldConditions or
