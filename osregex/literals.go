@@ -449,12 +449,7 @@ const maxSharedSets = 512
 // for an equal set when there is one: a ruleset's classes are mostly a
 // few (OS_Regex's \w is [A-Za-z0-9@_-] in each pattern).
 func sharedSet(set *[256]bool) *[256]bool {
-	var bits [4]uint64
-	for b, in := range set {
-		if in {
-			bits[b>>6] |= 1 << (uint(b) & 63)
-		}
-	}
+	bits, _ := firstBits(set, true)
 	sharedSets.Lock()
 	defer sharedSets.Unlock()
 	if s, ok := sharedSets.m[bits]; ok {

@@ -132,10 +132,14 @@ func (p *Pattern) lit() string {
 	return s
 }
 
+// Every pcre flag fits lazyRe.flags: this does not compile once one does
+// not (NoUTFCheck is the last).
+const _ = uint8(pcre.NoUTFCheck<<1 - 1)
+
 // lazyRe is the PCRE2 program of a pattern, compiled on first use.
 type lazyRe struct {
 	once  sync.Once
-	flags uint8 // the pcre.Flags (all below 1<<8): the struct fits 32 bytes
+	flags uint8 // the pcre.Flags (all below 1<<8, checked below): the struct fits 32 bytes
 	// factsWrong is set when the program's facts are not the ones given.
 	factsWrong bool
 	wrong      func(error) // see CompileKnown

@@ -159,8 +159,8 @@ type loader struct {
 	// nodeRule is the Index of the first rule given a node, by id (ids
 	// have at most 6 digits: int32 keys and values take half the memory
 	// of a map[int]*Rule); nodeRules holds the ids of which a second rule
-	// was given nodes (rules of the same id that failed to load, and nil
-	// until one does).
+	// was given nodes (a rule of the same id that failed to load, or an id
+	// under 10 given again with overwrite="yes"; nil until one is).
 	nodeRule     map[int32]int32
 	nodeRules    map[int]bool
 	nodeBlocks   []nodeBlock     // where newNode takes the rule nodes from
